@@ -1,0 +1,51 @@
+package org.acdajvm.backend;
+
+import java.util.Optional;
+
+import org.acdajvm.layer.AcdaLayer;
+import org.acdajvm.oracle.ErrorBounds;
+import org.acdajvm.tensor.Tensor;
+
+/**
+ * A way to run the ACDA forward: the oracle, the scalar and vector CPU paths, OpenCL, ...
+ *
+ * <p>Backends are found by {@link #name()} through {@link java.util.ServiceLoader} (see
+ * {@link Backends}); an implementation needs a public no-argument constructor that does no work
+ * (probing for a device belongs in {@link #unavailableReason()}). A backend may keep workspaces
+ * or device buffers between calls; {@link #close()} releases them. Instances are not thread-safe:
+ * use one per thread.
+ */
+public interface AcdaBackend extends AutoCloseable {
+
+    /** The name users select it by, e.g. {@code oracle}, {@code scalar}, {@code vector}, {@code opencl}. */
+    String name();
+
+    /** Empty when this backend can run here; otherwise a sentence saying why it cannot (no device, module missing). */
+    Optional<String> unavailableReason();
+
+    /**
+     * The layer's forward in float32.
+     *
+     * @param layer the layer (not modified)
+     * @param x     input {@code [N, C, H, W]} (not modified)
+     * @return a new tensor {@code [N, O, ceil(H/s), ceil(W/s)]}
+     * @throws IllegalArgumentException for an input that does not fit the layer (naming the argument)
+     * @throws IllegalStateException    if the backend is unavailable (with {@link #unavailableReason()})
+     */
+    Tensor forward(AcdaLayer layer, Tensor x);
+
+    /** The order in which this backend evaluates the final sum; it fixes the chain length of its error bound. */
+    default ErrorBounds.Evaluation evaluation() {
+        return ErrorBounds.Evaluation.TWO_LAYER;
+    }
+
+    /** A longer description for reports (the device, the thread count); defaults to the name. */
+    default String description() {
+        return name();
+    }
+
+    /** Releases workspaces and native resources; the backend may not be used afterwards. */
+    @Override
+    default void close() {
+    }
+}

@@ -1,0 +1,298 @@
+package org.acdajvm.oracle;
+
+import java.util.EnumMap;
+import java.util.Map;
+
+import org.acdajvm.layer.AcdaConfig;
+import org.acdajvm.layer.AcdaLayer;
+import org.acdajvm.layer.AcdaShapes;
+import org.acdajvm.layer.PaddingMode;
+import org.acdajvm.tensor.Tensor;
+
+/**
+ * THE ORACLE for ACDA: the naive per-pixel form of DESIGN section 5, accumulated in double.
+ *
+ * <p>For every image {@code n} it computes the generator output {@code G[n, j, h', w']}
+ * (convolution, BatchNorm, tanh, convolution, BatchNorm, tanh), then for every output pixel
+ * {@code p = (h', w')}:
+ * <pre>
+ *   D[m][u]        = sum_t G[n, m*T + t, p] * Psi[t][u]                       the M atoms
+ *   Wpix[o][c][u]  = sum_m coef[o, c*M + m] * D[m][u]                         the whole filter
+ *   y[n, o, p]     = bias[o] + sum_{c, a, b} Wpix[o][c][a*K + b] * xp[n, c, s*h' + d*a - pad, s*w' + d*b - pad]
+ * </pre>
+ * where {@code xp} reads {@code x} with the layer's padding (zeros, or wrap around). Beside
+ * {@code y} it computes, with the same loops on absolute values, the two ingredients of the
+ * acceptance bound of {@link ErrorBounds}: {@code S} and the carried generator error {@code E}.
+ *
+ * <p><b>What this file must never contain:</b> {@code jdk.incubator.vector}; threads or parallel
+ * streams; float accumulation; loop reordering, blocking or fusion for speed; caching between
+ * calls; special cases for particular parameter values; calls into any fast path. It is the
+ * definition every other path is measured against: it may be slow, it must be obviously right.
+ */
+public final class AcdaOracle {
+
+    private AcdaOracle() {
+    }
+
+    /**
+     * The exact forward of {@code layer} on {@code x}.
+     *
+     * @param layer the layer (not modified)
+     * @param x     input {@code [N, C, H, W]} (not modified)
+     * @return output {@code [N, O, H', W']} in double, with {@code S} and {@code E} per element
+     */
+    public static OracleResult forward(AcdaLayer layer, Tensor x) {
+        AcdaConfig cfg = layer.config();
+        int[] outShape = AcdaShapes.checkInput(cfg, x);
+        int batch = outShape[0];
+        int outC = outShape[1];
+        int outH = outShape[2];
+        int outW = outShape[3];
+        int inC = cfg.inChannels();
+        int k = cfg.kernelSize();
+        int taps = cfg.taps();
+        int atoms = cfg.atoms();
+        int bases = cfg.bases();
+
+        float[] coef = layer.data(AcdaLayer.COEF);          // [O, C*M, 1, 1]
+        float[] bias = layer.biasOrZeros();                 // [O]
+        float[] psi = layer.data(AcdaLayer.BASES);          // [T, K*K]
+
+        double[] y = new double[outC * outH * outW * batch];
+        double[] sumAbs = new double[y.length];
+        double[] carried = new double[y.length];
+
+        // Per-pixel work arrays; each is fully rewritten at every pixel.
+        double[][] atom = new double[atoms][taps];
+        double[][] atomAbs = new double[atoms][taps];
+        double[][][] filter = new double[outC][inC][taps];
+        double[][][] filterAbs = new double[outC][inC][taps];
+        double[][] patch = new double[inC][taps];
+        double[][] basisDotPatch = new double[inC][bases];
+
+        for (int n = 0; n < batch; n++) {
+            Generator gen = generator(layer, x, n, outH, outW);
+            for (int ho = 0; ho < outH; ho++) {
+                for (int wo = 0; wo < outW; wo++) {
+                    // Atoms: D[m][u] = sum_t G[m*T + t] * Psi[t][u].
+                    for (int m = 0; m < atoms; m++) {
+                        for (int u = 0; u < taps; u++) {
+                            double d = 0;
+                            double dAbs = 0;
+                            for (int t = 0; t < bases; t++) {
+                                double g = gen.value[m * bases + t][ho][wo];
+                                double p = psi[t * taps + u];
+                                d += g * p;
+                                dAbs += Math.abs(g * p);
+                            }
+                            atom[m][u] = d;
+                            atomAbs[m][u] = dAbs;
+                        }
+                    }
+                    // The whole filter of this pixel: Wpix[o][c][u] = sum_m coef[o, c*M + m] * D[m][u].
+                    for (int o = 0; o < outC; o++) {
+                        for (int c = 0; c < inC; c++) {
+                            for (int u = 0; u < taps; u++) {
+                                double w = 0;
+                                double wAbs = 0;
+                                for (int m = 0; m < atoms; m++) {
+                                    double cf = coef[o * inC * atoms + c * atoms + m];
+                                    w += cf * atom[m][u];
+                                    wAbs += Math.abs(cf) * atomAbs[m][u];
+                                }
+                                filter[o][c][u] = w;
+                                filterAbs[o][c][u] = wAbs;
+                            }
+                        }
+                    }
+                    // The input patch the filter sees: patch[c][a*K + b] = xp[c, s*h' + d*a - pad, s*w' + d*b - pad].
+                    for (int c = 0; c < inC; c++) {
+                        for (int a = 0; a < k; a++) {
+                            for (int b = 0; b < k; b++) {
+                                patch[c][a * k + b] = read(x, cfg.padding(), n, c,
+                                        cfg.stride() * ho + cfg.dilation() * a - cfg.pad(),
+                                        cfg.stride() * wo + cfg.dilation() * b - cfg.pad());
+                            }
+                        }
+                    }
+                    // Each patch projected on each basis (used by the bound only):
+                    // basisDotPatch[c][t] = sum_u Psi[t][u] * patch[c][u].
+                    for (int c = 0; c < inC; c++) {
+                        for (int t = 0; t < bases; t++) {
+                            double s = 0;
+                            for (int u = 0; u < taps; u++) {
+                                s += psi[t * taps + u] * patch[c][u];
+                            }
+                            basisDotPatch[c][t] = s;
+                        }
+                    }
+                    for (int o = 0; o < outC; o++) {
+                        int i = ((n * outC + o) * outH + ho) * outW + wo;
+                        // Apply the filter: y[o] = bias[o] + sum_{c,u} Wpix[o][c][u] * patch[c][u].
+                        double acc = bias[o];
+                        double accAbs = Math.abs(bias[o]);
+                        for (int c = 0; c < inC; c++) {
+                            for (int u = 0; u < taps; u++) {
+                                acc += filter[o][c][u] * patch[c][u];
+                                accAbs += filterAbs[o][c][u] * Math.abs(patch[c][u]);
+                            }
+                        }
+                        y[i] = acc;
+                        sumAbs[i] = accAbs;
+                        carried[i] = carriedGeneratorError(coef, basisDotPatch, gen, o, ho, wo, cfg);
+                    }
+                }
+            }
+        }
+        Map<ErrorBounds.Evaluation, Integer> chain = new EnumMap<>(ErrorBounds.Evaluation.class);
+        for (ErrorBounds.Evaluation e : ErrorBounds.Evaluation.values()) {
+            chain.put(e, e.chainLength(cfg));
+        }
+        return new OracleResult(outShape, y, sumAbs, carried, chain);
+    }
+
+    /**
+     * The part {@code E} of element {@code y[n, o, h', w']}'s bound that a float32 generator
+     * carries in. {@code y[o]} depends on {@code G[m*T + t]} linearly, with slope
+     * <pre>   dy[o]/dG[m*T + t] = sum_c coef[o, c*M + m] * basisDotPatch[c][t],   basisDotPatch[c][t] = sum_u Psi[t][u] * patch[c][u]</pre>
+     * so a generator output off by at most {@code eG} moves {@code y[o]} by at most
+     * {@code sum_{m,t} |dy[o]/dG[m*T + t]| * eG[m*T + t]} (to first order; the safety factor of
+     * {@link ErrorBounds} covers the rest). Summing with signs before taking the absolute value is
+     * what keeps this tight: each {@code G} value is one number, shared by every tap and channel.
+     */
+    private static double carriedGeneratorError(float[] coef, double[][] basisDotPatch, Generator gen,
+                                                int o, int ho, int wo, AcdaConfig cfg) {
+        int inC = cfg.inChannels();
+        int atoms = cfg.atoms();
+        int bases = cfg.bases();
+        double e = 0;
+        for (int m = 0; m < atoms; m++) {
+            for (int t = 0; t < bases; t++) {
+                double slope = 0;
+                for (int c = 0; c < inC; c++) {
+                    slope += coef[o * inC * atoms + c * atoms + m] * basisDotPatch[c][t];
+                }
+                e += Math.abs(slope) * gen.error[m * bases + t][ho][wo];
+            }
+        }
+        return e;
+    }
+
+    /**
+     * The generator output of one image, {@code value[j][h'][w']}, {@code j = m*T + t}, and the
+     * bound {@code error[j][h'][w']} on how far a float32 evaluation of it may be off.
+     */
+    public record Generator(double[][][] value, double[][][] error) {
+    }
+
+    /**
+     * The generator of DESIGN section 5 for image {@code n}, at output resolution:
+     * <pre>
+     *   g1[i, p] = b1[i] + sum_{c, a, b &lt; g} W1[i, c, a, b] * xp[c, s*h' + a - (g-1)/2, s*w' + b - (g-1)/2]
+     *   e1       = tanh(bn1(g1))
+     *   g2[j, p] = b2[j] + sum_{i, a, b &lt; 3} W2[j, i, a, b] * e1p[i, h' + a - 1, w' + b - 1]
+     *   G        = tanh(bn2(g2))
+     * </pre>
+     * with {@code bn(v) = gamma (v - mean) / sqrt(var + 1e-5) + beta}, and {@code e1p} read with the
+     * layer's padding at output resolution.
+     */
+    public static Generator generator(AcdaLayer layer, Tensor x, int n, int outH, int outW) {
+        AcdaConfig cfg = layer.config();
+        int inC = cfg.inChannels();
+        int inter = cfg.interChannels();
+        int gen = cfg.generatorChannels();
+        int g = cfg.generatorKernel();
+        int half = (g - 1) / 2;
+        int s = cfg.stride();
+
+        float[] w1 = layer.data(AcdaLayer.CONV1_WEIGHT);     // [I, C, g, g]
+        float[] b1 = layer.data(AcdaLayer.CONV1_BIAS);
+        float[] w2 = layer.data(AcdaLayer.CONV2_WEIGHT);     // [M*T, I, 3, 3]
+        float[] b2 = layer.data(AcdaLayer.CONV2_BIAS);
+
+        double[][][] e1 = new double[inter][outH][outW];
+        double[][][] e1Err = new double[inter][outH][outW];
+        for (int i = 0; i < inter; i++) {
+            for (int ho = 0; ho < outH; ho++) {
+                for (int wo = 0; wo < outW; wo++) {
+                    double acc = b1[i];
+                    double accAbs = Math.abs(b1[i]);
+                    for (int c = 0; c < inC; c++) {
+                        for (int a = 0; a < g; a++) {
+                            for (int b = 0; b < g; b++) {
+                                double w = w1[((i * inC + c) * g + a) * g + b];
+                                double v = read(x, cfg.padding(), n, c, s * ho + a - half, s * wo + b - half);
+                                acc += w * v;
+                                accAbs += Math.abs(w * v);
+                            }
+                        }
+                    }
+                    double err = ErrorBounds.conv(inC * g * g, accAbs, 0.0);
+                    BatchNorm bn = BatchNorm.of(layer, "bases_net.1.", i);
+                    double t = Math.tanh(bn.apply(acc));
+                    e1[i][ho][wo] = t;
+                    e1Err[i][ho][wo] = ErrorBounds.tanh(t, bn.error(accAbs, err));
+                }
+            }
+        }
+
+        double[][][] value = new double[gen][outH][outW];
+        double[][][] error = new double[gen][outH][outW];
+        for (int j = 0; j < gen; j++) {
+            for (int ho = 0; ho < outH; ho++) {
+                for (int wo = 0; wo < outW; wo++) {
+                    double acc = b2[j];
+                    double accAbs = Math.abs(b2[j]);
+                    double accCarried = 0;
+                    for (int i = 0; i < inter; i++) {
+                        for (int a = 0; a < 3; a++) {
+                            for (int b = 0; b < 3; b++) {
+                                int hh = cfg.padding().index(ho + a - 1, outH);
+                                int ww = cfg.padding().index(wo + b - 1, outW);
+                                if (hh < 0 || ww < 0) {
+                                    continue;               // a padding zero: contributes nothing
+                                }
+                                double w = w2[((j * inter + i) * 3 + a) * 3 + b];
+                                acc += w * e1[i][hh][ww];
+                                accAbs += Math.abs(w * e1[i][hh][ww]);
+                                accCarried += Math.abs(w) * e1Err[i][hh][ww];
+                            }
+                        }
+                    }
+                    double err = ErrorBounds.conv(inter * 9, accAbs, accCarried);
+                    BatchNorm bn = BatchNorm.of(layer, "bases_net.4.", j);
+                    double t = Math.tanh(bn.apply(acc));
+                    value[j][ho][wo] = t;
+                    error[j][ho][wo] = ErrorBounds.tanh(t, bn.error(accAbs, err));
+                }
+            }
+        }
+        return new Generator(value, error);
+    }
+
+    /** One channel of an evaluation-mode BatchNorm. */
+    private record BatchNorm(double gamma, double beta, double mean, double var) {
+        static BatchNorm of(AcdaLayer layer, String prefix, int ch) {
+            return new BatchNorm(layer.data(prefix + "weight")[ch], layer.data(prefix + "bias")[ch],
+                    layer.data(prefix + "running_mean")[ch], layer.data(prefix + "running_var")[ch]);
+        }
+
+        double apply(double v) {
+            return (v - mean) / Math.sqrt(var + AcdaLayer.BN_EPS) * gamma + beta;
+        }
+
+        double error(double sumAbsV, double errV) {
+            return ErrorBounds.batchNorm(gamma / Math.sqrt(var + AcdaLayer.BN_EPS), mean, beta, sumAbsV, errV);
+        }
+    }
+
+    /** {@code xp[n, c, h, w]}: the input read with the layer's padding (0 outside, or wrapped). */
+    private static double read(Tensor x, PaddingMode padding, int n, int c, int h, int w) {
+        int hh = padding.index(h, x.dim(2));
+        int ww = padding.index(w, x.dim(3));
+        if (hh < 0 || ww < 0) {
+            return 0.0;
+        }
+        return x.get(n, c, hh, ww);
+    }
+}
