@@ -1,0 +1,5 @@
+package org.acdajvm.contract;
+
+@BackendUnderTest("oracle")
+class OracleContractTest extends AcdaBackendContract {
+}

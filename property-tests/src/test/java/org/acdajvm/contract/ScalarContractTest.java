@@ -1,0 +1,5 @@
+package org.acdajvm.contract;
+
+@BackendUnderTest("scalar")
+class ScalarContractTest extends AcdaBackendContract {
+}
