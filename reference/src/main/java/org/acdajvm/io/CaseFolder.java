@@ -1,0 +1,207 @@
+package org.acdajvm.io;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import org.acdajvm.layer.AcdaConfig;
+import org.acdajvm.layer.AcdaLayer;
+import org.acdajvm.layer.PaddingMode;
+import org.acdajvm.tensor.Tensor;
+
+/**
+ * A test-vector folder (DESIGN section 11): {@code case.json} with the layer's hyper-parameters
+ * and the names of the other files, the weights ({@code weights.safetensors} or a folder of
+ * {@code <key>.npy}), the input {@code x.npy}, and optionally the expected output {@code y.npy}.
+ *
+ * <pre>
+ * {
+ *   "format": "acda-case", "version": 1, "layer": "acda",
+ *   "in_channels": 16, "out_channels": 16, "kernel_size": 7, "stride": 1, "dilation": 1,
+ *   "padding": "zeros", "bases_per_scale": 6, "atoms": 6, "generator_kernel_size": 3, "bias": true,
+ *   "weights": "weights.safetensors", "input": "x.npy", "expected": "y.npy"
+ * }
+ * </pre>
+ * Every key is required except {@code expected}; an unknown key is an error that names it.
+ */
+public final class CaseFolder {
+
+    public static final String CASE_FILE = "case.json";
+    private static final Set<String> REQUIRED = Set.of("format", "version", "layer", "in_channels", "out_channels",
+            "kernel_size", "stride", "dilation", "padding", "bases_per_scale", "atoms", "generator_kernel_size", "bias",
+            "weights", "input");
+    private static final Set<String> OPTIONAL = Set.of("expected", "comment");
+    private static final ObjectMapper JSON = JsonMapper.builder()
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+            .enable(SerializationFeature.INDENT_OUTPUT)
+            .build();
+
+    /**
+     * A parsed {@code case.json}.
+     *
+     * @param folder   the case folder (file names below are relative to it)
+     * @param config   the layer's hyper-parameters
+     * @param weights  weights file or folder name
+     * @param input    input file name
+     * @param expected expected output file name, or {@code null}
+     */
+    public record Description(Path folder, AcdaConfig config, String weights, String input, String expected) {
+        public Path weightsPath() {
+            return folder.resolve(weights);
+        }
+
+        public Path inputPath() {
+            return folder.resolve(input);
+        }
+
+        public Path expectedPath() {
+            return expected == null ? null : folder.resolve(expected);
+        }
+    }
+
+    private CaseFolder() {
+    }
+
+    /** Reads and validates {@code folder/case.json}. */
+    public static Description read(Path folder) throws IOException {
+        Path file = folder.resolve(CASE_FILE);
+        if (!Files.isRegularFile(file)) {
+            throw new NoSuchFileException(file.toString(), null, "a case folder needs a case.json");
+        }
+        if (Files.size(file) > 1 << 20) {
+            throw new TensorFormatException(file, "case.json is larger than 1 MiB");
+        }
+        JsonNode root;
+        try {
+            root = JSON.readTree(Files.readString(file, StandardCharsets.UTF_8));
+        } catch (JsonProcessingException e) {
+            throw new TensorFormatException(file, "not valid JSON: " + e.getOriginalMessage());
+        }
+        if (root == null || !root.isObject()) {
+            throw new TensorFormatException(file, "must be a JSON object");
+        }
+        List<String> unknown = new ArrayList<>();
+        root.fieldNames().forEachRemaining(k -> {
+            if (!REQUIRED.contains(k) && !OPTIONAL.contains(k)) {
+                unknown.add(k);
+            }
+        });
+        if (!unknown.isEmpty()) {
+            throw new TensorFormatException(file, "unknown key(s) " + unknown + "; the keys are " + REQUIRED
+                    + " and optionally " + OPTIONAL);
+        }
+        for (String k : REQUIRED) {
+            if (!root.has(k)) {
+                throw new TensorFormatException(file, "missing key '" + k + "'");
+            }
+        }
+        if (!"acda-case".equals(root.get("format").asText()) || root.get("version").asInt() != 1) {
+            throw new TensorFormatException(file, "'format' must be \"acda-case\" and 'version' 1");
+        }
+        if (!"acda".equals(root.get("layer").asText())) {
+            throw new TensorFormatException(file, "'layer' = " + root.get("layer") + " is not supported: expected \"acda\"");
+        }
+        AcdaConfig config;
+        try {
+            config = new AcdaConfig(integer(file, root, "in_channels"), integer(file, root, "out_channels"),
+                    integer(file, root, "kernel_size"), integer(file, root, "stride"), integer(file, root, "dilation"),
+                    PaddingMode.parse(text(file, root, "padding"), "padding"), integer(file, root, "bases_per_scale"),
+                    integer(file, root, "atoms"), integer(file, root, "generator_kernel_size"), bool(file, root, "bias"));
+        } catch (IllegalArgumentException e) {
+            throw new TensorFormatException(file, e.getMessage());
+        }
+        String expected = root.has("expected") ? text(file, root, "expected") : null;
+        return new Description(folder, config, fileName(file, root, "weights"), fileName(file, root, "input"),
+                expected == null ? null : checkName(file, "expected", expected));
+    }
+
+    /** The {@code case.json} content for a config and file names, as a JSON object. */
+    public static String toJson(AcdaConfig c, String weights, String input, String expected) {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("format", "acda-case");
+        n.put("version", 1);
+        n.put("layer", "acda");
+        n.put("in_channels", c.inChannels());
+        n.put("out_channels", c.outChannels());
+        n.put("kernel_size", c.kernelSize());
+        n.put("stride", c.stride());
+        n.put("dilation", c.dilation());
+        n.put("padding", c.padding().id());
+        n.put("bases_per_scale", c.basesPerScale());
+        n.put("atoms", c.atoms());
+        n.put("generator_kernel_size", c.generatorKernel());
+        n.put("bias", c.bias());
+        n.put("weights", weights);
+        n.put("input", input);
+        if (expected != null) {
+            n.put("expected", expected);
+        }
+        try {
+            return JSON.writeValueAsString(n) + "\n";
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Loads the layer a case describes: its weights, checked against its hyper-parameters. */
+    public static AcdaLayer loadLayer(Description d, boolean narrowF64) throws IOException {
+        Map<String, Tensor> sd = new LinkedHashMap<>(Weights.read(d.weightsPath(), narrowF64));
+        try {
+            return new AcdaLayer(d.config(), sd);
+        } catch (IllegalArgumentException e) {
+            throw new TensorFormatException(d.weightsPath(), e.getMessage());
+        }
+    }
+
+    private static int integer(Path file, JsonNode root, String key) throws TensorFormatException {
+        JsonNode v = root.get(key);
+        if (!v.isIntegralNumber() || !v.canConvertToInt()) {
+            throw new TensorFormatException(file, "'" + key + "' must be an integer, found " + v);
+        }
+        return v.asInt();
+    }
+
+    private static boolean bool(Path file, JsonNode root, String key) throws TensorFormatException {
+        JsonNode v = root.get(key);
+        if (!v.isBoolean()) {
+            throw new TensorFormatException(file, "'" + key + "' must be true or false, found " + v);
+        }
+        return v.asBoolean();
+    }
+
+    private static String text(Path file, JsonNode root, String key) throws TensorFormatException {
+        JsonNode v = root.get(key);
+        if (!v.isTextual()) {
+            throw new TensorFormatException(file, "'" + key + "' must be a string, found " + v);
+        }
+        return v.asText();
+    }
+
+    private static String fileName(Path file, JsonNode root, String key) throws TensorFormatException {
+        return checkName(file, key, text(file, root, key));
+    }
+
+    /** File names in a case stay inside the case folder. */
+    private static String checkName(Path file, String key, String name) throws TensorFormatException {
+        Path p = Path.of(name);
+        if (name.isBlank() || p.isAbsolute() || p.normalize().startsWith("..")) {
+            throw new TensorFormatException(file, "'" + key + "' = \"" + name + "\" must name a file inside the case folder");
+        }
+        return name;
+    }
+}
