@@ -50,13 +50,13 @@ final class BasesCommand implements Callable<Integer> {
         double[][] psi = FourierBessel.multiScale(kernelSize, perScale);
         int scales = (kernelSize - 1) / 2;
         PrintWriter out = spec.commandLine().getOut();
-        out.printf("Fourier-Bessel bases for K=%d, B=%d: T=%d bases of %d taps (scales L=1..%d)%n", kernelSize, perScale,
+        out.printf(Locale.ROOT, "Fourier-Bessel bases for K=%d, B=%d: T=%d bases of %d taps (scales L=1..%d)%n", kernelSize, perScale,
                 psi.length, kernelSize * kernelSize, scales);
         if (!quiet) {
             for (int t = 0; t < psi.length; t++) {
                 int l = t / perScale + 1;
                 FourierBessel.Scale s = FourierBessel.singleScale(l);
-                out.printf("%nt=%d  scale L=%d (%dx%d, c=%.12f)  mode %s%n", t, l, 2 * l + 1, 2 * l + 1,
+                out.printf(Locale.ROOT, "%nt=%d  scale L=%d (%dx%d, c=%.12f)  mode %s%n", t, l, 2 * l + 1, 2 * l + 1,
                         s.normalisation(), s.modes().get(t % perScale));
                 for (int a = 0; a < kernelSize; a++) {
                     StringBuilder row = new StringBuilder();

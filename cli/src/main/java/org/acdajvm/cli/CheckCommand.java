@@ -82,11 +82,11 @@ final class CheckCommand implements Callable<Integer> {
             Backends.get(name).close();             // an unknown name is a usage error before any work
         }
         Tensor x = AcdaInit.input(cfg, batch, height, width, seed + 1);
-        out.printf("acda check: %s, input [%d, %d, %d, %d], %s init, seed %d%n", cfg.summary(), batch,
+        out.printf(Locale.ROOT, "acda check: %s, input [%d, %d, %d, %d], %s init, seed %d%n", cfg.summary(), batch,
                 cfg.inChannels(), height, width, init, seed);
         long t0 = System.nanoTime();
         OracleResult oracle = AcdaOracle.forward(l, x);
-        out.printf("oracle reference: %s in double, %.1f ms%n%n", "naive per-pixel filters", (System.nanoTime() - t0) / 1e6);
+        out.printf(Locale.ROOT, "reference: the oracle (naive per-pixel filters, double) took %.1f ms%n%n", (System.nanoTime() - t0) / 1e6);
 
         out.printf("%-8s %12s %12s %11s %11s  %s%n", "backend", "time", "max ratio", "max abs", "max rel", "verdict");
         boolean allAccepted = true;

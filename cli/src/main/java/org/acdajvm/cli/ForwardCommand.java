@@ -103,7 +103,7 @@ final class ForwardCommand implements Callable<Integer> {
             Tensor y = b.forward(layer, x);
             long t1 = System.nanoTime();
             Npy.write(output, y);
-            out.printf("%s: %s -> %s %s in %.1f ms (%s)%n", layer.config().summary(), x.shapeString(), output,
+            out.printf(java.util.Locale.ROOT, "%s: %s -> %s %s in %.1f ms (%s)%n", layer.config().summary(), x.shapeString(), output,
                     y.shapeString(), (t1 - t0) / 1e6, b.name());
         }
         return AcdaCli.EXIT_OK;

@@ -1,0 +1,142 @@
+package org.acdajvm.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import javax.imageio.ImageIO;
+
+import org.acdajvm.io.CaseFolder;
+import org.acdajvm.io.Npy;
+import org.acdajvm.io.Weights;
+import org.acdajvm.layer.AcdaConfig;
+import org.acdajvm.layer.AcdaInit;
+import org.acdajvm.layer.AcdaLayer;
+import org.acdajvm.layer.PaddingMode;
+import org.acdajvm.oracle.AcdaOracle;
+import org.acdajvm.oracle.ErrorBounds;
+import org.acdajvm.oracle.ErrorReport;
+import org.acdajvm.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The {@code acda} command end to end, in-process: output, files and exit codes. */
+class AcdaCliTest {
+
+    @TempDir
+    Path dir;
+
+    record Result(int code, String out, String err) {
+    }
+
+    static Result run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = AcdaCli.execute(args, new PrintWriter(out, true), new PrintWriter(err, true));
+        return new Result(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void checkPassesEveryBackendAndPrintsOneRowEach() {
+        Result r = run("check", "--kernel-size", "5", "--in-channels", "3", "--out-channels", "4", "--height", "9",
+                "--width", "7", "--stride", "2", "--padding", "circular");
+        assertEquals(0, r.code(), r.out() + r.err());
+        assertTrue(r.out().contains("C=3 O=4 K=5 s=2 d=1 circular"), r.out());
+        assertTrue(r.out().lines().anyMatch(l -> l.startsWith("oracle ") && l.endsWith("ok")), r.out());
+        assertTrue(r.out().lines().anyMatch(l -> l.startsWith("scalar ") && l.endsWith("ok")), r.out());
+        assertTrue(r.out().contains("PASS"), r.out());
+    }
+
+    @Test
+    void checkOfOneBackendAndBadArguments() {
+        Result r = run("check", "--backends", "scalar", "-k", "3", "--in-channels", "2", "--out-channels", "2",
+                "--height", "5", "--width", "5");
+        assertEquals(0, r.code(), r.out() + r.err());
+        assertFalse(r.out().lines().anyMatch(l -> l.startsWith("oracle ")), r.out());
+
+        assertUsageError(run("check", "--kernel-size", "4"), "kernel size K = 4 is not allowed: expected an odd integer");
+        assertUsageError(run("check", "--backends", "nosuch"), "backend = 'nosuch' is unknown");
+        assertUsageError(run("check", "--padding", "reflect"), "--padding = 'reflect'");
+        assertUsageError(run("check", "--height", "0"), "must be >= 1");
+        assertUsageError(run("check", "--bogus"), "Unknown option: '--bogus'");
+        assertUsageError(run("check", "--stride", "x"), "Invalid value for option '--stride'");
+        assertUsageError(run(), "a command is required");
+    }
+
+    @Test
+    void forwardWithWeightsFileAndCaseFolderMatchesTheOracle() throws IOException {
+        AcdaConfig cfg = AcdaConfig.builder(3, 2, 5).stride(2).padding(PaddingMode.CIRCULAR).atoms(3).build();
+        AcdaLayer layer = AcdaInit.randomized(cfg, 4);
+        Tensor x = AcdaInit.input(cfg, 2, 9, 8, 5);
+        Weights.writeSafeTensors(dir.resolve("w.safetensors"), layer.stateDict());
+        Npy.write(dir.resolve("x.npy"), x);
+
+        Result r = run("forward", "--weights", dir.resolve("w.safetensors").toString(), "--input",
+                dir.resolve("x.npy").toString(), "--output", dir.resolve("y.npy").toString(), "--stride", "2",
+                "--padding", "circular");
+        assertEquals(0, r.code(), r.out() + r.err());
+        Tensor y = Npy.read(dir.resolve("y.npy"), false);
+        ErrorReport rep = ErrorReport.compare(AcdaOracle.forward(layer, x), y, ErrorBounds.Evaluation.TWO_LAYER);
+        assertTrue(rep.accepted(), rep.describe());
+
+        Path c = dir.resolve("case");
+        Files.createDirectories(c);
+        Weights.writeFolder(c.resolve("weights"), layer.stateDict());
+        Npy.write(c.resolve("x.npy"), x);
+        Files.writeString(c.resolve(CaseFolder.CASE_FILE), CaseFolder.toJson(cfg, "weights", "x.npy", null));
+        Result r2 = run("forward", "--case", c.toString(), "--output", dir.resolve("y2.npy").toString(), "--backend", "oracle");
+        assertEquals(0, r2.code(), r2.out() + r2.err());
+        assertTrue(ErrorReport.compare(AcdaOracle.forward(layer, x), Npy.read(dir.resolve("y2.npy"), false),
+                ErrorBounds.Evaluation.TWO_LAYER).accepted());
+    }
+
+    @Test
+    void forwardErrorsAreOneLineAndLeaveNoOutputFile() throws IOException {
+        AcdaConfig cfg = AcdaConfig.builder(3, 2, 3).build();
+        AcdaLayer layer = AcdaInit.randomized(cfg, 4);
+        Path w = dir.resolve("w.safetensors");
+        Weights.writeSafeTensors(w, layer.stateDict());
+        Npy.write(dir.resolve("x4.npy"), Tensor.zeros(1, 4, 5, 5));
+        Path out = dir.resolve("y.npy");
+        assertUsageError(run("forward", "--weights", w.toString(), "--input", dir.resolve("x4.npy").toString(), "--output",
+                out.toString()), "expected C = 3");
+        assertFalse(Files.exists(out));
+        assertUsageError(run("forward", "--weights", dir.resolve("nope.safetensors").toString(), "--input", "x.npy",
+                "--output", out.toString()), "nope.safetensors");
+        assertUsageError(run("forward", "--weights", w.toString(), "--output", out.toString()), "--input X.npy is required");
+        assertUsageError(run("forward", "--input", "x.npy", "--output", out.toString()), "Missing required argument");
+        Files.writeString(dir.resolve("bad.npy"), "garbage");
+        assertUsageError(run("forward", "--weights", w.toString(), "--input", dir.resolve("bad.npy").toString(),
+                "--output", out.toString()), "bad.npy: file is 7 bytes, too short");
+        assertFalse(Files.exists(out));
+    }
+
+    @Test
+    void basesPrintsTablesAndWritesAPng() throws IOException {
+        Path png = dir.resolve("b.png");
+        Result r = run("bases", "--kernel-size", "5", "--per-scale", "3", "--png", png.toString(), "--cell", "4");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("T=6 bases of 25 taps"), r.out());
+        assertTrue(r.out().contains("t=0  scale L=1 (3x3, c=2.861714150705)  mode (0,1)"), r.out());
+        // Element 0 of L=1 padded into 5x5: the centre is 0.6731052.
+        assertTrue(r.out().contains("  0.673105"), r.out());
+        BufferedImage img = ImageIO.read(png.toFile());
+        assertEquals(3 * 20 + 4 * 4, img.getWidth());
+        assertEquals(2 * 20 + 3 * 4, img.getHeight());
+        assertUsageError(run("bases", "--kernel-size", "6"), "kernel size K = 6");
+        assertUsageError(run("bases", "--kernel-size", "5", "--per-scale", "0"), "B = 0");
+    }
+
+    private static void assertUsageError(Result r, String fragment) {
+        assertEquals(2, r.code(), "exit code; out: " + r.out() + " err: " + r.err());
+        assertTrue(r.err().contains(fragment), "stderr '" + r.err() + "' should contain '" + fragment + "'");
+        assertEquals(1, r.err().strip().lines().count(), "one line on stderr: " + r.err());
+    }
+}
