@@ -1,0 +1,5 @@
+package org.acdajvm.contract;
+
+@BackendUnderTest("vector")
+class VectorContractTest extends AcdaBackendContract {
+}

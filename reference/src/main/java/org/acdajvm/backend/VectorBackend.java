@@ -1,0 +1,123 @@
+package org.acdajvm.backend;
+
+import java.lang.System.Logger.Level;
+import java.util.Optional;
+
+import org.acdajvm.layer.AcdaLayer;
+import org.acdajvm.tensor.Tensor;
+import org.acdajvm.vector.AcdaForwardVector;
+
+/**
+ * The fast CPU path ({@link AcdaForwardVector}, JDK Vector API, multi-threaded).
+ *
+ * <p>The implementation is chosen once, when the backend is created: the Vector API when the
+ * module {@code jdk.incubator.vector} is readable (the JVM was started with
+ * {@code --add-modules jdk.incubator.vector}), else the scalar path, with the reason logged. The
+ * system property {@code acda.vector.implementation=scalar} forces the fallback (tests use it);
+ * {@code acda.threads=N} sets the thread count (default: available processors).
+ *
+ * <p>This class must not touch {@code org.acdajvm.vector} before the module check: it is the only
+ * place that decides whether those classes may be loaded.
+ */
+public final class VectorBackend implements AcdaBackend {
+
+    private static final System.Logger LOG = System.getLogger(VectorBackend.class.getName());
+    /** System property that forces the implementation: {@code vector} or {@code scalar}. */
+    public static final String IMPLEMENTATION_PROPERTY = "acda.vector.implementation";
+    /** System property for the thread count. */
+    public static final String THREADS_PROPERTY = "acda.threads";
+
+    private final int threads;
+    private final String fallbackReason;
+    private AcdaForwardVector impl;
+
+    public VectorBackend() {
+        this(Integer.getInteger(THREADS_PROPERTY, Runtime.getRuntime().availableProcessors()));
+    }
+
+    /** A backend with {@code threads} worker threads. */
+    public VectorBackend(int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException(THREADS_PROPERTY + " = " + threads + " is not allowed: expected >= 1");
+        }
+        this.threads = threads;
+        this.fallbackReason = fallbackReason();
+        if (fallbackReason != null) {
+            LOG.log(Level.WARNING, "vector backend falls back to the scalar path: " + fallbackReason);
+        }
+    }
+
+    /** Why the Vector API cannot be used here, or {@code null} when it can. */
+    static String fallbackReason() {
+        String forced = System.getProperty(IMPLEMENTATION_PROPERTY, "vector");
+        if (forced.equals("scalar")) {
+            return "forced by -D" + IMPLEMENTATION_PROPERTY + "=scalar";
+        }
+        if (!forced.equals("vector")) {
+            throw new IllegalArgumentException(IMPLEMENTATION_PROPERTY + " = '" + forced
+                    + "' is not allowed: expected vector or scalar");
+        }
+        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
+            return "the module jdk.incubator.vector is not readable (start the JVM with --add-modules jdk.incubator.vector)";
+        }
+        return null;
+    }
+
+    /** True when the Vector API path is in use (false: the scalar fallback). */
+    public boolean vectorized() {
+        return fallbackReason == null;
+    }
+
+    @Override
+    public String name() {
+        return "vector";
+    }
+
+    @Override
+    public Optional<String> unavailableReason() {
+        return Optional.empty();
+    }
+
+    @Override
+    public Tensor forward(AcdaLayer layer, Tensor x) {
+        if (fallbackReason != null) {
+            return AcdaForwardScalar.forward(layer, x);
+        }
+        return impl().forward(layer, x);
+    }
+
+    /** Forward into a caller-owned output (the vector path allocates nothing in steady state). */
+    public void forwardInto(AcdaLayer layer, Tensor x, Tensor y) {
+        if (fallbackReason != null) {
+            Tensor r = AcdaForwardScalar.forward(layer, x);
+            y.requireShape("output y", r.shape());
+            System.arraycopy(r.data(), 0, y.data(), 0, r.size());
+            return;
+        }
+        impl().forwardInto(layer, x, y);
+    }
+
+    private AcdaForwardVector impl() {
+        if (impl == null) {
+            impl = new AcdaForwardVector(threads);
+        }
+        return impl;
+    }
+
+    @Override
+    public String description() {
+        if (fallbackReason != null) {
+            return "vector (FALLBACK to the scalar path: " + fallbackReason + ")";
+        }
+        return "vector (Vector API, " + AcdaForwardVector.lanes() + " float lanes, " + threads + " thread"
+                + (threads == 1 ? "" : "s") + ")";
+    }
+
+    @Override
+    public void close() {
+        if (impl != null) {
+            impl.close();
+            impl = null;
+        }
+    }
+}
