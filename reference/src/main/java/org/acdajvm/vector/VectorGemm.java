@@ -2,7 +2,6 @@ package org.acdajvm.vector;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -16,7 +15,7 @@ import jdk.incubator.vector.VectorSpecies;
  * where {@code A} is packed by {@link #pack} ({@code a[aOff + k*MR + r]}) and row {@code k} of
  * {@code B} starts at {@code b[bOff[k] + bBase]}: the rows of {@code B} can be anywhere (the
  * shifted rows of an input image, for an implicit-GEMM convolution, or the rows of a tile). The
- * epilogue is {@code v * mul[row] + add[row]}, optionally followed by {@code tanh}.
+ * epilogue is {@code v * mul[row] + add[row]}, optionally followed by {@code tanh} ({@link VectorMath#tanh}).
  *
  * <p>Twelve independent accumulators keep the FMA pipes busy; {@code A} is read as broadcasts,
  * {@code B} as two vector loads per {@code k}.
@@ -143,8 +142,8 @@ final class VectorGemm {
                 v1 = v1.fma(m, c);
             }
             if (tanh) {
-                v0 = v0.lanewise(VectorOperators.TANH);
-                v1 = v1.lanewise(VectorOperators.TANH);
+                v0 = VectorMath.tanh(v0);
+                v1 = VectorMath.tanh(v1);
             }
             int off = outOff + r * outStride;
             if (cols >= NR) {

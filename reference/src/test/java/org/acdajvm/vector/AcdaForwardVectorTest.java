@@ -1,0 +1,126 @@
+package org.acdajvm.vector;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.acdajvm.backend.VectorBackend;
+import org.acdajvm.layer.AcdaConfig;
+import org.acdajvm.layer.AcdaInit;
+import org.acdajvm.layer.AcdaLayer;
+import org.acdajvm.layer.PaddingMode;
+import org.acdajvm.oracle.AcdaOracle;
+import org.acdajvm.oracle.ErrorBounds;
+import org.acdajvm.oracle.ErrorReport;
+import org.acdajvm.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+
+/** What the contract suite cannot see: threads, workspace reuse, and the scalar fallback. */
+class AcdaForwardVectorTest {
+
+    private static void assertAccepted(AcdaLayer layer, Tensor x, Tensor y) {
+        ErrorReport r = ErrorReport.compare(AcdaOracle.forward(layer, x), y, ErrorBounds.Evaluation.TWO_LAYER);
+        assertTrue(r.accepted(), r.describe());
+    }
+
+    @Test
+    void resultsDoNotDependOnTheThreadCount() {
+        AcdaConfig cfg = AcdaConfig.builder(5, 7, 5).stride(2).padding(PaddingMode.CIRCULAR).atoms(4).build();
+        AcdaLayer layer = AcdaInit.randomized(cfg, 21);
+        Tensor x = AcdaInit.input(cfg, 2, 23, 37, 22);
+        Tensor first = null;
+        for (int threads : new int[] {1, 2, 3, 5}) {
+            try (AcdaForwardVector v = new AcdaForwardVector(threads)) {
+                Tensor y = v.forward(layer, x);
+                if (first == null) {
+                    assertAccepted(layer, x, y);
+                    first = y;
+                } else {
+                    assertEquals(first, y, "threads = " + threads + " must give the same bits as 1 thread");
+                }
+            }
+        }
+    }
+
+    @Test
+    void workspacesAreReusedAndShapeChangesAreHandled() {
+        AcdaConfig cfg = AcdaConfig.builder(3, 4, 3).build();
+        AcdaLayer layer = AcdaInit.randomized(cfg, 1);
+        Tensor a = AcdaInit.input(cfg, 1, 9, 40, 2);
+        Tensor b = AcdaInit.input(cfg, 2, 17, 5, 3);
+        try (AcdaForwardVector v = new AcdaForwardVector(2)) {
+            Tensor ya = Tensor.zeros(1, 4, 9, 40);
+            v.forwardInto(layer, a, ya);
+            long after = v.allocations();
+            for (int i = 0; i < 5; i++) {
+                v.forwardInto(layer, a, ya);
+            }
+            assertEquals(after, v.allocations(), "calls of the same shape allocate no new workspace");
+            Tensor yb = v.forward(layer, b);
+            assertAccepted(layer, b, yb);
+            Tensor ya2 = v.forward(layer, a);
+            assertEquals(ya, ya2, "shape A after shape B gives the same result");
+            assertAccepted(layer, a, ya2);
+        }
+    }
+
+    @Test
+    void repeatedCallsCheckTheJitCompiledCode() {
+        // Enough calls that the kernels are compiled by C2 long before the last comparison.
+        AcdaConfig cfg = AcdaConfig.builder(4, 6, 7).dilation(2).atoms(5).basesPerScale(4).build();
+        AcdaLayer layer = AcdaInit.randomized(cfg, 5);
+        Tensor x = AcdaInit.input(cfg, 1, 19, 2 * AcdaForwardVector.lanes() + 1, 6);
+        try (AcdaForwardVector v = new AcdaForwardVector(2)) {
+            Tensor first = v.forward(layer, x);
+            assertAccepted(layer, x, first);
+            Tensor y = Tensor.zeros(first.shape());
+            for (int i = 0; i < 300; i++) {
+                v.forwardInto(layer, x, y);
+            }
+            assertEquals(first, y, "the interpreted, C1 and C2 code give the same bits");
+            assertAccepted(layer, x, y);
+        }
+    }
+
+    @Test
+    void profilingCountsEveryStage() {
+        AcdaConfig cfg = AcdaConfig.builder(8, 8, 5).build();
+        AcdaLayer layer = AcdaInit.reference(cfg, 5);
+        Tensor x = AcdaInit.input(cfg, 1, 20, 20, 6);
+        try (AcdaForwardVector v = new AcdaForwardVector(2)) {
+            v.forward(layer, x);
+            v.profile(true);
+            v.forward(layer, x);
+            long[] ns = v.stageNanos();
+            for (AcdaForwardVector.Stage s : AcdaForwardVector.Stage.values()) {
+                assertTrue(ns[s.ordinal()] > 0, s + " was timed");
+            }
+        }
+    }
+
+    @Test
+    void theFallbackIsScalarAndSaysSo() {
+        String key = VectorBackend.IMPLEMENTATION_PROPERTY;
+        String before = System.getProperty(key);
+        System.setProperty(key, "scalar");
+        try (VectorBackend b = new VectorBackend(2)) {
+            assertFalse(b.vectorized());
+            assertTrue(b.description().contains("FALLBACK to the scalar path: forced by -D" + key + "=scalar"),
+                    b.description());
+            AcdaConfig cfg = AcdaConfig.builder(2, 3, 3).build();
+            AcdaLayer layer = AcdaInit.randomized(cfg, 1);
+            Tensor x = AcdaInit.input(cfg, 1, 6, 6, 2);
+            assertAccepted(layer, x, b.forward(layer, x));
+        } finally {
+            if (before == null) {
+                System.clearProperty(key);
+            } else {
+                System.setProperty(key, before);
+            }
+        }
+        try (VectorBackend b = new VectorBackend(2)) {
+            assertTrue(b.vectorized(), "with the module readable and no property, the Vector API is used: "
+                    + b.description());
+        }
+    }
+}
