@@ -5,14 +5,7 @@ import static org.acdajvm.vector.VectorGemm.MR;
 import static org.acdajvm.vector.VectorGemm.NR;
 import static org.acdajvm.vector.VectorGemm.S;
 
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import jdk.incubator.vector.FloatVector;
 
@@ -47,8 +40,7 @@ import org.acdajvm.tensor.Tensor;
  */
 public final class AcdaForwardVector implements AutoCloseable {
 
-    private final int threads;
-    private final ExecutorService pool;
+    private final RowParallel rows;
     private AcdaLayer cachedLayer;
     private Packed packed;
     private Shape shape;
@@ -78,15 +70,7 @@ public final class AcdaForwardVector implements AutoCloseable {
 
     /** A forward with {@code threads} worker threads (1 runs everything on the calling thread). */
     public AcdaForwardVector(int threads) {
-        if (threads < 1 || threads > 1024) {
-            throw new IllegalArgumentException("threads = " + threads + " is not allowed: expected 1..1024");
-        }
-        this.threads = threads;
-        this.pool = threads == 1 ? null : Executors.newFixedThreadPool(threads - 1, r -> {
-            Thread t = new Thread(r, "acda-vector");
-            t.setDaemon(true);
-            return t;
-        });
+        this.rows = new RowParallel(threads);
     }
 
     /** Lanes of the preferred float species on this machine. */
@@ -95,7 +79,7 @@ public final class AcdaForwardVector implements AutoCloseable {
     }
 
     public int threads() {
-        return threads;
+        return rows.threads();
     }
 
     /**
@@ -158,10 +142,10 @@ public final class AcdaForwardVector implements AutoCloseable {
         Shape sh = new Shape(cfg, x.dim(2), x.dim(3));
         if (!sh.equals(shape)) {
             shape = sh;
-            xph = new float[sh.xphSize()];
+            xph = new float[sh.input.size()];
             e1p = new float[sh.e1pSize()];
-            workspaces = new Workspace[threads];
-            for (int i = 0; i < threads; i++) {
+            workspaces = new Workspace[rows.threads()];
+            for (int i = 0; i < workspaces.length; i++) {
                 workspaces[i] = new Workspace(sh);
             }
             allocations++;
@@ -173,11 +157,11 @@ public final class AcdaForwardVector implements AutoCloseable {
 
     private void image(Packed p, Shape sh, float[] x, int n, float[] y) {
         long t0 = profiling ? System.nanoTime() : 0;
-        fillPaddedInput(sh, x, n);
+        sh.input.fill(xph, x, n, sh.cfg.padding());
         if (profiling) {
             serialNanos[Stage.PAD_INPUT.ordinal()] += System.nanoTime() - t0;
         }
-        parallelRows(sh.outH, (r0, r1, ws) -> {
+        rows.run(sh.outH, workspaces, (r0, r1, ws) -> {
             long s = profiling ? System.nanoTime() : 0;
             for (int h = r0; h < r1; h++) {
                 generatorConv1Row(p, sh, h, ws);
@@ -189,7 +173,7 @@ public final class AcdaForwardVector implements AutoCloseable {
         if (sh.cfg.padding() == PaddingMode.CIRCULAR) {
             wrapE1(sh);
         }
-        parallelRows(sh.outH, (r0, r1, ws) -> {
+        rows.run(sh.outH, workspaces, (r0, r1, ws) -> {
             for (int h = r0; h < r1; h++) {
                 for (int w0 = 0; w0 < sh.outW; w0 += NR) {
                     tile(p, sh, ws, n, h, w0, y);
@@ -198,32 +182,9 @@ public final class AcdaForwardVector implements AutoCloseable {
         });
     }
 
-    /** {@code xph[c][row][phase][j] = xp[c, row - padX, s*j + phase - padX]} (xp: x read with the padding). */
-    private void fillPaddedInput(Shape sh, float[] x, int n) {
-        int h = sh.inH;
-        int w = sh.inW;
-        int s = sh.cfg.stride();
-        PaddingMode mode = sh.cfg.padding();
-        int plane = h * w;
-        int base = n * sh.cfg.inChannels() * plane;
-        for (int c = 0; c < sh.cfg.inChannels(); c++) {
-            for (int row = 0; row < sh.hp; row++) {
-                int src = mode.index(row - sh.padX, h);
-                for (int phase = 0; phase < s; phase++) {
-                    int dst = ((c * sh.hp + row) * s + phase) * sh.wq;
-                    for (int j = 0; j < sh.wq; j++) {
-                        int col = s * j + phase - sh.padX;
-                        int sc = col < sh.wp - sh.padX ? mode.index(col, w) : -1;
-                        xph[dst + j] = src < 0 || sc < 0 ? 0f : x[base + c * plane + src * w + sc];
-                    }
-                }
-            }
-        }
-    }
-
     private void generatorConv1Row(Packed p, Shape sh, int h, Workspace ws) {
         int inter = sh.cfg.interChannels();
-        int rowBase = sh.cfg.stride() * sh.cfg.stride() * h * sh.wq;
+        int rowBase = sh.input.base(h, 0);
         int planeE = (sh.outH + 2) * sh.we;
         for (int w0 = 0; w0 < sh.outW; w0 += NR) {
             int cols = Math.min(NR, sh.outW - w0);
@@ -277,8 +238,7 @@ public final class AcdaForwardVector implements AutoCloseable {
         }
         long t2 = profiling ? lap(ws, Stage.ATOMS, t1) : 0;
         // Atom convolution: Z[c*M + m][.] = sum_u D[m][u][.] * X[c][u][.].
-        int xBase = cfg.stride() * cfg.stride() * h * sh.wq + w0;
-        atomConv(sh, ws, xBase);
+        atomConv(sh, ws, sh.input.base(h, w0));
         long t3 = profiling ? lap(ws, Stage.ATOM_CONV, t2) : 0;
         // Coefficient convolution: y[o][.] = bias[o] + sum_j coef[o][j] Z[j][.].
         int plane = sh.outH * sh.outW;
@@ -312,7 +272,7 @@ public final class AcdaForwardVector implements AutoCloseable {
         int[] uOff = sh.atomOff;
         float[] d = ws.d;
         float[] z = ws.z;
-        int cStride = sh.hp * sh.cfg.stride() * sh.wq;
+        int cStride = sh.input.channelStride();
         for (int c = 0; c < inC; c++) {
             int xc = xBase + c * cStride;
             for (int m0 = 0; m0 < atoms; m0 += 3) {
@@ -352,63 +312,9 @@ public final class AcdaForwardVector implements AutoCloseable {
         }
     }
 
-    @FunctionalInterface
-    private interface RowBody {
-        void run(int rowStart, int rowEnd, Workspace ws);
-    }
-
-    /** Runs {@code body} over row chunks on all threads; chunks are handed out dynamically. */
-    private void parallelRows(int rows, RowBody body) {
-        int t = Math.min(threads, rows);
-        if (t <= 1) {
-            body.run(0, rows, workspaces[0]);
-            return;
-        }
-        int chunk = Math.max(1, rows / (t * 4));
-        AtomicInteger next = new AtomicInteger();
-        List<Future<?>> futures = new ArrayList<>(t - 1);
-        for (int i = 1; i < t; i++) {
-            Workspace ws = workspaces[i];
-            futures.add(pool.submit(() -> drain(rows, chunk, next, body, ws)));
-        }
-        Throwable failure = null;
-        try {
-            drain(rows, chunk, next, body, workspaces[0]);
-        } catch (RuntimeException | Error e) {
-            failure = e;
-        }
-        for (Future<?> f : futures) {
-            try {
-                f.get();
-            } catch (ExecutionException e) {
-                failure = failure == null ? e.getCause() : failure;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                failure = failure == null ? e : failure;
-            }
-        }
-        if (failure instanceof RuntimeException re) {
-            throw re;
-        }
-        if (failure instanceof Error er) {
-            throw er;
-        }
-        if (failure != null) {
-            throw new IllegalStateException("vector forward interrupted", failure);
-        }
-    }
-
-    private static void drain(int rows, int chunk, AtomicInteger next, RowBody body, Workspace ws) {
-        for (int r0 = next.getAndAdd(chunk); r0 < rows; r0 = next.getAndAdd(chunk)) {
-            body.run(r0, Math.min(rows, r0 + chunk), ws);
-        }
-    }
-
     @Override
     public void close() {
-        if (pool != null) {
-            pool.shutdownNow();
-        }
+        rows.close();
         packed = null;
         cachedLayer = null;
         shape = null;
@@ -488,10 +394,7 @@ public final class AcdaForwardVector implements AutoCloseable {
         final int inW;
         final int outH;
         final int outW;
-        final int padX;
-        final int hp;
-        final int wp;
-        final int wq;
+        final PaddedInput input;
         final int we;
         final int[] conv1Off;
         final int[] conv2Off;
@@ -503,16 +406,13 @@ public final class AcdaForwardVector implements AutoCloseable {
             this.cfg = cfg;
             this.inH = inH;
             this.inW = inW;
-            int s = cfg.stride();
             outH = cfg.outSize(inH);
             outW = cfg.outSize(inW);
             int halfG = (cfg.generatorKernel() - 1) / 2;
-            padX = Math.max(cfg.pad(), halfG);
-            hp = inH + 2 * padX;
-            wp = inW + 2 * padX;
+            int padX = Math.max(cfg.pad(), halfG);
             int tiled = (outW + NR - 1) / NR * NR;
             int reach = Math.max(cfg.dilation() * (cfg.kernelSize() - 1), cfg.generatorKernel() - 1) + 2 * padX;
-            wq = tiled + reach / s + 2;
+            input = new PaddedInput(cfg.inChannels(), inH, inW, cfg.stride(), padX, tiled, reach);
             we = tiled + 2;
             int g = cfg.generatorKernel();
             int inC = cfg.inChannels();
@@ -520,8 +420,7 @@ public final class AcdaForwardVector implements AutoCloseable {
             for (int c = 0; c < inC; c++) {
                 for (int a = 0; a < g; a++) {
                     for (int b = 0; b < g; b++) {
-                        int r = b - halfG + padX;
-                        conv1Off[(c * g + a) * g + b] = ((c * hp + a - halfG + padX) * s + r % s) * wq + r / s;
+                        conv1Off[(c * g + a) * g + b] = input.tap(c, a - halfG + padX, b - halfG + padX);
                     }
                 }
             }
@@ -543,18 +442,13 @@ public final class AcdaForwardVector implements AutoCloseable {
             atomOff = new int[cfg.taps()];
             for (int a = 0; a < k; a++) {
                 for (int b = 0; b < k; b++) {
-                    int r = d * b - cfg.pad() + padX;
-                    atomOff[a * k + b] = ((d * a - cfg.pad() + padX) * s + r % s) * wq + r / s;
+                    atomOff[a * k + b] = input.tap(0, d * a - cfg.pad() + padX, d * b - cfg.pad() + padX);
                 }
             }
             zRowOff = new int[inC * cfg.atoms()];
             for (int j = 0; j < zRowOff.length; j++) {
                 zRowOff[j] = j * NR;
             }
-        }
-
-        int xphSize() {
-            return cfg.inChannels() * hp * cfg.stride() * wq + NR;
         }
 
         int e1pSize() {

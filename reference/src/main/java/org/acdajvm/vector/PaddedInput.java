@@ -1,0 +1,78 @@
+package org.acdajvm.vector;
+
+import org.acdajvm.layer.PaddingMode;
+
+/**
+ * The layout of an input image copied once into a padded, stride-deinterleaved buffer,
+ * {@code [C][Hp][s][Wq]}: element {@code (c, row, phase, j)} holds {@code xp[c, row - pad, s*j + phase - pad]},
+ * where {@code xp} is the input read with the padding mode (zeros, or wrapped). A convolution tap
+ * that reads {@code xp[c, s*h' + rowShift - pad, s*w' + colShift - pad]} for consecutive
+ * {@code w'} then reads consecutive elements, for every stride and dilation, and never out of
+ * bounds: every stage's loads become plain vector loads.
+ */
+final class PaddedInput {
+
+    final int channels;
+    final int inH;
+    final int inW;
+    final int stride;
+    final int pad;
+    final int hp;
+    final int wp;
+    final int wq;
+
+    /**
+     * @param pad       padding on every side ({@code >=} the reach of every convolution that reads it)
+     * @param tiledOutW output width rounded up to whole tiles
+     * @param maxShift  the largest column shift (in padded coordinates) any tap uses
+     */
+    PaddedInput(int channels, int inH, int inW, int stride, int pad, int tiledOutW, int maxShift) {
+        this.channels = channels;
+        this.inH = inH;
+        this.inW = inW;
+        this.stride = stride;
+        this.pad = pad;
+        this.hp = inH + 2 * pad;
+        this.wp = inW + 2 * pad;
+        this.wq = tiledOutW + maxShift / stride + 2;
+    }
+
+    /** Floats the buffer needs (with slack for the last vector of a tile). */
+    int size() {
+        return channels * hp * stride * wq + VectorGemm.NR;
+    }
+
+    /** Offset of tap {@code (rowShift, colShift)} of channel {@code c} for output pixel (0, 0). */
+    int tap(int c, int rowShift, int colShift) {
+        return ((c * hp + rowShift) * stride + colShift % stride) * wq + colShift / stride;
+    }
+
+    /** What to add to {@link #tap} for output row {@code h} and column {@code w0}. */
+    int base(int h, int w0) {
+        return stride * stride * h * wq + w0;
+    }
+
+    /** Distance between two channels. */
+    int channelStride() {
+        return hp * stride * wq;
+    }
+
+    /** Copies image {@code n} of {@code x} ({@code [N][C][H][W]}) into {@code dst} with the padding mode. */
+    void fill(float[] dst, float[] x, int n, PaddingMode mode) {
+        int plane = inH * inW;
+        int base = n * channels * plane;
+        for (int c = 0; c < channels; c++) {
+            for (int row = 0; row < hp; row++) {
+                int src = mode.index(row - pad, inH);
+                for (int phase = 0; phase < stride; phase++) {
+                    int d = ((c * hp + row) * stride + phase) * wq;
+                    for (int j = 0; j < wq; j++) {
+                        int col = stride * j + phase - pad;
+                        int sc = col < inW + pad ? mode.index(col, inW) : -1;
+                        dst[d + j] = src < 0 || sc < 0 ? 0f : x[base + c * plane + src * inW + sc];
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,89 @@
+package org.acdajvm.vector;
+
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.SplittableRandom;
+
+import org.acdajvm.layer.AcdaInit;
+import org.acdajvm.layer.PaddingMode;
+import org.acdajvm.oracle.ErrorBounds;
+import org.acdajvm.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+
+class PlainConvVectorTest {
+
+    /** Direct double-precision convolution, with the sum of absolute products for the bound. */
+    private static double[][] reference(Tensor x, Tensor w, float[] bias, int s, int d, PaddingMode mode) {
+        int n = x.dim(0), c = x.dim(1), h = x.dim(2), wd = x.dim(3), o = w.dim(0), k = w.dim(2);
+        int oh = (h + s - 1) / s, ow = (wd + s - 1) / s, pad = d * (k - 1) / 2;
+        double[] y = new double[n * o * oh * ow];
+        double[] abs = new double[y.length];
+        for (int b = 0; b < n; b++) {
+            for (int q = 0; q < o; q++) {
+                for (int i = 0; i < oh; i++) {
+                    for (int j = 0; j < ow; j++) {
+                        double acc = bias[q];
+                        double sa = Math.abs(bias[q]);
+                        for (int ch = 0; ch < c; ch++) {
+                            for (int a = 0; a < k; a++) {
+                                for (int e = 0; e < k; e++) {
+                                    int r = mode.index(s * i + d * a - pad, h);
+                                    int col = mode.index(s * j + d * e - pad, wd);
+                                    if (r < 0 || col < 0) {
+                                        continue;
+                                    }
+                                    double p = (double) w.get(q, ch, a, e) * x.get(b, ch, r, col);
+                                    acc += p;
+                                    sa += Math.abs(p);
+                                }
+                            }
+                        }
+                        int idx = ((b * o + q) * oh + i) * ow + j;
+                        y[idx] = acc;
+                        abs[idx] = sa;
+                    }
+                }
+            }
+        }
+        return new double[][] {y, abs};
+    }
+
+    @Test
+    void matchesADirectConvolutionWithinTheBound() {
+        SplittableRandom rng = new SplittableRandom(3);
+        int[][] cases = {{2, 3, 5, 3, 1, 1, 0}, {1, 4, 7, 5, 2, 1, 1}, {2, 2, 3, 3, 3, 2, 0}, {1, 5, 6, 7, 1, 2, 1}};
+        try (PlainConvVector conv = new PlainConvVector(2)) {
+            for (int[] cs : cases) {
+                int n = cs[0], c = cs[1], o = cs[2], k = cs[3], s = cs[4], d = cs[5];
+                PaddingMode mode = cs[6] == 1 ? PaddingMode.CIRCULAR : PaddingMode.ZEROS;
+                Tensor x = Tensor.zeros(n, c, 13, 2 * AcdaForwardVector.lanes() + 3);
+                Tensor w = Tensor.zeros(o, c, k, k);
+                AcdaInit.fill(x, rng, -1, 1);
+                AcdaInit.fill(w, rng, -1, 1);
+                float[] bias = new float[o];
+                for (int i = 0; i < o; i++) {
+                    bias[i] = (float) rng.nextDouble(-1, 1);
+                }
+                Tensor y = conv.forward(x, w, bias, s, d, mode);
+                double[][] ref = reference(x, w, bias, s, d, mode);
+                int chain = c * k * k + 1;
+                for (int i = 0; i < y.size(); i++) {
+                    double bound = ErrorBounds.accept(chain, ref[1][i], 0);
+                    double err = Math.abs(y.data()[i] - ref[0][i]);
+                    assertTrue(err <= bound, "case " + java.util.Arrays.toString(cs) + " element " + i + ": " + y.data()[i]
+                            + " vs " + ref[0][i] + ", bound " + bound);
+                }
+            }
+        }
+    }
+
+    @Test
+    void badArgumentsAreNamed() {
+        try (PlainConvVector conv = new PlainConvVector(1)) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> conv.forward(Tensor.zeros(1, 3, 4, 4), Tensor.zeros(2, 2, 3, 3), null, 1, 1, PaddingMode.ZEROS));
+            assertTrue(e.getMessage().contains("expected C = 2"), e.getMessage());
+        }
+    }
+}
