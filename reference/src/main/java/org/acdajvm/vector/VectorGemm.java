@@ -132,8 +132,10 @@ final class VectorGemm {
         VectorMask<Float> m0 = S.indexInRange(0, cols);
         VectorMask<Float> m1 = S.indexInRange(L, cols);
         for (int r = 0; r < valid; r++) {
-            FloatVector v0 = FloatVector.fromArray(S, acc, 2 * r * L);
-            FloatVector v1 = FloatVector.fromArray(S, acc, (2 * r + 1) * L);
+            int a0 = 2 * r * L;
+            int a1 = a0 + L;
+            FloatVector v0 = FloatVector.fromArray(S, acc, a0);
+            FloatVector v1 = FloatVector.fromArray(S, acc, a1);
             int row = row0 + r;
             if (mul != null || add != null) {
                 FloatVector m = FloatVector.broadcast(S, mul == null ? 1f : mul[row]);
@@ -142,8 +144,12 @@ final class VectorGemm {
                 v1 = v1.fma(m, c);
             }
             if (tanh) {
-                v0 = VectorMath.tanh(v0);
-                v1 = VectorMath.tanh(v1);
+                v0.intoArray(acc, a0);
+                v1.intoArray(acc, a1);
+                VectorMath.tanhInPlace(acc, a0);
+                VectorMath.tanhInPlace(acc, a1);
+                v0 = FloatVector.fromArray(S, acc, a0);
+                v1 = FloatVector.fromArray(S, acc, a1);
             }
             int off = outOff + r * outStride;
             if (cols >= NR) {

@@ -53,24 +53,21 @@ final class VectorMath {
     private VectorMath() {
     }
 
-    /** {@code tanh} of every lane (finite inputs). */
-    static FloatVector tanh(FloatVector x) {
+    /**
+     * Replaces the {@code L} floats at {@code a[off ..]} by their {@code tanh} (finite inputs).
+     * Arrays in and out, so that no vector crosses a method boundary: a vector passed to or
+     * returned from a call the JIT does not inline is boxed on the heap.
+     */
+    static void tanhInPlace(float[] a, int off) {
+        FloatVector x = FloatVector.fromArray(S, a, off);
         FloatVector ax = x.abs();
         FloatVector s = x.mul(x);
         FloatVector p = s.fma(P4, P3).fma(s, FloatVector.broadcast(S, P2)).fma(s, FloatVector.broadcast(S, P1))
                 .fma(s, FloatVector.broadcast(S, P0));
         FloatVector small = x.mul(s).fma(p, x);
 
+        // exp(z), z = -2 * clamp(|x|, 0.55, 9.5) in [-19, -1.1].
         FloatVector z = ax.min(CLAMP).max(SWITCH).mul(-2f);
-        FloatVector e = exp(z);
-        FloatVector q = e.add(e).div(e.add(1f));
-        FloatVector big = FloatVector.broadcast(S, 1f).sub(q);
-        big = big.lanewise(VectorOperators.NEG, x.compare(VectorOperators.LT, 0f));
-        return small.blend(big, ax.compare(VectorOperators.GE, SWITCH));
-    }
-
-    /** {@code exp(z)} for {@code z} in {@code [-19, -1.1]} (the range {@link #tanh} uses). */
-    static FloatVector exp(FloatVector z) {
         FloatVector n = z.mul(LOG2E).add(ROUND).sub(ROUND);
         FloatVector r = n.fma(FloatVector.broadcast(S, -LN2_HI), z);
         r = n.fma(FloatVector.broadcast(S, -LN2_LO), r);
@@ -78,6 +75,10 @@ final class VectorMath {
                 .fma(r, FloatVector.broadcast(S, Q0));
         FloatVector er = r.mul(r).fma(q, r.add(1f));
         IntVector bits = ((IntVector) n.convertShape(VectorOperators.F2I, I, 0)).add(127).lanewise(VectorOperators.LSHL, 23);
-        return er.mul(bits.reinterpretAsFloats());
+        FloatVector e = er.mul(bits.reinterpretAsFloats());
+
+        FloatVector big = FloatVector.broadcast(S, 1f).sub(e.add(e).div(e.add(1f)));
+        big = big.lanewise(VectorOperators.NEG, x.compare(VectorOperators.LT, 0f));
+        small.blend(big, ax.compare(VectorOperators.GE, SWITCH)).intoArray(a, off);
     }
 }

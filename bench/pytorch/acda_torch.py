@@ -1,0 +1,136 @@
+#!/usr/bin/env python3
+"""ACDA in PyTorch, written from DESIGN.md section 5 the way the reference PyTorch layer computes it
+(generator convs with BatchNorm and tanh, einsum for the atoms, unfold + einsum for the atom
+convolution, a 1x1 conv2d for the coefficients). Two uses, neither of which the build or the tests
+depend on (their outputs are committed):
+
+  golden DIR...   for each case folder written by acda-jvm (case.json, weights/ of <key>.npy, x.npy),
+                  compute the output in float64 and write y_torch.npy beside it: an independent
+                  implementation the oracle is checked against (property-tests GoldenCasesTest).
+  bench           time the layer and oneDNN's plain convolution on the same shapes, on this CPU,
+                  with 2 threads, float32, and print a Markdown table (bench/RESULTS.md quotes it).
+
+Needs only numpy and torch (Debian: apt-get install python3-torch).
+"""
+import json
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+
+def load_case(folder):
+    with open(os.path.join(folder, "case.json")) as f:
+        case = json.load(f)
+    wdir = os.path.join(folder, case["weights"])
+    state = {}
+    for name in os.listdir(wdir):
+        if name.endswith(".npy"):
+            state[name[:-4]] = torch.from_numpy(np.load(os.path.join(wdir, name)).astype(np.float64))
+    x = torch.from_numpy(np.load(os.path.join(folder, case["input"])).astype(np.float64))
+    return case, state, x
+
+
+def padded(x, pad, mode):
+    if pad == 0:
+        return x
+    if mode == "circular":
+        return F.pad(x, (pad, pad, pad, pad), mode="circular")
+    return F.pad(x, (pad, pad, pad, pad))
+
+
+def bn_tanh(v, state, prefix):
+    return torch.tanh(F.batch_norm(v, state[prefix + "running_mean"], state[prefix + "running_var"],
+                                   state[prefix + "weight"], state[prefix + "bias"], False, 0.0, 1e-5))
+
+
+def acda_forward(state, x, stride=1, dilation=1, padding="zeros", atoms=6):
+    """y for an ACDA layer given as a state dict (keys of DESIGN section 5) and input x [N, C, H, W]."""
+    w1 = state["bases_net.0.weight"]
+    g = w1.shape[2]
+    bases = state["bases"]                       # [T, K*K]
+    t_count, taps = bases.shape
+    k = int(round(taps ** 0.5))
+    n, c, h, w = x.shape
+    # Generator, at output resolution.
+    e1 = bn_tanh(F.conv2d(padded(x, (g - 1) // 2, padding), w1, state["bases_net.0.bias"], stride=stride),
+                 state, "bases_net.1.")
+    gen = bn_tanh(F.conv2d(padded(e1, 1, padding), state["bases_net.3.weight"], state["bases_net.3.bias"]),
+                  state, "bases_net.4.")
+    ho, wo = gen.shape[2], gen.shape[3]
+    gen = gen.view(n, atoms, t_count, ho, wo)
+    # Atoms: D[n, m, u, h, w] = sum_t G[n, m, t, h, w] Psi[t, u].
+    d = torch.einsum("bmthw,tl->bmlhw", gen, bases)
+    # Atom convolution through unfold: patches [N, C, K*K, H', W'].
+    pad = dilation * (k - 1) // 2
+    cols = F.unfold(padded(x, pad, padding), kernel_size=k, dilation=dilation, stride=stride)
+    cols = cols.view(n, c, taps, ho, wo)
+    z = torch.einsum("bmlhw,bclhw->bcmhw", d, cols).reshape(n, c * atoms, ho, wo)
+    # Coefficient convolution.
+    return F.conv2d(z, state["coef"], state.get("bias"))
+
+
+def golden(folders):
+    for folder in folders:
+        case, state, x = load_case(folder)
+        y = acda_forward(state, x, case["stride"], case["dilation"], case["padding"], case["atoms"])
+        np.save(os.path.join(folder, "y_torch.npy"), y.numpy())
+        print(folder, tuple(y.shape))
+
+
+def bench():
+    torch.set_num_threads(2)
+    rng = np.random.default_rng(1)
+    rows = []
+    for (n, c, hw, k) in [(1, 64, 56, 3), (1, 64, 56, 5), (1, 64, 56, 7), (8, 64, 56, 3), (1, 256, 100, 3),
+                          (1, 256, 100, 7), (2, 16, 32, 3)]:
+        atoms, per_scale = 6, 6
+        t_count = per_scale * (k - 1) // 2
+        inter = max(64, atoms * t_count // 2)
+        f32 = lambda *s: torch.from_numpy(rng.uniform(-0.1, 0.1, s).astype(np.float32))
+        state = {
+            "bases_net.0.weight": f32(inter, c, 3, 3), "bases_net.0.bias": f32(inter),
+            "bases_net.3.weight": f32(atoms * t_count, inter, 3, 3), "bases_net.3.bias": f32(atoms * t_count),
+            "coef": f32(c, c * atoms, 1, 1), "bias": f32(c), "bases": f32(t_count, k * k),
+        }
+        for p, ch in (("bases_net.1.", inter), ("bases_net.4.", atoms * t_count)):
+            state[p + "weight"] = torch.ones(ch)
+            state[p + "bias"] = torch.zeros(ch)
+            state[p + "running_mean"] = torch.zeros(ch)
+            state[p + "running_var"] = torch.ones(ch)
+        x = f32(n, c, hw, hw)
+        wplain = f32(c, c, k, k)
+
+        def timed(fn, reps):
+            with torch.no_grad():
+                for _ in range(3):
+                    fn()
+                best = float("inf")
+                for _ in range(reps):
+                    t0 = time.perf_counter()
+                    fn()
+                    best = min(best, time.perf_counter() - t0)
+            return best * 1e3
+
+        reps = 5 if c >= 256 or n > 1 else 20
+        t_acda = timed(lambda: acda_forward(state, x, atoms=atoms), reps)
+        t_plain = timed(lambda: F.conv2d(x, wplain, state["bias"], padding=k // 2), reps)
+        rows.append((n, c, hw, k, t_acda, t_plain))
+    print("| shape | PyTorch ACDA, unfold + einsum (ms) | PyTorch plain conv, oneDNN (ms) |")
+    print("|---|---:|---:|")
+    for n, c, hw, k, ta, tp in rows:
+        print(f"| N={n} C=O={c} {hw}x{hw} K={k} | {ta:.2f} | {tp:.2f} |")
+    print(f"\nPyTorch {torch.__version__}, {torch.get_num_threads()} threads, oneDNN {torch.backends.mkldnn.is_available()}")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) >= 2 and sys.argv[1] == "golden":
+        golden(sys.argv[2:])
+    elif len(sys.argv) == 2 and sys.argv[1] == "bench":
+        bench()
+    else:
+        print(__doc__)
+        sys.exit(2)

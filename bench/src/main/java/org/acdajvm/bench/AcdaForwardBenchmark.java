@@ -1,0 +1,158 @@
+package org.acdajvm.bench;
+
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+
+import org.acdajvm.backend.AcdaBackend;
+import org.acdajvm.backend.Backends;
+import org.acdajvm.layer.AcdaInit;
+import org.acdajvm.layer.AcdaLayer;
+import org.acdajvm.layer.PaddingMode;
+import org.acdajvm.tensor.Tensor;
+import org.acdajvm.vector.PlainConvVector;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * One ACDA forward per operation, on the named shapes of {@link BenchConfig}, per backend, and the
+ * plain convolution of the same shape on the Vector API ({@link PlainConvVector}) for comparison.
+ * Every state checks its backend against the oracle in setup ({@link SelfCheck}).
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+// The incubating Vector API must be enabled in the forked JVM, as everywhere else.
+@Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-XX:+UseParallelGC", "-Xms2g", "-Xmx8g"})
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+public class AcdaForwardBenchmark {
+
+    /** The layer and input of one configuration. */
+    @State(Scope.Benchmark)
+    public static class Shape {
+        @Param({"small"})
+        public String config;
+
+        AcdaLayer layer;
+        Tensor x;
+
+        @Setup(Level.Trial)
+        public void setup() {
+            BenchConfig bc = BenchConfig.of(config);
+            layer = AcdaInit.randomized(bc.layer(), 42);
+            x = AcdaInit.input(bc.layer(), bc.batch(), bc.height(), bc.width(), 43);
+        }
+    }
+
+    /** A backend by name, checked against the oracle in setup. */
+    public abstract static class BackendState {
+        AcdaBackend backend;
+
+        abstract String name();
+
+        void open(Shape s) {
+            backend = Backends.require(name());
+            SelfCheck.againstOracle(backend, s.layer, s.x);
+        }
+
+        @TearDown(Level.Trial)
+        public void close() {
+            backend.close();
+        }
+    }
+
+    @State(Scope.Benchmark)
+    public static class Vector extends BackendState {
+        @Override
+        String name() {
+            return "vector";
+        }
+
+        @Setup(Level.Trial)
+        public void setup(Shape s) {
+            open(s);
+        }
+    }
+
+    @State(Scope.Benchmark)
+    public static class Scalar extends BackendState {
+        @Override
+        String name() {
+            return "scalar";
+        }
+
+        @Setup(Level.Trial)
+        public void setup(Shape s) {
+            open(s);
+        }
+    }
+
+    @State(Scope.Benchmark)
+    public static class Oracle extends BackendState {
+        @Override
+        String name() {
+            return "oracle";
+        }
+
+        @Setup(Level.Trial)
+        public void setup(Shape s) {
+            open(s);
+        }
+    }
+
+    /** A plain convolution with a random weight of the same shape, checked against a direct convolution. */
+    @State(Scope.Benchmark)
+    public static class Plain {
+        PlainConvVector conv;
+        Tensor weight;
+        float[] bias;
+
+        @Setup(Level.Trial)
+        public void setup(Shape s) {
+            int o = s.layer.config().outChannels();
+            int c = s.layer.config().inChannels();
+            int k = s.layer.config().kernelSize();
+            weight = Tensor.zeros(o, c, k, k);
+            AcdaInit.fill(weight, new SplittableRandom(7), -0.1, 0.1);
+            bias = new float[o];
+            conv = new PlainConvVector(Runtime.getRuntime().availableProcessors());
+            Tensor crop = SelfCheck.crop(s.x, SelfCheck.CROP);
+            SelfCheck.plainConv(crop, weight, bias, conv.forward(crop, weight, bias, 1, 1, PaddingMode.ZEROS));
+        }
+
+        @TearDown(Level.Trial)
+        public void close() {
+            conv.close();
+        }
+    }
+
+    @Benchmark
+    public Tensor forwardVector(Shape s, Vector b) {
+        return b.backend.forward(s.layer, s.x);
+    }
+
+    @Benchmark
+    public Tensor forwardScalar(Shape s, Scalar b) {
+        return b.backend.forward(s.layer, s.x);
+    }
+
+    @Benchmark
+    public Tensor forwardOracle(Shape s, Oracle b) {
+        return b.backend.forward(s.layer, s.x);
+    }
+
+    @Benchmark
+    public Tensor plainConvVector(Shape s, Plain p) {
+        return p.conv.forward(s.x, p.weight, p.bias, 1, 1, PaddingMode.ZEROS);
+    }
+}

@@ -1,0 +1,299 @@
+package org.acdajvm.bench;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+import org.acdajvm.io.AtomicFiles;
+import org.acdajvm.layer.AcdaInit;
+import org.acdajvm.layer.AcdaLayer;
+import org.acdajvm.tensor.Tensor;
+import org.acdajvm.vector.AcdaForwardVector;
+import org.openjdk.jmh.results.Result;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+
+/**
+ * Runs the benchmark suite with JMH and writes {@code bench/RESULTS.md} and the growth plots:
+ * time, GFLOP/s (2 x multiply-adds of {@link CostModel} per second), fraction of the measured FMA
+ * peak, bytes allocated per call, the reproduction of the paper's Table 6, and the per-stage
+ * profile of the vector path. {@code --quick} runs a subset with short iterations (a few minutes).
+ */
+public final class BenchReport {
+
+    /** One measured benchmark. */
+    record Row(String method, String config, double millis, double error, double allocBytes) {
+    }
+
+    private final boolean quick;
+    private final Path out;
+    private final Path plots;
+    private final List<Row> rows = new ArrayList<>();
+    private double peak1;
+    private double peakAll;
+
+    BenchReport(boolean quick, Path out, Path plots) {
+        this.quick = quick;
+        this.out = out;
+        this.plots = plots;
+    }
+
+    public static void main(String[] args) throws Exception {
+        boolean quick = false;
+        Path out = Path.of("bench", "RESULTS.md");
+        Path plots = Path.of("bench", "plots");
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--quick" -> quick = true;
+                case "--out" -> out = Path.of(value(args, ++i, "--out"));
+                case "--plots" -> plots = Path.of(value(args, ++i, "--plots"));
+                case "-h", "--help" -> {
+                    System.out.println("usage: acda bench [--quick] [--out FILE.md] [--plots DIR]");
+                    System.out.println("  runs the JMH suite and writes the report (default bench/RESULTS.md, plots in bench/plots)");
+                    return;
+                }
+                default -> {
+                    System.err.println("acda bench: unknown argument '" + args[i] + "' (see 'acda bench --help')");
+                    System.exit(2);
+                }
+            }
+        }
+        new BenchReport(quick, out, plots).run();
+    }
+
+    private static String value(String[] args, int i, String name) {
+        if (i >= args.length) {
+            System.err.println("acda bench: " + name + " needs a value");
+            System.exit(2);
+        }
+        return args[i];
+    }
+
+    void run() throws RunnerException, IOException {
+        long start = System.nanoTime();
+        List<String> standard = BenchConfig.standard();
+        List<String> growth = new ArrayList<>(BenchConfig.names("hw-"));
+        growth.addAll(BenchConfig.names("c-"));
+        growth.addAll(BenchConfig.names("k-"));
+
+        measurePeak();
+        jmh("AcdaForwardBenchmark.forwardVector$", standard, false);
+        jmh("AcdaForwardBenchmark.plainConvVector$", standard, false);
+        jmh("AcdaForwardBenchmark.forwardOracle$", List.of("small"), true);
+        jmh("AcdaForwardBenchmark.forwardScalar$", quick ? List.of("small", "resnet-k3") : standard, true);
+        jmh("AcdaForwardBenchmark.forwardVector$", growth, false);
+        if (!quick) {
+            jmh("AcdaForwardBenchmark.plainConvVector$", growth, false);
+            jmh("AcdaForwardBenchmark.forwardScalar$", growth, true);
+        }
+        Map<String, long[]> stages = new LinkedHashMap<>();
+        for (String c : List.of("table6-k7", "resnet-k3")) {
+            stages.put(c, profileStages(BenchConfig.of(c)));
+        }
+        List<String> plotFiles = GrowthPlots.write(plots, rows);
+        String md = render(stages, plotFiles, (System.nanoTime() - start) / 1e9);
+        Files.createDirectories(out.toAbsolutePath().getParent());
+        AtomicFiles.write(out, o -> o.write(md.getBytes(StandardCharsets.UTF_8)));
+        System.out.println("acda bench: wrote " + out + " and " + plotFiles.size() + " plots in " + plots);
+    }
+
+    private ChainedOptionsBuilder base(boolean slow) {
+        ChainedOptionsBuilder b = new OptionsBuilder().forks(1).shouldFailOnError(true)
+                .addProfiler("gc");
+        if (quick) {
+            b.warmupIterations(slow ? 1 : 2).warmupTime(TimeValue.milliseconds(500))
+                    .measurementIterations(3).measurementTime(TimeValue.milliseconds(500));
+        } else {
+            b.warmupIterations(slow ? 1 : 4).warmupTime(TimeValue.seconds(1))
+                    .measurementIterations(slow ? 3 : 5).measurementTime(TimeValue.seconds(1));
+        }
+        return b;
+    }
+
+    private void measurePeak() throws RunnerException {
+        ChainedOptionsBuilder b = base(false).include(FmaPeakBenchmark.class.getName() + ".*");
+        for (RunResult r : new Runner(b.build()).run()) {
+            double gflops = r.getPrimaryResult().getScore() * 2 * FmaPeakBenchmark.lanes() / 1e3;
+            if (r.getParams().getBenchmark().endsWith("OneThread")) {
+                peak1 = gflops;
+            } else {
+                peakAll = gflops;
+            }
+        }
+    }
+
+    private void jmh(String method, List<String> configs, boolean slow) throws RunnerException {
+        ChainedOptionsBuilder b = base(slow).include(method.replace(".", "\\."))
+                .param("config", configs.toArray(new String[0]));
+        Collection<RunResult> results = new Runner(b.build()).run();
+        for (RunResult r : results) {
+            String name = r.getParams().getBenchmark();
+            String m = name.substring(name.lastIndexOf('.') + 1);
+            Result<?> p = r.getPrimaryResult();
+            Result<?> alloc = r.getSecondaryResults().get("gc.alloc.rate.norm");
+            rows.add(new Row(m, r.getParams().getParam("config"), p.getScore(), p.getScoreError(),
+                    alloc == null ? Double.NaN : alloc.getScore()));
+        }
+    }
+
+    /** Thread-time per stage of the vector path over 10 profiled calls, after warm-up. */
+    private static long[] profileStages(BenchConfig bc) {
+        AcdaLayer layer = AcdaInit.randomized(bc.layer(), 42);
+        Tensor x = AcdaInit.input(bc.layer(), bc.batch(), bc.height(), bc.width(), 43);
+        try (AcdaForwardVector v = new AcdaForwardVector(Runtime.getRuntime().availableProcessors())) {
+            Tensor y = v.forward(layer, x);
+            for (int i = 0; i < 30; i++) {
+                v.forwardInto(layer, x, y);
+            }
+            v.profile(true);
+            for (int i = 0; i < 10; i++) {
+                v.forwardInto(layer, x, y);
+            }
+            return v.stageNanos();
+        }
+    }
+
+    Optional<Row> find(String method, String config) {
+        return rows.stream().filter(r -> r.method().equals(method) && r.config().equals(config)).findFirst();
+    }
+
+    private String render(Map<String, long[]> stages, List<String> plotFiles, double seconds) {
+        StringBuilder s = new StringBuilder();
+        int threads = Runtime.getRuntime().availableProcessors();
+        s.append("# Benchmark results\n\n");
+        s.append("Written by `./acda bench").append(quick ? " --quick" : "").append("` on ").append(LocalDate.now())
+                .append(" in ").append(String.format(Locale.ROOT, "%.0f", seconds)).append(" s. ");
+        s.append("Machine: ").append(Machine.describe()).append(".\n\n");
+        s.append("Times are JMH averages per forward call (milliseconds, with JMH's 99.9% error), ");
+        s.append("GFLOP/s counts 2 x the multiply-adds of the cost model (DESIGN section 5) per second, and ");
+        s.append("\"of peak\" divides by the machine's measured FMA peak with all ").append(threads)
+                .append(" threads. Allocation is JMH's `gc.alloc.rate.norm` (bytes per call; the output tensor is ")
+                .append("allocated by every call). Every benchmark first checks its backend against the oracle ")
+                .append("on a crop of its input (`SelfCheck`).\n\n");
+        s.append(String.format(Locale.ROOT, "**FMA peak** (`FmaPeakBenchmark`, %d lanes): %.1f GFLOP/s with one thread, "
+                + "%.1f GFLOP/s with %d threads.%n%n", FmaPeakBenchmark.lanes(), peak1, peakAll, threads));
+
+        s.append("## Standard configurations\n\n");
+        s.append("| config | shape | backend | time (ms) | GFLOP/s | of peak | MB alloc/call | vs scalar | vs plain conv |\n");
+        s.append("|---|---|---|---:|---:|---:|---:|---:|---:|\n");
+        for (String c : BenchConfig.standard()) {
+            BenchConfig bc = BenchConfig.of(c);
+            CostModel cost = bc.cost();
+            Optional<Row> scalar = find("forwardScalar", c);
+            Optional<Row> plain = find("plainConvVector", c);
+            for (String m : List.of("forwardVector", "forwardScalar", "forwardOracle", "plainConvVector")) {
+                Optional<Row> r = find(m, c);
+                if (r.isEmpty()) {
+                    continue;
+                }
+                Row row = r.get();
+                double macs = m.equals("plainConvVector") ? cost.plainConvMacs()
+                        : m.equals("forwardOracle") ? cost.naivePerPixel() * (double) cost.pixels() : cost.totalMacs();
+                double gflops = 2 * macs / (row.millis() * 1e6);
+                String vsScalar = scalar.isPresent() && !m.equals("forwardScalar")
+                        ? String.format(Locale.ROOT, "%.1fx", scalar.get().millis() / row.millis()) : "";
+                String vsPlain = plain.isPresent() && m.equals("forwardVector")
+                        ? String.format(Locale.ROOT, "%.2f", row.millis() / plain.get().millis()) : "";
+                s.append(String.format(Locale.ROOT, "| %s | %s | %s | %.2f ± %.2f | %.1f | %.0f%% | %.2f | %s | %s |%n",
+                        c, bc.shape(), label(m), row.millis(), row.error(), gflops, 100 * gflops / peakAll,
+                        row.allocBytes() / 1e6, vsScalar, vsPlain));
+            }
+        }
+        s.append("\n\"vs plain conv\" is the ACDA time divided by the plain convolution's time on the same shape; ")
+                .append("\"vs scalar\" is the speed-up over the scalar path (one thread). The oracle's GFLOP/s counts ")
+                .append("the naive per-pixel form's multiply-adds, in double.\n\n");
+
+        s.append("## The paper's Table 6 (N=1, C=O=256, 100x100 output, M=6)\n\n");
+        s.append("Multiply-adds in millions (MMAC), from `CostModel`; the paper's values are its Table 6.\n\n");
+        s.append("| K | plain conv | paper | ACDA conv-only | paper | our generator | ACDA total | params plain | params ACDA |\n");
+        s.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        double[][] paper = {{5900.8, 4073.0}, {16386.6, 4318.7}, {32115.2, 4687.4}};
+        int i = 0;
+        for (int k : new int[] {3, 5, 7}) {
+            CostModel cm = BenchConfig.of("table6-k" + k).cost();
+            s.append(String.format(Locale.ROOT, "| %d | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %,d | %,d |%n", k,
+                    cm.mmac(cm.plainConvPerPixel()), paper[i][0], cm.mmac(cm.convOnlyPerPixel()), paper[i][1],
+                    cm.mmac(cm.generatorPerPixel()), cm.mmac(cm.totalPerPixel()), cm.plainConvParameters(),
+                    cm.acdaParameters()));
+            i++;
+        }
+        s.append("\nThe paper's generator row was computed for a lighter generator than the reference PyTorch code's ")
+                .append("(conv 3x3 C->I, BN, tanh, conv 3x3 I->M*T, BN, tanh with I = max(64, M*T/2)); the column above is ")
+                .append("ours, which this library implements. Memory: the two-layer form would hold C*M*H'*W' floats of Z ")
+                .append("(61 MB for table6); the vector path holds one tile of Z per thread. The naive form would hold ")
+                .append("O*C*K^2*H'*W' filter values if materialised (12.8 GB for table6-k7); the oracle builds one pixel's ")
+                .append("filter at a time.\n\n");
+
+        s.append("## Where the vector path spends its time\n\n");
+        s.append("Thread-time per stage over 10 calls after warm-up (`AcdaForwardVector.profile`), and each stage's ")
+                .append("rate per thread against the one-thread FMA peak.\n\n");
+        for (Map.Entry<String, long[]> e : stages.entrySet()) {
+            CostModel cm = BenchConfig.of(e.getKey()).cost();
+            long[] ns = e.getValue();
+            long total = 0;
+            for (long v : ns) {
+                total += v;
+            }
+            double[] macs = {0, cm.generatorConv1PerPixel(), cm.generatorConv2PerPixel(), cm.atomsPerPixel(),
+                    cm.atomConvPerPixel(), cm.coefficientConvPerPixel()};
+            s.append("**").append(e.getKey()).append("** (").append(BenchConfig.of(e.getKey()).shape()).append(")\n\n");
+            s.append("| stage | share of time | GFLOP/s per thread | of 1-thread peak |\n|---|---:|---:|---:|\n");
+            for (AcdaForwardVector.Stage st : AcdaForwardVector.Stage.values()) {
+                double t = ns[st.ordinal()] / 10.0;
+                double rate = macs[st.ordinal()] == 0 ? 0 : 2 * macs[st.ordinal()] * cm.pixels() / t;
+                s.append(String.format(Locale.ROOT, "| %s | %.1f%% | %s | %s |%n", st.name().toLowerCase(Locale.ROOT)
+                        .replace('_', ' '), 100.0 * ns[st.ordinal()] / total,
+                        rate == 0 ? "-" : String.format(Locale.ROOT, "%.1f", rate),
+                        rate == 0 ? "-" : String.format(Locale.ROOT, "%.0f%%", 100 * rate / peak1)));
+            }
+            s.append('\n');
+        }
+
+        s.append("## How the cost grows\n\n");
+        s.append("Vector path (and, in a full run, the plain convolution and the scalar path) against H*W (C=O=32, K=5), ")
+                .append("C (=O, 32x32, K=5) and K (C=O=64, 56x56); N=1.\n\n");
+        s.append("| config | shape | vector (ms) | GFLOP/s | plain conv (ms) | scalar (ms) |\n|---|---|---:|---:|---:|---:|\n");
+        for (String prefix : List.of("hw-", "c-", "k-")) {
+            for (String c : BenchConfig.names(prefix)) {
+                Optional<Row> v = find("forwardVector", c);
+                if (v.isEmpty()) {
+                    continue;
+                }
+                CostModel cm = BenchConfig.of(c).cost();
+                s.append(String.format(Locale.ROOT, "| %s | %s | %.3f | %.1f | %s | %s |%n", c, BenchConfig.of(c).shape(),
+                        v.get().millis(), 2 * cm.totalMacs() / (v.get().millis() * 1e6),
+                        find("plainConvVector", c).map(r -> String.format(Locale.ROOT, "%.3f", r.millis())).orElse("-"),
+                        find("forwardScalar", c).map(r -> String.format(Locale.ROOT, "%.1f", r.millis())).orElse("-")));
+            }
+        }
+        s.append('\n');
+        for (String f : plotFiles) {
+            s.append("![").append(f).append("](plots/").append(f).append(")\n\n");
+        }
+        s.append(Notes.TEXT);
+        return s.toString();
+    }
+
+    private static String label(String method) {
+        return switch (method) {
+            case "forwardVector" -> "vector";
+            case "forwardScalar" -> "scalar";
+            case "forwardOracle" -> "oracle";
+            case "plainConvVector" -> "plain conv (vector)";
+            default -> method;
+        };
+    }
+}

@@ -1,0 +1,84 @@
+package org.acdajvm.bench;
+
+import org.acdajvm.backend.AcdaBackend;
+import org.acdajvm.layer.AcdaLayer;
+import org.acdajvm.layer.PaddingMode;
+import org.acdajvm.oracle.AcdaOracle;
+import org.acdajvm.oracle.ErrorBounds;
+import org.acdajvm.oracle.ErrorReport;
+import org.acdajvm.tensor.Tensor;
+
+/**
+ * The check each benchmark runs in its setup, so that a fast wrong answer can never be reported:
+ * the backend's output against the oracle, within the bound. For shapes where the oracle would take
+ * too long (it reconstructs every filter), both run on a spatial crop of the input with the same
+ * layer, which exercises the same channel counts, kernel size and code paths.
+ */
+final class SelfCheck {
+
+    /** Largest side of the input the oracle is run on. */
+    static final int CROP = 12;
+
+    private SelfCheck() {
+    }
+
+    /** The top-left {@code min(H, side) x min(W, side)} crop of image 0. */
+    static Tensor crop(Tensor x, int side) {
+        int h = Math.min(side, x.dim(2));
+        int w = Math.min(side, x.dim(3));
+        Tensor out = Tensor.zeros(1, x.dim(1), h, w);
+        for (int c = 0; c < x.dim(1); c++) {
+            for (int i = 0; i < h; i++) {
+                for (int j = 0; j < w; j++) {
+                    out.set(0, c, i, j, x.get(0, c, i, j));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Throws unless {@code backend} agrees with the oracle on a crop of {@code x}. */
+    static void againstOracle(AcdaBackend backend, AcdaLayer layer, Tensor x) {
+        Tensor small = crop(x, CROP);
+        ErrorReport r = ErrorReport.compare(AcdaOracle.forward(layer, small), backend.forward(layer, small),
+                backend.evaluation());
+        if (!r.accepted()) {
+            throw new IllegalStateException("benchmark self-check failed for backend " + backend.name() + ": "
+                    + r.describe());
+        }
+    }
+
+    /** Throws unless a plain convolution output {@code y} of a crop agrees with a direct double convolution. */
+    static void plainConv(Tensor x, Tensor weight, float[] bias, Tensor y) {
+        int c = x.dim(1);
+        int o = weight.dim(0);
+        int k = weight.dim(2);
+        int pad = (k - 1) / 2;
+        for (int q = 0; q < o; q++) {
+            for (int i = 0; i < y.dim(2); i++) {
+                for (int j = 0; j < y.dim(3); j++) {
+                    double acc = bias[q];
+                    double abs = Math.abs(bias[q]);
+                    for (int ch = 0; ch < c; ch++) {
+                        for (int a = 0; a < k; a++) {
+                            for (int b = 0; b < k; b++) {
+                                int r = PaddingMode.ZEROS.index(i + a - pad, x.dim(2));
+                                int s = PaddingMode.ZEROS.index(j + b - pad, x.dim(3));
+                                if (r >= 0 && s >= 0) {
+                                    double p = (double) weight.get(q, ch, a, b) * x.get(0, ch, r, s);
+                                    acc += p;
+                                    abs += Math.abs(p);
+                                }
+                            }
+                        }
+                    }
+                    double bound = ErrorBounds.accept(c * k * k + 1, abs, 0);
+                    if (Math.abs(y.get(0, q, i, j) - acc) > bound) {
+                        throw new IllegalStateException("plain-conv self-check failed at (0, " + q + ", " + i + ", " + j
+                                + "): " + y.get(0, q, i, j) + " vs " + acc + ", bound " + bound);
+                    }
+                }
+            }
+        }
+    }
+}
