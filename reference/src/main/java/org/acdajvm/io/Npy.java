@@ -78,6 +78,47 @@ public final class Npy {
         }
     }
 
+    /** An array read in double precision, row-major. */
+    public record Doubles(int[] shape, double[] data) {
+    }
+
+    /**
+     * Reads a {@code <f4} or {@code <f8} file without rounding: float32 data is widened exactly. For
+     * reference outputs (oracle, golden files) that are compared in double.
+     */
+    public static Doubles readDoubles(Path file) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            Header h = readHeader(file, ch);
+            if (h.fortranOrder()) {
+                throw new TensorFormatException(file, "Fortran-order (column-major) arrays are not supported; save with "
+                        + "numpy.ascontiguousarray(a) first");
+            }
+            boolean f8 = h.descr().equals("<f8");
+            if (!f8 && !h.descr().equals("<f4")) {
+                throw new TensorFormatException(file, "dtype '" + h.descr() + "' is not supported: expected '<f4' or '<f8'");
+            }
+            if (h.elementCount() > Tensor.MAX_ELEMENTS) {
+                throw new TensorFormatException(file, "shape " + java.util.Arrays.toString(h.shape()) + " has "
+                        + h.elementCount() + " elements, more than an array can hold");
+            }
+            int n = (int) h.elementCount();
+            double[] data = new double[n];
+            int item = f8 ? 8 : 4;
+            int chunk = 1 << 16;
+            ByteBuffer buf = ByteBuffer.allocate(chunk * item).order(ByteOrder.LITTLE_ENDIAN);
+            for (int start = 0; start < n; start += chunk) {
+                int len = Math.min(chunk, n - start);
+                buf.clear();
+                readFully(file, ch, buf, h.dataOffset() + (long) start * item, len * item);
+                buf.flip();
+                for (int i = 0; i < len; i++) {
+                    data[start + i] = f8 ? buf.getDouble() : buf.getFloat();
+                }
+            }
+            return new Doubles(h.shape(), data);
+        }
+    }
+
     /** Reads and validates the header only (any dtype), checking the declared size against the file length. */
     public static Header readHeader(Path file) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {

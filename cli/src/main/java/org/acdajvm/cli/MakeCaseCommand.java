@@ -1,0 +1,131 @@
+package org.acdajvm.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+import org.acdajvm.io.AtomicFiles;
+import org.acdajvm.io.CaseFolder;
+import org.acdajvm.io.Npy;
+import org.acdajvm.io.Weights;
+import org.acdajvm.layer.AcdaConfig;
+import org.acdajvm.layer.AcdaInit;
+import org.acdajvm.layer.AcdaLayer;
+import org.acdajvm.oracle.AcdaOracle;
+import org.acdajvm.tensor.Tensor;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code acda make-case}: test vectors for someone else's kernel. */
+@Command(name = "make-case", mixinStandardHelpOptions = true,
+        description = {"Writes a case folder: case.json (every hyper-parameter), the weights (state-dict keys of the "
+                + "reference PyTorch layer), a random input x.npy and the oracle's output y.npy (float32).",
+                "The folder is written under a temporary name and renamed into place: it appears whole or not at all."})
+final class MakeCaseCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    LayerOptions layer;
+
+    @Option(names = "--layer", paramLabel = "KIND", description = "layer kind; only acda so far (default: ${DEFAULT-VALUE})")
+    String kind = "acda";
+
+    @Option(names = {"-n", "--batch"}, paramLabel = "N", description = "batch size (default: ${DEFAULT-VALUE})")
+    int batch = 1;
+
+    @Option(names = "--height", paramLabel = "H", description = "input height (default: ${DEFAULT-VALUE})")
+    int height = 16;
+
+    @Option(names = "--width", paramLabel = "W", description = "input width (default: ${DEFAULT-VALUE})")
+    int width = 16;
+
+    @Option(names = "--seed", description = "seed of the weights and the input (default: ${DEFAULT-VALUE})")
+    long seed = 1;
+
+    @Option(names = "--init", paramLabel = "KIND",
+            description = "randomized (every parameter random) or reference (PyTorch defaults) (default: ${DEFAULT-VALUE})")
+    String init = "randomized";
+
+    @Option(names = "--weights-format", paramLabel = "FORMAT",
+            description = "safetensors (weights.safetensors) or npy (a folder weights/ of <key>.npy) (default: ${DEFAULT-VALUE})")
+    String weightsFormat = "safetensors";
+
+    @Option(names = "--out", paramLabel = "DIR", required = true, description = "the case folder to create (must not exist)")
+    Path out;
+
+    @Override
+    public Integer call() throws IOException {
+        if (!kind.equals("acda")) {
+            throw new IllegalArgumentException("--layer = '" + kind + "' is not supported: expected acda");
+        }
+        if (batch < 1 || height < 1 || width < 1) {
+            throw new IllegalArgumentException("--batch, --height and --width must be >= 1, got " + batch + ", " + height
+                    + ", " + width);
+        }
+        boolean npy = switch (weightsFormat.toLowerCase(Locale.ROOT)) {
+            case "npy" -> true;
+            case "safetensors" -> false;
+            default -> throw new IllegalArgumentException("--weights-format = '" + weightsFormat
+                    + "' is not allowed: expected safetensors or npy");
+        };
+        Path target = out.toAbsolutePath();
+        if (Files.exists(target)) {
+            throw new IllegalArgumentException("--out " + out + " already exists: choose a new folder");
+        }
+        AcdaConfig cfg = layer.config();
+        AcdaLayer l = switch (init.toLowerCase(Locale.ROOT)) {
+            case "randomized" -> AcdaInit.randomized(cfg, seed);
+            case "reference" -> AcdaInit.reference(cfg, seed);
+            default -> throw new IllegalArgumentException("--init = '" + init + "' is not allowed: expected reference or randomized");
+        };
+        Tensor x = AcdaInit.input(cfg, batch, height, width, seed + 1);
+        Tensor y = AcdaOracle.forward(l, x).toTensor();
+
+        Files.createDirectories(target.getParent());
+        Path tmp = Files.createTempDirectory(target.getParent(), "." + target.getFileName() + ".");
+        boolean done = false;
+        try {
+            String weights = npy ? "weights" : "weights.safetensors";
+            if (npy) {
+                Weights.writeFolder(tmp.resolve(weights), l.stateDict());
+            } else {
+                Weights.writeSafeTensors(tmp.resolve(weights), l.stateDict());
+            }
+            Npy.write(tmp.resolve("x.npy"), x);
+            Npy.write(tmp.resolve("y.npy"), y);
+            String json = CaseFolder.toJson(cfg, weights, "x.npy", "y.npy");
+            AtomicFiles.write(tmp.resolve(CaseFolder.CASE_FILE), o -> o.write(json.getBytes(StandardCharsets.UTF_8)));
+            AtomicFiles.moveIntoPlace(tmp, target);
+            done = true;
+        } finally {
+            if (!done) {
+                deleteTree(tmp);
+            }
+        }
+        PrintWriter pw = spec.commandLine().getOut();
+        pw.printf("wrote %s: %s, x %s, y %s%n", out, cfg.summary(), x.shapeString(), y.shapeString());
+        pw.flush();
+        return AcdaCli.EXIT_OK;
+    }
+
+    static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (var walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}

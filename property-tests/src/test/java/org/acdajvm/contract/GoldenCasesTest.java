@@ -1,0 +1,64 @@
+package org.acdajvm.contract;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+import org.acdajvm.io.CaseFolder;
+import org.acdajvm.io.Npy;
+import org.acdajvm.layer.AcdaLayer;
+import org.acdajvm.oracle.AcdaOracle;
+import org.acdajvm.oracle.ErrorBounds;
+import org.acdajvm.oracle.OracleResult;
+import org.acdajvm.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The third link of the chain of oracles: the oracle against an independent implementation.
+ * Each folder under {@code src/test/resources/golden} is a case written by {@code acda make-case}
+ * (weights as {@code <key>.npy}); {@code y_torch.npy} beside it is the output of the same layer
+ * computed by PyTorch in float64 ({@code bench/pytorch/acda_torch.py golden}: conv2d, batch_norm,
+ * tanh, einsum, unfold, conv2d, none of it shared with this code). The two must agree to double
+ * precision; the float32 {@code y.npy} the case carries must be within the bound of both.
+ */
+class GoldenCasesTest {
+
+    @Test
+    void theOracleAgreesWithPyTorchInDouble() throws IOException, URISyntaxException {
+        Path root = Path.of(GoldenCasesTest.class.getResource("/golden").toURI());
+        List<Path> cases;
+        try (Stream<Path> s = Files.list(root)) {
+            cases = s.filter(Files::isDirectory).sorted().toList();
+        }
+        assertTrue(cases.size() >= 6, "golden cases found: " + cases);
+        for (Path dir : cases) {
+            CaseFolder.Description d = CaseFolder.read(dir);
+            AcdaLayer layer = CaseFolder.loadLayer(d, false);
+            Tensor x = Npy.read(d.inputPath(), false);
+            OracleResult oracle = AcdaOracle.forward(layer, x);
+            Npy.Doubles torch = Npy.readDoubles(dir.resolve("y_torch.npy"));
+            assertArrayEquals(oracle.shape(), torch.shape(), dir + ": output shape");
+            Tensor y32 = Npy.read(d.expectedPath(), false);
+            double worst = 0;
+            for (int i = 0; i < oracle.size(); i++) {
+                double tol = 1e-12 * (oracle.sumAbs()[i] + 1);
+                double diff = Math.abs(oracle.y()[i] - torch.data()[i]);
+                worst = Math.max(worst, diff / tol);
+                assertTrue(diff <= tol, dir.getFileName() + " element " + i + ": oracle " + oracle.y()[i] + ", PyTorch "
+                        + torch.data()[i] + ", |diff| " + diff);
+                double bound = oracle.bound(i, ErrorBounds.Evaluation.ANY);
+                assertTrue(Math.abs(y32.data()[i] - torch.data()[i]) <= bound, dir.getFileName() + " y.npy element " + i);
+            }
+            System.out.printf("golden %-18s %s: max |oracle - PyTorch| / (1e-12 (S + 1)) = %.3g%n", dir.getFileName(),
+                    d.config().summary(), worst);
+        }
+        assertEquals(cases.size(), cases.stream().distinct().count());
+    }
+}
