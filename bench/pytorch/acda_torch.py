@@ -85,8 +85,10 @@ def bench():
     torch.set_num_threads(2)
     rng = np.random.default_rng(1)
     rows = []
-    for (n, c, hw, k) in [(1, 64, 56, 3), (1, 64, 56, 5), (1, 64, 56, 7), (8, 64, 56, 3), (1, 256, 100, 3),
-                          (1, 256, 100, 7), (2, 16, 32, 3)]:
+    # Names as in bench's BenchConfig, so that the report can put our times beside these.
+    for (name, n, c, hw, k) in [("k-3", 1, 64, 56, 3), ("k-5", 1, 64, 56, 5), ("k-7", 1, 64, 56, 7),
+                                ("resnet-k3", 8, 64, 56, 3), ("table6-k3", 1, 256, 100, 3),
+                                ("table6-k7", 1, 256, 100, 7), ("small", 2, 16, 32, 3)]:
         atoms, per_scale = 6, 6
         t_count = per_scale * (k - 1) // 2
         inter = max(64, atoms * t_count // 2)
@@ -118,12 +120,17 @@ def bench():
         reps = 5 if c >= 256 or n > 1 else 20
         t_acda = timed(lambda: acda_forward(state, x, atoms=atoms), reps)
         t_plain = timed(lambda: F.conv2d(x, wplain, state["bias"], padding=k // 2), reps)
-        rows.append((n, c, hw, k, t_acda, t_plain))
-    print("| shape | PyTorch ACDA, unfold + einsum (ms) | PyTorch plain conv, oneDNN (ms) |")
-    print("|---|---:|---:|")
-    for n, c, hw, k, ta, tp in rows:
-        print(f"| N={n} C=O={c} {hw}x{hw} K={k} | {ta:.2f} | {tp:.2f} |")
-    print(f"\nPyTorch {torch.__version__}, {torch.get_num_threads()} threads, oneDNN {torch.backends.mkldnn.is_available()}")
+        rows.append((name, n, c, hw, k, t_acda, t_plain))
+    out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "pytorch-times.csv")
+    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+    with open(out + ".tmp", "w") as f:
+        f.write(f"# PyTorch {torch.__version__}, {torch.get_num_threads()} threads, float32, best of several calls, "
+                f"on {cpu} ({os.cpu_count()} cores), {time.strftime('%Y-%m-%d')}\n")
+        f.write("config,shape,pytorch_acda_ms,pytorch_plain_conv_ms\n")
+        for name, n, c, hw, k, ta, tp in rows:
+            f.write(f"{name},N={n} C=O={c} {hw}x{hw} K={k},{ta:.3f},{tp:.3f}\n")
+    os.replace(out + ".tmp", out)
+    print(open(out).read())
 
 
 if __name__ == "__main__":

@@ -216,6 +216,8 @@ public final class BenchReport {
                 .append("\"vs scalar\" is the speed-up over the scalar path (one thread). The oracle's GFLOP/s counts ")
                 .append("the naive per-pixel form's multiply-adds, in double.\n\n");
 
+        s.append(pytorchComparison());
+
         s.append("## The paper's Table 6 (N=1, C=O=256, 100x100 output, M=6)\n\n");
         s.append("Multiply-adds in millions (MMAC), from `CostModel`; the paper's values are its Table 6.\n\n");
         s.append("| K | plain conv | paper | ACDA conv-only | paper | our generator | ACDA total | params plain | params ACDA |\n");
@@ -285,6 +287,43 @@ public final class BenchReport {
         }
         s.append(Notes.TEXT);
         return s.toString();
+    }
+
+    /**
+     * Our times beside PyTorch's on the same shapes, from {@code bench/pytorch/pytorch-times.csv}
+     * (written by {@code bench/pytorch/acda_torch.py bench} on the same machine kind).
+     */
+    private String pytorchComparison() {
+        Path csv = Path.of("bench", "pytorch", "pytorch-times.csv");
+        StringBuilder s = new StringBuilder("## Against PyTorch on the same CPU\n\n");
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(csv);
+        } catch (IOException e) {
+            return s.append("(no ").append(csv).append(": run `python3 bench/pytorch/acda_torch.py bench`)\n\n").toString();
+        }
+        s.append("PyTorch runs the same layer (same generator, same two-layer algorithm, written the way the reference ")
+                .append("layer is: conv2d, batch_norm, tanh, einsum, unfold + einsum, 1x1 conv2d) and oneDNN's plain ")
+                .append("convolution of the same shape. ")
+                .append(lines.get(0).replace("# ", "")).append(".\n\n");
+        s.append("| config | shape | PyTorch ACDA (ms) | our ACDA, vector (ms) | speed-up | oneDNN plain conv (ms) | ")
+                .append("our plain conv (ms) | our ACDA / oneDNN conv |\n|---|---|---:|---:|---:|---:|---:|---:|\n");
+        for (String line : lines.subList(2, lines.size())) {
+            String[] f = line.split(",");
+            if (f.length != 4) {
+                continue;
+            }
+            Optional<Row> ours = find("forwardVector", f[0]);
+            Optional<Row> plain = find("plainConvVector", f[0]);
+            double torchAcda = Double.parseDouble(f[2]);
+            double torchConv = Double.parseDouble(f[3]);
+            s.append(String.format(Locale.ROOT, "| %s | %s | %.2f | %s | %s | %.2f | %s | %s |%n", f[0], f[1], torchAcda,
+                    ours.map(r -> String.format(Locale.ROOT, "%.2f", r.millis())).orElse("-"),
+                    ours.map(r -> String.format(Locale.ROOT, "%.1fx", torchAcda / r.millis())).orElse("-"), torchConv,
+                    plain.map(r -> String.format(Locale.ROOT, "%.2f", r.millis())).orElse("-"),
+                    ours.map(r -> String.format(Locale.ROOT, "%.1f", r.millis() / torchConv)).orElse("-")));
+        }
+        return s.append('\n').toString();
     }
 
     private static String label(String method) {
