@@ -6,7 +6,6 @@ import java.util.Map;
 import org.acdajvm.layer.AcdaConfig;
 import org.acdajvm.layer.AcdaLayer;
 import org.acdajvm.layer.AcdaShapes;
-import org.acdajvm.layer.PaddingMode;
 import org.acdajvm.tensor.Tensor;
 
 /**
@@ -23,6 +22,8 @@ import org.acdajvm.tensor.Tensor;
  * where {@code xp} reads {@code x} with the layer's padding (zeros, or wrap around). Beside
  * {@code y} it computes, with the same loops on absolute values, the two ingredients of the
  * acceptance bound of {@link ErrorBounds}: {@code S} and the carried generator error {@code E}.
+ * The parameters and the input are widened to double exactly before anything is computed.
+ * {@link AcdaOracleBackward} is this file's derivative.
  *
  * <p><b>What this file must never contain:</b> {@code jdk.incubator.vector}; threads or parallel
  * streams; float accumulation; loop reordering, blocking or fusion for speed; caching between
@@ -42,23 +43,23 @@ public final class AcdaOracle {
      * @return output {@code [N, O, H', W']} in double, with {@code S} and {@code E} per element
      */
     public static OracleResult forward(AcdaLayer layer, Tensor x) {
-        AcdaConfig cfg = layer.config();
-        int[] outShape = AcdaShapes.checkInput(cfg, x);
-        int batch = outShape[0];
-        int outC = outShape[1];
-        int outH = outShape[2];
-        int outW = outShape[3];
+        AcdaShapes.checkInput(layer.config(), x);
+        return forward(Params.of(layer), Images.of(x));
+    }
+
+    static OracleResult forward(Params p, Images x) {
+        AcdaConfig cfg = p.config;
+        int batch = x.batch;
+        int outC = cfg.outChannels();
+        int outH = cfg.outSize(x.height);
+        int outW = cfg.outSize(x.width);
         int inC = cfg.inChannels();
         int k = cfg.kernelSize();
         int taps = cfg.taps();
         int atoms = cfg.atoms();
         int bases = cfg.bases();
 
-        float[] coef = layer.data(AcdaLayer.COEF);          // [O, C*M, 1, 1]
-        float[] bias = layer.biasOrZeros();                 // [O]
-        float[] psi = layer.data(AcdaLayer.BASES);          // [T, K*K]
-
-        double[] y = new double[outC * outH * outW * batch];
+        double[] y = new double[batch * outC * outH * outW];
         double[] sumAbs = new double[y.length];
         double[] carried = new double[y.length];
 
@@ -71,7 +72,7 @@ public final class AcdaOracle {
         double[][] basisDotPatch = new double[inC][bases];
 
         for (int n = 0; n < batch; n++) {
-            Generator gen = generator(layer, x, n, outH, outW);
+            Generator gen = generator(p, x, n, outH, outW);
             for (int ho = 0; ho < outH; ho++) {
                 for (int wo = 0; wo < outW; wo++) {
                     // Atoms: D[m][u] = sum_t G[m*T + t] * Psi[t][u].
@@ -81,9 +82,9 @@ public final class AcdaOracle {
                             double dAbs = 0;
                             for (int t = 0; t < bases; t++) {
                                 double g = gen.value[m * bases + t][ho][wo];
-                                double p = psi[t * taps + u];
-                                d += g * p;
-                                dAbs += Math.abs(g * p);
+                                double psi = p.psi[t * taps + u];
+                                d += g * psi;
+                                dAbs += Math.abs(g * psi);
                             }
                             atom[m][u] = d;
                             atomAbs[m][u] = dAbs;
@@ -96,7 +97,7 @@ public final class AcdaOracle {
                                 double w = 0;
                                 double wAbs = 0;
                                 for (int m = 0; m < atoms; m++) {
-                                    double cf = coef[o * inC * atoms + c * atoms + m];
+                                    double cf = p.coef[o * inC * atoms + c * atoms + m];
                                     w += cf * atom[m][u];
                                     wAbs += Math.abs(cf) * atomAbs[m][u];
                                 }
@@ -109,7 +110,7 @@ public final class AcdaOracle {
                     for (int c = 0; c < inC; c++) {
                         for (int a = 0; a < k; a++) {
                             for (int b = 0; b < k; b++) {
-                                patch[c][a * k + b] = read(x, cfg.padding(), n, c,
+                                patch[c][a * k + b] = x.read(cfg.padding(), n, c,
                                         cfg.stride() * ho + cfg.dilation() * a - cfg.pad(),
                                         cfg.stride() * wo + cfg.dilation() * b - cfg.pad());
                             }
@@ -121,7 +122,7 @@ public final class AcdaOracle {
                         for (int t = 0; t < bases; t++) {
                             double s = 0;
                             for (int u = 0; u < taps; u++) {
-                                s += psi[t * taps + u] * patch[c][u];
+                                s += p.psi[t * taps + u] * patch[c][u];
                             }
                             basisDotPatch[c][t] = s;
                         }
@@ -129,8 +130,8 @@ public final class AcdaOracle {
                     for (int o = 0; o < outC; o++) {
                         int i = ((n * outC + o) * outH + ho) * outW + wo;
                         // Apply the filter: y[o] = bias[o] + sum_{c,u} Wpix[o][c][u] * patch[c][u].
-                        double acc = bias[o];
-                        double accAbs = Math.abs(bias[o]);
+                        double acc = p.bias[o];
+                        double accAbs = Math.abs(p.bias[o]);
                         for (int c = 0; c < inC; c++) {
                             for (int u = 0; u < taps; u++) {
                                 acc += filter[o][c][u] * patch[c][u];
@@ -139,7 +140,7 @@ public final class AcdaOracle {
                         }
                         y[i] = acc;
                         sumAbs[i] = accAbs;
-                        carried[i] = carriedGeneratorError(coef, basisDotPatch, gen, o, ho, wo, cfg);
+                        carried[i] = carriedGeneratorError(p, basisDotPatch, gen, o, ho, wo);
                     }
                 }
             }
@@ -148,7 +149,7 @@ public final class AcdaOracle {
         for (ErrorBounds.Evaluation e : ErrorBounds.Evaluation.values()) {
             chain.put(e, e.chainLength(cfg));
         }
-        return new OracleResult(outShape, y, sumAbs, carried, chain);
+        return new OracleResult(new int[] {batch, outC, outH, outW}, y, sumAbs, carried, chain);
     }
 
     /**
@@ -160,8 +161,8 @@ public final class AcdaOracle {
      * {@link ErrorBounds} covers the rest). Summing with signs before taking the absolute value is
      * what keeps this tight: each {@code G} value is one number, shared by every tap and channel.
      */
-    private static double carriedGeneratorError(float[] coef, double[][] basisDotPatch, Generator gen,
-                                                int o, int ho, int wo, AcdaConfig cfg) {
+    private static double carriedGeneratorError(Params p, double[][] basisDotPatch, Generator gen, int o, int ho, int wo) {
+        AcdaConfig cfg = p.config;
         int inC = cfg.inChannels();
         int atoms = cfg.atoms();
         int bases = cfg.bases();
@@ -170,7 +171,7 @@ public final class AcdaOracle {
             for (int t = 0; t < bases; t++) {
                 double slope = 0;
                 for (int c = 0; c < inC; c++) {
-                    slope += coef[o * inC * atoms + c * atoms + m] * basisDotPatch[c][t];
+                    slope += p.coef[o * inC * atoms + c * atoms + m] * basisDotPatch[c][t];
                 }
                 e += Math.abs(slope) * gen.error[m * bases + t][ho][wo];
             }
@@ -179,10 +180,13 @@ public final class AcdaOracle {
     }
 
     /**
-     * The generator output of one image, {@code value[j][h'][w']}, {@code j = m*T + t}, and the
-     * bound {@code error[j][h'][w']} on how far a float32 evaluation of it may be off.
+     * The generator of one image, at output resolution, {@code [channel][h'][w']}: the first
+     * convolution {@code g1} and its activation {@code e1} (with the bound {@code e1Error} of a
+     * float32 evaluation), the second convolution {@code g2}, and the output {@code value = G}
+     * (with its bound {@code error}). Channel {@code j} of {@code G} is {@code m*T + t}.
      */
-    public record Generator(double[][][] value, double[][][] error) {
+    record Generator(double[][][] g1, double[][][] e1, double[][][] e1Error, double[][][] g2, double[][][] value,
+                     double[][][] error) {
     }
 
     /**
@@ -196,8 +200,8 @@ public final class AcdaOracle {
      * with {@code bn(v) = gamma (v - mean) / sqrt(var + 1e-5) + beta}, and {@code e1p} read with the
      * layer's padding at output resolution.
      */
-    public static Generator generator(AcdaLayer layer, Tensor x, int n, int outH, int outW) {
-        AcdaConfig cfg = layer.config();
+    static Generator generator(Params p, Images x, int n, int outH, int outW) {
+        AcdaConfig cfg = p.config;
         int inC = cfg.inChannels();
         int inter = cfg.interChannels();
         int gen = cfg.generatorChannels();
@@ -205,44 +209,41 @@ public final class AcdaOracle {
         int half = (g - 1) / 2;
         int s = cfg.stride();
 
-        float[] w1 = layer.data(AcdaLayer.CONV1_WEIGHT);     // [I, C, g, g]
-        float[] b1 = layer.data(AcdaLayer.CONV1_BIAS);
-        float[] w2 = layer.data(AcdaLayer.CONV2_WEIGHT);     // [M*T, I, 3, 3]
-        float[] b2 = layer.data(AcdaLayer.CONV2_BIAS);
-
+        double[][][] g1 = new double[inter][outH][outW];
         double[][][] e1 = new double[inter][outH][outW];
         double[][][] e1Err = new double[inter][outH][outW];
         for (int i = 0; i < inter; i++) {
             for (int ho = 0; ho < outH; ho++) {
                 for (int wo = 0; wo < outW; wo++) {
-                    double acc = b1[i];
-                    double accAbs = Math.abs(b1[i]);
+                    double acc = p.b1[i];
+                    double accAbs = Math.abs(p.b1[i]);
                     for (int c = 0; c < inC; c++) {
                         for (int a = 0; a < g; a++) {
                             for (int b = 0; b < g; b++) {
-                                double w = w1[((i * inC + c) * g + a) * g + b];
-                                double v = read(x, cfg.padding(), n, c, s * ho + a - half, s * wo + b - half);
+                                double w = p.w1[((i * inC + c) * g + a) * g + b];
+                                double v = x.read(cfg.padding(), n, c, s * ho + a - half, s * wo + b - half);
                                 acc += w * v;
                                 accAbs += Math.abs(w * v);
                             }
                         }
                     }
                     double err = ErrorBounds.conv(inC * g * g, accAbs, 0.0);
-                    BatchNorm bn = BatchNorm.of(layer, "bases_net.1.", i);
-                    double t = Math.tanh(bn.apply(acc));
+                    double t = Math.tanh(p.bn1[i].apply(acc));
+                    g1[i][ho][wo] = acc;
                     e1[i][ho][wo] = t;
-                    e1Err[i][ho][wo] = ErrorBounds.tanh(t, bn.error(accAbs, err));
+                    e1Err[i][ho][wo] = ErrorBounds.tanh(t, p.bn1[i].error(accAbs, err));
                 }
             }
         }
 
+        double[][][] g2 = new double[gen][outH][outW];
         double[][][] value = new double[gen][outH][outW];
         double[][][] error = new double[gen][outH][outW];
         for (int j = 0; j < gen; j++) {
             for (int ho = 0; ho < outH; ho++) {
                 for (int wo = 0; wo < outW; wo++) {
-                    double acc = b2[j];
-                    double accAbs = Math.abs(b2[j]);
+                    double acc = p.b2[j];
+                    double accAbs = Math.abs(p.b2[j]);
                     double accCarried = 0;
                     for (int i = 0; i < inter; i++) {
                         for (int a = 0; a < 3; a++) {
@@ -252,7 +253,7 @@ public final class AcdaOracle {
                                 if (hh < 0 || ww < 0) {
                                     continue;               // a padding zero: contributes nothing
                                 }
-                                double w = w2[((j * inter + i) * 3 + a) * 3 + b];
+                                double w = p.w2[((j * inter + i) * 3 + a) * 3 + b];
                                 acc += w * e1[i][hh][ww];
                                 accAbs += Math.abs(w * e1[i][hh][ww]);
                                 accCarried += Math.abs(w) * e1Err[i][hh][ww];
@@ -260,39 +261,13 @@ public final class AcdaOracle {
                         }
                     }
                     double err = ErrorBounds.conv(inter * 9, accAbs, accCarried);
-                    BatchNorm bn = BatchNorm.of(layer, "bases_net.4.", j);
-                    double t = Math.tanh(bn.apply(acc));
+                    double t = Math.tanh(p.bn2[j].apply(acc));
+                    g2[j][ho][wo] = acc;
                     value[j][ho][wo] = t;
-                    error[j][ho][wo] = ErrorBounds.tanh(t, bn.error(accAbs, err));
+                    error[j][ho][wo] = ErrorBounds.tanh(t, p.bn2[j].error(accAbs, err));
                 }
             }
         }
-        return new Generator(value, error);
-    }
-
-    /** One channel of an evaluation-mode BatchNorm. */
-    private record BatchNorm(double gamma, double beta, double mean, double var) {
-        static BatchNorm of(AcdaLayer layer, String prefix, int ch) {
-            return new BatchNorm(layer.data(prefix + "weight")[ch], layer.data(prefix + "bias")[ch],
-                    layer.data(prefix + "running_mean")[ch], layer.data(prefix + "running_var")[ch]);
-        }
-
-        double apply(double v) {
-            return (v - mean) / Math.sqrt(var + AcdaLayer.BN_EPS) * gamma + beta;
-        }
-
-        double error(double sumAbsV, double errV) {
-            return ErrorBounds.batchNorm(gamma / Math.sqrt(var + AcdaLayer.BN_EPS), mean, beta, sumAbsV, errV);
-        }
-    }
-
-    /** {@code xp[n, c, h, w]}: the input read with the layer's padding (0 outside, or wrapped). */
-    private static double read(Tensor x, PaddingMode padding, int n, int c, int h, int w) {
-        int hh = padding.index(h, x.dim(2));
-        int ww = padding.index(w, x.dim(3));
-        if (hh < 0 || ww < 0) {
-            return 0.0;
-        }
-        return x.get(n, c, hh, ww);
+        return new Generator(g1, e1, e1Err, g2, value, error);
     }
 }

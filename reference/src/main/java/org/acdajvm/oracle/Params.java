@@ -1,0 +1,87 @@
+package org.acdajvm.oracle;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import org.acdajvm.layer.AcdaConfig;
+import org.acdajvm.layer.AcdaLayer;
+
+/**
+ * A layer's parameters widened to double (exactly), for the oracle. Package-private: finite-difference
+ * tests perturb these arrays in double, which the float32 {@link AcdaLayer} could not represent.
+ * Layouts as in {@link AcdaLayer}; {@code bias} is zeros for a layer without one.
+ */
+final class Params {
+
+    final AcdaConfig config;
+    final Map<String, double[]> byKey;
+    final double[] w1;
+    final double[] b1;
+    final double[] w2;
+    final double[] b2;
+    final double[] coef;
+    final double[] bias;
+    final double[] psi;
+    final BatchNorm[] bn1;
+    final BatchNorm[] bn2;
+
+    private Params(AcdaConfig config, Map<String, double[]> byKey) {
+        this.config = config;
+        this.byKey = byKey;
+        w1 = byKey.get(AcdaLayer.CONV1_WEIGHT);
+        b1 = byKey.get(AcdaLayer.CONV1_BIAS);
+        w2 = byKey.get(AcdaLayer.CONV2_WEIGHT);
+        b2 = byKey.get(AcdaLayer.CONV2_BIAS);
+        coef = byKey.get(AcdaLayer.COEF);
+        bias = byKey.containsKey(AcdaLayer.BIAS) ? byKey.get(AcdaLayer.BIAS) : new double[config.outChannels()];
+        psi = byKey.get(AcdaLayer.BASES);
+        bn1 = BatchNorm.channels(byKey, "bases_net.1.");
+        bn2 = BatchNorm.channels(byKey, "bases_net.4.");
+    }
+
+    static Params of(AcdaLayer layer) {
+        Map<String, double[]> m = new LinkedHashMap<>();
+        for (String key : AcdaLayer.expectedShapes(layer.config()).keySet()) {
+            float[] f = layer.data(key);
+            double[] d = new double[f.length];
+            for (int i = 0; i < f.length; i++) {
+                d[i] = f[i];
+            }
+            m.put(key, d);
+        }
+        return new Params(layer.config(), m);
+    }
+
+    /** A deep copy, for perturbing one element. */
+    Params copy() {
+        Map<String, double[]> m = new LinkedHashMap<>();
+        byKey.forEach((k, v) -> m.put(k, v.clone()));
+        return new Params(config, m);
+    }
+
+    /** One channel of an evaluation-mode BatchNorm: {@code bn(v) = gamma (v - mean)/sqrt(var + eps) + beta}. */
+    record BatchNorm(double gamma, double beta, double mean, double var) {
+        static BatchNorm[] channels(Map<String, double[]> p, String prefix) {
+            double[] g = p.get(prefix + "weight");
+            BatchNorm[] r = new BatchNorm[g.length];
+            for (int i = 0; i < g.length; i++) {
+                r[i] = new BatchNorm(g[i], p.get(prefix + "bias")[i], p.get(prefix + "running_mean")[i],
+                        p.get(prefix + "running_var")[i]);
+            }
+            return r;
+        }
+
+        double sigma() {
+            return Math.sqrt(var + AcdaLayer.BN_EPS);
+        }
+
+        double apply(double v) {
+            return (v - mean) / sigma() * gamma + beta;
+        }
+
+        /** Error bound of a float32 evaluation, given a bound on |v| and v's own error bound. */
+        double error(double sumAbsV, double errV) {
+            return ErrorBounds.batchNorm(gamma / sigma(), mean, beta, sumAbsV, errV);
+        }
+    }
+}
