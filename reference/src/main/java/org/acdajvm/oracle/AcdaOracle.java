@@ -183,10 +183,11 @@ public final class AcdaOracle {
      * The generator of one image, at output resolution, {@code [channel][h'][w']}: the first
      * convolution {@code g1} and its activation {@code e1} (with the bound {@code e1Error} of a
      * float32 evaluation), the second convolution {@code g2}, and the output {@code value = G}
-     * (with its bound {@code error}). Channel {@code j} of {@code G} is {@code m*T + t}.
+     * (with its bound {@code error}); {@code g1Error} and {@code g2Error} bound float32 evaluations
+     * of the convolutions. Channel {@code j} of {@code G} is {@code m*T + t}.
      */
-    record Generator(double[][][] g1, double[][][] e1, double[][][] e1Error, double[][][] g2, double[][][] value,
-                     double[][][] error) {
+    record Generator(double[][][] g1, double[][][] g1Error, double[][][] e1, double[][][] e1Error,
+                     double[][][] g2, double[][][] g2Error, double[][][] value, double[][][] error) {
     }
 
     /**
@@ -210,6 +211,7 @@ public final class AcdaOracle {
         int s = cfg.stride();
 
         double[][][] g1 = new double[inter][outH][outW];
+        double[][][] g1Err = new double[inter][outH][outW];
         double[][][] e1 = new double[inter][outH][outW];
         double[][][] e1Err = new double[inter][outH][outW];
         for (int i = 0; i < inter; i++) {
@@ -228,15 +230,17 @@ public final class AcdaOracle {
                         }
                     }
                     double err = ErrorBounds.conv(inC * g * g, accAbs, 0.0);
-                    double t = Math.tanh(p.bn1[i].apply(acc));
+                    double t = Math.tanh(p.bn1(i).apply(acc));
                     g1[i][ho][wo] = acc;
+                    g1Err[i][ho][wo] = err;
                     e1[i][ho][wo] = t;
-                    e1Err[i][ho][wo] = ErrorBounds.tanh(t, p.bn1[i].error(accAbs, err));
+                    e1Err[i][ho][wo] = ErrorBounds.tanh(t, p.bn1(i).error(accAbs, err));
                 }
             }
         }
 
         double[][][] g2 = new double[gen][outH][outW];
+        double[][][] g2Err = new double[gen][outH][outW];
         double[][][] value = new double[gen][outH][outW];
         double[][][] error = new double[gen][outH][outW];
         for (int j = 0; j < gen; j++) {
@@ -261,13 +265,14 @@ public final class AcdaOracle {
                         }
                     }
                     double err = ErrorBounds.conv(inter * 9, accAbs, accCarried);
-                    double t = Math.tanh(p.bn2[j].apply(acc));
+                    double t = Math.tanh(p.bn2(j).apply(acc));
                     g2[j][ho][wo] = acc;
+                    g2Err[j][ho][wo] = err;
                     value[j][ho][wo] = t;
-                    error[j][ho][wo] = ErrorBounds.tanh(t, p.bn2[j].error(accAbs, err));
+                    error[j][ho][wo] = ErrorBounds.tanh(t, p.bn2(j).error(accAbs, err));
                 }
             }
         }
-        return new Generator(g1, e1, e1Err, g2, value, error);
+        return new Generator(g1, g1Err, e1, e1Err, g2, g2Err, value, error);
     }
 }

@@ -95,6 +95,22 @@ public final class ErrorBounds {
         }
     }
 
+    /**
+     * The chain length {@code n} used for every gradient of {@link AcdaOracleBackward}: an upper
+     * bound on the roundings any one product of a gradient's expanded expression goes through in a
+     * float32 backward, in any summation order. The longest path runs from {@code dy} through
+     * {@code dZ} (a sum over O), {@code dD} (over C), {@code dG} (over K^2), {@code de1} (over 9 M*T),
+     * {@code dg1} into {@code dx} (over I*g^2 and M*K^2 taps) or into a parameter gradient (a sum
+     * over all N*H'*W' pixels), and the recomputed forward quantities it multiplies ({@code D}: T,
+     * {@code Z}: K^2) add theirs; 16 covers the elementwise steps (tanh', BatchNorm scales).
+     */
+    public static int gradientChainLength(AcdaConfig c, int batch, int outH, int outW) {
+        long n = (long) batch * outH * outW + c.outChannels() + (long) c.inChannels() * c.atoms() + c.inChannels()
+                + 2L * c.taps() + (long) c.atoms() * c.taps() + c.bases() + 9L * c.generatorChannels()
+                + (long) c.interChannels() * c.generatorKernel() * c.generatorKernel() + 16;
+        return (int) Math.min(Integer.MAX_VALUE, n);
+    }
+
     /** The bound on the rounding error of a sum of products: {@code 4 u n S}. */
     public static double rounding(int chainLength, double sumAbs) {
         return SAFETY * U * chainLength * sumAbs;

@@ -43,13 +43,4 @@ final class Images {
         int ww = padding.index(w, width);
         return hh < 0 || ww < 0 ? 0.0 : data[index(n, c, hh, ww)];
     }
-
-    /** The adjoint of {@link #read}: adds {@code v} to the element that {@code xp[n, c, h, w]} reads, if any. */
-    static void scatter(double[] grad, Images shape, PaddingMode padding, int n, int c, int h, int w, double v) {
-        int hh = padding.index(h, shape.height);
-        int ww = padding.index(w, shape.width);
-        if (hh >= 0 && ww >= 0) {
-            grad[shape.index(n, c, hh, ww)] += v;
-        }
-    }
 }

@@ -22,8 +22,6 @@ final class Params {
     final double[] coef;
     final double[] bias;
     final double[] psi;
-    final BatchNorm[] bn1;
-    final BatchNorm[] bn2;
 
     private Params(AcdaConfig config, Map<String, double[]> byKey) {
         this.config = config;
@@ -35,8 +33,6 @@ final class Params {
         coef = byKey.get(AcdaLayer.COEF);
         bias = byKey.containsKey(AcdaLayer.BIAS) ? byKey.get(AcdaLayer.BIAS) : new double[config.outChannels()];
         psi = byKey.get(AcdaLayer.BASES);
-        bn1 = BatchNorm.channels(byKey, "bases_net.1.");
-        bn2 = BatchNorm.channels(byKey, "bases_net.4.");
     }
 
     static Params of(AcdaLayer layer) {
@@ -52,6 +48,16 @@ final class Params {
         return new Params(layer.config(), m);
     }
 
+    /** Channel {@code i} of the first BatchNorm (read from the arrays, so perturbations show). */
+    BatchNorm bn1(int i) {
+        return BatchNorm.of(byKey, "bases_net.1.", i);
+    }
+
+    /** Channel {@code j} of the second BatchNorm. */
+    BatchNorm bn2(int j) {
+        return BatchNorm.of(byKey, "bases_net.4.", j);
+    }
+
     /** A deep copy, for perturbing one element. */
     Params copy() {
         Map<String, double[]> m = new LinkedHashMap<>();
@@ -61,14 +67,9 @@ final class Params {
 
     /** One channel of an evaluation-mode BatchNorm: {@code bn(v) = gamma (v - mean)/sqrt(var + eps) + beta}. */
     record BatchNorm(double gamma, double beta, double mean, double var) {
-        static BatchNorm[] channels(Map<String, double[]> p, String prefix) {
-            double[] g = p.get(prefix + "weight");
-            BatchNorm[] r = new BatchNorm[g.length];
-            for (int i = 0; i < g.length; i++) {
-                r[i] = new BatchNorm(g[i], p.get(prefix + "bias")[i], p.get(prefix + "running_mean")[i],
-                        p.get(prefix + "running_var")[i]);
-            }
-            return r;
+        static BatchNorm of(Map<String, double[]> p, String prefix, int i) {
+            return new BatchNorm(p.get(prefix + "weight")[i], p.get(prefix + "bias")[i], p.get(prefix + "running_mean")[i],
+                    p.get(prefix + "running_var")[i]);
         }
 
         double sigma() {
