@@ -16,6 +16,7 @@ import org.acdajvm.layer.AcdaConfig;
 import org.acdajvm.layer.AcdaInit;
 import org.acdajvm.layer.AcdaLayer;
 import org.acdajvm.oracle.AcdaOracle;
+import org.acdajvm.oracle.AcdaOracleBackward;
 import org.acdajvm.tensor.Tensor;
 
 import picocli.CommandLine.Command;
@@ -28,6 +29,7 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "make-case", mixinStandardHelpOptions = true,
         description = {"Writes a case folder: case.json (every hyper-parameter), the weights (state-dict keys of the "
                 + "reference PyTorch layer), a random input x.npy and the oracle's output y.npy (float32).",
+                "With --with-grads also dy.npy (a random upstream gradient) and grads/ (dL/dx and every parameter's gradient).",
                 "The folder is written under a temporary name and renamed into place: it appears whole or not at all."})
 final class MakeCaseCommand implements Callable<Integer> {
 
@@ -59,6 +61,10 @@ final class MakeCaseCommand implements Callable<Integer> {
     @Option(names = "--weights-format", paramLabel = "FORMAT",
             description = "safetensors (weights.safetensors) or npy (a folder weights/ of <key>.npy) (default: ${DEFAULT-VALUE})")
     String weightsFormat = "safetensors";
+
+    @Option(names = "--with-grads", description = "also write a random upstream gradient dy.npy and the oracle's "
+            + "gradients of x and of every parameter (folder grads/, float32)")
+    boolean withGrads;
 
     @Option(names = "--out", paramLabel = "DIR", required = true, description = "the case folder to create (must not exist)")
     Path out;
@@ -103,7 +109,18 @@ final class MakeCaseCommand implements Callable<Integer> {
             }
             Npy.write(tmp.resolve("x.npy"), x);
             Npy.write(tmp.resolve("y.npy"), y);
-            String json = CaseFolder.toJson(cfg, weights, "x.npy", "y.npy");
+            if (withGrads) {
+                Tensor dy = Tensor.zeros(y.shape());
+                AcdaInit.fill(dy, new java.util.SplittableRandom(seed + 2), -1, 1);
+                Npy.write(tmp.resolve("dy.npy"), dy);
+                AcdaOracleBackward.Gradients g = AcdaOracleBackward.backward(l, x, dy);
+                Files.createDirectories(tmp.resolve("grads"));
+                for (var e : g.byKey().entrySet()) {
+                    Npy.write(tmp.resolve("grads").resolve(e.getKey() + ".npy"), e.getValue().toTensor());
+                }
+            }
+            String json = withGrads ? CaseFolder.toJson(cfg, weights, "x.npy", "y.npy", "dy.npy", "grads")
+                    : CaseFolder.toJson(cfg, weights, "x.npy", "y.npy");
             AtomicFiles.write(tmp.resolve(CaseFolder.CASE_FILE), o -> o.write(json.getBytes(StandardCharsets.UTF_8)));
             AtomicFiles.moveIntoPlace(tmp, target);
             done = true;
@@ -113,7 +130,8 @@ final class MakeCaseCommand implements Callable<Integer> {
             }
         }
         PrintWriter pw = spec.commandLine().getOut();
-        pw.printf("wrote %s: %s, x %s, y %s%n", out, cfg.summary(), x.shapeString(), y.shapeString());
+        pw.printf("wrote %s: %s, x %s, y %s%s%n", out, cfg.summary(), x.shapeString(), y.shapeString(),
+                withGrads ? ", dy and the gradients in grads/" : "");
         pw.flush();
         return AcdaCli.EXIT_OK;
     }

@@ -37,7 +37,11 @@ import org.acdajvm.tensor.Tensor;
  *   "weights": "weights.safetensors", "input": "x.npy", "expected": "y.npy"
  * }
  * </pre>
- * Every key is required except {@code expected}; an unknown key is an error that names it.
+ * With gradients, {@code "upstream": "dy.npy"} names the upstream gradient {@code dL/dy} and
+ * {@code "gradients": "grads"} a folder holding {@code x.npy} ({@code dL/dx}) and one
+ * {@code <state-dict key>.npy} per parameter gradient.
+ * Every key is required except {@code expected}, {@code upstream}, {@code gradients} and
+ * {@code comment}; an unknown key is an error that names it.
  */
 public final class CaseFolder {
 
@@ -45,7 +49,7 @@ public final class CaseFolder {
     private static final Set<String> REQUIRED = Set.of("format", "version", "layer", "in_channels", "out_channels",
             "kernel_size", "stride", "dilation", "padding", "bases_per_scale", "atoms", "generator_kernel_size", "bias",
             "weights", "input");
-    private static final Set<String> OPTIONAL = Set.of("expected", "comment");
+    private static final Set<String> OPTIONAL = Set.of("expected", "upstream", "gradients", "comment");
     private static final ObjectMapper JSON = JsonMapper.builder()
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
             .enable(SerializationFeature.INDENT_OUTPUT)
@@ -59,8 +63,11 @@ public final class CaseFolder {
      * @param weights  weights file or folder name
      * @param input    input file name
      * @param expected expected output file name, or {@code null}
+     * @param upstream upstream gradient file name, or {@code null}
+     * @param gradients expected gradients folder name, or {@code null}
      */
-    public record Description(Path folder, AcdaConfig config, String weights, String input, String expected) {
+    public record Description(Path folder, AcdaConfig config, String weights, String input, String expected,
+                              String upstream, String gradients) {
         public Path weightsPath() {
             return folder.resolve(weights);
         }
@@ -71,6 +78,14 @@ public final class CaseFolder {
 
         public Path expectedPath() {
             return expected == null ? null : folder.resolve(expected);
+        }
+
+        public Path upstreamPath() {
+            return upstream == null ? null : folder.resolve(upstream);
+        }
+
+        public Path gradientsPath() {
+            return gradients == null ? null : folder.resolve(gradients);
         }
     }
 
@@ -125,13 +140,24 @@ public final class CaseFolder {
         } catch (IllegalArgumentException e) {
             throw new TensorFormatException(file, e.getMessage());
         }
-        String expected = root.has("expected") ? text(file, root, "expected") : null;
-        return new Description(folder, config, fileName(file, root, "weights"), fileName(file, root, "input"),
-                expected == null ? null : checkName(file, "expected", expected));
+        String expected = root.has("expected") ? fileName(file, root, "expected") : null;
+        String upstream = root.has("upstream") ? fileName(file, root, "upstream") : null;
+        String gradients = root.has("gradients") ? fileName(file, root, "gradients") : null;
+        if ((upstream == null) != (gradients == null)) {
+            throw new TensorFormatException(file, "'upstream' and 'gradients' go together: give both or neither");
+        }
+        return new Description(folder, config, fileName(file, root, "weights"), fileName(file, root, "input"), expected,
+                upstream, gradients);
     }
 
     /** The {@code case.json} content for a config and file names, as a JSON object. */
     public static String toJson(AcdaConfig c, String weights, String input, String expected) {
+        return toJson(c, weights, input, expected, null, null);
+    }
+
+    /** As {@link #toJson(AcdaConfig, String, String, String)}, with the gradient files (both or neither). */
+    public static String toJson(AcdaConfig c, String weights, String input, String expected, String upstream,
+                                String gradients) {
         ObjectNode n = JSON.createObjectNode();
         n.put("format", "acda-case");
         n.put("version", 1);
@@ -150,6 +176,10 @@ public final class CaseFolder {
         n.put("input", input);
         if (expected != null) {
             n.put("expected", expected);
+        }
+        if (upstream != null) {
+            n.put("upstream", upstream);
+            n.put("gradients", gradients);
         }
         try {
             return JSON.writeValueAsString(n) + "\n";
