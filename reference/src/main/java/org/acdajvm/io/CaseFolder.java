@@ -1,7 +1,6 @@
 package org.acdajvm.io;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -103,7 +102,7 @@ public final class CaseFolder {
         }
         JsonNode root;
         try {
-            root = JSON.readTree(Files.readString(file, StandardCharsets.UTF_8));
+            root = JSON.readTree(Utf8.decode(file, Files.readAllBytes(file), "case.json"));
         } catch (JsonProcessingException e) {
             throw new TensorFormatException(file, "not valid JSON: " + e.getOriginalMessage());
         }

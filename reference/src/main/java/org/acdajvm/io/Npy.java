@@ -166,7 +166,8 @@ public final class Npy {
         }
         ByteBuffer hb = ByteBuffer.allocate((int) headerLen);
         readFully(file, ch, hb, preamble, (int) headerLen);
-        String text = new String(hb.array(), major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
+        String text = major == 3 ? Utf8.decode(file, hb.array(), "the version 3 header")
+                : new String(hb.array(), StandardCharsets.ISO_8859_1);
         Map<String, Object> dict;
         try {
             dict = new HeaderParser(text).parseDict();

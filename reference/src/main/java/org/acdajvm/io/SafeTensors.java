@@ -128,7 +128,7 @@ public final class SafeTensors {
         long n = headerLength(file, ch);
         ByteBuffer hb = ByteBuffer.allocate((int) n);
         readFully(file, ch, hb, 8);
-        String text = new String(hb.array(), StandardCharsets.UTF_8);
+        String text = Utf8.decode(file, hb.array(), "the JSON header");
         JsonNode root;
         try {
             root = JSON.readTree(text);
