@@ -1,0 +1,96 @@
+package org.acdajvm.cli;
+
+import static org.acdajvm.cli.AcdaCliTest.run;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import org.acdajvm.io.Npy;
+import org.acdajvm.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** make-case and verify end to end: what another backend's author would run. */
+class CaseCommandsTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aCaseVerifiesAgainstItselfAndEveryBackend() throws IOException {
+        Path c = dir.resolve("case");
+        AcdaCliTest.Result made = run("make-case", "-k", "5", "--in-channels", "3", "--out-channels", "2", "--height", "7",
+                "--width", "9", "--stride", "2", "--padding", "circular", "--atoms", "4", "--with-grads", "--out",
+                c.toString());
+        assertEquals(0, made.code(), made.err());
+        for (String f : new String[] {"case.json", "weights.safetensors", "x.npy", "y.npy", "dy.npy", "grads/x.npy",
+                "grads/coef.npy", "grads/bases_net.0.weight.npy", "grads/bases_net.4.bias.npy", "grads/bias.npy"}) {
+            assertTrue(Files.exists(c.resolve(f)), f);
+        }
+        AcdaCliTest.Result v = run("verify", c.toString());
+        assertEquals(0, v.code(), v.out() + v.err());
+        assertTrue(v.out().contains("grad bases_net.3.weight"), v.out());
+        assertTrue(v.out().contains("ACCEPTED: 12 tensor(s) checked"), v.out());
+        for (String b : new String[] {"scalar", "vector", "oracle"}) {
+            AcdaCliTest.Result vb = run("verify", c.toString(), "--backend", b);
+            assertEquals(0, vb.code(), b + ": " + vb.out() + vb.err());
+            assertTrue(vb.out().contains("gradients not checked"), vb.out());
+        }
+    }
+
+    @Test
+    void aWrongOutputIsRejectedAndLocated() throws IOException {
+        Path c = dir.resolve("case");
+        assertEquals(0, run("make-case", "-k", "3", "--in-channels", "2", "--out-channels", "3", "--out", c.toString()).code());
+        Tensor y = Npy.read(c.resolve("y.npy"), false);
+        y.set(0, 2, 5, 7, y.get(0, 2, 5, 7) + 0.5f);
+        Path bad = dir.resolve("bad.npy");
+        Npy.write(bad, y);
+        AcdaCliTest.Result r = run("verify", c.toString(), "--expected", bad.toString(), "--json");
+        assertEquals(1, r.code(), r.out() + r.err());
+        JsonNode j = new ObjectMapper().readTree(r.out());
+        assertFalse(j.get("accepted").asBoolean());
+        JsonNode t = j.get("tensors").get(0);
+        assertEquals("y", t.get("name").asText());
+        assertEquals("[0,2,5,7]", t.get("worst_index").toString());
+        assertEquals(1, t.get("rejected").asInt());
+        assertEquals(1, t.get("per_channel").get(2).get("rejected").asInt());
+        assertEquals(0, t.get("per_channel").get(1).get("rejected").asInt());
+
+        y.set(0, 0, 0, 0, Float.NaN);
+        Npy.write(bad, y);
+        AcdaCliTest.Result nan = run("verify", c.toString(), "--expected", bad.toString());
+        assertEquals(1, nan.code());
+        assertTrue(nan.out().contains("(0, 0, 0, 0)") && nan.out().contains("NaN"), nan.out());
+    }
+
+    @Test
+    void badCasesAreUsageErrors() throws IOException {
+        Path c = dir.resolve("case");
+        assertEquals(0, run("make-case", "-k", "3", "--in-channels", "2", "--out-channels", "3", "--out", c.toString()).code());
+        AcdaCliTest.Result again = run("make-case", "-k", "3", "--out", c.toString());
+        assertEquals(2, again.code());
+        assertTrue(again.err().contains("already exists"), again.err());
+        Npy.write(dir.resolve("small.npy"), Tensor.zeros(1, 3, 2, 2));
+        AcdaCliTest.Result shape = run("verify", c.toString(), "--expected", dir.resolve("small.npy").toString());
+        assertEquals(2, shape.code());
+        assertTrue(shape.err().contains("has shape [1, 3, 2, 2], the oracle's is [1, 3, 16, 16]"), shape.err());
+        Files.writeString(c.resolve("case.json"), Files.readString(c.resolve("case.json")).replace("\"stride\"", "\"strides\""));
+        AcdaCliTest.Result key = run("verify", c.toString());
+        assertEquals(2, key.code());
+        assertTrue(key.err().contains("unknown key(s) [strides]"), key.err());
+        assertEquals(2, run("verify", dir.resolve("nothing").toString()).code());
+        AcdaCliTest.Result both = run("verify", c.toString(), "--backend", "scalar", "--expected", "y.npy");
+        assertEquals(2, both.code());
+        try (var s = Files.list(dir)) {
+            assertEquals(0, s.filter(p -> p.getFileName().toString().startsWith(".")).count(), "no temporary folder left");
+        }
+    }
+}
