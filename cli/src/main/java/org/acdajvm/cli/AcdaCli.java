@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "acda", mixinStandardHelpOptions = true, versionProvider = AcdaCli.Version.class,
         description = "Oracle and fast paths for ACDA (adaptive convolutions with per-pixel dynamic filter atoms).",
-        subcommands = {CheckCommand.class, ForwardCommand.class, BasesCommand.class, MakeCaseCommand.class, VerifyCommand.class,
+        subcommands = {CheckCommand.class, ForwardCommand.class, BasesCommand.class, MakeCaseCommand.class, VerifyCommand.class, ConvertConvCommand.class,
                 CommandLine.HelpCommand.class})
 public final class AcdaCli implements Runnable {
 

@@ -93,4 +93,36 @@ class CaseCommandsTest {
             assertEquals(0, s.filter(p -> p.getFileName().toString().startsWith(".")).count(), "no temporary folder left");
         }
     }
+
+    @Test
+    void convertConvWritesALayerAndReportsTheError() throws IOException {
+        Tensor w = Tensor.zeros(4, 2, 3, 3);
+        org.acdajvm.layer.AcdaInit.fill(w, new java.util.SplittableRandom(3), -1, 1);
+        Path wf = dir.resolve("conv.npy");
+        Npy.write(wf, w);
+        Path out = dir.resolve("acda.safetensors");
+        AcdaCliTest.Result r = run("convert-conv", "--weight", wf.toString(), "-k", "3", "-m", "6", "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("relative approximation error"), r.out());
+        var layer = org.acdajvm.layer.AcdaStateDict.load(org.acdajvm.io.Weights.read(out, false),
+                org.acdajvm.layer.AcdaStateDict.Hints.defaults());
+        assertEquals(6, layer.config().atoms());
+        Tensor st = Tensor.zeros(4, 2, 3, 3);
+        java.util.Map<String, Tensor> m = new java.util.LinkedHashMap<>();
+        m.put("conv.weight", st);
+        m.put("conv.bias", Tensor.zeros(4));
+        org.acdajvm.io.SafeTensors.write(dir.resolve("model.safetensors"), m, java.util.Map.of());
+        AcdaCliTest.Result noKey = run("convert-conv", "--weight", dir.resolve("model.safetensors").toString(), "-k", "3",
+                "-m", "2", "--out", dir.resolve("o.safetensors").toString());
+        assertEquals(2, noKey.code());
+        assertTrue(noKey.err().contains("holds 2 tensors"), noKey.err());
+        AcdaCliTest.Result withKey = run("convert-conv", "--weight", dir.resolve("model.safetensors") + ":conv.weight",
+                "--bias", dir.resolve("model.safetensors") + ":conv.bias", "-k", "3", "-m", "2", "--out",
+                dir.resolve("o.safetensors").toString());
+        assertEquals(0, withKey.code(), withKey.err());
+        AcdaCliTest.Result wrongK = run("convert-conv", "--weight", wf.toString(), "-k", "5", "-m", "2", "--out",
+                dir.resolve("p.safetensors").toString());
+        assertEquals(2, wrongK.code());
+        assertFalse(Files.exists(dir.resolve("p.safetensors")));
+    }
 }
