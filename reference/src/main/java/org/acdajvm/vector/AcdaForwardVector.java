@@ -261,53 +261,130 @@ public final class AcdaForwardVector implements AutoCloseable {
     }
 
     /**
-     * {@code Z[c*M + m][.] = sum_u D[m][u][.] * X[c][u][.]}, three atoms at a time (the atom count
-     * padded to a multiple of 3 with zero atoms), two vectors per row: six accumulators, and each
-     * input row loaded once per three atoms.
+     * {@code Z[c*M + m][.] = sum_u D[m][u][.] * X[c][u][.]}, for two input channels and three atoms
+     * at a time (the atom count padded to a multiple of 3 with zero atoms), two vectors per row:
+     * twelve accumulators, and per tap six atom loads and four input loads for twelve FMAs. An odd
+     * last channel goes through {@link #atomConvOneChannel}.
      */
     private void atomConv(Shape sh, Workspace ws, int xBase) {
         int inC = sh.cfg.inChannels();
+        int cStride = sh.input.channelStride();
+        int c = 0;
+        for (; c + 1 < inC; c += 2) {
+            atomConvTwoChannels(sh, ws, c, xBase + c * cStride, xBase + (c + 1) * cStride);
+        }
+        if (c < inC) {
+            atomConvOneChannel(sh, ws, c, xBase + c * cStride);
+        }
+    }
+
+    private void atomConvTwoChannels(Shape sh, Workspace ws, int c, int xc0, int xc1) {
         int atoms = sh.cfg.atoms();
         int taps = sh.cfg.taps();
         int[] uOff = sh.atomOff;
         float[] d = ws.d;
         float[] z = ws.z;
-        int cStride = sh.input.channelStride();
-        for (int c = 0; c < inC; c++) {
-            int xc = xBase + c * cStride;
-            for (int m0 = 0; m0 < atoms; m0 += 3) {
-                FloatVector a00 = FloatVector.zero(S);
-                FloatVector a01 = FloatVector.zero(S);
-                FloatVector a10 = FloatVector.zero(S);
-                FloatVector a11 = FloatVector.zero(S);
-                FloatVector a20 = FloatVector.zero(S);
-                FloatVector a21 = FloatVector.zero(S);
-                int d0 = m0 * taps * NR;
-                int d1 = d0 + taps * NR;
-                int d2 = d1 + taps * NR;
-                for (int u = 0; u < taps; u++) {
-                    int xo = xc + uOff[u];
-                    FloatVector x0 = FloatVector.fromArray(S, xph, xo);
-                    FloatVector x1 = FloatVector.fromArray(S, xph, xo + L);
-                    int du = u * NR;
-                    a00 = FloatVector.fromArray(S, d, d0 + du).fma(x0, a00);
-                    a01 = FloatVector.fromArray(S, d, d0 + du + L).fma(x1, a01);
-                    a10 = FloatVector.fromArray(S, d, d1 + du).fma(x0, a10);
-                    a11 = FloatVector.fromArray(S, d, d1 + du + L).fma(x1, a11);
-                    a20 = FloatVector.fromArray(S, d, d2 + du).fma(x0, a20);
-                    a21 = FloatVector.fromArray(S, d, d2 + du + L).fma(x1, a21);
-                }
-                int zo = (c * atoms + m0) * NR;
-                a00.intoArray(z, zo);
-                a01.intoArray(z, zo + L);
-                if (m0 + 1 < atoms) {
-                    a10.intoArray(z, zo + NR);
-                    a11.intoArray(z, zo + NR + L);
-                }
-                if (m0 + 2 < atoms) {
-                    a20.intoArray(z, zo + 2 * NR);
-                    a21.intoArray(z, zo + 2 * NR + L);
-                }
+        for (int m0 = 0; m0 < atoms; m0 += 3) {
+            FloatVector a00 = FloatVector.zero(S);
+            FloatVector a01 = FloatVector.zero(S);
+            FloatVector a10 = FloatVector.zero(S);
+            FloatVector a11 = FloatVector.zero(S);
+            FloatVector a20 = FloatVector.zero(S);
+            FloatVector a21 = FloatVector.zero(S);
+            FloatVector b00 = FloatVector.zero(S);
+            FloatVector b01 = FloatVector.zero(S);
+            FloatVector b10 = FloatVector.zero(S);
+            FloatVector b11 = FloatVector.zero(S);
+            FloatVector b20 = FloatVector.zero(S);
+            FloatVector b21 = FloatVector.zero(S);
+            int d0 = m0 * taps * NR;
+            int d1 = d0 + taps * NR;
+            int d2 = d1 + taps * NR;
+            for (int u = 0; u < taps; u++) {
+                int du = u * NR;
+                FloatVector e00 = FloatVector.fromArray(S, d, d0 + du);
+                FloatVector e01 = FloatVector.fromArray(S, d, d0 + du + L);
+                FloatVector e10 = FloatVector.fromArray(S, d, d1 + du);
+                FloatVector e11 = FloatVector.fromArray(S, d, d1 + du + L);
+                FloatVector e20 = FloatVector.fromArray(S, d, d2 + du);
+                FloatVector e21 = FloatVector.fromArray(S, d, d2 + du + L);
+                FloatVector x0 = FloatVector.fromArray(S, xph, xc0 + uOff[u]);
+                FloatVector x1 = FloatVector.fromArray(S, xph, xc0 + uOff[u] + L);
+                a00 = e00.fma(x0, a00);
+                a01 = e01.fma(x1, a01);
+                a10 = e10.fma(x0, a10);
+                a11 = e11.fma(x1, a11);
+                a20 = e20.fma(x0, a20);
+                a21 = e21.fma(x1, a21);
+                FloatVector y0 = FloatVector.fromArray(S, xph, xc1 + uOff[u]);
+                FloatVector y1 = FloatVector.fromArray(S, xph, xc1 + uOff[u] + L);
+                b00 = e00.fma(y0, b00);
+                b01 = e01.fma(y1, b01);
+                b10 = e10.fma(y0, b10);
+                b11 = e11.fma(y1, b11);
+                b20 = e20.fma(y0, b20);
+                b21 = e21.fma(y1, b21);
+            }
+            int za = (c * atoms + m0) * NR;
+            int zb = ((c + 1) * atoms + m0) * NR;
+            a00.intoArray(z, za);
+            a01.intoArray(z, za + L);
+            b00.intoArray(z, zb);
+            b01.intoArray(z, zb + L);
+            if (m0 + 1 < atoms) {
+                a10.intoArray(z, za + NR);
+                a11.intoArray(z, za + NR + L);
+                b10.intoArray(z, zb + NR);
+                b11.intoArray(z, zb + NR + L);
+            }
+            if (m0 + 2 < atoms) {
+                a20.intoArray(z, za + 2 * NR);
+                a21.intoArray(z, za + 2 * NR + L);
+                b20.intoArray(z, zb + 2 * NR);
+                b21.intoArray(z, zb + 2 * NR + L);
+            }
+        }
+    }
+
+    /** The same for one input channel: six accumulators. */
+    private void atomConvOneChannel(Shape sh, Workspace ws, int c, int xc) {
+        int atoms = sh.cfg.atoms();
+        int taps = sh.cfg.taps();
+        int[] uOff = sh.atomOff;
+        float[] d = ws.d;
+        float[] z = ws.z;
+        for (int m0 = 0; m0 < atoms; m0 += 3) {
+            FloatVector a00 = FloatVector.zero(S);
+            FloatVector a01 = FloatVector.zero(S);
+            FloatVector a10 = FloatVector.zero(S);
+            FloatVector a11 = FloatVector.zero(S);
+            FloatVector a20 = FloatVector.zero(S);
+            FloatVector a21 = FloatVector.zero(S);
+            int d0 = m0 * taps * NR;
+            int d1 = d0 + taps * NR;
+            int d2 = d1 + taps * NR;
+            for (int u = 0; u < taps; u++) {
+                int xo = xc + uOff[u];
+                FloatVector x0 = FloatVector.fromArray(S, xph, xo);
+                FloatVector x1 = FloatVector.fromArray(S, xph, xo + L);
+                int du = u * NR;
+                a00 = FloatVector.fromArray(S, d, d0 + du).fma(x0, a00);
+                a01 = FloatVector.fromArray(S, d, d0 + du + L).fma(x1, a01);
+                a10 = FloatVector.fromArray(S, d, d1 + du).fma(x0, a10);
+                a11 = FloatVector.fromArray(S, d, d1 + du + L).fma(x1, a11);
+                a20 = FloatVector.fromArray(S, d, d2 + du).fma(x0, a20);
+                a21 = FloatVector.fromArray(S, d, d2 + du + L).fma(x1, a21);
+            }
+            int zo = (c * atoms + m0) * NR;
+            a00.intoArray(z, zo);
+            a01.intoArray(z, zo + L);
+            if (m0 + 1 < atoms) {
+                a10.intoArray(z, zo + NR);
+                a11.intoArray(z, zo + NR + L);
+            }
+            if (m0 + 2 < atoms) {
+                a20.intoArray(z, zo + 2 * NR);
+                a21.intoArray(z, zo + 2 * NR + L);
             }
         }
     }
