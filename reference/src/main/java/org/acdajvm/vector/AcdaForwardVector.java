@@ -157,7 +157,11 @@ public final class AcdaForwardVector implements AutoCloseable {
 
     private void image(Packed p, Shape sh, float[] x, int n, float[] y) {
         long t0 = profiling ? System.nanoTime() : 0;
-        sh.input.fill(xph, x, n, sh.cfg.padding());
+        rows.run(sh.cfg.inChannels(), workspaces, (c0, c1, ws) -> {
+            for (int c = c0; c < c1; c++) {
+                sh.input.fillChannel(xph, x, n, c, sh.cfg.padding());
+            }
+        });
         if (profiling) {
             serialNanos[Stage.PAD_INPUT.ordinal()] += System.nanoTime() - t0;
         }

@@ -59,18 +59,38 @@ final class PaddedInput {
 
     /** Copies image {@code n} of {@code x} ({@code [N][C][H][W]}) into {@code dst} with the padding mode. */
     void fill(float[] dst, float[] x, int n, PaddingMode mode) {
-        int plane = inH * inW;
-        int base = n * channels * plane;
         for (int c = 0; c < channels; c++) {
-            for (int row = 0; row < hp; row++) {
-                int src = mode.index(row - pad, inH);
-                for (int phase = 0; phase < stride; phase++) {
-                    int d = ((c * hp + row) * stride + phase) * wq;
-                    for (int j = 0; j < wq; j++) {
-                        int col = stride * j + phase - pad;
-                        int sc = col < inW + pad ? mode.index(col, inW) : -1;
-                        dst[d + j] = src < 0 || sc < 0 ? 0f : x[base + c * plane + src * inW + sc];
+            fillChannel(dst, x, n, c, mode);
+        }
+    }
+
+    /** One channel of {@link #fill}; channels are independent, so callers may fill them in parallel. */
+    void fillChannel(float[] dst, float[] x, int n, int c, PaddingMode mode) {
+        int plane = inH * inW;
+        int src0 = (n * channels + c) * plane;
+        for (int row = 0; row < hp; row++) {
+            int src = mode.index(row - pad, inH);
+            for (int phase = 0; phase < stride; phase++) {
+                int d = ((c * hp + row) * stride + phase) * wq;
+                if (src < 0) {
+                    java.util.Arrays.fill(dst, d, d + wq, 0f);
+                    continue;
+                }
+                int s = src0 + src * inW;
+                int j = 0;
+                if (stride == 1) {
+                    // Left padding, the row itself in one copy, then right padding and the tail.
+                    for (; j < pad; j++) {
+                        int sc = mode.index(j - pad, inW);
+                        dst[d + j] = sc < 0 ? 0f : x[s + sc];
                     }
+                    System.arraycopy(x, s, dst, d + pad, inW);
+                    j = pad + inW;
+                }
+                for (; j < wq; j++) {
+                    int col = stride * j + phase - pad;
+                    int sc = col < inW + pad ? mode.index(col, inW) : -1;
+                    dst[d + j] = sc < 0 ? 0f : x[s + sc];
                 }
             }
         }
