@@ -184,7 +184,7 @@ abstract class AcdaBackendContract {
     // ---------------------------------------------------------------------------------------------
     // 2. Constant atoms against an independent plain convolution.
 
-    @Property(tries = 25)
+    @Property(tries = 60)
     void constantAtomsEqualAPlainConvolution(@ForAll("cases") AcdaCase c) {
         AcdaLayer layer = constantAtoms(c.layer());
         Tensor x = c.input();
@@ -254,7 +254,7 @@ abstract class AcdaBackendContract {
     // ---------------------------------------------------------------------------------------------
     // 3. Random cases against the oracle.
 
-    @Property(tries = 40)
+    @Property(tries = 120)
     void matchesTheOracleWithinTheBound(@ForAll("cases") AcdaCase c) {
         AcdaLayer layer = c.layer();
         Tensor x = c.input();
@@ -268,13 +268,13 @@ abstract class AcdaBackendContract {
     // ---------------------------------------------------------------------------------------------
     // 4. Translation equivariance (s = 1).
 
-    @Property(tries = 12)
+    @Property(tries = 36)
     void circularPaddingIsTranslationEquivariantEverywhere(@ForAll("circularCases") AcdaCase c,
                                                            @ForAll("shifts") int dy, @ForAll("shifts") int dx) {
         checkEquivariance(c, dy, dx, 0);
     }
 
-    @Property(tries = 12)
+    @Property(tries = 36)
     void zeroPaddingIsTranslationEquivariantAwayFromBorders(@ForAll("zeroCases") AcdaCase c,
                                                             @ForAll("smallShifts") int dy, @ForAll("smallShifts") int dx) {
         checkEquivariance(c, dy, dx, Math.max(2, c.config().pad()));

@@ -98,7 +98,7 @@ class ReaderFuzzProperties {
                 "not a dict at all");
     }
 
-    @Property(tries = 300)
+    @Property(tries = 1000)
     void npyReaderEndsInDataOrTheDocumentedError(@ForAll("mutations") Mutation m, @ForAll("npyHeaders") String header,
                                                  @ForAll boolean useHeader) throws IOException {
         byte[] valid = npyBytes(useHeader ? header : "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }",
@@ -131,7 +131,7 @@ class ReaderFuzzProperties {
                 "");
     }
 
-    @Property(tries = 300)
+    @Property(tries = 1000)
     void safetensorsReaderEndsInDataOrTheDocumentedError(@ForAll("mutations") Mutation m,
                                                          @ForAll("safetensorsHeaders") String header,
                                                          @ForAll boolean useHeader, @ForAll long declaredLength)
@@ -167,7 +167,7 @@ class ReaderFuzzProperties {
                 "\"kernel_size\" : 4", "\"kernel_size\" : 99999999999", "\"unknown\" : 1", "", "{{", "]", ", \"atoms\" : 0");
     }
 
-    @Property(tries = 300)
+    @Property(tries = 1000)
     void caseReaderEndsInADescriptionOrTheDocumentedError(@ForAll("caseEdits") String target,
                                                           @ForAll("caseReplacements") String replacement,
                                                           @ForAll("mutations") Mutation m) throws IOException {

@@ -22,7 +22,7 @@ import org.acdajvm.vector.AcdaForwardVector;
  */
 class VectorLanesProperties {
 
-    @Property(tries = 20)
+    @Property(tries = 40)
     void outputWidthsAroundLaneMultiplesMatchTheOracle(@ForAll("widths") int outW, @ForAll("cases") AcdaCase c) {
         AcdaConfig cfg = c.config();
         int w = (outW - 1) * cfg.stride() + 1;                  // ceil(w / s) == outW

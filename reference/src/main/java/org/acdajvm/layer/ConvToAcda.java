@@ -121,8 +121,10 @@ public final class ConvToAcda {
         // 3. Atoms, their coordinates in the bases, and the coefficients.
         double[][] alpha = new double[atoms][bases];
         double[][] coef = new double[rows][atoms];
+        // Singular values below the numerical rank's threshold are rounding noise: those atoms stay zero.
+        double negligible = (rank == 0 ? 0 : sigma[0]) * Math.max(rows, taps) * 1e-13;
         for (int m = 0; m < Math.min(atoms, rank); m++) {
-            if (sigma[m] <= 0) {
+            if (sigma[m] <= negligible) {
                 continue;
             }
             DMatrixRMaj atom = new DMatrixRMaj(taps, 1);
@@ -133,6 +135,9 @@ public final class ConvToAcda {
             double max = 0;
             for (int t = 0; t < bases; t++) {
                 max = Math.max(max, Math.abs(a.data[t]));
+            }
+            if (max == 0) {
+                continue;
             }
             double lambda = ATOM_SCALE / max;
             for (int t = 0; t < bases; t++) {
