@@ -10,7 +10,6 @@ import java.util.concurrent.Callable;
 import org.acdajvm.backend.AcdaBackend;
 import org.acdajvm.backend.Backends;
 import org.acdajvm.layer.AcdaConfig;
-import org.acdajvm.layer.AcdaInit;
 import org.acdajvm.layer.AcdaLayer;
 import org.acdajvm.oracle.AcdaOracle;
 import org.acdajvm.oracle.ErrorReport;
@@ -36,17 +35,8 @@ final class CheckCommand implements Callable<Integer> {
     @Mixin
     LayerOptions layer;
 
-    @Option(names = {"-n", "--batch"}, paramLabel = "N", description = "batch size N (default: ${DEFAULT-VALUE})")
-    int batch = 1;
-
-    @Option(names = "--height", paramLabel = "H", description = "input height H (default: ${DEFAULT-VALUE})")
-    int height = 32;
-
-    @Option(names = "--width", paramLabel = "W", description = "input width W (default: ${DEFAULT-VALUE})")
-    int width = 32;
-
-    @Option(names = "--seed", description = "seed of the random layer and input (default: ${DEFAULT-VALUE})")
-    long seed = 42;
+    @Mixin
+    InputOptions input;
 
     @Option(names = "--backends", split = ",", paramLabel = "NAME",
             description = "backends to check, comma-separated (default: every backend found)")
@@ -56,34 +46,21 @@ final class CheckCommand implements Callable<Integer> {
             description = "calls per backend; the fastest is reported (default: ${DEFAULT-VALUE})")
     int repeat = 1;
 
-    @Option(names = "--init", paramLabel = "KIND",
-            description = "reference (the PyTorch layer's defaults) or randomized (every parameter random, BatchNorm "
-                    + "statistics included) (default: ${DEFAULT-VALUE})")
-    String init = "randomized";
-
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        if (batch < 1 || height < 1 || width < 1) {
-            throw new IllegalArgumentException("--batch, --height and --width must be >= 1, got " + batch + ", " + height
-                    + ", " + width);
-        }
         if (repeat < 1) {
             throw new IllegalArgumentException("--repeat = " + repeat + " must be >= 1");
         }
         AcdaConfig cfg = layer.config();
-        AcdaLayer l = switch (init.toLowerCase(Locale.ROOT)) {
-            case "randomized" -> AcdaInit.randomized(cfg, seed);
-            case "reference" -> AcdaInit.reference(cfg, seed);
-            default -> throw new IllegalArgumentException("--init = '" + init + "' is not allowed: expected reference or randomized");
-        };
+        AcdaLayer l = input.layer(cfg);
         List<String> names = backends == null ? Backends.names() : backends;
         for (String name : names) {
             Backends.get(name).close();             // an unknown name is a usage error before any work
         }
-        Tensor x = AcdaInit.input(cfg, batch, height, width, seed + 1);
-        out.printf(Locale.ROOT, "acda check: %s, input [%d, %d, %d, %d], %s init, seed %d%n", cfg.summary(), batch,
-                cfg.inChannels(), height, width, init, seed);
+        Tensor x = input.input(cfg);
+        out.printf(Locale.ROOT, "acda check: %s, input %s, %s init, seed %d%n", cfg.summary(), x.shapeString(),
+                input.init, input.seed);
         long t0 = System.nanoTime();
         OracleResult oracle = AcdaOracle.forward(l, x);
         out.printf(Locale.ROOT, "reference: the oracle (naive per-pixel filters, double) took %.1f ms%n%n", (System.nanoTime() - t0) / 1e6);

@@ -42,21 +42,8 @@ final class MakeCaseCommand implements Callable<Integer> {
     @Option(names = "--layer", paramLabel = "KIND", description = "layer kind; only acda so far (default: ${DEFAULT-VALUE})")
     String kind = "acda";
 
-    @Option(names = {"-n", "--batch"}, paramLabel = "N", description = "batch size (default: ${DEFAULT-VALUE})")
-    int batch = 1;
-
-    @Option(names = "--height", paramLabel = "H", description = "input height (default: ${DEFAULT-VALUE})")
-    int height = 16;
-
-    @Option(names = "--width", paramLabel = "W", description = "input width (default: ${DEFAULT-VALUE})")
-    int width = 16;
-
-    @Option(names = "--seed", description = "seed of the weights and the input (default: ${DEFAULT-VALUE})")
-    long seed = 1;
-
-    @Option(names = "--init", paramLabel = "KIND",
-            description = "randomized (every parameter random) or reference (PyTorch defaults) (default: ${DEFAULT-VALUE})")
-    String init = "randomized";
+    @Mixin
+    InputOptions input;
 
     @Option(names = "--weights-format", paramLabel = "FORMAT",
             description = "safetensors (weights.safetensors) or npy (a folder weights/ of <key>.npy) (default: ${DEFAULT-VALUE})")
@@ -74,10 +61,6 @@ final class MakeCaseCommand implements Callable<Integer> {
         if (!kind.equals("acda")) {
             throw new IllegalArgumentException("--layer = '" + kind + "' is not supported: expected acda");
         }
-        if (batch < 1 || height < 1 || width < 1) {
-            throw new IllegalArgumentException("--batch, --height and --width must be >= 1, got " + batch + ", " + height
-                    + ", " + width);
-        }
         boolean npy = switch (weightsFormat.toLowerCase(Locale.ROOT)) {
             case "npy" -> true;
             case "safetensors" -> false;
@@ -89,19 +72,12 @@ final class MakeCaseCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--out " + out + " already exists: choose a new folder");
         }
         AcdaConfig cfg = layer.config();
-        AcdaLayer l = switch (init.toLowerCase(Locale.ROOT)) {
-            case "randomized" -> AcdaInit.randomized(cfg, seed);
-            case "reference" -> AcdaInit.reference(cfg, seed);
-            default -> throw new IllegalArgumentException("--init = '" + init + "' is not allowed: expected reference or randomized");
-        };
-        Tensor x = AcdaInit.input(cfg, batch, height, width, seed + 1);
+        AcdaLayer l = input.layer(cfg);
+        Tensor x = input.input(cfg);
         Tensor y = AcdaOracle.forward(l, x).toTensor();
 
-        Files.createDirectories(target.getParent());
-        Path tmp = Files.createTempDirectory(target.getParent(), "." + target.getFileName() + ".");
-        boolean done = false;
-        try {
-            String weights = npy ? "weights" : "weights.safetensors";
+        String weights = npy ? "weights" : "weights.safetensors";
+        AtomicFiles.writeFolder(target, tmp -> {
             if (npy) {
                 Weights.writeFolder(tmp.resolve(weights), l.stateDict());
             } else {
@@ -111,7 +87,7 @@ final class MakeCaseCommand implements Callable<Integer> {
             Npy.write(tmp.resolve("y.npy"), y);
             if (withGrads) {
                 Tensor dy = Tensor.zeros(y.shape());
-                AcdaInit.fill(dy, new java.util.SplittableRandom(seed + 2), -1, 1);
+                AcdaInit.fill(dy, new java.util.SplittableRandom(input.seed + 2), -1, 1);
                 Npy.write(tmp.resolve("dy.npy"), dy);
                 AcdaOracleBackward.Gradients g = AcdaOracleBackward.backward(l, x, dy);
                 Files.createDirectories(tmp.resolve("grads"));
@@ -122,28 +98,11 @@ final class MakeCaseCommand implements Callable<Integer> {
             String json = withGrads ? CaseFolder.toJson(cfg, weights, "x.npy", "y.npy", "dy.npy", "grads")
                     : CaseFolder.toJson(cfg, weights, "x.npy", "y.npy");
             AtomicFiles.write(tmp.resolve(CaseFolder.CASE_FILE), o -> o.write(json.getBytes(StandardCharsets.UTF_8)));
-            AtomicFiles.moveIntoPlace(tmp, target);
-            done = true;
-        } finally {
-            if (!done) {
-                deleteTree(tmp);
-            }
-        }
+        });
         PrintWriter pw = spec.commandLine().getOut();
         pw.printf("wrote %s: %s, x %s, y %s%s%n", out, cfg.summary(), x.shapeString(), y.shapeString(),
                 withGrads ? ", dy and the gradients in grads/" : "");
         pw.flush();
         return AcdaCli.EXIT_OK;
-    }
-
-    static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (var walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
     }
 }

@@ -54,6 +54,48 @@ public final class AtomicFiles {
         }
     }
 
+    /** Fills a fresh folder with files. */
+    @FunctionalInterface
+    public interface FolderWriter {
+        void write(Path folder) throws IOException;
+    }
+
+    /**
+     * Writes a whole folder atomically: {@code writer} fills a temporary folder beside the target,
+     * which is then renamed into place, so the folder appears whole or not at all. An existing
+     * target is an error (folders are not replaced).
+     */
+    public static void writeFolder(Path target, FolderWriter writer) throws IOException {
+        Path absolute = target.toAbsolutePath();
+        if (Files.exists(absolute)) {
+            throw new IOException(target + " already exists; choose a new folder");
+        }
+        Files.createDirectories(absolute.getParent());
+        Path tmp = Files.createTempDirectory(absolute.getParent(), "." + absolute.getFileName() + ".");
+        boolean done = false;
+        try {
+            writer.write(tmp);
+            moveIntoPlace(tmp, absolute);
+            done = true;
+        } finally {
+            if (!done) {
+                deleteTree(tmp);
+            }
+        }
+    }
+
+    /** Deletes a folder and everything below it (missing: nothing to do). */
+    public static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (var walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
     /**
      * Renames {@code source} to {@code target} in one step, replacing the target. Used for files
      * and for whole folders written under a temporary name.

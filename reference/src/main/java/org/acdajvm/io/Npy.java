@@ -58,24 +58,27 @@ public final class Npy {
     public static Tensor read(Path file, boolean narrowF64) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             Header h = readHeader(file, ch);
-            if (h.fortranOrder()) {
-                throw new TensorFormatException(file, "Fortran-order (column-major) arrays are not supported; save with "
-                        + "numpy.ascontiguousarray(a) first");
-            }
             boolean f8 = h.descr().equals("<f8");
             if (!h.descr().equals("<f4") && !(f8 && narrowF64)) {
                 throw new TensorFormatException(file, "dtype '" + h.descr() + "' is not supported: expected '<f4' (float32)"
                         + (f8 ? ", or pass the option to narrow '<f8' (float64) to float32" : ""));
             }
-            if (h.elementCount() > Tensor.MAX_ELEMENTS) {
-                throw new TensorFormatException(file, "shape " + java.util.Arrays.toString(h.shape()) + " has "
-                        + h.elementCount() + " elements, more than a tensor can hold (" + Tensor.MAX_ELEMENTS + ")");
-            }
-            int n = (int) h.elementCount();
-            float[] data = new float[n];
-            readFloats(file, ch, h.dataOffset(), n, f8, data);
-            return Tensor.wrap(data, h.shape());
+            int n = checkedCount(file, h);
+            return Tensor.wrap(RawData.floats(file, ch, h.dataOffset(), n, f8, ""), h.shape());
         }
+    }
+
+    /** The element count of a C-order array a Java array can hold, or a named error. */
+    private static int checkedCount(Path file, Header h) throws TensorFormatException {
+        if (h.fortranOrder()) {
+            throw new TensorFormatException(file, "Fortran-order (column-major) arrays are not supported; save with "
+                    + "numpy.ascontiguousarray(a) first");
+        }
+        if (h.elementCount() > Tensor.MAX_ELEMENTS) {
+            throw new TensorFormatException(file, "shape " + java.util.Arrays.toString(h.shape()) + " has "
+                    + h.elementCount() + " elements, more than a tensor can hold (" + Tensor.MAX_ELEMENTS + ")");
+        }
+        return (int) h.elementCount();
     }
 
     /** An array read in double precision, row-major. */
@@ -89,33 +92,12 @@ public final class Npy {
     public static Doubles readDoubles(Path file) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             Header h = readHeader(file, ch);
-            if (h.fortranOrder()) {
-                throw new TensorFormatException(file, "Fortran-order (column-major) arrays are not supported; save with "
-                        + "numpy.ascontiguousarray(a) first");
-            }
             boolean f8 = h.descr().equals("<f8");
             if (!f8 && !h.descr().equals("<f4")) {
                 throw new TensorFormatException(file, "dtype '" + h.descr() + "' is not supported: expected '<f4' or '<f8'");
             }
-            if (h.elementCount() > Tensor.MAX_ELEMENTS) {
-                throw new TensorFormatException(file, "shape " + java.util.Arrays.toString(h.shape()) + " has "
-                        + h.elementCount() + " elements, more than an array can hold");
-            }
-            int n = (int) h.elementCount();
-            double[] data = new double[n];
-            int item = f8 ? 8 : 4;
-            int chunk = 1 << 16;
-            ByteBuffer buf = ByteBuffer.allocate(chunk * item).order(ByteOrder.LITTLE_ENDIAN);
-            for (int start = 0; start < n; start += chunk) {
-                int len = Math.min(chunk, n - start);
-                buf.clear();
-                readFully(file, ch, buf, h.dataOffset() + (long) start * item, len * item);
-                buf.flip();
-                for (int i = 0; i < len; i++) {
-                    data[start + i] = f8 ? buf.getDouble() : buf.getFloat();
-                }
-            }
-            return new Doubles(h.shape(), data);
+            int n = checkedCount(file, h);
+            return new Doubles(h.shape(), RawData.doubles(file, ch, h.dataOffset(), n, f8));
         }
     }
 
@@ -129,7 +111,8 @@ public final class Npy {
     private static Header readHeader(Path file, FileChannel ch) throws IOException {
         long size = ch.size();
         ByteBuffer pre = ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN);
-        readFully(file, ch, pre, 0, (int) Math.min(12, size));
+        pre.limit((int) Math.min(12, size));
+        RawData.readFully(file, ch, pre, 0);
         pre.flip();
         if (pre.remaining() < 10) {
             throw new TensorFormatException(file, "file is " + size + " bytes, too short for a .npy header");
@@ -165,7 +148,7 @@ public final class Npy {
                     + (size - preamble) + " after the preamble");
         }
         ByteBuffer hb = ByteBuffer.allocate((int) headerLen);
-        readFully(file, ch, hb, preamble, (int) headerLen);
+        RawData.readFully(file, ch, hb, preamble);
         String text = major == 3 ? Utf8.decode(file, hb.array(), "the version 3 header")
                 : new String(hb.array(), StandardCharsets.ISO_8859_1);
         Map<String, Object> dict;
@@ -217,44 +200,6 @@ public final class Npy {
                     + expected + " data bytes that shape " + java.util.Arrays.toString(shape) + " of " + descr + " needs");
         }
         return new Header(major, minor, descr, fortran, shape, offset, count);
-    }
-
-    private static void readFloats(Path file, FileChannel ch, long offset, int n, boolean f8, float[] out)
-            throws IOException {
-        int item = f8 ? 8 : 4;
-        int chunkElems = 1 << 16;
-        ByteBuffer buf = ByteBuffer.allocate(chunkElems * item).order(ByteOrder.LITTLE_ENDIAN);
-        for (int start = 0; start < n; start += chunkElems) {
-            int len = Math.min(chunkElems, n - start);
-            buf.clear();
-            readFully(file, ch, buf, offset + (long) start * item, len * item);
-            buf.flip();
-            for (int i = 0; i < len; i++) {
-                if (f8) {
-                    double v = buf.getDouble();
-                    float f = (float) v;
-                    if (Double.isFinite(v) && !Float.isFinite(f)) {
-                        throw new TensorFormatException(file, "element " + (start + i) + " = " + v
-                                + " is beyond float32's range and cannot be narrowed");
-                    }
-                    out[start + i] = f;
-                } else {
-                    out[start + i] = buf.getFloat();
-                }
-            }
-        }
-    }
-
-    private static void readFully(Path file, FileChannel ch, ByteBuffer buf, long position, int len) throws IOException {
-        buf.limit(buf.position() + len);
-        long pos = position;
-        while (buf.hasRemaining()) {
-            int r = ch.read(buf, pos);
-            if (r < 0) {
-                throw new TensorFormatException(file, "truncated: ended at byte " + pos);
-            }
-            pos += r;
-        }
     }
 
     /** Writes {@code t} as a {@code <f4}, C-order, version 1.0 file, atomically. */

@@ -112,7 +112,7 @@ public final class SafeTensors {
             throw new TensorFormatException(file, "file is " + size + " bytes, too short for a safetensors header length");
         }
         ByteBuffer b = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-        readFully(file, ch, b, 0);
+        RawData.readFully(file, ch, b, 0);
         long n = b.flip().getLong();
         if (n < 2 || n > MAX_HEADER_BYTES) {
             throw new TensorFormatException(file, "header length " + Long.toUnsignedString(n) + " is outside 2.." + MAX_HEADER_BYTES);
@@ -127,7 +127,7 @@ public final class SafeTensors {
     private static List<Entry> readHeader(Path file, FileChannel ch) throws IOException {
         long n = headerLength(file, ch);
         ByteBuffer hb = ByteBuffer.allocate((int) n);
-        readFully(file, ch, hb, 8);
+        RawData.readFully(file, ch, hb, 8);
         String text = Utf8.decode(file, hb.array(), "the JSON header");
         JsonNode root;
         try {
@@ -237,42 +237,8 @@ public final class SafeTensors {
     }
 
     private static Tensor readTensor(Path file, FileChannel ch, long dataStart, Entry e, boolean f8) throws IOException {
-        int n = (int) e.elements();
-        float[] data = new float[n];
-        int item = f8 ? 8 : 4;
-        int chunk = 1 << 16;
-        ByteBuffer buf = ByteBuffer.allocate(chunk * item).order(ByteOrder.LITTLE_ENDIAN);
-        for (int start = 0; start < n; start += chunk) {
-            int len = Math.min(chunk, n - start);
-            buf.clear().limit(len * item);
-            readFully(file, ch, buf, dataStart + e.begin() + (long) start * item);
-            buf.flip();
-            for (int i = 0; i < len; i++) {
-                if (f8) {
-                    double v = buf.getDouble();
-                    float f = (float) v;
-                    if (Double.isFinite(v) && !Float.isFinite(f)) {
-                        throw new TensorFormatException(file, "tensor '" + e.name() + "' element " + (start + i) + " = "
-                                + v + " is beyond float32's range and cannot be narrowed");
-                    }
-                    data[start + i] = f;
-                } else {
-                    data[start + i] = buf.getFloat();
-                }
-            }
-        }
-        return Tensor.wrap(data, e.shape());
-    }
-
-    private static void readFully(Path file, FileChannel ch, ByteBuffer buf, long position) throws IOException {
-        long pos = position;
-        while (buf.hasRemaining()) {
-            int r = ch.read(buf, pos);
-            if (r < 0) {
-                throw new TensorFormatException(file, "truncated: ended at byte " + pos);
-            }
-            pos += r;
-        }
+        return Tensor.wrap(RawData.floats(file, ch, dataStart + e.begin(), (int) e.elements(), f8,
+                "tensor '" + e.name() + "' "), e.shape());
     }
 
     /**

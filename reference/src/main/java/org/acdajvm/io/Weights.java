@@ -67,45 +67,14 @@ public final class Weights {
     }
 
     /**
-     * Writes a state dict as a folder of {@code <key>.npy} files. The folder is written under a
-     * temporary name beside the target and renamed into place, so it appears whole or not at all;
-     * an existing target folder is an error.
+     * Writes a state dict as a folder of {@code <key>.npy} files, whole or not at all
+     * ({@link AtomicFiles#writeFolder}); an existing target folder is an error.
      */
     public static void writeFolder(Path folder, Map<String, Tensor> stateDict) throws IOException {
-        Path target = folder.toAbsolutePath();
-        if (Files.exists(target)) {
-            throw new IOException(folder + " already exists; choose a new folder for the weights");
-        }
-        Files.createDirectories(target.getParent());
-        Path tmp = Files.createTempDirectory(target.getParent(), "." + target.getFileName() + ".");
-        boolean done = false;
-        try {
+        AtomicFiles.writeFolder(folder, tmp -> {
             for (Map.Entry<String, Tensor> e : stateDict.entrySet()) {
                 Npy.write(tmp.resolve(e.getKey() + ".npy"), e.getValue());
             }
-            AtomicFiles.moveIntoPlace(tmp, target);
-            done = true;
-        } finally {
-            if (!done) {
-                deleteTree(tmp);
-            }
-        }
-    }
-
-    /** Deletes a folder and its files (one level deep is all this package creates). */
-    static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
-            for (Path p : ds) {
-                if (Files.isDirectory(p)) {
-                    deleteTree(p);
-                } else {
-                    Files.deleteIfExists(p);
-                }
-            }
-        }
-        Files.deleteIfExists(dir);
+        });
     }
 }
