@@ -50,7 +50,7 @@ final class ForwardCommand implements Callable<Integer> {
     Path output;
 
     @Option(names = "--backend", paramLabel = "NAME", description = "backend to run (default: ${DEFAULT-VALUE})")
-    String backend = "scalar";
+    String backend = "vector";
 
     @Option(names = "--stride", paramLabel = "S", description = "stride (with --weights; default: ${DEFAULT-VALUE})")
     int stride = 1;
