@@ -222,7 +222,6 @@ public final class AcdaForwardVector implements AutoCloseable {
         int bases = cfg.bases();
         int taps = cfg.taps();
         int atoms = cfg.atoms();
-        int inC = cfg.inChannels();
         int outC = cfg.outChannels();
 
         long t0 = profiling ? System.nanoTime() : 0;
@@ -255,7 +254,6 @@ public final class AcdaForwardVector implements AutoCloseable {
         if (profiling) {
             lap(ws, Stage.COEFFICIENT_CONV, t3);
         }
-        assert inC * atoms == p.kc;
     }
 
     private static long lap(Workspace ws, Stage stage, long since) {
