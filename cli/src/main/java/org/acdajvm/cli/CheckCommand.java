@@ -46,8 +46,13 @@ final class CheckCommand implements Callable<Integer> {
             description = "calls per backend; the fastest is reported (default: ${DEFAULT-VALUE})")
     int repeat = 1;
 
+    @Option(names = "--threads", paramLabel = "T",
+            description = "threads of the multi-threaded backends (default: all available processors)")
+    Integer threads;
+
     @Override
     public Integer call() {
+        Threads.apply(threads);
         PrintWriter out = spec.commandLine().getOut();
         if (repeat < 1) {
             throw new IllegalArgumentException("--repeat = " + repeat + " must be >= 1");

@@ -76,8 +76,13 @@ final class ForwardCommand implements Callable<Integer> {
     @Option(names = "--narrow-f64", description = "accept float64 tensors, rounding them to float32")
     boolean narrowF64;
 
+    @Option(names = "--threads", paramLabel = "T",
+            description = "threads of the multi-threaded backends (default: all available processors)")
+    Integer threads;
+
     @Override
     public Integer call() throws IOException {
+        Threads.apply(threads);
         PrintWriter out = spec.commandLine().getOut();
         AcdaLayer layer;
         Path inputPath;
