@@ -61,8 +61,17 @@ final class CheckCommand implements Callable<Integer> {
                     + "statistics included) (default: ${DEFAULT-VALUE})")
     String init = "randomized";
 
+    @Option(names = "--device", paramLabel = "DEVICE", description = DeviceSelection.DESCRIPTION)
+    String device;
+
     @Override
     public Integer call() {
+        try (DeviceSelection _ = DeviceSelection.apply(device)) {
+            return check();
+        }
+    }
+
+    private int check() {
         PrintWriter out = spec.commandLine().getOut();
         if (batch < 1 || height < 1 || width < 1) {
             throw new IllegalArgumentException("--batch, --height and --width must be >= 1, got " + batch + ", " + height

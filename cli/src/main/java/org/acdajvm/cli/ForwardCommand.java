@@ -76,8 +76,17 @@ final class ForwardCommand implements Callable<Integer> {
     @Option(names = "--narrow-f64", description = "accept float64 tensors, rounding them to float32")
     boolean narrowF64;
 
+    @Option(names = "--device", paramLabel = "DEVICE", description = DeviceSelection.DESCRIPTION)
+    String device;
+
     @Override
     public Integer call() throws IOException {
+        try (DeviceSelection _ = DeviceSelection.apply(device)) {
+            return forward();
+        }
+    }
+
+    private int forward() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
         AcdaLayer layer;
         Path inputPath;
