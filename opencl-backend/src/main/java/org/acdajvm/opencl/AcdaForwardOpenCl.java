@@ -11,6 +11,7 @@ import static org.lwjgl.opencl.CL10.clEnqueueWriteBuffer;
 import static org.lwjgl.opencl.CL10.clFinish;
 import static org.lwjgl.opencl.CL10.clGetEventProfilingInfo;
 import static org.lwjgl.opencl.CL10.clReleaseEvent;
+import static org.lwjgl.opencl.CL10.clSetKernelArg;
 import static org.lwjgl.opencl.CL10.clSetKernelArg1i;
 import static org.lwjgl.opencl.CL10.clSetKernelArg1p;
 
@@ -33,12 +34,16 @@ import org.lwjgl.system.MemoryStack;
  * The ACDA forward in the two-layer form (DESIGN section 5) on one OpenCL device, float32. The
  * stages and their kernels mirror {@link org.acdajvm.backend.AcdaForwardScalar} one for one:
  * <pre>
- *   e1 = tanh(bn1(conv1(x)))       generator.cl  conv1_bn_tanh   [N, I, H', W']
- *   G  = tanh(bn2(conv2(e1)))      generator.cl  conv2_bn_tanh   [N, M*T, H', W']   local-memory tiles
- *   D  = G Psi                     atoms.cl      atoms           [N, M, K*K, H', W']
- *   Z  = atom conv of x with D     atoms.cl      atom_conv       [N, C*M, H', W']
- *   y  = bias + coef Z             coef_conv.cl  coef_conv       [N, O, H', W']     local-memory tiles
+ *   e1 = tanh(bn1(conv1(x)))       generator.cl  conv1_tiled_bn_tanh | conv1_bn_tanh   [N, I, H', W']
+ *   G  = tanh(bn2(conv2(e1)))      generator.cl  conv2_bn_tanh                         [N, M*T, H', W']
+ *   D  = G Psi                     atoms.cl      atoms                                 [N, M, K*K, H', W']
+ *   Z  = atom conv of x with D     atoms.cl      atom_conv_tiled | atom_conv           [N, C*M, H', W']
+ *   y  = bias + coef Z             coef_conv.cl  coef_conv                             [N, O, H', W']
  * </pre>
+ * conv2 and the coefficient convolution always stage tiles in local memory; conv1 and the atom
+ * convolution do when the input region of a pixel tile (which grows with the stride, g, K and the
+ * dilation) fits the device's local memory, and otherwise run a direct kernel that sums the same
+ * products in the same order. Every variant gives the same bits.
  * The batch is processed in chunks of images small enough for the device's largest buffer and
  * most of its memory (normally one chunk). Owns its context, programs and workspace, and releases
  * them in reverse order on {@link #close()}. Not thread-safe.
@@ -59,6 +64,8 @@ public final class AcdaForwardOpenCl implements AutoCloseable {
     private KernelTimes lastTimes = KernelTimes.NONE;
     private int maxImagesPerLaunch = Integer.MAX_VALUE;
     private int lastChunks;
+    private boolean directOnly;
+    private String lastVariants = "";
     private boolean closed;
 
     /** Opens a context and queue on {@code device}; programs are built on first use. */
@@ -107,6 +114,16 @@ public final class AcdaForwardOpenCl implements AutoCloseable {
         return workspace.deviceBytes();
     }
 
+    /** Test hook: run the direct conv1 and atom convolution even where the tiled ones fit. */
+    void setDirectOnly(boolean direct) {
+        directOnly = direct;
+    }
+
+    /** Which conv1 and atom convolution kernels the last call ran, e.g. {@code conv1 tiled, atom conv direct}. */
+    String lastVariants() {
+        return lastVariants;
+    }
+
     /** How many chunks the last call split its batch into. */
     int lastChunks() {
         return lastChunks;
@@ -136,12 +153,19 @@ public final class AcdaForwardOpenCl implements AutoCloseable {
         sh.checkIndexable();
         ensureTiles();
         ClProgram gen = programs.get(GENERATOR, generatorOptions());
-        ClProgram atoms = programs.get(ATOMS, "-D K=" + cfg.kernelSize() + " -D PATCH_MAX=" + Tuning.PATCH_MAX);
+        ClProgram atoms = programs.get(ATOMS, Tuning.atomsOptions(cfg.kernelSize(), conv2Tile));
         ClProgram coef = programs.get(COEF, coefTile.options());
 
         float[][] bn1 = scaleShift(layer, "bases_net.1.");
         float[][] bn2 = scaleShift(layer, "bases_net.4.");
         int chunk = imagesPerLaunch(sh);
+        // The tiled conv1 and atom convolution stage an input region whose size depends on the stride,
+        // g, K and dilation; where it does not fit local memory the direct kernels run instead.
+        long conv1Floats = Tuning.conv1TileFloats(conv2Tile, cfg.stride(), cfg.generatorKernel());
+        long atomFloats = Tuning.atomTileFloats(conv2Tile, cfg.stride(), cfg.dilation(), cfg.kernelSize());
+        boolean conv1Tiled = !directOnly && fitsLocal(gen, "conv1_tiled_bn_tanh", conv1Floats);
+        boolean atomTiled = !directOnly && fitsLocal(atoms, "atom_conv_tiled", atomFloats);
+        lastVariants = "conv1 " + (conv1Tiled ? "tiled" : "direct") + ", atom conv " + (atomTiled ? "tiled" : "direct");
 
         Tensor y = Tensor.zeros(outShape);
         List<Event> events = new ArrayList<>();
@@ -177,11 +201,22 @@ public final class AcdaForwardOpenCl implements AutoCloseable {
                 xHost.put(x.data(), n0 * sh.xImage, nb * sh.xImage).flip();
                 write(xb, xHost, events);
 
-                long l1 = linearLocal(gen, "conv1_bn_tanh");
-                launch(events, "conv1", gen, "conv1_bn_tanh",
-                        new long[] {roundUp(p, l1), ceilDiv(sh.inter, Tuning.CONV1_RO), nb}, new long[] {l1, 1, 1},
-                        xb, sh.inC, sh.inH, sh.inW, w1, b1, s1, t1, sh.inter, cfg.generatorKernel(), cfg.stride(),
-                        circular, e1, sh.outH, sh.outW);
+                if (conv1Tiled) {
+                    int iBlocks = ceilDiv(sh.inter, conv2Tile.rj());
+                    long wtFloats = (long) conv2Tile.ci() * cfg.generatorKernel() * cfg.generatorKernel() * conv2Tile.rj();
+                    launch(events, "conv1", gen, "conv1_tiled_bn_tanh",
+                            new long[] {roundUp(sh.outW, conv2Tile.tw()), roundUp(sh.outH, conv2Tile.th()), (long) nb * iBlocks},
+                            new long[] {conv2Tile.tw(), conv2Tile.th(), 1},
+                            xb, sh.inC, sh.inH, sh.inW, w1, b1, s1, t1, sh.inter, iBlocks, cfg.generatorKernel(),
+                            cfg.stride(), circular, e1, sh.outH, sh.outW,
+                            new Local(conv1Floats - wtFloats), new Local(wtFloats));
+                } else {
+                    long l1 = linearLocal(gen, "conv1_bn_tanh");
+                    launch(events, "conv1", gen, "conv1_bn_tanh",
+                            new long[] {roundUp(p, l1), ceilDiv(sh.inter, Tuning.CONV1_RO), nb}, new long[] {l1, 1, 1},
+                            xb, sh.inC, sh.inH, sh.inW, w1, b1, s1, t1, sh.inter, cfg.generatorKernel(), cfg.stride(),
+                            circular, e1, sh.outH, sh.outW);
+                }
 
                 int jBlocks = ceilDiv(sh.gen, conv2Tile.rj());
                 launch(events, "conv2", gen, "conv2_bn_tanh",
@@ -193,11 +228,20 @@ public final class AcdaForwardOpenCl implements AutoCloseable {
                 launch(events, "atoms", atoms, "atoms", new long[] {roundUp(p, la), sh.atoms, nb}, new long[] {la, 1, 1},
                         g, psi, sh.bases, sh.atoms, p, d);
 
-                long lc = linearLocal(atoms, "atom_conv");
-                launch(events, "atomConv", atoms, "atom_conv", new long[] {roundUp(p, lc), sh.inC, nb},
-                        new long[] {lc, 1, 1},
-                        xb, sh.inC, sh.inH, sh.inW, d, sh.atoms, cfg.stride(), cfg.dilation(), cfg.pad(), circular,
-                        z, sh.outH, sh.outW);
+                if (atomTiled) {
+                    int cBlocks = ceilDiv(sh.inC, Tuning.ATOM_CB);
+                    launch(events, "atomConv", atoms, "atom_conv_tiled",
+                            new long[] {roundUp(sh.outW, conv2Tile.tw()), roundUp(sh.outH, conv2Tile.th()), (long) nb * cBlocks},
+                            new long[] {conv2Tile.tw(), conv2Tile.th(), 1},
+                            xb, sh.inC, sh.inH, sh.inW, d, sh.atoms, cfg.stride(), cfg.dilation(), cfg.pad(), circular,
+                            z, sh.outH, sh.outW, cBlocks, new Local(atomFloats));
+                } else {
+                    long lc = linearLocal(atoms, "atom_conv");
+                    launch(events, "atomConv", atoms, "atom_conv", new long[] {roundUp(p, lc), sh.inC, nb},
+                            new long[] {lc, 1, 1},
+                            xb, sh.inC, sh.inH, sh.inW, d, sh.atoms, cfg.stride(), cfg.dilation(), cfg.pad(), circular,
+                            z, sh.outH, sh.outW);
+                }
 
                 launch(events, "coefConv", coef, "coef_conv",
                         new long[] {(long) ceilDiv(p, coefTile.tp()) * coefTile.lx(),
@@ -366,6 +410,11 @@ public final class AcdaForwardOpenCl implements AutoCloseable {
         }
     }
 
+    /** True when the kernel can run with the pixel tile's local size and {@code floats} floats of local memory. */
+    private boolean fitsLocal(ClProgram program, String kernel, long floats) {
+        return floats * Float.BYTES <= device.localMemBytes() && program.workGroupSize(kernel) >= conv2Tile.localSize();
+    }
+
     private String generatorOptions() {
         return "-D CONV1_RO=" + Tuning.CONV1_RO + " " + conv2Tile.options();
     }
@@ -406,7 +455,7 @@ public final class AcdaForwardOpenCl implements AutoCloseable {
         }
     }
 
-    /** Sets the arguments ({@link ClBuffer} or {@link Integer}) and enqueues one launch, keeping its event. */
+    /** Sets the arguments ({@link ClBuffer}, {@link Integer} or {@link Local}) and enqueues one launch, keeping its event. */
     private void launch(List<Event> events, String stage, ClProgram program, String kernelName, long[] global,
                         long[] local, Object... args) {
         long kernel = program.kernel(kernelName);
@@ -414,6 +463,7 @@ public final class AcdaForwardOpenCl implements AutoCloseable {
             int status = switch (args[i]) {
                 case ClBuffer b -> clSetKernelArg1p(kernel, i, b.mem());
                 case Integer v -> clSetKernelArg1i(kernel, i, v);
+                case Local l -> clSetKernelArg(kernel, i, l.floats() * Float.BYTES);
                 default -> throw new IllegalArgumentException("kernel argument " + i + " of " + kernelName + ": " + args[i]);
             };
             ClStatus.check(status, "clSetKernelArg(" + kernelName + ", " + i + ")");
@@ -436,6 +486,10 @@ public final class AcdaForwardOpenCl implements AutoCloseable {
     }
 
     private record Event(String stage, long handle) {
+    }
+
+    /** A {@code __local float*} kernel argument of {@code floats} floats, sized at launch. */
+    private record Local(long floats) {
     }
 
     private static KernelTimes collect(List<Event> events, long wall) {

@@ -55,8 +55,32 @@ final class Tuning {
     /** Output channels per work-item of conv1. */
     static final int CONV1_RO = 8;
 
-    /** Largest K*K for which the atom convolution keeps the patch in private memory (K <= 9). */
+    /** Largest K*K for which the direct atom convolution keeps the patch in private memory (K <= 9). */
     static final int PATCH_MAX = 81;
+
+    /** Input channels per work-group of the tiled atom convolution: each value of D read serves this many. */
+    static final int ATOM_CB = 8;
+
+    /** Build options of atoms.cl for kernel size {@code k}; the tiled atom convolution uses conv2's pixel tile. */
+    static String atomsOptions(int k, Conv2 tile) {
+        return "-D K=" + k + " -D PATCH_MAX=" + PATCH_MAX + " -D ATOM_TW=" + tile.tw() + " -D ATOM_TH=" + tile.th()
+                + " -D ATOM_CB=" + ATOM_CB;
+    }
+
+    /** Local floats of the tiled conv1 for stride {@code s} and kernel {@code g}: input tile plus weights. */
+    static long conv1TileFloats(Conv2 tile, int s, int g) {
+        long h = (long) (tile.th() - 1) * s + g;
+        long w = (long) (tile.tw() - 1) * s + g;
+        return tile.ci() * h * w + (long) tile.ci() * g * g * tile.rj();
+    }
+
+    /** Local floats of the tiled atom convolution: {@link #ATOM_CB} channels of the input region a pixel tile reads. */
+    static long atomTileFloats(Conv2 tile, int s, int dilation, int k) {
+        long span = (long) dilation * (k - 1) + 1;
+        long h = (long) (tile.th() - 1) * s + span;
+        long w = (long) (tile.tw() - 1) * s + span;
+        return ATOM_CB * h * w;
+    }
 
     /** Preferred local size of the one-dimensional kernels (conv1, atoms, atom conv). */
     static int linearLocal(ClDevice d) {

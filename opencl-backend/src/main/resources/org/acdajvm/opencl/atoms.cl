@@ -7,8 +7,10 @@
  * Each sum starts at 0 and runs in the scalar path's order (t; then a, b).
  *
  * Build options:
- *   K          kernel size (TAPS = K*K taps, unrolled loops)
- *   PATCH_MAX  largest TAPS for which a work-item keeps its input patch in private memory
+ *   K                   kernel size (TAPS = K*K taps, unrolled loops)
+ *   PATCH_MAX           largest TAPS for which the direct atom_conv keeps its input patch in private memory
+ *   ATOM_TW, ATOM_TH    pixel tile of one atom_conv_tiled work-group, which is also its local size
+ *   ATOM_CB             input channels per atom_conv_tiled work-group
  */
 #define TAPS (K * K)
 #ifndef PATCH_MAX
@@ -87,4 +89,77 @@ __kernel void atom_conv(__global const float* restrict x, const int C, const int
         zp[m * P] = acc;
     }
 #endif
+}
+
+/*
+ * The atom convolution, tiled: a work-group computes a ATOM_TW x ATOM_TH tile of pixels for
+ * ATOM_CB input channels. It stages the input region the tile reads,
+ * ((ATOM_TH-1)*S + DIL*(K-1) + 1) x ((ATOM_TW-1)*S + DIL*(K-1) + 1) per channel with padding
+ * resolved, in a local buffer sized by the host; then each work-item reads every D[m,u,p] of its
+ * pixel once and applies it to ATOM_CB channels, instead of once per channel: D is the largest
+ * operand (M*K*K floats per pixel), read C / ATOM_CB times instead of C times. The host uses
+ * atom_conv instead when the tile does not fit the device's local memory.
+ *
+ * Global (Wo rounded up to ATOM_TW, Ho rounded up to ATOM_TH, N * cBlocks), local (ATOM_TW, ATOM_TH, 1).
+ */
+__kernel __attribute__((reqd_work_group_size(ATOM_TW, ATOM_TH, 1)))
+void atom_conv_tiled(__global const float* restrict x, const int C, const int H, const int W,
+                     __global const float* restrict d, const int M,
+                     const int S, const int DIL, const int PAD, const int circular,
+                     __global float* restrict z, const int Ho, const int Wo, const int cBlocks,
+                     __local float* restrict tile) {
+    const int span = DIL * (K - 1) + 1;
+    const int tileH = (ATOM_TH - 1) * S + span;
+    const int tileW = (ATOM_TW - 1) * S + span;
+    const int tileSize = tileH * tileW;
+    const int lx = get_local_id(0);
+    const int ly = get_local_id(1);
+    const int lid = ly * ATOM_TW + lx;
+    const int wBase = get_group_id(0) * ATOM_TW;
+    const int hBase = get_group_id(1) * ATOM_TH;
+    const int n = get_group_id(2) / cBlocks;
+    const int c0 = (get_group_id(2) - n * cBlocks) * ATOM_CB;
+    const int hIn0 = hBase * S - PAD;
+    const int wIn0 = wBase * S - PAD;
+    const __global float* xn = x + (size_t)n * C * H * W;
+
+    for (int e = lid; e < ATOM_CB * tileSize; e += ATOM_TW * ATOM_TH) {
+        const int cb = e / tileSize;
+        const int rest = e - cb * tileSize;
+        const int ty = rest / tileW;
+        const int tx = rest - ty * tileW;
+        const int hh = padded_index(hIn0 + ty, H, circular);
+        const int ww = padded_index(wIn0 + tx, W, circular);
+        tile[e] = (c0 + cb < C && hh >= 0 && ww >= 0) ? xn[((c0 + cb) * H + hh) * W + ww] : 0.0f;
+    }
+    barrier(CLK_LOCAL_MEM_FENCE);
+    const int ho = hBase + ly;
+    const int wo = wBase + lx;
+    if (ho >= Ho || wo >= Wo) {
+        return;                                   /* no barrier follows */
+    }
+    const int P = Ho * Wo;
+    const int p = ho * Wo + wo;
+    const __global float* dn = d + (size_t)n * M * TAPS * P + p;        /* D[n, m, u, p] = dn[(m*TAPS + u) * P] */
+    const __local float* origin = tile + (ly * S) * tileW + lx * S;
+    for (int m = 0; m < M; m++) {
+        float acc[ATOM_CB];
+        for (int cb = 0; cb < ATOM_CB; cb++) {
+            acc[cb] = 0.0f;
+        }
+        for (int a = 0; a < K; a++) {
+            for (int b = 0; b < K; b++) {
+                const float dv = dn[(m * TAPS + a * K + b) * P];
+                const __local float* v = origin + (a * DIL) * tileW + b * DIL;
+                for (int cb = 0; cb < ATOM_CB; cb++) {
+                    acc[cb] += dv * v[cb * tileSize];
+                }
+            }
+        }
+        for (int cb = 0; cb < ATOM_CB; cb++) {
+            if (c0 + cb < C) {
+                z[(((size_t)n * C + c0 + cb) * M + m) * P + p] = acc[cb];
+            }
+        }
+    }
 }

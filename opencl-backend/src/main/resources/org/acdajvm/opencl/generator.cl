@@ -9,15 +9,101 @@
  * Each sum starts at the bias and runs in the scalar path's order (c or i, then a, then b).
  *
  * Build options:
- *   CONV1_RO           output channels per work-item of conv1: every input read feeds CONV1_RO products
- *   CONV2_TW, CONV2_TH output tile of one conv2 work-group, which is also its local size
- *   CONV2_RJ           output channels per conv2 work-item
+ *   CONV1_RO           output channels per work-item of the direct conv1: every input read feeds CONV1_RO products
+ *   CONV2_TW, CONV2_TH output tile of one tiled work-group (conv2 and tiled conv1), which is also its local size
+ *   CONV2_RJ           output channels per work-item of the tiled kernels
  *   CONV2_CI           input channels staged in local memory per step
  */
 
+#define C2_LOCAL (CONV2_TW * CONV2_TH)
+#define C2_TILE_W (CONV2_TW + 2)
+#define C2_TILE_H (CONV2_TH + 2)
+#define C2_TILE (C2_TILE_H * C2_TILE_W)
+
 /*
- * conv1: a direct strided g x g convolution of x. Global (P rounded up, ceil(I / CONV1_RO), N),
- * any local size along dimension 0. Weights are read through the cache: the work-items of a group
+ * conv1, tiled: a work-group computes a CONV2_TW x CONV2_TH tile of pixels for CONV2_RJ hidden
+ * channels, staging per step of CONV2_CI input channels the input region the tile reads,
+ * ((CONV2_TH-1)*S + G) x ((CONV2_TW-1)*S + G) per channel with padding resolved, and the matching
+ * weights in local memory. Stride and kernel size are run-time values, so both local buffers are
+ * sized by the host (tile: CONV2_CI * tileH * tileW floats, wt: CONV2_CI * G*G * CONV2_RJ floats);
+ * the host uses conv1_bn_tanh instead when they do not fit the device's local memory.
+ *
+ * Global (Wo rounded up to CONV2_TW, Ho rounded up to CONV2_TH, N * iBlocks), local (CONV2_TW, CONV2_TH, 1).
+ */
+__kernel __attribute__((reqd_work_group_size(CONV2_TW, CONV2_TH, 1)))
+void conv1_tiled_bn_tanh(__global const float* restrict x, const int C, const int H, const int W,
+                         __global const float* restrict w1, __global const float* restrict b1,
+                         __global const float* restrict scale1, __global const float* restrict shift1,
+                         const int I, const int iBlocks, const int G, const int S, const int circular,
+                         __global float* restrict e1, const int Ho, const int Wo,
+                         __local float* restrict tile, __local float* restrict wt) {
+    const int tileH = (CONV2_TH - 1) * S + G;
+    const int tileW = (CONV2_TW - 1) * S + G;
+    const int tileSize = tileH * tileW;
+    const int gg = G * G;
+    const int lx = get_local_id(0);
+    const int ly = get_local_id(1);
+    const int lid = ly * CONV2_TW + lx;
+    const int wBase = get_group_id(0) * CONV2_TW;
+    const int hBase = get_group_id(1) * CONV2_TH;
+    const int n = get_group_id(2) / iBlocks;
+    const int i0 = (get_group_id(2) - n * iBlocks) * CONV2_RJ;
+    const int reach = (G - 1) / 2;
+    const int hIn0 = hBase * S - reach;
+    const int wIn0 = wBase * S - reach;
+    const __global float* xn = x + (size_t)n * C * H * W;
+
+    float acc[CONV2_RJ];
+    for (int r = 0; r < CONV2_RJ; r++) {
+        acc[r] = b1[min(i0 + r, I - 1)];
+    }
+    for (int c0 = 0; c0 < C; c0 += CONV2_CI) {
+        for (int e = lid; e < CONV2_CI * tileSize; e += C2_LOCAL) {
+            const int ci = e / tileSize;
+            const int rest = e - ci * tileSize;
+            const int ty = rest / tileW;
+            const int tx = rest - ty * tileW;
+            const int hh = padded_index(hIn0 + ty, H, circular);
+            const int ww = padded_index(wIn0 + tx, W, circular);
+            tile[e] = (c0 + ci < C && hh >= 0 && ww >= 0) ? xn[((c0 + ci) * H + hh) * W + ww] : 0.0f;
+        }
+        /* wt[(ci*G*G + tap) * RJ + r] = W1[i0 + r, c0 + ci, tap]; consecutive e read consecutive weights. */
+        for (int e = lid; e < CONV2_RJ * CONV2_CI * gg; e += C2_LOCAL) {
+            const int r = e / (CONV2_CI * gg);
+            const int rest = e - r * (CONV2_CI * gg);
+            wt[rest * CONV2_RJ + r] = (i0 + r < I && c0 + rest / gg < C)
+                    ? w1[((size_t)(i0 + r) * C + c0) * gg + rest] : 0.0f;
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
+        for (int ci = 0; ci < CONV2_CI; ci++) {
+            for (int a = 0; a < G; a++) {
+                const __local float* row = tile + ci * tileSize + (ly * S + a) * tileW + lx * S;
+                const __local float* wrow = wt + (ci * gg + a * G) * CONV2_RJ;
+                for (int b = 0; b < G; b++) {
+                    const float v = row[b];
+                    for (int r = 0; r < CONV2_RJ; r++) {
+                        acc[r] += wrow[b * CONV2_RJ + r] * v;
+                    }
+                }
+            }
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    const int ho = hBase + ly;
+    const int wo = wBase + lx;
+    if (ho < Ho && wo < Wo) {
+        for (int r = 0; r < CONV2_RJ; r++) {
+            const int i = i0 + r;
+            if (i < I) {
+                e1[((size_t)n * I + i) * Ho * Wo + ho * Wo + wo] = tanh(acc[r] * scale1[i] + shift1[i]);
+            }
+        }
+    }
+}
+
+/*
+ * conv1, direct: the fallback for strides or kernels whose input tile does not fit local memory.
+ * Global (P rounded up, ceil(I / CONV1_RO), N), any local size along dimension 0. Weights are read through the cache: the work-items of a group
  * share them.
  */
 __kernel void conv1_bn_tanh(__global const float* restrict x, const int C, const int H, const int W,
@@ -69,11 +155,6 @@ __kernel void conv1_bn_tanh(__global const float* restrict x, const int C, const
         }
     }
 }
-
-#define C2_LOCAL (CONV2_TW * CONV2_TH)
-#define C2_TILE_W (CONV2_TW + 2)
-#define C2_TILE_H (CONV2_TH + 2)
-#define C2_TILE (C2_TILE_H * C2_TILE_W)
 
 /*
  * conv2: a 3x3 convolution of e1 with stride 1, the heaviest stage of the layer (M*T*I*9 products

@@ -135,6 +135,48 @@ class OpenClForwardTest {
     }
 
     /**
+     * conv1 and the atom convolution have a tiled kernel (input region in local memory) and a
+     * direct one (for regions too large for local memory). Both sum the same products in the same
+     * order, so they must agree bit for bit; the direct ones are forced here.
+     */
+    @Test
+    void directAndTiledKernelsGiveTheSameBits() {
+        AcdaConfig[] configs = {
+                AcdaConfig.builder(3, 4, 5).stride(2).dilation(2).padding(PaddingMode.CIRCULAR).build(),
+                AcdaConfig.builder(9, 3, 3).stride(3).generatorKernel(1).build()};
+        for (AcdaConfig cfg : configs) {
+            AcdaLayer layer = AcdaInit.randomized(cfg, 22);
+            Tensor x = AcdaInit.input(cfg, 2, 13, 10, 23);
+            Tensor tiled = backend.forward(layer, x);
+            assertEquals("conv1 tiled, atom conv tiled", backend.engine().lastVariants(), cfg.summary());
+            backend.engine().setDirectOnly(true);
+            Tensor direct;
+            try {
+                direct = backend.forward(layer, x);
+                assertEquals("conv1 direct, atom conv direct", backend.engine().lastVariants());
+            } finally {
+                backend.engine().setDirectOnly(false);
+            }
+            assertArrayEquals(tiled.data(), direct.data(), cfg.summary());
+            ErrorReport r = ErrorReport.compare(AcdaOracle.forward(layer, x), tiled, ErrorBounds.Evaluation.TWO_LAYER);
+            assertTrue(r.accepted(), r.describe());
+        }
+    }
+
+    /** With stride 40 the input region of one pixel tile exceeds local memory (1 MiB on PoCL), and the direct kernels run. */
+    @Test
+    void aStrideTooLargeForLocalMemoryRunsTheDirectKernels() {
+        AcdaConfig cfg = AcdaConfig.builder(2, 3, 3).stride(40).build();
+        assertAccepted(cfg, 1, 81, 83, 24);
+        ClDevice device = backend.device();
+        Tuning.Conv2 tile = Tuning.conv2Candidates(device).getFirst();
+        boolean conv1Fits = Tuning.conv1TileFloats(tile, 40, 3) * Float.BYTES <= device.localMemBytes();
+        boolean atomFits = Tuning.atomTileFloats(tile, 40, 1, 3) * Float.BYTES <= device.localMemBytes();
+        assertEquals("conv1 " + (conv1Fits ? "tiled" : "direct") + ", atom conv " + (atomFits ? "tiled" : "direct"),
+                backend.engine().lastVariants());
+    }
+
+    /**
      * Every tile shape sums the same terms in the same order (bias first, then input channel,
      * then tap; or j ascending), so the smallest fallback tiles must reproduce the default tiles'
      * output bit for bit: a tile that dropped or repeated a term could not.

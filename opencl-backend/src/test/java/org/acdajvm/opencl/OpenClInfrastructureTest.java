@@ -73,14 +73,23 @@ class OpenClInfrastructureTest {
     }
 
     @Test
-    void everyKernelResourceBuilds() {
+    void everyKernelResourceBuildsOnceWithItsOptions() {
         OpenClTestDevice.require();
-        try (ClContext ctx = ClContext.open(OpenClDevices.select(null));
-             ClProgramCache cache = new ClProgramCache(ctx)) {
-            ClProgram a = cache.get("atoms.cl", "-D K=3");
-            assertTrue(a.workGroupSize("atoms") >= 1 && a.workGroupSize("atom_conv") >= 1);
-            assertEquals(a, cache.get("atoms.cl", "-D K=3"), "a specialisation is built once");
-            assertEquals(1, cache.builds());
+        ClDevice device = OpenClDevices.select(null);
+        Tuning.Conv2 tile = Tuning.conv2Candidates(device).getFirst();
+        try (ClContext ctx = ClContext.open(device); ClProgramCache cache = new ClProgramCache(ctx)) {
+            ClProgram gen = cache.get("generator.cl", "-D CONV1_RO=" + Tuning.CONV1_RO + " " + tile.options());
+            ClProgram atoms = cache.get("atoms.cl", Tuning.atomsOptions(3, tile));
+            ClProgram coef = cache.get("coef_conv.cl", Tuning.coefCandidates(device).getFirst().options());
+            for (String k : List.of("conv1_tiled_bn_tanh", "conv1_bn_tanh", "conv2_bn_tanh")) {
+                assertTrue(gen.workGroupSize(k) >= 1, k);
+            }
+            for (String k : List.of("atoms", "atom_conv", "atom_conv_tiled")) {
+                assertTrue(atoms.workGroupSize(k) >= 1, k);
+            }
+            assertTrue(coef.workGroupSize("coef_conv") >= 1);
+            assertEquals(atoms, cache.get("atoms.cl", Tuning.atomsOptions(3, tile)), "a specialisation is built once");
+            assertEquals(3, cache.builds());
         }
     }
 
