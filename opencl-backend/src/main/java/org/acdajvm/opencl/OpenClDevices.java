@@ -102,9 +102,17 @@ public final class OpenClDevices {
             return enumerateDevices();
         } catch (LinkageError | IllegalStateException e) {
             // LWJGL's OpenCL class loads libOpenCL when first touched: an UnsatisfiedLinkError (or, on a
-            // second touch, NoClassDefFoundError) means the loader library itself is missing.
+            // second touch, NoClassDefFoundError) means the loader library itself is missing, unless it
+            // is LWJGL's own JNI library (natives for another architecture on the class path) that failed.
+            String why = e.getClass().getSimpleName() + ": " + firstLine(e.getMessage());
+            if (why.toLowerCase(java.util.Locale.ROOT).contains("liblwjgl")) {
+                return new Listing(List.of(), Optional.of("LWJGL's native library could not be loaded (" + why + ") on "
+                        + System.getProperty("os.name") + " " + System.getProperty("os.arch")
+                        + ": the build selects LWJGL natives by the property lwjgl.natives (natives-linux for x86-64, "
+                        + "natives-linux-arm64 for aarch64)"));
+            }
             return new Listing(List.of(), Optional.of("the OpenCL loader library libOpenCL.so could not be loaded ("
-                    + e.getClass().getSimpleName() + ": " + firstLine(e.getMessage()) + "): " + LOADER_HINT));
+                    + why + "): " + LOADER_HINT));
         }
     }
 
