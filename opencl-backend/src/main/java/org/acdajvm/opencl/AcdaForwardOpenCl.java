@@ -18,8 +18,10 @@ import static org.lwjgl.opencl.CL10.clSetKernelArg1p;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 import org.acdajvm.layer.AcdaConfig;
@@ -352,7 +354,7 @@ public final class AcdaForwardOpenCl implements AutoCloseable {
         long byHost = (Integer.MAX_VALUE - 64L) / Math.max(sh.xImageL, sh.yImageL);
         long n = Math.min(Math.min(byAlloc, byMemory), Math.min(byHost, Math.min(sh.batch, maxImagesPerLaunch)));
         if (n < 1) {
-            throw new IllegalArgumentException(String.format(java.util.Locale.ROOT,
+            throw new IllegalArgumentException(String.format(Locale.ROOT,
                     "the OpenCL device %s cannot hold one image of this shape: it needs %.1f MiB of buffers (largest "
                             + "%.1f MiB), the device allows %.1f MiB per buffer and has %.1f MiB",
                     device.label(), sh.perImageBytes() / 1048576.0, sh.largestPerImageBytes() / 1048576.0,
@@ -479,8 +481,8 @@ public final class AcdaForwardOpenCl implements AutoCloseable {
             PointerBuffer l = stack.mallocPointer(local.length).put(local).flip();
             PointerBuffer ev = stack.mallocPointer(1);
             ClStatus.check(clEnqueueNDRangeKernel(ctx.queue(), kernel, global.length, null, g, l, null, ev),
-                    "clEnqueueNDRangeKernel(" + kernelName + ", global " + java.util.Arrays.toString(global) + ", local "
-                            + java.util.Arrays.toString(local) + ")");
+                    "clEnqueueNDRangeKernel(" + kernelName + ", global " + Arrays.toString(global) + ", local "
+                            + Arrays.toString(local) + ")");
             events.add(new Event(stage, ev.get(0)));
         }
     }

@@ -27,6 +27,7 @@ import java.nio.LongBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 
 import org.lwjgl.PointerBuffer;
@@ -105,7 +106,7 @@ public final class OpenClDevices {
             // second touch, NoClassDefFoundError) means the loader library itself is missing, unless it
             // is LWJGL's own JNI library (natives for another architecture on the class path) that failed.
             String why = e.getClass().getSimpleName() + ": " + firstLine(e.getMessage());
-            if (why.toLowerCase(java.util.Locale.ROOT).contains("liblwjgl")) {
+            if (why.toLowerCase(Locale.ROOT).contains("liblwjgl")) {
                 return new Listing(List.of(), Optional.of("LWJGL's native library could not be loaded (" + why + ") on "
                         + System.getProperty("os.name") + " " + System.getProperty("os.arch")
                         + ": the build selects LWJGL natives by the property lwjgl.natives (natives-linux for x86-64, "
