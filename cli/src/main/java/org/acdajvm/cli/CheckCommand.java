@@ -50,9 +50,18 @@ final class CheckCommand implements Callable<Integer> {
             description = "threads of the multi-threaded backends (default: all available processors)")
     Integer threads;
 
+    @Option(names = "--device", paramLabel = "DEVICE", description = DeviceSelection.DESCRIPTION)
+    String device;
+
     @Override
     public Integer call() {
         Threads.apply(threads);
+        try (DeviceSelection _ = DeviceSelection.apply(device)) {
+            return check();
+        }
+    }
+
+    private int check() {
         PrintWriter out = spec.commandLine().getOut();
         if (repeat < 1) {
             throw new IllegalArgumentException("--repeat = " + repeat + " must be >= 1");

@@ -80,9 +80,18 @@ final class ForwardCommand implements Callable<Integer> {
             description = "threads of the multi-threaded backends (default: all available processors)")
     Integer threads;
 
+    @Option(names = "--device", paramLabel = "DEVICE", description = DeviceSelection.DESCRIPTION)
+    String device;
+
     @Override
     public Integer call() throws IOException {
         Threads.apply(threads);
+        try (DeviceSelection _ = DeviceSelection.apply(device)) {
+            return forward();
+        }
+    }
+
+    private int forward() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
         AcdaLayer layer;
         Path inputPath;

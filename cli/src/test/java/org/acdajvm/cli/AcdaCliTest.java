@@ -20,6 +20,8 @@ import org.acdajvm.layer.AcdaConfig;
 import org.acdajvm.layer.AcdaInit;
 import org.acdajvm.layer.AcdaLayer;
 import org.acdajvm.layer.PaddingMode;
+import org.acdajvm.opencl.ClDevice;
+import org.acdajvm.opencl.OpenClDevices;
 import org.acdajvm.oracle.AcdaOracle;
 import org.acdajvm.oracle.ErrorBounds;
 import org.acdajvm.oracle.ErrorReport;
@@ -132,6 +134,43 @@ class AcdaCliTest {
         assertEquals(2 * 20 + 3 * 4, img.getHeight());
         assertUsageError(run("bases", "--kernel-size", "6"), "kernel size K = 6");
         assertUsageError(run("bases", "--kernel-size", "5", "--per-scale", "0"), "B = 0");
+    }
+
+    /** Exit 0 either way: with a device it is listed and marked as the one in use, without one the reason is printed. */
+    @Test
+    void devicesListsTheOpenClDevicesOrSaysWhyThereAreNone() {
+        Result r = run("devices");
+        assertEquals(0, r.code(), r.out() + r.err());
+        OpenClDevices.Listing listing = OpenClDevices.list();
+        if (listing.problem().isPresent()) {
+            assertTrue(r.out().startsWith("acda devices: no OpenCL device found: " + listing.problem().get()), r.out());
+            return;
+        }
+        ClDevice first = listing.devices().getFirst();
+        assertTrue(r.out().contains(listing.devices().size() + " OpenCL device(s)"), r.out());
+        assertTrue(r.out().lines().anyMatch(l -> l.contains(first.platformName()) && l.contains(first.name())
+                && l.contains(first.type())), r.out());
+        assertTrue(r.out().lines().anyMatch(l -> l.startsWith("*")), "the device in use is marked: " + r.out());
+        assertTrue(r.out().contains("global mem") && r.out().contains("local mem") && r.out().contains("max work-group"),
+                r.out());
+    }
+
+    @Test
+    void checkRunsTheOpenClBackendOnTheChosenDevice() {
+        Result bad = run("check", "--backends", "scalar,opencl", "--device", "no-such-device", "-k", "3", "--in-channels",
+                "2", "--out-channels", "2", "--height", "6", "--width", "5");
+        assertEquals(0, bad.code(), bad.out() + bad.err());
+        assertTrue(bad.out().lines().anyMatch(l -> l.startsWith("opencl ") && l.endsWith("unavailable")), bad.out());
+        assertEquals(null, System.getProperty(OpenClDevices.DEVICE_PROPERTY), "--device is restored after the command");
+        if (OpenClDevices.list().problem().isPresent()) {
+            return;
+        }
+        assertTrue(bad.out().contains("no OpenCL device matches 'no-such-device'"), bad.out());
+        Result r = run("check", "--backends", "opencl", "--device", "0", "-k", "5", "--in-channels", "3",
+                "--out-channels", "4", "--height", "11", "--width", "9", "--stride", "2", "--padding", "circular");
+        assertEquals(0, r.code(), r.out() + r.err());
+        assertTrue(r.out().lines().anyMatch(l -> l.startsWith("opencl ") && l.endsWith("ok")), r.out());
+        assertTrue(r.out().contains(OpenClDevices.list().devices().getFirst().name()), "the note names the device: " + r.out());
     }
 
     private static void assertUsageError(Result r, String fragment) {

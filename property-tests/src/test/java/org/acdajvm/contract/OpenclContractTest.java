@@ -1,0 +1,5 @@
+package org.acdajvm.contract;
+
+@BackendUnderTest("opencl")
+class OpenclContractTest extends AcdaBackendContract {
+}
