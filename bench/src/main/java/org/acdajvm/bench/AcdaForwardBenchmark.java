@@ -32,7 +32,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 // The incubating Vector API must be enabled in the forked JVM, as everywhere else.
-@Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-XX:+UseParallelGC", "-Xms2g", "-Xmx8g"})
+// LWJGL (the opencl backend) needs native access, without warnings on JDK 25.
+@Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
+        "--sun-misc-unsafe-memory-access=allow", "-XX:+UseParallelGC", "-Xms2g", "-Xmx8g"})
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
 public class AcdaForwardBenchmark {
@@ -110,6 +112,20 @@ public class AcdaForwardBenchmark {
         }
     }
 
+    /** The OpenCL backend on its default device (PoCL's CPU device on the CI machine); end-to-end time, transfers included. */
+    @State(Scope.Benchmark)
+    public static class Opencl extends BackendState {
+        @Override
+        String name() {
+            return "opencl";
+        }
+
+        @Setup(Level.Trial)
+        public void setup(Shape s) {
+            open(s);
+        }
+    }
+
     /** A plain convolution with a random weight of the same shape, checked against a direct convolution. */
     @State(Scope.Benchmark)
     public static class Plain {
@@ -148,6 +164,11 @@ public class AcdaForwardBenchmark {
 
     @Benchmark
     public Tensor forwardOracle(Shape s, Oracle b) {
+        return b.backend.forward(s.layer, s.x);
+    }
+
+    @Benchmark
+    public Tensor forwardOpencl(Shape s, Opencl b) {
         return b.backend.forward(s.layer, s.x);
     }
 

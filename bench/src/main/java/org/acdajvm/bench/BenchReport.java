@@ -15,6 +15,8 @@ import java.util.Optional;
 
 import org.acdajvm.io.AtomicFiles;
 import org.acdajvm.layer.AcdaInit;
+import org.acdajvm.opencl.KernelTimes;
+import org.acdajvm.opencl.OpenClBackend;
 import org.acdajvm.layer.AcdaLayer;
 import org.acdajvm.tensor.Tensor;
 import org.acdajvm.vector.AcdaForwardVector;
@@ -93,18 +95,28 @@ public final class BenchReport {
         jmh("AcdaForwardBenchmark.forwardVector$", standard, false);
         jmh("AcdaForwardBenchmark.plainConvVector$", standard, false);
         jmh("AcdaForwardBenchmark.forwardOracle$", List.of("small"), true);
+        boolean opencl = openclAvailable();
+        if (opencl) {
+            jmh("AcdaForwardBenchmark.forwardOpencl$", standard, true);
+        }
         jmh("AcdaForwardBenchmark.forwardScalar$", quick ? List.of("small", "resnet-k3") : standard, true);
         jmh("AcdaForwardBenchmark.forwardVector$", growth, false);
         if (!quick) {
             jmh("AcdaForwardBenchmark.plainConvVector$", growth, false);
             jmh("AcdaForwardBenchmark.forwardScalar$", growth, true);
         }
+        Map<String, KernelTimes> openclTimes = new LinkedHashMap<>();
+        if (opencl) {
+            for (String c : standard) {
+                openclTimes.put(c, openclKernelTimes(BenchConfig.of(c)));
+            }
+        }
         Map<String, long[]> stages = new LinkedHashMap<>();
         for (String c : List.of("table6-k7", "resnet-k3")) {
             stages.put(c, profileStages(BenchConfig.of(c)));
         }
         List<String> plotFiles = GrowthPlots.write(plots, rows);
-        String md = render(stages, plotFiles, (System.nanoTime() - start) / 1e9);
+        String md = render(stages, openclTimes, plotFiles, (System.nanoTime() - start) / 1e9);
         Files.createDirectories(out.toAbsolutePath().getParent());
         AtomicFiles.write(out, o -> o.write(md.getBytes(StandardCharsets.UTF_8)));
         System.out.println("acda bench: wrote " + out + " and " + plotFiles.size() + " plots in " + plots);
@@ -170,7 +182,36 @@ public final class BenchReport {
         return rows.stream().filter(r -> r.method().equals(method) && r.config().equals(config)).findFirst();
     }
 
-    private String render(Map<String, long[]> stages, List<String> plotFiles, double seconds) {
+    private static boolean openclAvailable() {
+        try (OpenClBackend b = new OpenClBackend()) {
+            b.unavailableReason().ifPresent(reason -> System.out.println("acda bench: opencl skipped: " + reason));
+            return b.unavailableReason().isEmpty();
+        }
+    }
+
+    /**
+     * The OpenCL backend's own timing of one call after warm-up: device time per stage from profiling
+     * events, transfers, and end-to-end host time (the median call of 5 by end-to-end time).
+     */
+    private static KernelTimes openclKernelTimes(BenchConfig bc) {
+        AcdaLayer layer = AcdaInit.randomized(bc.layer(), 42);
+        Tensor x = AcdaInit.input(bc.layer(), bc.batch(), bc.height(), bc.width(), 43);
+        try (OpenClBackend b = new OpenClBackend()) {
+            for (int i = 0; i < 2; i++) {
+                b.forward(layer, x);
+            }
+            List<KernelTimes> runs = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                b.forward(layer, x);
+                runs.add(b.lastTimes());
+            }
+            runs.sort(java.util.Comparator.comparingLong(KernelTimes::wallNanos));
+            return runs.get(2);
+        }
+    }
+
+    private String render(Map<String, long[]> stages, Map<String, KernelTimes> openclTimes, List<String> plotFiles,
+                          double seconds) {
         StringBuilder s = new StringBuilder();
         int threads = Runtime.getRuntime().availableProcessors();
         s.append("# Benchmark results\n\n");
@@ -194,7 +235,7 @@ public final class BenchReport {
             CostModel cost = bc.cost();
             Optional<Row> scalar = find("forwardScalar", c);
             Optional<Row> plain = find("plainConvVector", c);
-            for (String m : List.of("forwardVector", "forwardScalar", "forwardOracle", "plainConvVector")) {
+            for (String m : List.of("forwardVector", "forwardOpencl", "forwardScalar", "forwardOracle", "plainConvVector")) {
                 Optional<Row> r = find(m, c);
                 if (r.isEmpty()) {
                     continue;
@@ -216,6 +257,28 @@ public final class BenchReport {
                 .append("\"vs scalar\" is the speed-up over the scalar path (one thread). The oracle's GFLOP/s counts ")
                 .append("the naive per-pixel form's multiply-adds, in double.\n\n");
 
+        if (!openclTimes.isEmpty()) {
+            s.append("## OpenCL: kernel time and end-to-end time\n\n");
+            String device;
+            try (OpenClBackend b = new OpenClBackend()) {
+                device = b.description();
+            }
+            s.append("Device: ").append(device).append(". Device time per stage from OpenCL profiling events ")
+                    .append("(`CL_QUEUE_PROFILING_ENABLE`), the median of 5 calls after warm-up; the end-to-end time ")
+                    .append("includes uploading the parameters and the input and downloading the output. The JMH row above ")
+                    .append("is end-to-end.\n\n");
+            s.append("| config | kernels (ms) | GFLOP/s in kernels | conv1 | conv2 | atoms | atom conv | coef conv | ")
+                    .append("transfers (ms) | end to end (ms) |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+            for (Map.Entry<String, KernelTimes> e : openclTimes.entrySet()) {
+                KernelTimes t = e.getValue();
+                CostModel cm = BenchConfig.of(e.getKey()).cost();
+                s.append(String.format(Locale.ROOT, "| %s | %.2f | %.1f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f |%n",
+                        e.getKey(), t.kernelNanos() / 1e6, 2 * cm.totalMacs() / t.kernelNanos(), t.conv1() / 1e6,
+                        t.conv2() / 1e6, t.atoms() / 1e6, t.atomConv() / 1e6, t.coefConv() / 1e6,
+                        t.transferNanos() / 1e6, t.wallNanos() / 1e6));
+            }
+            s.append('\n');
+        }
         s.append(pytorchComparison());
 
         s.append("## The paper's Table 6 (N=1, C=O=256, 100x100 output, M=6)\n\n");
@@ -331,6 +394,7 @@ public final class BenchReport {
             case "forwardVector" -> "vector";
             case "forwardScalar" -> "scalar";
             case "forwardOracle" -> "oracle";
+            case "forwardOpencl" -> "opencl";
             case "plainConvVector" -> "plain conv (vector)";
             default -> method;
         };

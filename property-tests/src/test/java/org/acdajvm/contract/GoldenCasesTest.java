@@ -1,7 +1,6 @@
 package org.acdajvm.contract;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -11,11 +10,14 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
 
+import org.acdajvm.backend.AcdaBackend;
+import org.acdajvm.backend.Backends;
 import org.acdajvm.io.CaseFolder;
 import org.acdajvm.io.Npy;
 import org.acdajvm.layer.AcdaLayer;
 import org.acdajvm.oracle.AcdaOracle;
 import org.acdajvm.oracle.ErrorBounds;
+import org.acdajvm.oracle.ErrorReport;
 import org.acdajvm.oracle.OracleResult;
 import org.acdajvm.tensor.Tensor;
 import org.junit.jupiter.api.Test;
@@ -26,9 +28,12 @@ import org.junit.jupiter.api.Test;
  * (weights as {@code <key>.npy}); {@code y_torch.npy} beside it is the output of the same layer
  * computed by PyTorch in float64 ({@code bench/pytorch/acda_torch.py golden}: conv2d, batch_norm,
  * tanh, einsum, unfold, conv2d, none of it shared with this code). The two must agree to double
- * precision; the float32 {@code y.npy} the case carries must be within the bound of both.
+ * precision; the float32 {@code y.npy} the case carries, and every backend that can run here, must be
+ * within the bound of PyTorch's values.
  */
 class GoldenCasesTest {
+
+    private int backendsChecked;
 
     @Test
     void theOracleAgreesWithPyTorchInDouble() throws IOException, URISyntaxException {
@@ -58,7 +63,21 @@ class GoldenCasesTest {
             }
             System.out.printf("golden %-18s %s: max |oracle - PyTorch| / (1e-12 (S + 1)) = %.3g%n", dir.getFileName(),
                     d.config().summary(), worst);
+            // Every backend that can run here, against PyTorch's float64 output with the oracle's bound.
+            for (AcdaBackend b : Backends.all()) {
+                try (b) {
+                    if (b.unavailableReason().isPresent()) {
+                        continue;
+                    }
+                    Tensor y = b.forward(layer, x);
+                    double[] bound = ErrorReport.bounds(oracle, b.evaluation());
+                    ErrorReport r = ErrorReport.compare(oracle.shape(), torch.data(), bound, ErrorReport.widen(y), y.shape(),
+                            "vs PyTorch float64");
+                    assertTrue(r.accepted(), dir.getFileName() + ", backend " + b.name() + ": " + r.describe());
+                    backendsChecked++;
+                }
+            }
         }
-        assertEquals(cases.size(), cases.stream().distinct().count());
+        assertTrue(backendsChecked >= 3 * cases.size(), "backend checks: " + backendsChecked);
     }
 }
