@@ -31,7 +31,9 @@ import java.util.Locale;
 import java.util.Optional;
 
 import org.lwjgl.PointerBuffer;
+import org.lwjgl.system.Configuration;
 import org.lwjgl.system.MemoryStack;
+import org.lwjgl.system.Platform;
 
 /**
  * The OpenCL devices of this machine, over every platform, and the choice of one by a selector.
@@ -99,6 +101,7 @@ public final class OpenClDevices {
     }
 
     private static Listing enumerate() {
+        useTheLoaderSoname();
         try {
             return enumerateDevices();
         } catch (LinkageError | IllegalStateException e) {
@@ -112,8 +115,22 @@ public final class OpenClDevices {
                         + ": the build selects LWJGL natives by the property lwjgl.natives (natives-linux for x86-64, "
                         + "natives-linux-arm64 for aarch64)"));
             }
-            return new Listing(List.of(), Optional.of("the OpenCL loader library libOpenCL.so could not be loaded ("
+            return new Listing(List.of(), Optional.of("the OpenCL loader library "
+                    + Optional.ofNullable(Configuration.OPENCL_LIBRARY_NAME.get()).orElse("libOpenCL.so") + " could not be loaded ("
                     + why + "): " + LOADER_HINT));
+        }
+    }
+
+    /**
+     * LWJGL looks for {@code libOpenCL.so}, which on Debian and Ubuntu only the development package
+     * ({@code ocl-icd-opencl-dev}) provides; the run-time package has the loader under its soname
+     * {@code libOpenCL.so.1}, the name every program linked with {@code -lOpenCL} loads. On Linux,
+     * unless the user named a library with {@code -Dorg.lwjgl.opencl.libname}, ask for the soname.
+     * Must run before LWJGL's OpenCL classes are first touched.
+     */
+    private static void useTheLoaderSoname() {
+        if (Platform.get() == Platform.LINUX && Configuration.OPENCL_LIBRARY_NAME.get() == null) {
+            Configuration.OPENCL_LIBRARY_NAME.set("libOpenCL.so.1");
         }
     }
 

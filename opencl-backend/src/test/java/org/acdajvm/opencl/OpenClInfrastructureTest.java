@@ -193,7 +193,7 @@ class OpenClInfrastructureTest {
     @Test
     void aMissingOpenClLibraryGivesAClearReason() throws IOException, InterruptedException {
         String out = probe(List.of("-Dorg.lwjgl.opencl.libname=/nonexistent/libOpenCL.so"), null);
-        assertTrue(out.contains("REASON the OpenCL loader library libOpenCL.so could not be loaded"), out);
+        assertTrue(out.contains("REASON the OpenCL loader library /nonexistent/libOpenCL.so could not be loaded"), out);
         assertTrue(out.contains("apt-get install pocl-opencl-icd ocl-icd-libopencl1"), out);
         assertTrue(out.contains("DESCRIPTION opencl (unavailable: "), out);
     }
