@@ -43,8 +43,11 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
  */
 public final class AcdaForwardTornado implements AutoCloseable {
 
-    /** Work-items per work-group; the grids are rounded up to a multiple and the kernels skip the excess. */
-    private static final int LOCAL_SIZE = 64;
+    /**
+     * Work-items per work-group; the grids are rounded up to a multiple and the kernels skip the
+     * excess. One work-group of the coefficient convolution covers one of its pixel blocks.
+     */
+    private static final int LOCAL_SIZE = TornadoKernels.COEF_PIXELS;
     private static final AtomicLong GRAPH_IDS = new AtomicLong();
 
     private final TornadoDevice device;
@@ -142,7 +145,9 @@ public final class AcdaForwardTornado implements AutoCloseable {
         w.grid("conv2", need[Sizes.GEN]);
         w.grid("atoms", need[Sizes.D]);
         w.grid("atomConv", need[Sizes.Z]);
-        w.grid("coefConv", need[Sizes.Y]);
+        long coefItems = (long) outShape[0] * ceilDiv(outShape[2] * outShape[3], TornadoKernels.COEF_PIXELS)
+                * ceilDiv(outShape[1], TornadoKernels.COEF_OUTPUTS) * TornadoKernels.COEF_PIXELS;
+        w.grid("coefConv", coefItems);
 
         TornadoExecutionResult result = w.plan.execute();
         lastKernelNanos = profile ? result.getProfilerResult().getDeviceKernelTime() : 0;
@@ -150,6 +155,10 @@ public final class AcdaForwardTornado implements AutoCloseable {
         Tensor y = Tensor.zeros(outShape);
         MemorySegment.copy(w.y.getSegment(), ValueLayout.JAVA_FLOAT, 0, y.data(), 0, y.size());
         return y;
+    }
+
+    private static int ceilDiv(int a, int b) {
+        return (a + b - 1) / b;
     }
 
     private static void put(FloatArray target, float[] values) {

@@ -191,23 +191,59 @@ final class TornadoKernels {
         }
     }
 
-    /** {@code y[n,o,p] = bias[o] + sum_{j < C*M} coef[o, j] Z[n, j, p]}. */
+    /** Output channels one work-item of {@link #coefConv} computes: each value of {@code Z} it loads feeds this many sums. */
+    static final int COEF_OUTPUTS = 4;
+
+    /** Pixels of one block of {@link #coefConv}: a work-group of this many work-items shares its block of {@code Z}. */
+    static final int COEF_PIXELS = 64;
+
+    /**
+     * {@code y[n,o,p] = bias[o] + sum_{j < C*M} coef[o, j] Z[n, j, p]}, each sum in order of {@code j}.
+     * One work-item computes {@value #COEF_OUTPUTS} consecutive output channels of one pixel. The
+     * global id runs over {@code [n][pixel block][channel block][pixel in block]}, so consecutive
+     * work-groups read the same {@value #COEF_PIXELS} pixels of {@code Z} while it is still in cache.
+     */
     static void coefConv(KernelContext ctx, IntArray dims, FloatArray coef, FloatArray bias, FloatArray z, FloatArray y) {
         int id = ctx.globalIdx;
         int pixels = dims.get(OUT_H) * dims.get(OUT_W);
         int outC = dims.get(OUT_C);
         int cm = dims.get(IN_C) * dims.get(ATOMS);
-        if (id < dims.get(BATCH) * outC * pixels) {
-            int p = id % pixels;
-            int o = (id / pixels) % outC;
-            int n = id / (pixels * outC);
+        int oBlocks = (outC + COEF_OUTPUTS - 1) / COEF_OUTPUTS;
+        int pBlocks = (pixels + COEF_PIXELS - 1) / COEF_PIXELS;
+        int lane = id % COEF_PIXELS;
+        int ob = (id / COEF_PIXELS) % oBlocks;
+        int pb = (id / (COEF_PIXELS * oBlocks)) % pBlocks;
+        int n = id / (COEF_PIXELS * oBlocks * pBlocks);
+        int p = pb * COEF_PIXELS + lane;
+        if (n < dims.get(BATCH) && p < pixels) {
+            int o0 = ob * COEF_OUTPUTS;
+            // Channels past O (in the last block) compute a copy of channel O-1 and are not written.
+            int o1 = TornadoMath.min(o0 + 1, outC - 1);
+            int o2 = TornadoMath.min(o0 + 2, outC - 1);
+            int o3 = TornadoMath.min(o0 + 3, outC - 1);
+            float acc0 = bias.get(o0);
+            float acc1 = bias.get(o1);
+            float acc2 = bias.get(o2);
+            float acc3 = bias.get(o3);
             int zBase = n * cm * pixels + p;
-            int cBase = o * cm;
-            float acc = bias.get(o);
             for (int j = 0; j < cm; j++) {
-                acc += coef.get(cBase + j) * z.get(zBase + j * pixels);
+                float v = z.get(zBase + j * pixels);
+                acc0 += coef.get(o0 * cm + j) * v;
+                acc1 += coef.get(o1 * cm + j) * v;
+                acc2 += coef.get(o2 * cm + j) * v;
+                acc3 += coef.get(o3 * cm + j) * v;
             }
-            y.set(id, acc);
+            int yBase = (n * outC + o0) * pixels + p;
+            y.set(yBase, acc0);
+            if (o0 + 1 < outC) {
+                y.set(yBase + pixels, acc1);
+            }
+            if (o0 + 2 < outC) {
+                y.set(yBase + 2 * pixels, acc2);
+            }
+            if (o0 + 3 < outC) {
+                y.set(yBase + 3 * pixels, acc3);
+            }
         }
     }
 }
