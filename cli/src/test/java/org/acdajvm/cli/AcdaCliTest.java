@@ -159,8 +159,10 @@ class AcdaCliTest {
     void checkRunsTheOpenClBackendOnTheChosenDevice() {
         Result bad = run("check", "--backends", "scalar,opencl", "--device", "no-such-device", "-k", "3", "--in-channels",
                 "2", "--out-channels", "2", "--height", "6", "--width", "5");
-        assertEquals(0, bad.code(), bad.out() + bad.err());
+        assertEquals(1, bad.code(), "a backend asked for by name that cannot run fails the check: " + bad.out() + bad.err());
         assertTrue(bad.out().lines().anyMatch(l -> l.startsWith("opencl ") && l.endsWith("unavailable")), bad.out());
+        assertTrue(bad.out().lines().anyMatch(l -> l.startsWith("scalar ") && l.endsWith("ok")), bad.out());
+        assertTrue(bad.out().contains("FAIL: 1 backend(s) checked (requested but unavailable: opencl)"), bad.out());
         assertEquals(null, System.getProperty(OpenClDevices.DEVICE_PROPERTY), "--device is restored after the command");
         if (OpenClDevices.list().problem().isPresent()) {
             return;

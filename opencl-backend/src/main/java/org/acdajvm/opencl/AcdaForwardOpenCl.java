@@ -158,8 +158,8 @@ public final class AcdaForwardOpenCl implements AutoCloseable {
         ClProgram atoms = programs.get(ATOMS, Tuning.atomsOptions(cfg.kernelSize(), conv2Tile));
         ClProgram coef = programs.get(COEF, coefTile.options());
 
-        float[][] bn1 = scaleShift(layer, "bases_net.1.");
-        float[][] bn2 = scaleShift(layer, "bases_net.4.");
+        float[][] bn1 = layer.batchNormScaleShift("bases_net.1.");
+        float[][] bn2 = layer.batchNormScaleShift("bases_net.4.");
         int chunk = imagesPerLaunch(sh);
         // The tiled conv1 and atom convolution stage an input region whose size depends on the stride,
         // g, K and dilation; where it does not fit local memory the direct kernels run instead.
@@ -510,24 +510,6 @@ public final class AcdaForwardOpenCl implements AutoCloseable {
         return new KernelTimes(t.getOrDefault("conv1", 0L), t.getOrDefault("conv2", 0L), t.getOrDefault("atoms", 0L),
                 t.getOrDefault("atomConv", 0L), t.getOrDefault("coefConv", 0L), t.getOrDefault("upload", 0L),
                 t.getOrDefault("download", 0L), wall);
-    }
-
-    /**
-     * Evaluation-mode BatchNorm as {@code {scale, shift}} in float32, {@code scale = gamma / sqrt(var + eps)},
-     * {@code shift = beta - mean * scale}: the same float operations as the scalar path's, so both
-     * apply the same affine map.
-     */
-    static float[][] scaleShift(AcdaLayer layer, String prefix) {
-        float[] gamma = layer.data(prefix + "weight");
-        float[] beta = layer.data(prefix + "bias");
-        float[] mean = layer.data(prefix + "running_mean");
-        float[] var = layer.data(prefix + "running_var");
-        float[][] ss = new float[2][gamma.length];
-        for (int i = 0; i < gamma.length; i++) {
-            ss[0][i] = gamma[i] / (float) Math.sqrt(var[i] + (float) AcdaLayer.BN_EPS);
-            ss[1][i] = beta[i] - mean[i] * ss[0][i];
-        }
-        return ss;
     }
 
     private static int ceilDiv(int a, int b) {

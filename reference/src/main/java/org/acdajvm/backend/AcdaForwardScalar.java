@@ -112,8 +112,8 @@ public final class AcdaForwardScalar {
         float[] b1 = layer.data(AcdaLayer.CONV1_BIAS);
         float[] w2 = layer.data(AcdaLayer.CONV2_WEIGHT);
         float[] b2 = layer.data(AcdaLayer.CONV2_BIAS);
-        float[][] bn1 = scaleShift(layer, "bases_net.1.");
-        float[][] bn2 = scaleShift(layer, "bases_net.4.");
+        float[][] bn1 = layer.batchNormScaleShift("bases_net.1.");
+        float[][] bn2 = layer.batchNormScaleShift("bases_net.4.");
 
         float[] e1 = new float[inter * pixels];
         for (int i = 0; i < inter; i++) {
@@ -154,23 +154,6 @@ public final class AcdaForwardScalar {
             }
         }
         return out;
-    }
-
-    /**
-     * Evaluation-mode BatchNorm as {@code {scale, shift}} in float32: {@code scale = gamma / sqrt(var + eps)},
-     * {@code shift = beta - mean * scale}.
-     */
-    static float[][] scaleShift(AcdaLayer layer, String prefix) {
-        float[] gamma = layer.data(prefix + "weight");
-        float[] beta = layer.data(prefix + "bias");
-        float[] mean = layer.data(prefix + "running_mean");
-        float[] var = layer.data(prefix + "running_var");
-        float[][] ss = new float[2][gamma.length];
-        for (int i = 0; i < gamma.length; i++) {
-            ss[0][i] = gamma[i] / (float) Math.sqrt(var[i] + (float) AcdaLayer.BN_EPS);
-            ss[1][i] = beta[i] - mean[i] * ss[0][i];
-        }
-        return ss;
     }
 
     private static float read(Tensor x, PaddingMode padding, int n, int c, int h, int w) {

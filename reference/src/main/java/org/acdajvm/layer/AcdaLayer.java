@@ -210,6 +210,25 @@ public final class AcdaLayer {
         return param(key).data();
     }
 
+    /**
+     * An evaluation-mode BatchNorm of the generator ({@code prefix} is {@code bases_net.1.} or
+     * {@code bases_net.4.}) as the affine map {@code {scale, shift}} in float32:
+     * {@code scale = gamma / sqrt(var + eps)}, {@code shift = beta - mean * scale}. The float32 paths
+     * share these operations so that they apply the same map.
+     */
+    public float[][] batchNormScaleShift(String prefix) {
+        float[] gamma = data(prefix + "weight");
+        float[] beta = data(prefix + "bias");
+        float[] mean = data(prefix + "running_mean");
+        float[] var = data(prefix + "running_var");
+        float[][] ss = new float[2][gamma.length];
+        for (int i = 0; i < gamma.length; i++) {
+            ss[0][i] = gamma[i] / (float) Math.sqrt(var[i] + (float) BN_EPS);
+            ss[1][i] = beta[i] - mean[i] * ss[0][i];
+        }
+        return ss;
+    }
+
     /** The output bias, or an array of zeros when the layer has none (a new array then). */
     public float[] biasOrZeros() {
         return config.bias() ? data(BIAS) : new float[config.outChannels()];
