@@ -126,8 +126,8 @@ public final class AcdaForwardTornado implements AutoCloseable {
         dims[TornadoKernels.CIRCULAR] = cfg.padding() == PaddingMode.CIRCULAR ? 1 : 0;
         MemorySegment.copy(dims, 0, w.dims.getSegment(), ValueLayout.JAVA_INT, 0, dims.length);
 
-        float[][] bn1 = scaleShift(layer, "bases_net.1.");
-        float[][] bn2 = scaleShift(layer, "bases_net.4.");
+        float[][] bn1 = layer.batchNormScaleShift("bases_net.1.");
+        float[][] bn2 = layer.batchNormScaleShift("bases_net.4.");
         put(w.x, x.data());
         put(w.w1, layer.data(AcdaLayer.CONV1_WEIGHT));
         put(w.b1, layer.data(AcdaLayer.CONV1_BIAS));
@@ -163,23 +163,6 @@ public final class AcdaForwardTornado implements AutoCloseable {
 
     private static void put(FloatArray target, float[] values) {
         MemorySegment.copy(values, 0, target.getSegment(), ValueLayout.JAVA_FLOAT, 0, values.length);
-    }
-
-    /**
-     * Evaluation-mode BatchNorm as {@code {scale, shift}} in float32, {@code scale = gamma / sqrt(var + eps)},
-     * {@code shift = beta - mean * scale}: the same float operations as the scalar path's.
-     */
-    static float[][] scaleShift(AcdaLayer layer, String prefix) {
-        float[] gamma = layer.data(prefix + "weight");
-        float[] beta = layer.data(prefix + "bias");
-        float[] mean = layer.data(prefix + "running_mean");
-        float[] var = layer.data(prefix + "running_var");
-        float[][] ss = new float[2][gamma.length];
-        for (int i = 0; i < gamma.length; i++) {
-            ss[0][i] = gamma[i] / (float) Math.sqrt(var[i] + (float) AcdaLayer.BN_EPS);
-            ss[1][i] = beta[i] - mean[i] * ss[0][i];
-        }
-        return ss;
     }
 
     /** Element counts of every buffer one call needs, indexed by the constants below. */
