@@ -45,9 +45,9 @@ public final class AcdaForwardTornado implements AutoCloseable {
 
     /**
      * Work-items per work-group; the grids are rounded up to a multiple and the kernels skip the
-     * excess. One work-group of the coefficient convolution covers one of its pixel blocks.
+     * excess. One work-group of a channel-blocked kernel covers one of its pixel blocks.
      */
-    private static final int LOCAL_SIZE = TornadoKernels.COEF_PIXELS;
+    private static final int LOCAL_SIZE = TornadoKernels.BLOCK_PIXELS;
     private static final AtomicLong GRAPH_IDS = new AtomicLong();
 
     private final TornadoDevice device;
@@ -141,13 +141,12 @@ public final class AcdaForwardTornado implements AutoCloseable {
         put(w.coef, layer.data(AcdaLayer.COEF));
         put(w.bias, layer.biasOrZeros());
 
-        w.grid("conv1", need[Sizes.E1]);
-        w.grid("conv2", need[Sizes.GEN]);
+        int pixels = outShape[2] * outShape[3];
+        w.grid("conv1", blockedItems(outShape[0], pixels, cfg.interChannels()));
+        w.grid("conv2", blockedItems(outShape[0], pixels, cfg.generatorChannels()));
         w.grid("atoms", need[Sizes.D]);
         w.grid("atomConv", need[Sizes.Z]);
-        long coefItems = (long) outShape[0] * ceilDiv(outShape[2] * outShape[3], TornadoKernels.COEF_PIXELS)
-                * ceilDiv(outShape[1], TornadoKernels.COEF_OUTPUTS) * TornadoKernels.COEF_PIXELS;
-        w.grid("coefConv", coefItems);
+        w.grid("coefConv", blockedItems(outShape[0], pixels, outShape[1]));
 
         TornadoExecutionResult result = w.plan.execute();
         lastKernelNanos = profile ? result.getProfilerResult().getDeviceKernelTime() : 0;
@@ -155,6 +154,12 @@ public final class AcdaForwardTornado implements AutoCloseable {
         Tensor y = Tensor.zeros(outShape);
         MemorySegment.copy(w.y.getSegment(), ValueLayout.JAVA_FLOAT, 0, y.data(), 0, y.size());
         return y;
+    }
+
+    /** Work-items of a channel-blocked kernel ({@link TornadoKernels#BLOCK_PIXELS}) over {@code channels} outputs. */
+    private static long blockedItems(int batch, int pixels, int channels) {
+        return (long) batch * ceilDiv(pixels, TornadoKernels.BLOCK_PIXELS)
+                * ceilDiv(channels, TornadoKernels.BLOCK_CHANNELS) * TornadoKernels.BLOCK_PIXELS;
     }
 
     private static int ceilDiv(int a, int b) {

@@ -8,9 +8,9 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 /**
  * The five kernels of the two-layer ACDA forward (DESIGN section 5), written in Java for TornadoVM,
  * which compiles them to OpenCL C (or PTX). Each mirrors one loop nest of
- * {@link org.acdajvm.backend.AcdaForwardScalar} and sums the same products in the same order; one
- * work-item computes one output element. Global ids past the end (the grid is rounded up to whole
- * work-groups) do nothing.
+ * {@link org.acdajvm.backend.AcdaForwardScalar} and sums the same products in the same order. One
+ * work-item computes one output element, or {@link #BLOCK_CHANNELS} of them in the channel-blocked
+ * kernels. Global ids past the end (the grid is rounded up to whole work-groups) do nothing.
  *
  * <p>Sizes come in the {@link IntArray} {@code dims} (indices below), not as scalar arguments:
  * TornadoVM captures scalars when the task graph is built, while {@code dims} is copied to the
@@ -41,6 +41,20 @@ final class TornadoKernels {
     static final int CIRCULAR = 15;
     static final int DIMS = 16;
 
+    /**
+     * Output channels one work-item of the channel-blocked kernels ({@link #conv1BnTanh},
+     * {@link #conv2BnTanh}, {@link #coefConv}) computes: each input value it loads feeds this many sums.
+     */
+    static final int BLOCK_CHANNELS = 4;
+
+    /**
+     * Pixels of one block of the channel-blocked kernels. Their global id runs over
+     * {@code [n][pixel block][channel block][pixel in block]}: one work-group of this many work-items
+     * covers one pixel block, and consecutive work-groups read the same input pixels while they are
+     * still in cache.
+     */
+    static final int BLOCK_PIXELS = 64;
+
     private TornadoKernels() {
     }
 
@@ -62,7 +76,8 @@ final class TornadoKernels {
     }
 
     /**
-     * {@code e1[n,i,p] = tanh((b1[i] + sum_{c,a,b<g} W1[i,c,a,b] xp[n,c,s h' + a - (g-1)/2, s w' + b - (g-1)/2]) scale1[i] + shift1[i])}.
+     * {@code e1[n,i,p] = tanh((b1[i] + sum_{c,a,b<g} W1[i,c,a,b] xp[n,c,s h' + a - (g-1)/2, s w' + b - (g-1)/2]) scale1[i] + shift1[i])},
+     * {@value #BLOCK_CHANNELS} consecutive channels {@code i} per work-item (channel-blocked, see {@link #BLOCK_PIXELS}).
      */
     static void conv1BnTanh(KernelContext ctx, IntArray dims, FloatArray x, FloatArray w1, FloatArray b1,
                             FloatArray scale1, FloatArray shift1, FloatArray e1) {
@@ -77,29 +92,60 @@ final class TornadoKernels {
         int half = (g - 1) / 2;
         int s = dims.get(STRIDE);
         int circular = dims.get(CIRCULAR);
-        if (id < dims.get(BATCH) * inter * pixels) {
-            int p = id % pixels;
-            int i = (id / pixels) % inter;
-            int n = id / (pixels * inter);
+        int iBlocks = (inter + BLOCK_CHANNELS - 1) / BLOCK_CHANNELS;
+        int pBlocks = (pixels + BLOCK_PIXELS - 1) / BLOCK_PIXELS;
+        int lane = id % BLOCK_PIXELS;
+        int ib = (id / BLOCK_PIXELS) % iBlocks;
+        int pb = (id / (BLOCK_PIXELS * iBlocks)) % pBlocks;
+        int n = id / (BLOCK_PIXELS * iBlocks * pBlocks);
+        int p = pb * BLOCK_PIXELS + lane;
+        if (n < dims.get(BATCH) && p < pixels) {
             int ho = p / outW;
             int wo = p % outW;
-            float acc = b1.get(i);
+            // Channels past I (in the last block) compute a copy of channel I-1 and are not written.
+            int i0 = ib * BLOCK_CHANNELS;
+            int i1 = TornadoMath.min(i0 + 1, inter - 1);
+            int i2 = TornadoMath.min(i0 + 2, inter - 1);
+            int i3 = TornadoMath.min(i0 + 3, inter - 1);
+            float acc0 = b1.get(i0);
+            float acc1 = b1.get(i1);
+            float acc2 = b1.get(i2);
+            float acc3 = b1.get(i3);
+            int taps = g * g;
             for (int c = 0; c < inC; c++) {
                 for (int a = 0; a < g; a++) {
                     int hh = index(s * ho + a - half, inH, circular);
                     for (int b = 0; b < g; b++) {
                         int ww = index(s * wo + b - half, inW, circular);
                         if (hh >= 0 && ww >= 0) {
-                            acc += w1.get(((i * inC + c) * g + a) * g + b) * x.get(((n * inC + c) * inH + hh) * inW + ww);
+                            float v = x.get(((n * inC + c) * inH + hh) * inW + ww);
+                            int u = c * taps + a * g + b;
+                            acc0 += w1.get(i0 * inC * taps + u) * v;
+                            acc1 += w1.get(i1 * inC * taps + u) * v;
+                            acc2 += w1.get(i2 * inC * taps + u) * v;
+                            acc3 += w1.get(i3 * inC * taps + u) * v;
                         }
                     }
                 }
             }
-            e1.set(id, TornadoMath.tanh(acc * scale1.get(i) + shift1.get(i)));
+            int out = (n * inter + i0) * pixels + p;
+            e1.set(out, TornadoMath.tanh(acc0 * scale1.get(i0) + shift1.get(i0)));
+            if (i0 + 1 < inter) {
+                e1.set(out + pixels, TornadoMath.tanh(acc1 * scale1.get(i1) + shift1.get(i1)));
+            }
+            if (i0 + 2 < inter) {
+                e1.set(out + 2 * pixels, TornadoMath.tanh(acc2 * scale1.get(i2) + shift1.get(i2)));
+            }
+            if (i0 + 3 < inter) {
+                e1.set(out + 3 * pixels, TornadoMath.tanh(acc3 * scale1.get(i3) + shift1.get(i3)));
+            }
         }
     }
 
-    /** {@code G[n,j,p] = tanh((b2[j] + sum_{i,a,b<3} W2[j,i,a,b] e1p[n,i,h'+a-1,w'+b-1]) scale2[j] + shift2[j])}. */
+    /**
+     * {@code G[n,j,p] = tanh((b2[j] + sum_{i,a,b<3} W2[j,i,a,b] e1p[n,i,h'+a-1,w'+b-1]) scale2[j] + shift2[j])},
+     * {@value #BLOCK_CHANNELS} consecutive channels {@code j} per work-item (channel-blocked, see {@link #BLOCK_PIXELS}).
+     */
     static void conv2BnTanh(KernelContext ctx, IntArray dims, FloatArray e1, FloatArray w2, FloatArray b2,
                             FloatArray scale2, FloatArray shift2, FloatArray gen) {
         int id = ctx.globalIdx;
@@ -109,25 +155,51 @@ final class TornadoKernels {
         int inter = dims.get(INTER);
         int channels = dims.get(ATOMS) * dims.get(BASES);
         int circular = dims.get(CIRCULAR);
-        if (id < dims.get(BATCH) * channels * pixels) {
-            int p = id % pixels;
-            int j = (id / pixels) % channels;
-            int n = id / (pixels * channels);
+        int jBlocks = (channels + BLOCK_CHANNELS - 1) / BLOCK_CHANNELS;
+        int pBlocks = (pixels + BLOCK_PIXELS - 1) / BLOCK_PIXELS;
+        int lane = id % BLOCK_PIXELS;
+        int jb = (id / BLOCK_PIXELS) % jBlocks;
+        int pb = (id / (BLOCK_PIXELS * jBlocks)) % pBlocks;
+        int n = id / (BLOCK_PIXELS * jBlocks * pBlocks);
+        int p = pb * BLOCK_PIXELS + lane;
+        if (n < dims.get(BATCH) && p < pixels) {
             int ho = p / outW;
             int wo = p % outW;
-            float acc = b2.get(j);
+            int j0 = jb * BLOCK_CHANNELS;
+            int j1 = TornadoMath.min(j0 + 1, channels - 1);
+            int j2 = TornadoMath.min(j0 + 2, channels - 1);
+            int j3 = TornadoMath.min(j0 + 3, channels - 1);
+            float acc0 = b2.get(j0);
+            float acc1 = b2.get(j1);
+            float acc2 = b2.get(j2);
+            float acc3 = b2.get(j3);
             for (int i = 0; i < inter; i++) {
                 for (int a = 0; a < 3; a++) {
                     int hh = index(ho + a - 1, outH, circular);
                     for (int b = 0; b < 3; b++) {
                         int ww = index(wo + b - 1, outW, circular);
                         if (hh >= 0 && ww >= 0) {
-                            acc += w2.get(((j * inter + i) * 3 + a) * 3 + b) * e1.get((n * inter + i) * pixels + hh * outW + ww);
+                            float v = e1.get((n * inter + i) * pixels + hh * outW + ww);
+                            int u = i * 9 + a * 3 + b;
+                            acc0 += w2.get(j0 * inter * 9 + u) * v;
+                            acc1 += w2.get(j1 * inter * 9 + u) * v;
+                            acc2 += w2.get(j2 * inter * 9 + u) * v;
+                            acc3 += w2.get(j3 * inter * 9 + u) * v;
                         }
                     }
                 }
             }
-            gen.set(id, TornadoMath.tanh(acc * scale2.get(j) + shift2.get(j)));
+            int out = (n * channels + j0) * pixels + p;
+            gen.set(out, TornadoMath.tanh(acc0 * scale2.get(j0) + shift2.get(j0)));
+            if (j0 + 1 < channels) {
+                gen.set(out + pixels, TornadoMath.tanh(acc1 * scale2.get(j1) + shift2.get(j1)));
+            }
+            if (j0 + 2 < channels) {
+                gen.set(out + 2 * pixels, TornadoMath.tanh(acc2 * scale2.get(j2) + shift2.get(j2)));
+            }
+            if (j0 + 3 < channels) {
+                gen.set(out + 3 * pixels, TornadoMath.tanh(acc3 * scale2.get(j3) + shift2.get(j3)));
+            }
         }
     }
 
@@ -191,32 +263,24 @@ final class TornadoKernels {
         }
     }
 
-    /** Output channels one work-item of {@link #coefConv} computes: each value of {@code Z} it loads feeds this many sums. */
-    static final int COEF_OUTPUTS = 4;
-
-    /** Pixels of one block of {@link #coefConv}: a work-group of this many work-items shares its block of {@code Z}. */
-    static final int COEF_PIXELS = 64;
-
     /**
      * {@code y[n,o,p] = bias[o] + sum_{j < C*M} coef[o, j] Z[n, j, p]}, each sum in order of {@code j}.
-     * One work-item computes {@value #COEF_OUTPUTS} consecutive output channels of one pixel. The
-     * global id runs over {@code [n][pixel block][channel block][pixel in block]}, so consecutive
-     * work-groups read the same {@value #COEF_PIXELS} pixels of {@code Z} while it is still in cache.
+     * {@value #BLOCK_CHANNELS} consecutive channels {@code o} per work-item (channel-blocked, see {@link #BLOCK_PIXELS}).
      */
     static void coefConv(KernelContext ctx, IntArray dims, FloatArray coef, FloatArray bias, FloatArray z, FloatArray y) {
         int id = ctx.globalIdx;
         int pixels = dims.get(OUT_H) * dims.get(OUT_W);
         int outC = dims.get(OUT_C);
         int cm = dims.get(IN_C) * dims.get(ATOMS);
-        int oBlocks = (outC + COEF_OUTPUTS - 1) / COEF_OUTPUTS;
-        int pBlocks = (pixels + COEF_PIXELS - 1) / COEF_PIXELS;
-        int lane = id % COEF_PIXELS;
-        int ob = (id / COEF_PIXELS) % oBlocks;
-        int pb = (id / (COEF_PIXELS * oBlocks)) % pBlocks;
-        int n = id / (COEF_PIXELS * oBlocks * pBlocks);
-        int p = pb * COEF_PIXELS + lane;
+        int oBlocks = (outC + BLOCK_CHANNELS - 1) / BLOCK_CHANNELS;
+        int pBlocks = (pixels + BLOCK_PIXELS - 1) / BLOCK_PIXELS;
+        int lane = id % BLOCK_PIXELS;
+        int ob = (id / BLOCK_PIXELS) % oBlocks;
+        int pb = (id / (BLOCK_PIXELS * oBlocks)) % pBlocks;
+        int n = id / (BLOCK_PIXELS * oBlocks * pBlocks);
+        int p = pb * BLOCK_PIXELS + lane;
         if (n < dims.get(BATCH) && p < pixels) {
-            int o0 = ob * COEF_OUTPUTS;
+            int o0 = ob * BLOCK_CHANNELS;
             // Channels past O (in the last block) compute a copy of channel O-1 and are not written.
             int o1 = TornadoMath.min(o0 + 1, outC - 1);
             int o2 = TornadoMath.min(o0 + 2, outC - 1);
