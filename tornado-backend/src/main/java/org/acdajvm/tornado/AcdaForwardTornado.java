@@ -145,7 +145,7 @@ public final class AcdaForwardTornado implements AutoCloseable {
         w.grid("conv1", blockedItems(outShape[0], pixels, cfg.interChannels()));
         w.grid("conv2", blockedItems(outShape[0], pixels, cfg.generatorChannels()));
         w.grid("atoms", need[Sizes.D]);
-        w.grid("atomConv", need[Sizes.Z]);
+        w.grid("atomConv", blockedItems(outShape[0], pixels, x.dim(1)) * cfg.atoms());
         w.grid("coefConv", blockedItems(outShape[0], pixels, outShape[1]));
 
         TornadoExecutionResult result = w.plan.execute();

@@ -42,8 +42,8 @@ final class TornadoKernels {
     static final int DIMS = 16;
 
     /**
-     * Output channels one work-item of the channel-blocked kernels ({@link #conv1BnTanh},
-     * {@link #conv2BnTanh}, {@link #coefConv}) computes: each input value it loads feeds this many sums.
+     * Channels one work-item of the channel-blocked kernels ({@link #conv1BnTanh}, {@link #conv2BnTanh},
+     * {@link #atomConv}, {@link #coefConv}) computes: each value it loads feeds this many sums.
      */
     static final int BLOCK_CHANNELS = 4;
 
@@ -223,7 +223,12 @@ final class TornadoKernels {
         }
     }
 
-    /** {@code Z[n, c*M + m, p] = sum_{a,b<K} D[n,m,a*K+b,p] xp[n,c, s h' + d a - pad, s w' + d b - pad]}. */
+    /**
+     * {@code Z[n, c*M + m, p] = sum_{a,b<K} D[n,m,a*K+b,p] xp[n,c, s h' + d a - pad, s w' + d b - pad]},
+     * {@value #BLOCK_CHANNELS} consecutive input channels {@code c} of one atom {@code m} per work-item,
+     * so that each value of {@code D} it loads feeds that many sums. The global id runs over
+     * {@code [n][pixel block][channel block][m][pixel in block]} (see {@link #BLOCK_PIXELS}).
+     */
     static void atomConv(KernelContext ctx, IntArray dims, FloatArray x, FloatArray d, FloatArray z) {
         int id = ctx.globalIdx;
         int inC = dims.get(IN_C);
@@ -238,28 +243,65 @@ final class TornadoKernels {
         int dil = dims.get(DILATION);
         int pad = dims.get(PAD);
         int circular = dims.get(CIRCULAR);
-        if (id < dims.get(BATCH) * inC * atoms * pixels) {
-            int p = id % pixels;
-            int m = (id / pixels) % atoms;
-            int c = (id / (pixels * atoms)) % inC;
-            int n = id / (pixels * atoms * inC);
+        int cBlocks = (inC + BLOCK_CHANNELS - 1) / BLOCK_CHANNELS;
+        int pBlocks = (pixels + BLOCK_PIXELS - 1) / BLOCK_PIXELS;
+        int lane = id % BLOCK_PIXELS;
+        int m = (id / BLOCK_PIXELS) % atoms;
+        int cb = (id / (BLOCK_PIXELS * atoms)) % cBlocks;
+        int pb = (id / (BLOCK_PIXELS * atoms * cBlocks)) % pBlocks;
+        int n = id / (BLOCK_PIXELS * atoms * cBlocks * pBlocks);
+        int p = pb * BLOCK_PIXELS + lane;
+        if (n < dims.get(BATCH) && p < pixels) {
             int ho = p / outW;
             int wo = p % outW;
+            // Channels past C (in the last block) compute a copy of channel C-1 and are not written.
+            int c0 = cb * BLOCK_CHANNELS;
+            int c1 = TornadoMath.min(c0 + 1, inC - 1);
+            int c2 = TornadoMath.min(c0 + 2, inC - 1);
+            int c3 = TornadoMath.min(c0 + 3, inC - 1);
+            int plane = inH * inW;
+            int x0 = (n * inC + c0) * plane;
+            int x1 = (n * inC + c1) * plane;
+            int x2 = (n * inC + c2) * plane;
+            int x3 = (n * inC + c3) * plane;
             int dBase = (n * atoms + m) * taps * pixels + p;
-            int xBase = (n * inC + c) * inH;
-            float acc = 0f;
+            float acc0 = 0f;
+            float acc1 = 0f;
+            float acc2 = 0f;
+            float acc3 = 0f;
             for (int a = 0; a < k; a++) {
                 int hh = index(s * ho + dil * a - pad, inH, circular);
                 for (int b = 0; b < k; b++) {
                     int ww = index(s * wo + dil * b - pad, inW, circular);
-                    float v = 0f;
+                    float dv = d.get(dBase + (a * k + b) * pixels);
+                    float v0 = 0f;
+                    float v1 = 0f;
+                    float v2 = 0f;
+                    float v3 = 0f;
                     if (hh >= 0 && ww >= 0) {
-                        v = x.get((xBase + hh) * inW + ww);
+                        int at = hh * inW + ww;
+                        v0 = x.get(x0 + at);
+                        v1 = x.get(x1 + at);
+                        v2 = x.get(x2 + at);
+                        v3 = x.get(x3 + at);
                     }
-                    acc += d.get(dBase + (a * k + b) * pixels) * v;
+                    acc0 += dv * v0;
+                    acc1 += dv * v1;
+                    acc2 += dv * v2;
+                    acc3 += dv * v3;
                 }
             }
-            z.set(id, acc);
+            int out = ((n * inC + c0) * atoms + m) * pixels + p;
+            z.set(out, acc0);
+            if (c0 + 1 < inC) {
+                z.set(out + atoms * pixels, acc1);
+            }
+            if (c0 + 2 < inC) {
+                z.set(out + 2 * atoms * pixels, acc2);
+            }
+            if (c0 + 3 < inC) {
+                z.set(out + 3 * atoms * pixels, acc3);
+            }
         }
     }
 
