@@ -146,7 +146,8 @@ public final class AcdaForwardTornado implements AutoCloseable {
         w.grid("conv2", blockedItems(outShape[0], pixels, cfg.generatorChannels()));
         w.grid("atoms", need[Sizes.D]);
         w.grid("atomConv", blockedItems(outShape[0], pixels, x.dim(1)) * cfg.atoms());
-        w.grid("coefConv", blockedItems(outShape[0], pixels, outShape[1]));
+        w.grid("coefConv", (long) outShape[0] * ceilDiv(pixels, TornadoKernels.BLOCK_PIXELS)
+                * ceilDiv(outShape[1], TornadoKernels.COEF_CHANNELS) * TornadoKernels.BLOCK_PIXELS);
 
         TornadoExecutionResult result = w.plan.execute();
         lastKernelNanos = profile ? result.getProfilerResult().getDeviceKernelTime() : 0;

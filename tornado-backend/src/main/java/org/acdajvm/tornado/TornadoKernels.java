@@ -305,16 +305,19 @@ final class TornadoKernels {
         }
     }
 
+    /** Output channels one work-item of {@link #coefConv} computes: it has the longest sums, so the widest block. */
+    static final int COEF_CHANNELS = 8;
+
     /**
-     * {@code y[n,o,p] = bias[o] + sum_{j < C*M} coef[o, j] Z[n, j, p]}, each sum in order of {@code j}.
-     * {@value #BLOCK_CHANNELS} consecutive channels {@code o} per work-item (channel-blocked, see {@link #BLOCK_PIXELS}).
+     * {@code y[n,o,p] = bias[o] + sum_{j < C*M} coef[o, j] Z[n, j, p]}, each sum in order of {@code j},
+     * {@value #COEF_CHANNELS} consecutive channels {@code o} per work-item (channel-blocked, see {@link #BLOCK_PIXELS}).
      */
     static void coefConv(KernelContext ctx, IntArray dims, FloatArray coef, FloatArray bias, FloatArray z, FloatArray y) {
         int id = ctx.globalIdx;
         int pixels = dims.get(OUT_H) * dims.get(OUT_W);
         int outC = dims.get(OUT_C);
         int cm = dims.get(IN_C) * dims.get(ATOMS);
-        int oBlocks = (outC + BLOCK_CHANNELS - 1) / BLOCK_CHANNELS;
+        int oBlocks = (outC + COEF_CHANNELS - 1) / COEF_CHANNELS;
         int pBlocks = (pixels + BLOCK_PIXELS - 1) / BLOCK_PIXELS;
         int lane = id % BLOCK_PIXELS;
         int ob = (id / BLOCK_PIXELS) % oBlocks;
@@ -322,22 +325,36 @@ final class TornadoKernels {
         int n = id / (BLOCK_PIXELS * oBlocks * pBlocks);
         int p = pb * BLOCK_PIXELS + lane;
         if (n < dims.get(BATCH) && p < pixels) {
-            int o0 = ob * BLOCK_CHANNELS;
             // Channels past O (in the last block) compute a copy of channel O-1 and are not written.
-            int o1 = TornadoMath.min(o0 + 1, outC - 1);
-            int o2 = TornadoMath.min(o0 + 2, outC - 1);
-            int o3 = TornadoMath.min(o0 + 3, outC - 1);
+            int o0 = ob * COEF_CHANNELS;
+            int last = outC - 1;
+            int r0 = o0 * cm;
+            int r1 = TornadoMath.min(o0 + 1, last) * cm;
+            int r2 = TornadoMath.min(o0 + 2, last) * cm;
+            int r3 = TornadoMath.min(o0 + 3, last) * cm;
+            int r4 = TornadoMath.min(o0 + 4, last) * cm;
+            int r5 = TornadoMath.min(o0 + 5, last) * cm;
+            int r6 = TornadoMath.min(o0 + 6, last) * cm;
+            int r7 = TornadoMath.min(o0 + 7, last) * cm;
             float acc0 = bias.get(o0);
-            float acc1 = bias.get(o1);
-            float acc2 = bias.get(o2);
-            float acc3 = bias.get(o3);
+            float acc1 = bias.get(TornadoMath.min(o0 + 1, last));
+            float acc2 = bias.get(TornadoMath.min(o0 + 2, last));
+            float acc3 = bias.get(TornadoMath.min(o0 + 3, last));
+            float acc4 = bias.get(TornadoMath.min(o0 + 4, last));
+            float acc5 = bias.get(TornadoMath.min(o0 + 5, last));
+            float acc6 = bias.get(TornadoMath.min(o0 + 6, last));
+            float acc7 = bias.get(TornadoMath.min(o0 + 7, last));
             int zBase = n * cm * pixels + p;
             for (int j = 0; j < cm; j++) {
                 float v = z.get(zBase + j * pixels);
-                acc0 += coef.get(o0 * cm + j) * v;
-                acc1 += coef.get(o1 * cm + j) * v;
-                acc2 += coef.get(o2 * cm + j) * v;
-                acc3 += coef.get(o3 * cm + j) * v;
+                acc0 += coef.get(r0 + j) * v;
+                acc1 += coef.get(r1 + j) * v;
+                acc2 += coef.get(r2 + j) * v;
+                acc3 += coef.get(r3 + j) * v;
+                acc4 += coef.get(r4 + j) * v;
+                acc5 += coef.get(r5 + j) * v;
+                acc6 += coef.get(r6 + j) * v;
+                acc7 += coef.get(r7 + j) * v;
             }
             int yBase = (n * outC + o0) * pixels + p;
             y.set(yBase, acc0);
@@ -349,6 +366,18 @@ final class TornadoKernels {
             }
             if (o0 + 3 < outC) {
                 y.set(yBase + 3 * pixels, acc3);
+            }
+            if (o0 + 4 < outC) {
+                y.set(yBase + 4 * pixels, acc4);
+            }
+            if (o0 + 5 < outC) {
+                y.set(yBase + 5 * pixels, acc5);
+            }
+            if (o0 + 6 < outC) {
+                y.set(yBase + 6 * pixels, acc6);
+            }
+            if (o0 + 7 < outC) {
+                y.set(yBase + 7 * pixels, acc7);
             }
         }
     }
