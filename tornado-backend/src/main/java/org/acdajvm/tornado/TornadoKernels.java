@@ -9,8 +9,10 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
  * The five kernels of the two-layer ACDA forward (DESIGN section 5), written in Java for TornadoVM,
  * which compiles them to OpenCL C (or PTX). Each mirrors one loop nest of
  * {@link org.acdajvm.backend.AcdaForwardScalar} and sums the same products in the same order. One
- * work-item computes one output element, or {@link #BLOCK_CHANNELS} of them in the channel-blocked
- * kernels. Global ids past the end (the grid is rounded up to whole work-groups) do nothing.
+ * work-item of {@link #atoms} computes one element; the other four kernels are channel-blocked: one
+ * work-item computes {@link #BLOCK_CHANNELS} channels of one pixel ({@link #COEF_CHANNELS} in the
+ * coefficient convolution), so that each value it loads feeds that many sums. Global ids past the
+ * end (the grid is rounded up to whole work-groups) do nothing.
  *
  * <p>Sizes come in the {@link IntArray} {@code dims} (indices below), not as scalar arguments:
  * TornadoVM captures scalars when the task graph is built, while {@code dims} is copied to the
@@ -41,10 +43,7 @@ final class TornadoKernels {
     static final int CIRCULAR = 15;
     static final int DIMS = 16;
 
-    /**
-     * Channels one work-item of the channel-blocked kernels ({@link #conv1BnTanh}, {@link #conv2BnTanh},
-     * {@link #atomConv}, {@link #coefConv}) computes: each value it loads feeds this many sums.
-     */
+    /** Channels one work-item of {@link #conv1BnTanh}, {@link #conv2BnTanh} and {@link #atomConv} computes. */
     static final int BLOCK_CHANNELS = 4;
 
     /**
