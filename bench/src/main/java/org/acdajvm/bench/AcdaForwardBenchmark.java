@@ -126,6 +126,26 @@ public class AcdaForwardBenchmark {
         }
     }
 
+    /**
+     * The TornadoVM backend on TornadoVM's default device, end to end. It is found by name, so this
+     * module compiles without TornadoVM; it runs only in a JVM started with TornadoVM's flags, which
+     * {@code ./acda bench --only-tornado} gives the forks (see {@link BenchReport}).
+     */
+    @State(Scope.Benchmark)
+    public static class Tornado extends BackendState {
+        @Override
+        String name() {
+            return "tornado";
+        }
+
+        @Setup(Level.Trial)
+        public void setup(Shape s) {
+            open(s);
+            // TornadoVM compiles a task graph for the first call of a larger shape: do that here, not in a measured iteration.
+            backend.forward(s.layer, s.x);
+        }
+    }
+
     /** A plain convolution with a random weight of the same shape, checked against a direct convolution. */
     @State(Scope.Benchmark)
     public static class Plain {
@@ -169,6 +189,11 @@ public class AcdaForwardBenchmark {
 
     @Benchmark
     public Tensor forwardOpencl(Shape s, Opencl b) {
+        return b.backend.forward(s.layer, s.x);
+    }
+
+    @Benchmark
+    public Tensor forwardTornado(Shape s, Tornado b) {
         return b.backend.forward(s.layer, s.x);
     }
 

@@ -13,6 +13,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
+import org.acdajvm.backend.AcdaBackend;
+import org.acdajvm.backend.Backends;
 import org.acdajvm.io.AtomicFiles;
 import org.acdajvm.layer.AcdaInit;
 import org.acdajvm.opencl.KernelTimes;
@@ -33,6 +35,11 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * time, GFLOP/s (2 x multiply-adds of {@link CostModel} per second), fraction of the measured FMA
  * peak, bytes allocated per call, the reproduction of the paper's Table 6, and the per-stage
  * profile of the vector path. {@code --quick} runs a subset with short iterations (a few minutes).
+ *
+ * <p>{@code --only-tornado} measures only the TornadoVM backend, beside {@code opencl} and
+ * {@code vector}, on the standard configurations, and replaces only the report's TornadoVM section
+ * ({@link TornadoSection}); the full run keeps that section as it is. It needs TornadoVM: this JVM
+ * and the JMH forks that run {@code tornado} start with {@code @$TORNADOVM_HOME/tornado-argfile}.
  */
 public final class BenchReport {
 
@@ -55,16 +62,20 @@ public final class BenchReport {
 
     public static void main(String[] args) throws Exception {
         boolean quick = false;
+        boolean onlyTornado = false;
         Path out = Path.of("bench", "RESULTS.md");
         Path plots = Path.of("bench", "plots");
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--quick" -> quick = true;
+                case "--only-tornado" -> onlyTornado = true;
                 case "--out" -> out = Path.of(value(args, ++i, "--out"));
                 case "--plots" -> plots = Path.of(value(args, ++i, "--plots"));
                 case "-h", "--help" -> {
-                    System.out.println("usage: acda bench [--quick] [--out FILE.md] [--plots DIR]");
+                    System.out.println("usage: acda bench [--quick] [--only-tornado] [--out FILE.md] [--plots DIR]");
                     System.out.println("  runs the JMH suite and writes the report (default bench/RESULTS.md, plots in bench/plots)");
+                    System.out.println("  --only-tornado: only tornado, opencl and vector on the standard configs, into the report's");
+                    System.out.println("                  TornadoVM section (needs TORNADOVM_HOME; the rest of the report is kept)");
                     return;
                 }
                 default -> {
@@ -73,7 +84,12 @@ public final class BenchReport {
                 }
             }
         }
-        new BenchReport(quick, out, plots).run();
+        BenchReport report = new BenchReport(quick, out, plots);
+        if (onlyTornado) {
+            report.runTornadoOnly();
+        } else {
+            report.run();
+        }
     }
 
     private static String value(String[] args, int i, String name) {
@@ -116,7 +132,10 @@ public final class BenchReport {
             stages.put(c, profileStages(BenchConfig.of(c)));
         }
         List<String> plotFiles = GrowthPlots.write(plots, rows);
-        String md = render(stages, openclTimes, plotFiles, (System.nanoTime() - start) / 1e9);
+        String rendered = render(stages, openclTimes, plotFiles, (System.nanoTime() - start) / 1e9);
+        // The TornadoVM section comes from a separate run (--only-tornado): keep it.
+        Optional<String> tornado = Files.exists(out) ? TornadoSection.extract(Files.readString(out)) : Optional.empty();
+        String md = tornado.map(t -> TornadoSection.splice(rendered, t)).orElse(rendered);
         Files.createDirectories(out.toAbsolutePath().getParent());
         AtomicFiles.write(out, o -> o.write(md.getBytes(StandardCharsets.UTF_8)));
         System.out.println("acda bench: wrote " + out + " and " + plotFiles.size() + " plots in " + plots);
@@ -148,7 +167,11 @@ public final class BenchReport {
     }
 
     private void jmh(String method, List<String> configs, boolean slow) throws RunnerException {
-        ChainedOptionsBuilder b = base(slow).include(method.replace(".", "\\."))
+        jmh(base(slow), method, configs);
+    }
+
+    private void jmh(ChainedOptionsBuilder options, String method, List<String> configs) throws RunnerException {
+        ChainedOptionsBuilder b = options.include(method.replace(".", "\\."))
                 .param("config", configs.toArray(new String[0]));
         Collection<RunResult> results = new Runner(b.build()).run();
         for (RunResult r : results) {
@@ -353,6 +376,116 @@ public final class BenchReport {
     }
 
     /**
+     * Measures tornado, opencl and vector on the standard configurations and replaces the report's
+     * TornadoVM section (or appends it), leaving the rest of the report as it is.
+     */
+    void runTornadoOnly() throws RunnerException, IOException {
+        long start = System.nanoTime();
+        String home = System.getenv("TORNADOVM_HOME");
+        Path argfile = home == null ? null : Path.of(home, "tornado-argfile");
+        if (argfile == null || !Files.isRegularFile(argfile)) {
+            fail("--only-tornado needs TornadoVM: set TORNADOVM_HOME to a TornadoVM SDK (the folder with tornado-argfile)");
+        }
+        String device;
+        try (AcdaBackend b = Backends.get("tornado")) {
+            Optional<String> reason = b.unavailableReason();
+            if (reason.isPresent()) {
+                fail("the tornado backend cannot run here: " + reason.get());
+            }
+            device = b.description();
+        } catch (IllegalArgumentException e) {
+            fail("the tornado backend is not on the class path (build tornado-backend with TORNADOVM_HOME set): "
+                    + e.getMessage());
+            return;
+        }
+        List<String> standard = BenchConfig.standard();
+        // Explicit JVM flags for every fork: without them JMH would copy this JVM's, TornadoVM's included, into
+        // the vector and opencl forks. The @Fork annotation's flags (Vector API, native access, heap) are appended.
+        jmh(base(true).jvmArgs("@" + argfile), "AcdaForwardBenchmark.forwardTornado$", standard);
+        boolean opencl = openclAvailable();
+        if (opencl) {
+            jmh(base(true).jvmArgs(), "AcdaForwardBenchmark.forwardOpencl$", standard);
+        }
+        jmh(base(false).jvmArgs(), "AcdaForwardBenchmark.forwardVector$", standard);
+        Map<String, Long> kernelNanos = new LinkedHashMap<>();
+        for (String c : standard) {
+            kernelNanos.put(c, tornadoKernelNanos(BenchConfig.of(c)));
+        }
+        String section = renderTornado(device, kernelNanos, (System.nanoTime() - start) / 1e9);
+        String existing = Files.exists(out) ? Files.readString(out) : "";
+        String md = TornadoSection.splice(existing, section);
+        AtomicFiles.write(out, o -> o.write(md.getBytes(StandardCharsets.UTF_8)));
+        System.out.println("acda bench: wrote the TornadoVM section of " + out);
+    }
+
+    private static void fail(String message) {
+        System.err.println("acda bench: " + message);
+        System.exit(2);
+    }
+
+    /**
+     * Device time of the tornado backend's kernels for one call after warm-up, from TornadoVM's
+     * profiler (the median of 3). The backend is made by reflection: this module compiles without TornadoVM.
+     */
+    private static long tornadoKernelNanos(BenchConfig bc) {
+        AcdaLayer layer = AcdaInit.randomized(bc.layer(), 42);
+        Tensor x = AcdaInit.input(bc.layer(), bc.batch(), bc.height(), bc.width(), 43);
+        try {
+            Class<?> c = Class.forName("org.acdajvm.tornado.TornadoBackend");
+            try (AcdaBackend b = (AcdaBackend) c.getConstructor(String.class, boolean.class)
+                    .newInstance(System.getProperty("acda.tornado.device"), true)) {
+                var lastKernelNanos = c.getMethod("lastKernelNanos");
+                long[] runs = new long[3];
+                for (int i = 0; i < 1 + runs.length; i++) {
+                    b.forward(layer, x);
+                    if (i >= 1) {
+                        runs[i - 1] = (long) lastKernelNanos.invoke(b);
+                    }
+                }
+                java.util.Arrays.sort(runs);
+                return runs[runs.length / 2];
+            }
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot profile the tornado backend: " + e, e);
+        }
+    }
+
+    private String renderTornado(String device, Map<String, Long> kernelNanos, double seconds) {
+        StringBuilder s = new StringBuilder(TornadoSection.BEGIN).append('\n');
+        s.append("## TornadoVM backend\n\n");
+        s.append("Written by `./acda bench --only-tornado` on ").append(LocalDate.now()).append(" in ")
+                .append(String.format(Locale.ROOT, "%.0f", seconds)).append(" s (this section only). Machine: ")
+                .append(Machine.describe()).append(". Device: ").append(device).append(".\n\n");
+        s.append("JMH averages per forward call in milliseconds, end to end (the input and the parameters go to the ")
+                .append("device and the output comes back on every call), each backend checked against the oracle in ")
+                .append("setup. \"kernels\" is the device time of the tornado kernels alone from TornadoVM's profiler ")
+                .append("(median of 3 calls after warm-up). With 3 measured iterations JMH's 99.9% interval is wide; the ")
+                .append("calls themselves vary by about 10%. The tornado kernels read global memory only (each work-item ")
+                .append("computes 4 or 8 output channels of one pixel, no local-memory tiles); the opencl kernels stage ")
+                .append("tiles in local memory.\n\n");
+        s.append("| config | shape | tornado (ms) | GFLOP/s | kernels (ms) | opencl (ms) | vector (ms) | tornado / opencl | ")
+                .append("tornado / vector |\n|---|---|---:|---:|---:|---:|---:|---:|---:|\n");
+        for (String c : BenchConfig.standard()) {
+            Optional<Row> t = find("forwardTornado", c);
+            if (t.isEmpty()) {
+                continue;
+            }
+            BenchConfig bc = BenchConfig.of(c);
+            Optional<Row> o = find("forwardOpencl", c);
+            Optional<Row> v = find("forwardVector", c);
+            double ms = t.get().millis();
+            s.append(String.format(Locale.ROOT, "| %s | %s | %.2f ± %.2f | %.1f | %.2f | %s | %s | %s | %s |%n", c,
+                    bc.shape(), ms, t.get().error(), 2 * bc.cost().totalMacs() / (ms * 1e6),
+                    kernelNanos.getOrDefault(c, 0L) / 1e6,
+                    o.map(r -> String.format(Locale.ROOT, "%.2f", r.millis())).orElse("-"),
+                    v.map(r -> String.format(Locale.ROOT, "%.2f", r.millis())).orElse("-"),
+                    o.map(r -> String.format(Locale.ROOT, "%.2f", ms / r.millis())).orElse("-"),
+                    v.map(r -> String.format(Locale.ROOT, "%.2f", ms / r.millis())).orElse("-")));
+        }
+        return s.append('\n').append(TornadoSection.END).toString();
+    }
+
+    /**
      * Our times beside PyTorch's on the same shapes, from {@code bench/pytorch/pytorch-times.csv}
      * (written by {@code bench/pytorch/acda_torch.py bench} on the same machine kind).
      */
@@ -395,6 +528,7 @@ public final class BenchReport {
             case "forwardScalar" -> "scalar";
             case "forwardOracle" -> "oracle";
             case "forwardOpencl" -> "opencl";
+            case "forwardTornado" -> "tornado";
             case "plainConvVector" -> "plain conv (vector)";
             default -> method;
         };

@@ -52,7 +52,9 @@ public final class Backends {
             }
         }
         if (found == null) {
-            throw new IllegalArgumentException("backend = '" + name + "' is unknown: expected one of " + names());
+            String hint = name.equals("tornado") ? " (the tornado backend is an optional module: it needs TornadoVM, "
+                    + "TORNADOVM_HOME set and the JVM started with TornadoVM's flags, as ./acda does then)" : "";
+            throw new IllegalArgumentException("backend = '" + name + "' is unknown: expected one of " + names() + hint);
         }
         return found;
     }

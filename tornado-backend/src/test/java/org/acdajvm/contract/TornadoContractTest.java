@@ -1,0 +1,5 @@
+package org.acdajvm.contract;
+
+@BackendUnderTest("tornado")
+class TornadoContractTest extends AcdaBackendContract {
+}
