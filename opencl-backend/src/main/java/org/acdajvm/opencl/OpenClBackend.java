@@ -5,7 +5,6 @@ import java.util.Optional;
 import org.acdajvm.backend.AcdaBackend;
 import org.acdajvm.layer.AcdaLayer;
 import org.acdajvm.layer.AcdaShapes;
-import org.acdajvm.oracle.ErrorBounds;
 import org.acdajvm.tensor.Tensor;
 
 /**
@@ -59,11 +58,6 @@ public final class OpenClBackend implements AcdaBackend {
         }
         AcdaShapes.checkInput(layer.config(), x);
         return engine().forward(layer, x);
-    }
-
-    @Override
-    public ErrorBounds.Evaluation evaluation() {
-        return ErrorBounds.Evaluation.TWO_LAYER;
     }
 
     @Override
