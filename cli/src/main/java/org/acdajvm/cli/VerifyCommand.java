@@ -5,9 +5,13 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
 import java.util.concurrent.Callable;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -26,6 +30,7 @@ import org.acdajvm.oracle.AcdaOracleBackward;
 import org.acdajvm.oracle.ErrorBounds;
 import org.acdajvm.oracle.ErrorReport;
 import org.acdajvm.oracle.OracleResult;
+import org.acdajvm.oracle.Precision;
 import org.acdajvm.tensor.Tensor;
 
 import picocli.CommandLine.Command;
@@ -37,11 +42,14 @@ import picocli.CommandLine.Model.CommandSpec;
 /** {@code acda verify}: another implementation's outputs (and gradients) against the oracle. */
 @Command(name = "verify", mixinStandardHelpOptions = true,
         description = {"Checks an output produced elsewhere (the case's y.npy, or --expected FILE, float32 or float64) "
-                + "against the oracle, and the gradients in the case's gradients folder against the oracle's backward, "
+                + "against the oracle, and every gradient in the case's gradients folder against the oracle's backward, "
                 + "or checks one of our backends on the case (--backend).",
-                "Per tensor it reports the error ratio |err| / bound (accepted when <= 1, DESIGN section 7), max abs and "
-                        + "relative error and the worst element with both values; for the output also one row per "
-                        + "output channel. Exit code 0 when everything is accepted, 1 when not, 2 on bad input."})
+                "Verdict per tensor (DESIGN section 7): ACCEPTED within the tight bound (what float32 rounding explains, "
+                        + "a correct kernel fails an element with probability below 1e-12) and its aggregate test; "
+                        + "SUSPICIOUS within the rigorous worst-case bound but beyond the tight one; REJECTED beyond the "
+                        + "worst-case bound. Reports give both ratios per tensor and per output channel.",
+                "Exit code 0 when everything is ACCEPTED, 1 when anything is SUSPICIOUS, REJECTED or a gradient is "
+                        + "missing, 2 on bad input."})
 final class VerifyCommand implements Callable<Integer> {
 
     @Spec
@@ -57,9 +65,22 @@ final class VerifyCommand implements Callable<Integer> {
     String backend;
 
     @Option(names = "--evaluation", paramLabel = "ORDER",
-            description = "the evaluation order of the implementation checked, which fixes the bound's chain length: "
-                    + "two-layer, per-pixel-filter or any (default: ${DEFAULT-VALUE}; a backend's own with --backend)")
+            description = "the evaluation order of the implementation checked: two-layer, per-pixel-filter or any "
+                    + "(default: ${DEFAULT-VALUE}; a backend's own with --backend)")
     String evaluation = "any";
+
+    @Option(names = "--precision", paramLabel = "P",
+            description = "what the checked kernel rounded besides float32 accumulation: fp32, tf32 (product inputs), "
+                    + "bf16 or fp16 (product inputs and stored intermediates) (default: ${DEFAULT-VALUE})")
+    String precision = "fp32";
+
+    @Option(names = "--bound", paramLabel = "TIER",
+            description = "the tier that decides: tight (default) or worst-case (the rigorous bound alone)")
+    String bound = "tight";
+
+    @Option(names = "--allow-missing-gradients",
+            description = "a gradient file missing from the gradients folder is a note, not a failure")
+    boolean allowMissing;
 
     @Option(names = "--json", description = "print the report as one JSON object")
     boolean json;
@@ -67,7 +88,25 @@ final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--narrow-f64", description = "accept float64 weights and input, rounding them to float32")
     boolean narrowF64;
 
-    record Checked(String name, ErrorReport report, double[][] perChannel) {
+    record Checked(String name, ErrorReport report) {
+    }
+
+    /** Everything one verification found: the tensors checked, the gradients missing, notes. */
+    record Outcome(List<Checked> checked, List<String> missing, List<String> notes, ErrorReport.Tier tier) {
+        /** The overall verdict: the worst tensor's, REJECTED before SUSPICIOUS. */
+        ErrorReport.Verdict verdict() {
+            ErrorReport.Verdict v = ErrorReport.Verdict.ACCEPTED;
+            for (Checked c : checked) {
+                if (c.report().verdict().compareTo(v) > 0) {
+                    v = c.report().verdict();
+                }
+            }
+            return v;
+        }
+
+        boolean passed(boolean allowMissing) {
+            return verdict() == ErrorReport.Verdict.ACCEPTED && (allowMissing || missing.isEmpty());
+        }
     }
 
     @Override
@@ -75,15 +114,14 @@ final class VerifyCommand implements Callable<Integer> {
         if (expected != null && backend != null) {
             throw new IllegalArgumentException("--expected and --backend exclude each other: check a file or a backend");
         }
+        ErrorBounds.Evaluation order = parseEvaluation(evaluation);
+        Precision prec = Precision.parse(precision, "--precision");
+        ErrorReport.Tier tier = ErrorReport.Tier.parse(bound, "--bound");
         CaseFolder.Description d = CaseFolder.read(dir);
         AcdaLayer layer = CaseFolder.loadLayer(d, narrowF64);
         Tensor x = Npy.read(d.inputPath(), narrowF64);
         AcdaShapes.checkInput(layer.config(), x);
-        ErrorBounds.Evaluation order = parseEvaluation(evaluation);
 
-        List<Checked> checked = new ArrayList<>();
-        List<String> notes = new ArrayList<>();
-        OracleResult oracle = AcdaOracle.forward(layer, x);
         double[] candidate;
         int[] candidateShape;
         String source;
@@ -105,48 +143,68 @@ final class VerifyCommand implements Callable<Integer> {
             candidateShape = y.shape();
             source = file.toString();
         }
-        String label = order.name().toLowerCase(Locale.ROOT).replace('_', '-');
-        double[] bound = ErrorReport.bounds(oracle, order);
-        checked.add(new Checked("y", ErrorReport.compare(oracle.shape(), oracle.y(), bound, candidate, candidateShape, label),
-                ErrorReport.perIndex(oracle.shape(), oracle.y(), bound, candidate, 1)));
-
-        if (d.gradientsPath() != null && backend == null) {
-            Tensor dy = Npy.read(d.upstreamPath(), narrowF64);
-            AcdaOracleBackward.Gradients g = AcdaOracleBackward.backward(layer, x, dy);
-            int found = 0;
-            for (Map.Entry<String, AcdaOracleBackward.Gradient> e : g.byKey().entrySet()) {
-                Path f = d.gradientsPath().resolve(e.getKey() + ".npy");
-                if (!Files.exists(f)) {
-                    notes.add("no " + f + ": gradient of " + e.getKey() + " not checked");
-                    continue;
-                }
-                found++;
-                AcdaOracleBackward.Gradient gr = e.getValue();
-                Npy.Doubles actual = Npy.readDoubles(f);
-                double[] gb = new double[gr.value().length];
-                for (int i = 0; i < gb.length; i++) {
-                    gb[i] = gr.bound(i, g.chainLength());
-                }
-                checked.add(new Checked("grad " + e.getKey(), ErrorReport.compare(gr.shape(), gr.value(), gb,
-                        actual.data(), actual.shape(), "gradient, n = " + g.chainLength()), null));
-            }
-            if (found == 0) {
-                throw new IllegalArgumentException(d.gradientsPath() + " holds none of the expected gradient files "
-                        + g.byKey().keySet() + " (as <key>.npy)");
-            }
-        } else if (d.gradientsPath() != null) {
-            notes.add("gradients not checked: the backends have no backward; verify a file to check gradients");
+        Outcome outcome = verify(d, layer, x, candidate, candidateShape, backend == null, order, prec, tier, narrowF64);
+        if (backend != null && d.gradientsPath() != null) {
+            outcome.notes().add("gradients not checked: the backends have no backward; verify a file to check gradients");
         }
-
-        boolean accepted = checked.stream().allMatch(c -> c.report().accepted());
+        boolean passed = outcome.passed(allowMissing);
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
-            out.println(json(d, source, checked, notes, accepted));
+            out.println(json(d, source, outcome, passed, prec));
         } else {
-            text(out, d, source, checked, notes, accepted);
+            text(out, d, source, outcome, passed, prec);
         }
         out.flush();
-        return accepted ? AcdaCli.EXIT_OK : AcdaCli.EXIT_FAILED;
+        return passed ? AcdaCli.EXIT_OK : AcdaCli.EXIT_FAILED;
+    }
+
+    /**
+     * Judges one case: the output {@code candidate} against the oracle, and, when the case has
+     * gradients and {@code withGradients}, every gradient file against the oracle's backward.
+     * A gradient the backward produces but the folder lacks is listed in {@link Outcome#missing};
+     * a file in the folder that is no gradient of this layer is an error.
+     *
+     * @throws IllegalArgumentException for a shape mismatch or an unexpected gradient file (naming it)
+     */
+    static Outcome verify(CaseFolder.Description d, AcdaLayer layer, Tensor x, double[] candidate, int[] candidateShape,
+                          boolean withGradients, ErrorBounds.Evaluation order, Precision prec, ErrorReport.Tier tier,
+                          boolean narrowF64) throws IOException {
+        List<Checked> checked = new ArrayList<>();
+        List<String> missing = new ArrayList<>();
+        List<String> notes = new ArrayList<>();
+        OracleResult oracle = AcdaOracle.forward(layer, x);
+        checked.add(new Checked("y", ErrorReport.compare(ErrorReport.Reference.of(oracle, order, prec), candidate,
+                candidateShape, tier)));
+        if (d.gradientsPath() != null && withGradients) {
+            Tensor dy = Npy.read(d.upstreamPath(), narrowF64);
+            AcdaOracleBackward.Gradients g = AcdaOracleBackward.backward(layer, x, dy);
+            Path folder = d.gradientsPath();
+            if (!Files.isDirectory(folder)) {
+                throw new IllegalArgumentException("the gradients folder " + folder + " is not a folder");
+            }
+            Set<String> expectedFiles = new LinkedHashSet<>();
+            g.byKey().keySet().forEach(k -> expectedFiles.add(k + ".npy"));
+            try (Stream<Path> s = Files.list(folder)) {
+                for (Path f : s.sorted().toList()) {
+                    String name = f.getFileName().toString();
+                    if (!expectedFiles.contains(name)) {
+                        throw new IllegalArgumentException("unexpected file " + f + " in the gradients folder: expected only "
+                                + String.join(", ", expectedFiles));
+                    }
+                }
+            }
+            for (Map.Entry<String, AcdaOracleBackward.Gradient> e : g.byKey().entrySet()) {
+                Path f = folder.resolve(e.getKey() + ".npy");
+                if (!Files.exists(f)) {
+                    missing.add(e.getKey());
+                    continue;
+                }
+                Npy.Doubles actual = Npy.readDoubles(f);
+                checked.add(new Checked("grad " + e.getKey(), ErrorReport.compare(e.getValue().reference(prec), actual.data(),
+                        actual.shape(), tier)));
+            }
+        }
+        return new Outcome(checked, missing, notes, tier);
     }
 
     static ErrorBounds.Evaluation parseEvaluation(String s) {
@@ -159,73 +217,110 @@ final class VerifyCommand implements Callable<Integer> {
                 + "per-pixel-filter or any");
     }
 
-    private static void text(PrintWriter out, CaseFolder.Description d, String source, List<Checked> checked,
-                             List<String> notes, boolean accepted) {
+    private static void text(PrintWriter out, CaseFolder.Description d, String source, Outcome o, boolean passed, Precision prec) {
         out.printf("acda verify %s: %s%nchecking %s%n%n", d.folder(), d.config().summary(), source);
-        out.printf("%-28s %-9s %11s %11s %11s  %-18s %16s %16s%n", "tensor", "verdict", "max ratio", "max abs", "max rel",
-                "worst at", "expected", "actual");
-        for (Checked c : checked) {
+        out.printf("%-26s %-10s %11s %11s %9s %17s %10s  %-16s %15s %15s%n", "tensor", "verdict", "tight ratio",
+                "worst-case", "over", "mean z^2 (limit)", "max abs", "worst at", "expected", "actual");
+        for (Checked c : o.checked()) {
             ErrorReport r = c.report();
-            out.printf(Locale.ROOT, "%-28s %-9s %11.3g %11.3g %11.3g  %-18s %16.9g %16.9g%n", c.name(),
-                    r.accepted() ? "ok" : "REJECTED", r.maxRatio(), r.maxAbs(), r.maxRel(), r.worstIndex(), r.expected(),
-                    r.actual());
+            out.printf(Locale.ROOT, "%-26s %-10s %11.3g %11.3g %9d %8.3g (%6.3g) %10.3g  %-16s %15.9g %15.9g%n", c.name(),
+                    r.verdict(), r.maxRatio(), r.maxWorstRatio(), r.overTight(), r.meanSquare(), r.threshold(), r.maxAbs(),
+                    r.worstIndex(), r.expected(), r.actual());
         }
-        Checked y = checked.get(0);
-        out.printf("%nper output channel (y):%n%-8s %11s %11s %8s%n", "channel", "max ratio", "max abs", "over");
-        for (int o = 0; o < y.perChannel().length; o++) {
-            double[] row = y.perChannel()[o];
-            out.printf(Locale.ROOT, "%-8d %11.3g %11.3g %8d%n", o, row[0], row[1], (long) row[2]);
+        for (Checked c : o.checked()) {
+            ErrorReport r = c.report();
+            boolean output = c.name().equals("y");
+            if (!output && r.accepted()) {
+                continue;
+            }
+            out.printf("%nper %s (%s):%n%-8s %11s %11s %6s %9s %9s %10s%n", output ? "output channel" : "channel",
+                    c.name(), "channel", "tight ratio", "worst-case", "over", "mean z^2", "limit", "max abs");
+            for (int i = 0; i < r.channels().length; i++) {
+                ErrorReport.Channel ch = r.channels()[i];
+                out.printf(Locale.ROOT, "%-8d %11.3g %11.3g %6d %9.3g %9.3g %10.3g%s%n", i, ch.maxRatio(), ch.maxWorstRatio(),
+                        ch.overTight(), ch.meanSquare(), ch.threshold(), ch.maxAbs(), ch.tightOk() ? "" : "  <-");
+            }
         }
-        for (String n : notes) {
+        out.println();
+        for (Checked c : o.checked()) {
+            if (!c.report().accepted()) {
+                ErrorReport r = c.report();
+                out.printf(Locale.ROOT, "%s %s: %s; worst at %s: expected %.9g, actual %.9g, tight bound %.3g, worst-case bound %.3g%n",
+                        c.name(), r.verdict(), r.reason(), r.worstIndex(), r.expected(), r.actual(), r.bound(), r.worstCaseBound());
+            }
+        }
+        if (!o.missing().isEmpty()) {
+            out.println("missing gradient(s): " + String.join(", ", o.missing()) + " (expected as <key>.npy in "
+                    + d.gradientsPath() + ")");
+        }
+        for (String n : o.notes()) {
             out.println("note: " + n);
         }
-        out.printf("%n%s: %d tensor(s) checked; error ratio = |err| / (4 u n S + E), accepted when <= 1 (%s)%n",
-                accepted ? "ACCEPTED" : "REJECTED", checked.size(), y.report().boundLabel());
+        String verdict = !o.missing().isEmpty() && o.verdict() == ErrorReport.Verdict.ACCEPTED && !passed ? "INCOMPLETE"
+                : o.verdict().name();
+        out.printf(Locale.ROOT, "%s: %d tensor(s) checked; %s bound (%s), tight = %.2f sigma of the float32 rounding model, "
+                        + "P(correct code fails an element) < %.0e%n", verdict, o.checked().size(), o.tier().id(),
+                o.checked().get(0).report().boundLabel(), ErrorBounds.LAMBDA, ErrorBounds.FAILURE_PROBABILITY);
     }
 
-    private static String json(CaseFolder.Description d, String source, List<Checked> checked, List<String> notes,
-                               boolean accepted) throws IOException {
+    private static String json(CaseFolder.Description d, String source, Outcome o, boolean passed, Precision prec)
+            throws IOException {
         ObjectMapper m = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         ObjectNode root = m.createObjectNode();
-        root.put("accepted", accepted);
+        root.put("accepted", passed);
+        root.put("verdict", o.verdict().name());
         root.put("case", d.folder().toString());
         root.put("layer", d.config().summary());
         root.put("checked", source);
+        root.put("bound", o.tier().id());
+        root.put("precision", prec.id());
         ArrayNode tensors = root.putArray("tensors");
-        for (Checked c : checked) {
+        for (Checked c : o.checked()) {
             ErrorReport r = c.report();
             ObjectNode t = tensors.addObject();
             t.put("name", c.name());
+            t.put("verdict", r.verdict().name());
             t.put("accepted", r.accepted());
+            t.put("reason", r.reason());
             t.put("bound", r.boundLabel());
             putNumber(t, "max_ratio", r.maxRatio());
+            putNumber(t, "max_worst_case_ratio", r.maxWorstRatio());
+            putNumber(t, "excess", r.excess());
+            t.put("over_tight", r.overTight());
+            t.put("over_worst_case", r.overWorst());
+            putNumber(t, "mean_square", r.meanSquare());
+            putNumber(t, "mean_square_threshold", r.threshold());
             putNumber(t, "max_abs", r.maxAbs());
             putNumber(t, "max_rel", r.maxRel());
             ArrayNode idx = t.putArray("worst_index");
-            String[] parts = r.worstIndex().replaceAll("[()\\s]", "").split(",");
-            for (String part : parts) {
+            for (String part : r.worstIndex().replaceAll("[()\\s]", "").split(",")) {
                 if (!part.isEmpty()) {
                     idx.add(Integer.parseInt(part));
                 }
             }
             putNumber(t, "expected", r.expected());
             putNumber(t, "actual", r.actual());
-            putNumber(t, "worst_bound", r.bound());
+            putNumber(t, "tight_bound", r.bound());
+            putNumber(t, "worst_case_bound", r.worstCaseBound());
             t.put("elements", r.elements());
-            t.put("rejected", r.rejected());
-            if (c.perChannel() != null) {
-                ArrayNode pc = t.putArray("per_channel");
-                for (int o = 0; o < c.perChannel().length; o++) {
-                    ObjectNode row = pc.addObject();
-                    row.put("channel", o);
-                    putNumber(row, "max_ratio", c.perChannel()[o][0]);
-                    putNumber(row, "max_abs", c.perChannel()[o][1]);
-                    row.put("rejected", (long) c.perChannel()[o][2]);
-                }
+            ArrayNode pc = t.putArray("per_channel");
+            for (int i = 0; i < r.channels().length; i++) {
+                ErrorReport.Channel ch = r.channels()[i];
+                ObjectNode row = pc.addObject();
+                row.put("channel", i);
+                putNumber(row, "max_ratio", ch.maxRatio());
+                putNumber(row, "max_worst_case_ratio", ch.maxWorstRatio());
+                putNumber(row, "max_abs", ch.maxAbs());
+                row.put("over_tight", ch.overTight());
+                row.put("over_worst_case", ch.overWorst());
+                putNumber(row, "mean_square", ch.meanSquare());
+                putNumber(row, "mean_square_threshold", ch.threshold());
             }
         }
+        ArrayNode miss = root.putArray("missing_gradients");
+        o.missing().forEach(miss::add);
         ArrayNode n = root.putArray("notes");
-        notes.forEach(n::add);
+        o.notes().forEach(n::add);
         return m.writeValueAsString(root);
     }
 

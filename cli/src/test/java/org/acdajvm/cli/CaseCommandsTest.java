@@ -60,9 +60,10 @@ class CaseCommandsTest {
         JsonNode t = j.get("tensors").get(0);
         assertEquals("y", t.get("name").asText());
         assertEquals("[0,2,5,7]", t.get("worst_index").toString());
-        assertEquals(1, t.get("rejected").asInt());
-        assertEquals(1, t.get("per_channel").get(2).get("rejected").asInt());
-        assertEquals(0, t.get("per_channel").get(1).get("rejected").asInt());
+        assertEquals("REJECTED", t.get("verdict").asText());
+        assertEquals(1, t.get("over_worst_case").asInt());
+        assertEquals(1, t.get("per_channel").get(2).get("over_worst_case").asInt());
+        assertEquals(0, t.get("per_channel").get(1).get("over_tight").asInt());
 
         y.set(0, 0, 0, 0, Float.NaN);
         Npy.write(bad, y);

@@ -21,7 +21,8 @@ import org.acdajvm.tensor.Tensor;
  * </pre>
  * where {@code xp} reads {@code x} with the layer's padding (zeros, or wrap around). Beside
  * {@code y} it computes, with the same loops on absolute values, the two ingredients of the
- * acceptance bound of {@link ErrorBounds}: {@code S} and the carried generator error {@code E}.
+ * acceptance bound of {@link ErrorBounds}: {@code S} and the carried generator error {@code E}; the tight tier's rounding model is
+ * {@link ForwardRounding}, called once per pixel and kept out of these loops.
  * The parameters and the input are widened to double exactly before anything is computed.
  * {@link AcdaOracleBackward} is this file's derivative.
  *
@@ -70,9 +71,13 @@ public final class AcdaOracle {
         double[][][] filterAbs = new double[outC][inC][taps];
         double[][] patch = new double[inC][taps];
         double[][] basisDotPatch = new double[inC][bases];
+        double[] yPixel = new double[outC];
+        double[] gPixel = new double[cfg.generatorChannels()];
+        ForwardRounding tight = new ForwardRounding(p, y.length);
 
         for (int n = 0; n < batch; n++) {
             Generator gen = generator(p, x, n, outH, outW);
+            double[][][][] genVariance = tight.generator(x, n, gen).value();
             for (int ho = 0; ho < outH; ho++) {
                 for (int wo = 0; wo < outW; wo++) {
                     // Atoms: D[m][u] = sum_t G[m*T + t] * Psi[t][u].
@@ -141,7 +146,13 @@ public final class AcdaOracle {
                         y[i] = acc;
                         sumAbs[i] = accAbs;
                         carried[i] = carriedGeneratorError(p, basisDotPatch, gen, o, ho, wo);
+                        yPixel[o] = acc;
                     }
+                    // The tight tier's rounding model of this pixel's outputs (kept out of these loops).
+                    for (int j = 0; j < gPixel.length; j++) {
+                        gPixel[j] = gen.value[j][ho][wo];
+                    }
+                    tight.pixel(yPixel, ((n * outC) * outH + ho) * outW + wo, outH * outW, gPixel, genVariance, ho, wo, patch);
                 }
             }
         }
@@ -149,7 +160,7 @@ public final class AcdaOracle {
         for (ErrorBounds.Evaluation e : ErrorBounds.Evaluation.values()) {
             chain.put(e, e.chainLength(cfg));
         }
-        return new OracleResult(new int[] {batch, outC, outH, outW}, y, sumAbs, carried, chain);
+        return new OracleResult(new int[] {batch, outC, outH, outW}, y, sumAbs, carried, chain, tight.v);
     }
 
     /**

@@ -27,12 +27,18 @@ import org.acdajvm.tensor.Tensor;
  * then back through the generator ({@code a = bn(g)}, {@code e = tanh(a)}, {@code tanh' = 1 - e^2},
  * {@code bn' = gamma / sigma}, {@code dgamma += da (g - mean)/sigma}, {@code dbeta += da}).
  *
- * <p>Beside every gradient it computes, with the same loops on magnitudes, the bound a float32
- * backward is held to: {@code S}, the sum of absolute values of the products of the expanded
- * expression, and {@code E}, the error carried in from the float32 forward quantities the backward
- * uses ({@code G}, {@code tanh'}, {@code e1}, {@code g1}, {@code g2}), to first order; see
- * {@link ErrorBounds#gradientChainLength}. Same rules as the forward oracle: no vector API, no
- * threads, no float, no tricks.
+ * <p>Beside every gradient it computes, with the same loops on magnitudes, both bounds a float32
+ * backward is held to (DESIGN section 7). Worst-case: {@code S}, the sum of absolute values of the
+ * products of the expanded expression, and {@code E}, the error carried in from the float32 forward
+ * quantities the backward uses ({@code G}, {@code D}, {@code Z}, {@code tanh'}, {@code e1}, {@code g1},
+ * {@code g2}), to first order, with each gradient's own chain length
+ * ({@link ErrorBounds#gradientChainLengths}). Tight: the variance proxies of every intermediate
+ * ({@code [A, B, C]} as in {@link ForwardRounding}), carried from factor to product
+ * ({@code var(a b) = b^2 var(a) + a^2 var(b)} plus the product's own rounding) and from terms to
+ * their sum ({@link GradientAccumulator}); where one rounded value reaches a result through several
+ * terms ({@code dZ[c][m]} through every tap into {@code dG}, {@code G} through every tap into
+ * {@code Z}) its sensitivity is summed with signs first. Same rules as the forward oracle: no
+ * vector API, no threads, no float, no tricks.
  */
 public final class AcdaOracleBackward {
 
@@ -45,15 +51,53 @@ public final class AcdaOracleBackward {
     /**
      * One gradient tensor with its bound ingredients, row-major.
      *
-     * @param shape   the tensor's shape
-     * @param value   the gradient, in double
-     * @param sumAbs  {@code S} per element
-     * @param carried {@code E} per element
+     * @param shape       the tensor's shape
+     * @param value       the gradient, in double
+     * @param sumAbs      {@code S} per element
+     * @param carried     {@code E} per element
+     * @param chainLength this gradient's chain length {@code n}
+     * @param variance    the tight tier's variance proxies {@code [component A, B, C][element]}
      */
-    public record Gradient(int[] shape, double[] value, double[] sumAbs, double[] carried) {
-        /** The acceptance bound of element {@code i}: {@code 4 u n S + E + tiny}. */
-        public double bound(int i, int chainLength) {
+    public record Gradient(int[] shape, double[] value, double[] sumAbs, double[] carried, int chainLength,
+                           double[][] variance) {
+        /** The worst-case bound of element {@code i} for a float32 backward: {@code 4 u n S + E + tiny}. */
+        public double bound(int i) {
             return ErrorBounds.accept(chainLength, sumAbs[i], carried[i]);
+        }
+
+        /**
+         * The worst-case bound in a precision: for {@link Precision#FP32} {@link #bound}; otherwise each of the
+         * {@code n} steps may also round a product's two inputs and store its result,
+         * {@code 4 n (u + 2 u_in + u_st) S + E (1 + (2 u_in + u_st)/u) + tiny}.
+         */
+        public double worstCaseBound(int i, Precision precision) {
+            if (precision == Precision.FP32) {
+                return bound(i);
+            }
+            double extra = 2 * precision.inputUnit + precision.storageUnit;
+            return ErrorBounds.SAFETY * chainLength * (ErrorBounds.U + extra) * sumAbs[i]
+                    + carried[i] * (1 + extra / ErrorBounds.U) + ErrorBounds.TINY;
+        }
+
+        /** The tight tier's {@code sigma} of element {@code i}. */
+        public double sigma(int i, Precision precision) {
+            return ErrorBounds.sigma(variance[0][i], variance[1][i], variance[2][i], precision);
+        }
+
+        /** The tight bound of element {@code i}. */
+        public double tightBound(int i, Precision precision) {
+            return ErrorBounds.tight(sigma(i, precision), chainLength);
+        }
+
+        /** This gradient with both bounds, for {@link ErrorReport#compare(ErrorReport.Reference, double[], int[], ErrorReport.Tier)}. */
+        public ErrorReport.Reference reference(Precision precision) {
+            double[] tight = new double[value.length];
+            double[] worst = new double[value.length];
+            for (int i = 0; i < value.length; i++) {
+                tight[i] = tightBound(i, precision);
+                worst[i] = worstCaseBound(i, precision);
+            }
+            return new ErrorReport.Reference(shape, value, tight, worst, "gradient, " + precision.id() + ", n = " + chainLength);
         }
 
         /** The gradient rounded to float32. */
@@ -65,10 +109,9 @@ public final class AcdaOracleBackward {
     /**
      * All gradients of one backward call.
      *
-     * @param byKey       {@code "x"} first, then the parameters in state-dict order
-     * @param chainLength the chain length {@code n} of every gradient's bound
+     * @param byKey {@code "x"} first, then the parameters in state-dict order
      */
-    public record Gradients(Map<String, Gradient> byKey, int chainLength) {
+    public record Gradients(Map<String, Gradient> byKey) {
     }
 
     /**
@@ -113,55 +156,81 @@ public final class AcdaOracleBackward {
         int half = (g - 1) / 2;
         int s = cfg.stride();
 
-        Map<String, Grad> grads = new LinkedHashMap<>();
-        Grad dx = new Grad(new int[] {batch, inC, x.height, x.width});
+        Map<String, GradientAccumulator> grads = new LinkedHashMap<>();
+        GradientAccumulator dx = new GradientAccumulator(new int[] {batch, inC, x.height, x.width});
         grads.put(INPUT, dx);
         for (Map.Entry<String, int[]> e : AcdaLayer.expectedShapes(cfg).entrySet()) {
             if (!e.getKey().equals(AcdaLayer.BASES) && !e.getKey().endsWith("running_mean")
                     && !e.getKey().endsWith("running_var")) {
-                grads.put(e.getKey(), new Grad(e.getValue()));
+                grads.put(e.getKey(), new GradientAccumulator(e.getValue()));
             }
         }
-        Grad dw1 = grads.get(AcdaLayer.CONV1_WEIGHT);
-        Grad db1 = grads.get(AcdaLayer.CONV1_BIAS);
-        Grad dgamma1 = grads.get(AcdaLayer.BN1_WEIGHT);
-        Grad dbeta1 = grads.get(AcdaLayer.BN1_BIAS);
-        Grad dw2 = grads.get(AcdaLayer.CONV2_WEIGHT);
-        Grad db2 = grads.get(AcdaLayer.CONV2_BIAS);
-        Grad dgamma2 = grads.get(AcdaLayer.BN2_WEIGHT);
-        Grad dbeta2 = grads.get(AcdaLayer.BN2_BIAS);
-        Grad dcoef = grads.get(AcdaLayer.COEF);
-        Grad dbias = cfg.bias() ? grads.get(AcdaLayer.BIAS) : new Grad(new int[] {outC});
+        GradientAccumulator dw1 = grads.get(AcdaLayer.CONV1_WEIGHT);
+        GradientAccumulator db1 = grads.get(AcdaLayer.CONV1_BIAS);
+        GradientAccumulator dgamma1 = grads.get(AcdaLayer.BN1_WEIGHT);
+        GradientAccumulator dbeta1 = grads.get(AcdaLayer.BN1_BIAS);
+        GradientAccumulator dw2 = grads.get(AcdaLayer.CONV2_WEIGHT);
+        GradientAccumulator db2 = grads.get(AcdaLayer.CONV2_BIAS);
+        GradientAccumulator dgamma2 = grads.get(AcdaLayer.BN2_WEIGHT);
+        GradientAccumulator dbeta2 = grads.get(AcdaLayer.BN2_BIAS);
+        GradientAccumulator dcoef = grads.get(AcdaLayer.COEF);
+        GradientAccumulator dbias = cfg.bias() ? grads.get(AcdaLayer.BIAS) : new GradientAccumulator(new int[] {outC});
 
-        // Per-pixel work arrays (value, magnitude S, carried error E).
+        // Per-pixel work arrays: value, magnitude S, carried error E, and [component] variance proxies.
         double[][] atom = new double[atoms][taps];
         double[][] atomS = new double[atoms][taps];
         double[][] atomE = new double[atoms][taps];
+        double[][][] atomOwn = new double[3][atoms][taps];
+        double[][][] atomVar = new double[3][atoms][taps];
         double[][] patch = new double[inC][taps];
+        double[][] basisDotPatch = new double[inC][bases];
+        double[][] z = new double[inC][atoms];
+        double[][] zS = new double[inC][atoms];
+        double[][] zE = new double[inC][atoms];
+        double[][][] zVar = new double[3][inC][atoms];
         double[][] dZ = new double[inC][atoms];
         double[][] dZs = new double[inC][atoms];
+        double[][][] dZVar = new double[3][inC][atoms];
+        double[][] dD = new double[atoms][taps];
+        double[][] dDs = new double[atoms][taps];
+        double[][][] dDOwn = new double[3][atoms][taps];
+        double[] var = new double[3];
+        SumModel sum = new SumModel();
+        ForwardRounding model = new ForwardRounding(p, 0);
 
         for (int n = 0; n < batch; n++) {
             AcdaOracle.Generator fwd = AcdaOracle.generator(p, x, n, outH, outW);
+            ForwardRounding.GeneratorVariance gv = model.generator(x, n, fwd);
             double[][][] dG = new double[gen][outH][outW];
             double[][][] dGs = new double[gen][outH][outW];
+            double[][][][] dGVar = new double[3][gen][outH][outW];
 
             for (int ho = 0; ho < outH; ho++) {
                 for (int wo = 0; wo < outW; wo++) {
+                    // Atoms D[m][u] = sum_t G[m*T + t] Psi[t][u]: own roundings, and with G's errors (independent across m).
                     for (int m = 0; m < atoms; m++) {
                         for (int u = 0; u < taps; u++) {
-                            double d = 0;
                             double ds = 0;
                             double de = 0;
+                            double[] carriedG = new double[3];
+                            sum.reset();
                             for (int t = 0; t < bases; t++) {
                                 double psi = p.psi[t * taps + u];
-                                d += fwd.value()[m * bases + t][ho][wo] * psi;
-                                ds += Math.abs(fwd.value()[m * bases + t][ho][wo] * psi);
+                                double gval = fwd.value()[m * bases + t][ho][wo];
+                                sum.add(gval * psi);
+                                ds += Math.abs(gval * psi);
                                 de += fwd.error()[m * bases + t][ho][wo] * Math.abs(psi);
+                                for (int c3 = 0; c3 < 3; c3++) {
+                                    carriedG[c3] += psi * psi * gv.value()[c3][m * bases + t][ho][wo];
+                                }
                             }
-                            atom[m][u] = d;
+                            atom[m][u] = sum.sum();
                             atomS[m][u] = ds;
                             atomE[m][u] = de;
+                            own(atomOwn, m, u, sum);
+                            for (int c3 = 0; c3 < 3; c3++) {
+                                atomVar[c3][m][u] = atomOwn[c3][m][u] + carriedG[c3];
+                            }
                         }
                     }
                     for (int c = 0; c < inC; c++) {
@@ -171,32 +240,69 @@ public final class AcdaOracleBackward {
                                         s * ho + cfg.dilation() * a - cfg.pad(), s * wo + cfg.dilation() * b - cfg.pad());
                             }
                         }
+                        for (int t = 0; t < bases; t++) {
+                            double bdp = 0;
+                            for (int u = 0; u < taps; u++) {
+                                bdp += p.psi[t * taps + u] * patch[c][u];
+                            }
+                            basisDotPatch[c][t] = bdp;
+                        }
                     }
-                    // dbias[o] += dy[o];  dcoef[o, cM+m] += dy[o] Z[c][m];  dZ[c][m] = sum_o dy[o] coef[o, cM+m].
-                    for (double[] row : dZ) {
-                        java.util.Arrays.fill(row, 0);
+                    // Z[c][m] = sum_u D[m][u] patch[c][u]; G[m*T + t] reaches it through every tap: slope Psi[t] . patch[c].
+                    for (int c = 0; c < inC; c++) {
+                        for (int m = 0; m < atoms; m++) {
+                            double zs = 0;
+                            double ze = 0;
+                            sum.reset();
+                            for (int u = 0; u < taps; u++) {
+                                sum.add(atom[m][u] * patch[c][u]);
+                                zs += atomS[m][u] * Math.abs(patch[c][u]);
+                                ze += atomE[m][u] * Math.abs(patch[c][u]);
+                            }
+                            z[c][m] = sum.sum();
+                            zS[c][m] = zs;
+                            zE[c][m] = ze;
+                            double[] zv = {sum.roundings(), 2 * sum.squares(), sq(sum.sum())};
+                            for (int u = 0; u < taps; u++) {
+                                addScaled(zv, sq(patch[c][u]), atomOwn, m, u);
+                            }
+                            for (int t = 0; t < bases; t++) {
+                                for (int c3 = 0; c3 < 3; c3++) {
+                                    zv[c3] += sq(basisDotPatch[c][t]) * gv.value()[c3][m * bases + t][ho][wo];
+                                }
+                            }
+                            for (int c3 = 0; c3 < 3; c3++) {
+                                zVar[c3][c][m] = zv[c3];
+                            }
+                        }
                     }
-                    for (double[] row : dZs) {
-                        java.util.Arrays.fill(row, 0);
-                    }
+                    // dbias[o] += dy[o];  dcoef[o, cM+m] += dy[o] Z[c][m].
                     for (int o = 0; o < outC; o++) {
                         double up = dy[((n * outC + o) * outH + ho) * outW + wo];
-                        dbias.add(o, up, Math.abs(up), 0);
+                        dbias.addExact(o, up);
                         for (int c = 0; c < inC; c++) {
                             for (int m = 0; m < atoms; m++) {
-                                double z = 0;
-                                double zs = 0;
-                                double ze = 0;
-                                for (int u = 0; u < taps; u++) {
-                                    z += atom[m][u] * patch[c][u];
-                                    zs += atomS[m][u] * Math.abs(patch[c][u]);
-                                    ze += atomE[m][u] * Math.abs(patch[c][u]);
+                                for (int c3 = 0; c3 < 3; c3++) {
+                                    var[c3] = up * up * zVar[c3][c][m];
                                 }
-                                int j = o * inC * atoms + c * atoms + m;
-                                dcoef.add(j, up * z, Math.abs(up) * zs, Math.abs(up) * ze);
-                                dZ[c][m] += up * p.coef[j];
-                                dZs[c][m] += Math.abs(up * p.coef[j]);
+                                dcoef.add(o * inC * atoms + c * atoms + m, up * z[c][m], Math.abs(up) * zS[c][m],
+                                        Math.abs(up) * zE[c][m], var, true);
                             }
+                        }
+                    }
+                    // dZ[c][m] = sum_o dy[o] coef[o, cM+m]  (exact inputs: only its own roundings).
+                    for (int c = 0; c < inC; c++) {
+                        for (int m = 0; m < atoms; m++) {
+                            double zs = 0;
+                            sum.reset();
+                            for (int o = 0; o < outC; o++) {
+                                double t = dy[((n * outC + o) * outH + ho) * outW + wo] * p.coef[o * inC * atoms + c * atoms + m];
+                                sum.add(t);
+                                zs += Math.abs(t);
+                            }
+                            dZ[c][m] = sum.sum();
+                            dZs[c][m] = zs;
+                            own(dZVar, c, m, sum);
                         }
                     }
                     // dpatch[c][u] = sum_m dZ[c][m] D[m][u], scattered into dx (the direct path).
@@ -204,59 +310,81 @@ public final class AcdaOracleBackward {
                         for (int a = 0; a < k; a++) {
                             for (int b = 0; b < k; b++) {
                                 int u = a * k + b;
-                                double v = 0;
                                 double vs = 0;
                                 double ve = 0;
+                                sum.reset();
+                                double[] dv = new double[3];
                                 for (int m = 0; m < atoms; m++) {
-                                    v += dZ[c][m] * atom[m][u];
+                                    sum.add(dZ[c][m] * atom[m][u]);
                                     vs += dZs[c][m] * atomS[m][u];
                                     ve += dZs[c][m] * atomE[m][u];
+                                    for (int c3 = 0; c3 < 3; c3++) {
+                                        dv[c3] += sq(atom[m][u]) * dZVar[c3][c][m] + sq(dZ[c][m]) * atomVar[c3][m][u];
+                                    }
                                 }
+                                dv[0] += sum.roundings();
+                                dv[1] += 2 * sum.squares();
+                                dv[2] += sq(sum.sum());
                                 dx.scatter(x, cfg, n, c, s * ho + cfg.dilation() * a - cfg.pad(),
-                                        s * wo + cfg.dilation() * b - cfg.pad(), v, vs, ve);
+                                        s * wo + cfg.dilation() * b - cfg.pad(), sum.sum(), vs, ve, dv, false);
                             }
                         }
                     }
-                    // dG[m*T + t] = sum_u (sum_c dZ[c][m] patch[c][u]) Psi[t][u].
+                    // dD[m][u] = sum_c dZ[c][m] patch[c][u], then dG[m*T + t] = sum_u dD[m][u] Psi[t][u].
                     for (int m = 0; m < atoms; m++) {
                         for (int u = 0; u < taps; u++) {
-                            double dd = 0;
                             double dds = 0;
+                            sum.reset();
                             for (int c = 0; c < inC; c++) {
-                                dd += dZ[c][m] * patch[c][u];
+                                sum.add(dZ[c][m] * patch[c][u]);
                                 dds += dZs[c][m] * Math.abs(patch[c][u]);
                             }
-                            for (int t = 0; t < bases; t++) {
-                                dG[m * bases + t][ho][wo] += dd * p.psi[t * taps + u];
-                                dGs[m * bases + t][ho][wo] += dds * Math.abs(p.psi[t * taps + u]);
+                            dD[m][u] = sum.sum();
+                            dDs[m][u] = dds;
+                            own(dDOwn, m, u, sum);
+                        }
+                        for (int t = 0; t < bases; t++) {
+                            int j = m * bases + t;
+                            double dgs = 0;
+                            sum.reset();
+                            double[] dv = new double[3];
+                            for (int u = 0; u < taps; u++) {
+                                double psi = p.psi[t * taps + u];
+                                sum.add(dD[m][u] * psi);
+                                dgs += dDs[m][u] * Math.abs(psi);
+                                addScaled(dv, psi * psi, dDOwn, m, u);
                             }
+                            // dZ[c][m] reaches dG[j] through every tap: slope Psi[t] . patch[c], summed with signs.
+                            for (int c = 0; c < inC; c++) {
+                                addScaled(dv, sq(basisDotPatch[c][t]), dZVar, c, m);
+                            }
+                            dG[j][ho][wo] = sum.sum();
+                            dGs[j][ho][wo] = dgs;
+                            dGVar[0][j][ho][wo] = dv[0] + sum.roundings();
+                            dGVar[1][j][ho][wo] = dv[1] + 2 * sum.squares();
+                            dGVar[2][j][ho][wo] = dv[2] + sq(sum.sum());
                         }
                     }
                 }
             }
 
             // Generator, second half: G = tanh(a2), a2 = bn2(g2), g2 = b2 + W2 * e1p.
-            double[][][] de1 = new double[inter][outH][outW];
-            double[][][] de1s = new double[inter][outH][outW];
-            double[][][] de1e = new double[inter][outH][outW];
+            GradientAccumulator de1 = new GradientAccumulator(new int[] {inter, outH, outW});
             for (int j = 0; j < gen; j++) {
                 Params.BatchNorm bn = p.bn2(j);
                 for (int ho = 0; ho < outH; ho++) {
                     for (int wo = 0; wo < outW; wo++) {
-                        double gv = fwd.value()[j][ho][wo];
-                        double ge = fwd.error()[j][ho][wo];
-                        double da = dG[j][ho][wo] * (1 - gv * gv);
-                        double das = dGs[j][ho][wo] * Math.abs(1 - gv * gv);
-                        double dae = dGs[j][ho][wo] * ge * (2 * Math.abs(gv) + ge);
-                        double centred = (fwd.g2()[j][ho][wo] - bn.mean()) / bn.sigma();
-                        double centredErr = fwd.g2Error()[j][ho][wo] / bn.sigma();
-                        dgamma2.add(j, da * centred, das * Math.abs(centred), dae * Math.abs(centred) + das * centredErr);
-                        dbeta2.add(j, da, das, dae);
-                        double scale = bn.gamma() / bn.sigma();
-                        double dg = da * scale;
-                        double dgs = das * Math.abs(scale);
-                        double dge = dae * Math.abs(scale);
-                        db2.add(j, dg, dgs, dge);
+                        double[] dgVar = new double[3];
+                        double[] daVar = new double[3];
+                        double[] centredVar = new double[3];
+                        Step st = activationBackward(bn, dG[j][ho][wo], dGs[j][ho][wo], component(dGVar, j, ho, wo),
+                                fwd.value()[j][ho][wo], fwd.error()[j][ho][wo], component(gv.value(), j, ho, wo),
+                                fwd.g2()[j][ho][wo], fwd.g2Error()[j][ho][wo], component(gv.g2(), j, ho, wo),
+                                0, daVar, centredVar, dgVar);
+                        dgamma2.add(j, st.da * st.centred, st.das * Math.abs(st.centred),
+                                st.dae * Math.abs(st.centred) + st.das * st.centredErr, productVar(st.da, daVar, st.centred, centredVar), true);
+                        dbeta2.add(j, st.da, st.das, st.dae, daVar, false);
+                        db2.add(j, st.dg, st.dgs, st.dge, dgVar, false);
                         for (int i = 0; i < inter; i++) {
                             for (int a = 0; a < 3; a++) {
                                 for (int b = 0; b < 3; b++) {
@@ -267,10 +395,13 @@ public final class AcdaOracleBackward {
                                     }
                                     int w = ((j * inter + i) * 3 + a) * 3 + b;
                                     double e1 = fwd.e1()[i][hh][ww];
-                                    dw2.add(w, dg * e1, dgs * Math.abs(e1), dge * Math.abs(e1) + dgs * fwd.e1Error()[i][hh][ww]);
-                                    de1[i][hh][ww] += dg * p.w2[w];
-                                    de1s[i][hh][ww] += dgs * Math.abs(p.w2[w]);
-                                    de1e[i][hh][ww] += dge * Math.abs(p.w2[w]);
+                                    dw2.add(w, st.dg * e1, st.dgs * Math.abs(e1), st.dge * Math.abs(e1) + st.dgs * fwd.e1Error()[i][hh][ww],
+                                            productVar(st.dg, dgVar, e1, component(gv.e1(), i, hh, ww)), true);
+                                    double w2 = p.w2[w];
+                                    for (int c3 = 0; c3 < 3; c3++) {
+                                        var[c3] = w2 * w2 * dgVar[c3];
+                                    }
+                                    de1.add((i * outH + hh) * outW + ww, st.dg * w2, st.dgs * Math.abs(w2), st.dge * Math.abs(w2), var, true);
                                 }
                             }
                         }
@@ -283,20 +414,18 @@ public final class AcdaOracleBackward {
                 Params.BatchNorm bn = p.bn1(i);
                 for (int ho = 0; ho < outH; ho++) {
                     for (int wo = 0; wo < outW; wo++) {
-                        double ev = fwd.e1()[i][ho][wo];
-                        double ee = fwd.e1Error()[i][ho][wo];
-                        double da = de1[i][ho][wo] * (1 - ev * ev);
-                        double das = de1s[i][ho][wo] * Math.abs(1 - ev * ev);
-                        double dae = de1e[i][ho][wo] * Math.abs(1 - ev * ev) + de1s[i][ho][wo] * ee * (2 * Math.abs(ev) + ee);
-                        double centred = (fwd.g1()[i][ho][wo] - bn.mean()) / bn.sigma();
-                        double centredErr = fwd.g1Error()[i][ho][wo] / bn.sigma();
-                        dgamma1.add(i, da * centred, das * Math.abs(centred), dae * Math.abs(centred) + das * centredErr);
-                        dbeta1.add(i, da, das, dae);
-                        double scale = bn.gamma() / bn.sigma();
-                        double dg = da * scale;
-                        double dgs = das * Math.abs(scale);
-                        double dge = dae * Math.abs(scale);
-                        db1.add(i, dg, dgs, dge);
+                        int q = (i * outH + ho) * outW + wo;
+                        double[] dgVar = new double[3];
+                        double[] daVar = new double[3];
+                        double[] centredVar = new double[3];
+                        Step st = activationBackward(bn, de1.value[q], de1.sumAbs[q], de1.variance(q),
+                                fwd.e1()[i][ho][wo], fwd.e1Error()[i][ho][wo], component(gv.e1(), i, ho, wo),
+                                fwd.g1()[i][ho][wo], fwd.g1Error()[i][ho][wo], component(gv.g1(), i, ho, wo),
+                                de1.carried[q], daVar, centredVar, dgVar);
+                        dgamma1.add(i, st.da * st.centred, st.das * Math.abs(st.centred),
+                                st.dae * Math.abs(st.centred) + st.das * st.centredErr, productVar(st.da, daVar, st.centred, centredVar), true);
+                        dbeta1.add(i, st.da, st.das, st.dae, daVar, false);
+                        db1.add(i, st.dg, st.dgs, st.dge, dgVar, false);
                         for (int c = 0; c < inC; c++) {
                             for (int a = 0; a < g; a++) {
                                 for (int b = 0; b < g; b++) {
@@ -304,9 +433,15 @@ public final class AcdaOracleBackward {
                                     int h = s * ho + a - half;
                                     int col = s * wo + b - half;
                                     double xv = x.read(cfg.padding(), n, c, h, col);
-                                    dw1.add(w, dg * xv, dgs * Math.abs(xv), dge * Math.abs(xv));
-                                    dx.scatter(x, cfg, n, c, h, col, dg * p.w1[w], dgs * Math.abs(p.w1[w]),
-                                            dge * Math.abs(p.w1[w]));
+                                    for (int c3 = 0; c3 < 3; c3++) {
+                                        var[c3] = xv * xv * dgVar[c3];
+                                    }
+                                    dw1.add(w, st.dg * xv, st.dgs * Math.abs(xv), st.dge * Math.abs(xv), var, true);
+                                    double w1 = p.w1[w];
+                                    for (int c3 = 0; c3 < 3; c3++) {
+                                        var[c3] = w1 * w1 * dgVar[c3];
+                                    }
+                                    dx.scatter(x, cfg, n, c, h, col, st.dg * w1, st.dgs * Math.abs(w1), st.dge * Math.abs(w1), var, true);
                                 }
                             }
                         }
@@ -315,39 +450,89 @@ public final class AcdaOracleBackward {
             }
         }
 
+        Map<String, Integer> chains = ErrorBounds.gradientChainLengths(cfg, batch, outH, outW);
         Map<String, Gradient> out = new LinkedHashMap<>();
-        grads.forEach((key, gr) -> out.put(key, new Gradient(gr.shape, gr.value, gr.sumAbs, gr.carried)));
-        return new Gradients(out, ErrorBounds.gradientChainLength(cfg, batch, outH, outW));
+        grads.forEach((key, gr) -> {
+            double[][] v = new double[3][gr.value.length];
+            for (int i = 0; i < gr.value.length; i++) {
+                double[] vi = gr.variance(i);
+                for (int c3 = 0; c3 < 3; c3++) {
+                    v[c3][i] = vi[c3];
+                }
+            }
+            out.put(key, new Gradient(gr.shape, gr.value, gr.sumAbs, gr.carried, chains.get(key), v));
+        });
+        return new Gradients(out);
     }
 
-    /** A gradient being accumulated: value, magnitude {@code S} and carried error {@code E} per element. */
-    private static final class Grad {
-        final int[] shape;
-        final double[] value;
-        final double[] sumAbs;
-        final double[] carried;
+    /**
+     * One channel-pixel of the generator's backward through {@code e = tanh(a)}, {@code a = bn(g)}:
+     * {@code da = de (1 - e^2)}, {@code dg = da gamma / sigma}, and {@code centred = (g - mean)/sigma}
+     * for gamma's gradient, each with {@code S} ({@code das}, {@code dgs}) and {@code E}.
+     */
+    private record Step(double da, double das, double dae, double dg, double dgs, double dge, double centred,
+                        double centredErr) {
+    }
 
-        Grad(int[] shape) {
-            this.shape = shape.clone();
-            int n = (int) Tensor.elementCount(shape);
-            value = new double[n];
-            sumAbs = new double[n];
-            carried = new double[n];
-        }
+    /**
+     * The worst-case and tight bookkeeping of {@link Step}: the upstream {@code de} (value, {@code S},
+     * variance, carried {@code E}), the activation {@code e} (value, worst-case error, variance) and
+     * the pre-activation {@code g} (value, worst-case error, variance); fills {@code daVar},
+     * {@code centredVar}, {@code dgVar}.
+     */
+    private static Step activationBackward(Params.BatchNorm bn, double de, double des, double[] deVar, double e, double eErr,
+                                           double[] eVar, double gv, double gErr, double[] gVar, double deCarried,
+                                           double[] daVar, double[] centredVar, double[] dgVar) {
+        double slope = 1 - e * e;
+        double da = de * slope;
+        double das = des * Math.abs(slope);
+        double dae = deCarried * Math.abs(slope) + des * eErr * (2 * Math.abs(e) + eErr);
+        // tanh' = 1 - e^2 from the float32 e: var 4 e^2 var(e), plus the rounding of e^2 and of 1 - e^2.
+        double[] slopeVar = {4 * e * e * eVar[0] + sq(e * e) + sq(slope), 4 * e * e * eVar[1], 4 * e * e * eVar[2] + sq(slope)};
+        double[] v = productVar(de, deVar, slope, slopeVar);
+        daVar[0] = v[0] + da * da;
+        daVar[1] = v[1] + 2 * da * da;
+        daVar[2] = v[2] + da * da;
+        double centred = (gv - bn.mean()) / bn.sigma();
+        double centredErr = gErr / bn.sigma();
+        double sig2 = bn.sigma() * bn.sigma();
+        // centred: g's variance over sigma^2, plus the subtraction and division roundings (sigma's own: 3 more, shared).
+        centredVar[0] = gVar[0] / sig2 + ErrorBounds.BN_TIGHT * sq(Math.abs(gv) + Math.abs(bn.mean())) / sig2;
+        centredVar[1] = gVar[1] / sig2;
+        centredVar[2] = gVar[2] / sig2 + sq(centred);
+        double scale = bn.gamma() / bn.sigma();
+        double dg = da * scale;
+        dgVar[0] = scale * scale * daVar[0] + ErrorBounds.BN_TIGHT * dg * dg;
+        dgVar[1] = scale * scale * daVar[1] + 2 * dg * dg;
+        dgVar[2] = scale * scale * daVar[2] + dg * dg;
+        return new Step(da, das, dae, dg, das * Math.abs(scale), dae * Math.abs(scale), centred, centredErr);
+    }
 
-        void add(int i, double v, double s, double e) {
-            value[i] += v;
-            sumAbs[i] += s;
-            carried[i] += e;
-        }
+    /** {@code var(a b) = b^2 var(a) + a^2 var(b)}, per component (the product's own rounding is counted where it is summed). */
+    private static double[] productVar(double a, double[] varA, double b, double[] varB) {
+        return new double[] {b * b * varA[0] + a * a * varB[0], b * b * varA[1] + a * a * varB[1], b * b * varA[2] + a * a * varB[2]};
+    }
 
-        /** Adds to the input element that {@code xp[n, c, h, w]} reads, if any (the adjoint of reading through the padding). */
-        void scatter(Images x, AcdaConfig cfg, int n, int c, int h, int w, double v, double s, double e) {
-            int hh = cfg.padding().index(h, x.height);
-            int ww = cfg.padding().index(w, x.width);
-            if (hh >= 0 && ww >= 0) {
-                add(x.index(n, c, hh, ww), v, s, e);
-            }
+    /** {@code {A, B, C}} of element {@code [ch][h][w]} of {@code [component][ch][h][w]} arrays. */
+    private static double[] component(double[][][][] v, int ch, int h, int w) {
+        return new double[] {v[0][ch][h][w], v[1][ch][h][w], v[2][ch][h][w]};
+    }
+
+    /** A finished sum's own roundings, into {@code out[component][i][j]}: its additions and products, its inputs, its storage. */
+    private static void own(double[][][] out, int i, int j, SumModel sum) {
+        out[0][i][j] = sum.roundings();
+        out[1][i][j] = 2 * sum.squares();
+        out[2][i][j] = sq(sum.sum());
+    }
+
+    /** {@code acc += f * v[.][i][j]} per component. */
+    private static void addScaled(double[] acc, double f, double[][][] v, int i, int j) {
+        for (int c3 = 0; c3 < 3; c3++) {
+            acc[c3] += f * v[c3][i][j];
         }
+    }
+
+    private static double sq(double a) {
+        return a * a;
     }
 }

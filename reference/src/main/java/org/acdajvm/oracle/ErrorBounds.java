@@ -1,19 +1,30 @@
 package org.acdajvm.oracle;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
+
 import org.acdajvm.layer.AcdaConfig;
+import org.acdajvm.layer.AcdaLayer;
 
 /**
  * The tolerance policy of DESIGN section 7, and the derivation of every bound the oracle computes.
  *
- * <h2>Policy</h2>
- * A float32 path is accepted element by element when
- * <pre>   |y - y_oracle| &lt;= bound = 4 * u * n * S + E + tiny,   u = 2^-24, tiny = 1e-30</pre>
- * where {@code S} is the sum of the absolute values of every product in the fully expanded
- * expression of that element, {@code n} the length of the longest chain of roundings any one
- * product goes through, and {@code E} the error carried in from inputs that were themselves
- * computed in float32 (the generator output {@code G}).
+ * <h2>Policy: two tiers</h2>
+ * A float32 result is judged element by element against two bounds, and as a whole:
+ * <ul>
+ *   <li><b>worst-case</b>, {@code |y - y_oracle| <= 4 u n S + E + tiny} (rigorous: no correct float32
+ *       evaluation in any order can exceed it); beyond it the verdict is REJECTED;</li>
+ *   <li><b>tight</b>, {@code |y - y_oracle| <= LAMBDA sigma + tiny} with {@code sigma = sqrt(u^2 A + u_in^2 B + u_st^2 C)}
+ *       (probabilistic, below), and the <b>aggregate</b> test {@code mean((err_i / sigma_i)^2) <= tau(N)} per
+ *       tensor and per channel; within both the verdict is ACCEPTED, else SUSPICIOUS.</li>
+ * </ul>
+ * {@code u = 2^-24}, {@code tiny = 1e-30} (worst-case) and {@code n 2^-149 + 1e-30} (tight: a
+ * subnormal result loses relative accuracy). {@code S} is the sum of the absolute values of every
+ * product in the fully expanded expression of that element, {@code n} the length of the longest
+ * chain of roundings any one product goes through, and {@code E} the error carried in from inputs
+ * that were themselves computed in float32 (the generator output {@code G}).
  *
- * <h2>Why 4 u n S</h2>
+ * <h2>Why 4 u n S (worst-case)</h2>
  * Higham (Accuracy and Stability of Numerical Algorithms, 2nd ed., section 3.1): for a sum of
  * products evaluated in floating point in <em>any</em> order, with or without fused multiply-adds,
  * each product's computed value is its exact value times at most {@code n} factors
@@ -21,8 +32,74 @@ import org.acdajvm.layer.AcdaConfig;
  * plus the additions it passes through (at most the number of other terms in each sum it is part
  * of). Hence {@code |fl(y) - y| <= gamma_n * S}, {@code gamma_n = n u / (1 - n u)}. The factor 4
  * covers {@code gamma_n > n u} and the second-order terms neglected when errors are carried
- * through a later stage (below); it is not a fudge for sloppy code: correct code stays far below
- * it, and a wrong index or a dropped term overshoots it by orders of magnitude.
+ * through a later stage (below). It is rigorous and therefore loose: on realistic layers correct
+ * code sits at 1e-5 to 1e-4 of it, so it cannot tell a float32 kernel from a bfloat16 one. In a
+ * reduced {@link Precision} every product also has its inputs rounded (6 more roundings along a
+ * chain of the final sum: two per product of {@code G Psi}, {@code D x}, {@code coef Z}) and up to 3
+ * stored intermediates, so the term becomes {@code 4 (n u + 6 u_in + 3 u_st) S}, and {@code E}, linear in
+ * the unit roundoffs of each generator stage, is scaled by {@code 1 + 3 max(u_in, u_st) / u}.
+ *
+ * <h2>Tight tier: the probabilistic model (Higham and Mary)</h2>
+ * Higham and Mary (SIAM J. Sci. Comput. 41(5), 2019, "A new approach to probabilistic rounding
+ * error analysis", Theorem 2.4 and Lemma 2.2): if the rounding errors {@code delta_k} of a
+ * computation are independent random variables of mean zero with {@code |delta_k| <= u}, the first-order
+ * error {@code sum_k a_k delta_k} (where {@code a_k} is the value rounded times the sensitivity of the
+ * result to it) satisfies, by Hoeffding's inequality,
+ * <pre>   P( |sum_k a_k delta_k| > lambda u sqrt(sum_k a_k^2) ) <= 2 exp(-lambda^2 / 2).</pre>
+ * Their bound then takes {@code |a_k| <= S} for every rounding, giving {@code lambda sqrt(n) u S}; on real
+ * data that is still about {@code sqrt(n)} too pessimistic, because partial sums of terms of mixed
+ * sign grow like {@code sqrt(k)}, not {@code k} (Higham and Mary, SIAM J. Sci. Comput. 42(5), 2020, on
+ * random data, including data of non-zero mean). The oracle knows every term, so it computes
+ * {@code sum_k a_k^2} from the data itself:
+ * <ul>
+ *   <li>a product {@code t = a b} rounds once: {@code a_k = t} (times the sensitivity);</li>
+ *   <li>an addition rounds its partial sum: {@code a_k = s_k}; the partial sums depend on the order,
+ *       so {@link SumModel} takes the largest of the index order, the reversed order and the
+ *       expectation over random orders (from the terms' own mean and spread);</li>
+ *   <li>a value used by many later terms (an atom {@code D[m][u]} by every channel, a generator
+ *       value {@code G[j]} by every tap and channel) has its sensitivity summed with signs
+ *       ({@link ForwardRounding});</li>
+ *   <li>errors carried from float32 intermediates add in quadrature: they come from other roundings;</li>
+ *   <li>BatchNorm: at most {@value #BN_TIGHT} (in squares) roundings of the size of its largest
+ *       intermediate {@code |scale| (|g| + |mean|) + |beta|} (the scale's three roundings are one
+ *       shared relative error, counted as 3 of that size: 9, plus the subtraction, multiplication
+ *       and addition: 3);</li>
+ *   <li>tanh: a float32 tanh's own error is taken as bounded by {@value #TANH_TIGHT_ULPS} ulp of its
+ *       result plus {@code u/2} absolute ({@link #tanhTight}); ours is within 1.4 ulp, CUDA's
+ *       {@code tanhf} within 2, OpenCL allows 5 (so an OpenCL implementation at its limit could be
+ *       flagged SUSPICIOUS, and should be);</li>
+ *   <li>in a reduced {@link Precision}: each input of each product rounded ({@code 2 t^2} per product,
+ *       component {@code B}) and each stored intermediate and the output rounded (its value squared,
+ *       component {@code C}).</li>
+ * </ul>
+ * With {@code sigma = sqrt(u^2 A + u_in^2 B + u_st^2 C)}, {@code P(|err| > LAMBDA sigma) <= 2 exp(-LAMBDA^2/2)},
+ * and {@code LAMBDA = sqrt(2 ln(2 / 1e-12)) = 7.53} makes that {@code 1e-12} per element.
+ *
+ * <h3>The aggregate test</h3>
+ * A precision shortcut raises every element's error a little; per element it can hide below
+ * {@code LAMBDA sigma}. Under the same model {@code z = err / sigma} is sub-Gaussian with variance proxy 1,
+ * so {@code E exp(s z^2) <= (1 - 2s)^(-1/2)}, the moment generating function of a chi-square with one
+ * degree of freedom; for {@code N} independent elements the Laurent-Massart bound gives
+ * <pre>   P( mean z^2 > tau(N) ) <= 1e-12,   tau(N) = 1 + 2 sqrt(x / N) + 2 x / N,   x = ln(1e12).</pre>
+ * Elements that share a rounding are not independent (one {@code G} value feeds every output
+ * channel of its pixel), so {@code N} is counted conservatively: the elements of one channel (for
+ * {@code y} and {@code dx}: {@code N H W} pixels), never the whole tensor. Correct code sits near
+ * {@code mean z^2 = 0.05} to {@code 0.2} (real rounding errors have a variance near {@code 0.18 u^2}, not the
+ * {@code u^2} Hoeffding allows); {@code tau} is at least 1.
+ *
+ * <h3>Assumptions, and where they can fail</h3>
+ * <ul>
+ *   <li>Independent, mean-zero roundings. Fails for stagnation (adding many tiny terms to a large
+ *       sum, each rounding the same way) and for exactly representable data (constant inputs, where
+ *       many roundings are exactly zero: harmless, the model then over-estimates).</li>
+ *   <li>The summation order is not arranged against the data. A kernel that sorts terms by sign
+ *       forms partial sums larger than any of the three models; no real kernel does.</li>
+ *   <li>Shared intermediates: errors of different generator channels at one pixel share the first
+ *       BatchNorm/tanh stage's errors, treated here as independent. The calibration tests measure
+ *       correct kernels in many orders, on wide layers, mean-zero and all-positive and constant
+ *       inputs, and show the largest ratio that occurs ({@code TightCalibrationTest}).</li>
+ *   <li>First order: second-order terms are {@code O(n u^2)} relative, negligible while {@code n u << 1}.</li>
+ * </ul>
  *
  * <h2>Chain lengths for ACDA (one product {@code coef * G * Psi * x} of the final sum)</h2>
  * Two-layer evaluation (atoms, atom convolution, coefficient convolution, bias):
@@ -67,7 +144,61 @@ public final class ErrorBounds {
     /** Ulps of its result a float32 tanh may be off by (OpenCL allows 5 for tanh). */
     public static final int TANH_ULPS = 8;
 
+    /** The tight tier's probability that a correct float32 kernel fails one given element. */
+    public static final double FAILURE_PROBABILITY = 1e-12;
+    /** {@code sqrt(2 ln(2 / FAILURE_PROBABILITY))}: Hoeffding's multiplier for that probability (7.53). */
+    public static final double LAMBDA = Math.sqrt(2 * Math.log(2 / FAILURE_PROBABILITY));
+    /** BatchNorm's roundings in the tight tier, in squares of its largest intermediate (see the class comment). */
+    public static final double BN_TIGHT = 12;
+    /** Ulps of its result a float32 tanh may be off by in the tight tier. */
+    public static final int TANH_TIGHT_ULPS = 4;
+    /** Smallest positive subnormal float. */
+    public static final double SUBNORMAL = 0x1.0p-149;
+
     private ErrorBounds() {
+    }
+
+    /** A float32 tanh's own error in the tight tier, in units of {@code u}: {@code 2 TANH_TIGHT_ULPS |t| + 1/2}. */
+    static double tanhTight(double t) {
+        return 2 * TANH_TIGHT_ULPS * Math.abs(t) + 0.5;
+    }
+
+    /**
+     * The tight tier's standard scale {@code sigma = sqrt(u^2 A + u_in^2 B + u_st^2 C)} of one element.
+     *
+     * @param a the float32 roundings' variance proxy, in units of {@code u^2}
+     * @param b the product inputs' roundings, in units of {@code precision.inputUnit^2}
+     * @param c the stored intermediates' roundings, in units of {@code precision.storageUnit^2}
+     */
+    public static double sigma(double a, double b, double c, Precision precision) {
+        double ui = precision.inputUnit;
+        double us = precision.storageUnit;
+        return Math.sqrt(U * U * a + ui * ui * b + us * us * c);
+    }
+
+    /** The tight bound {@code LAMBDA sigma + n 2^-149 + tiny}. */
+    public static double tight(double sigma, int chainLength) {
+        return LAMBDA * sigma + chainLength * SUBNORMAL + TINY;
+    }
+
+    /**
+     * The aggregate test's threshold on {@code mean((err_i / sigma_i)^2)} over {@code n} independent
+     * elements: {@code 1 + 2 sqrt(x/n) + 2x/n}, {@code x = ln(1 / FAILURE_PROBABILITY)} (Laurent-Massart).
+     */
+    public static double aggregateThreshold(long n) {
+        double x = Math.log(1 / FAILURE_PROBABILITY);
+        long m = Math.max(1, n);
+        return 1 + 2 * Math.sqrt(x / m) + 2 * x / m;
+    }
+
+    /**
+     * The worst-case bound in a precision: {@code 4 (n u + 6 u_in + 3 u_st) S + E (1 + 3 max(u_in, u_st)/u) + tiny}
+     * (for {@link Precision#FP32}, {@link #accept}).
+     */
+    public static double worstCase(int chainLength, double sumAbs, double carried, Precision precision) {
+        double reduced = Math.max(precision.inputUnit, precision.storageUnit);
+        return SAFETY * (chainLength * U + 6 * precision.inputUnit + 3 * precision.storageUnit) * sumAbs
+                + carried * (1 + 3 * reduced / U) + TINY;
     }
 
     /** The order in which a float32 path evaluates the final sum; it fixes the chain length {@code n}. */
@@ -96,19 +227,57 @@ public final class ErrorBounds {
     }
 
     /**
-     * The chain length {@code n} used for every gradient of {@link AcdaOracleBackward}: an upper
-     * bound on the roundings any one product of a gradient's expanded expression goes through in a
-     * float32 backward, in any summation order. The longest path runs from {@code dy} through
-     * {@code dZ} (a sum over O), {@code dD} (over C), {@code dG} (over K^2), {@code de1} (over 9 M*T),
-     * {@code dg1} into {@code dx} (over I*g^2 and M*K^2 taps) or into a parameter gradient (a sum
-     * over all N*H'*W' pixels), and the recomputed forward quantities it multiplies ({@code D}: T,
-     * {@code Z}: K^2) add theirs; 16 covers the elementwise steps (tanh', BatchNorm scales).
+     * Each gradient's chain length {@code n} (DESIGN section 7: every gradient has its own), keyed as
+     * {@link AcdaOracleBackward.Gradients}: an upper bound on the roundings any one product of that
+     * gradient's expanded expression goes through in a float32 backward, in any summation order. With
+     * {@code P = N H' W'} pixels and the forward chains {@code nG = C g^2 + 9 I + 2 BN_ROUNDINGS + 4}
+     * (to the generator output, both BatchNorms and tanhs counted), {@code nD = nG + T + 1},
+     * {@code nZ = nD + K^2 + 1}, the backward's steps are
+     * <pre>
+     *   dZ  = sum_o dy coef                 ndZ  = O + 1
+     *   dD  = sum_c dZ patch                ndD  = ndZ + C + 1
+     *   dG  = sum_u dD Psi                  ndG  = ndD + K^2 + 1
+     *   da2 = dG (1 - G^2)                  nda2 = ndG + nG + 4       (tanh' from the float32 G)
+     *   dg2 = da2 gamma / sigma             ndg2 = nda2 + BN_ROUNDINGS
+     *   de1 = sum_{j,taps} dg2 W2           nde1 = ndg2 + 9 M T + 1
+     *   da1, dg1                            ndg1 = nde1 + nG + 4 + BN_ROUNDINGS
+     * </pre>
+     * and the gradients: {@code dx} sums at most {@code K^2} direct terms ({@code dZ D}: {@code ndZ + M + nD})
+     * and {@code I g^2} generator terms ({@code dg1 W1}) per element; every parameter gradient sums over
+     * the {@code P} pixels: {@code bias} {@code P}, {@code coef} {@code P + nZ + 1}, BN 2's beta {@code P + nda2},
+     * gamma {@code P + nda2 + nG + 2}, conv 2's bias {@code P + ndg2}, weight {@code P + ndg2 + nG + 1}, and the
+     * same with {@code ndg1} for the first half. (The old single chain length, the sum of everything,
+     * made {@code dx}'s bound hundreds of times too loose, since {@code dx}'s sums do not run over pixels.)
      */
-    public static int gradientChainLength(AcdaConfig c, int batch, int outH, int outW) {
-        long n = (long) batch * outH * outW + c.outChannels() + (long) c.inChannels() * c.atoms() + c.inChannels()
-                + 2L * c.taps() + (long) c.atoms() * c.taps() + c.bases() + 9L * c.generatorChannels()
-                + (long) c.interChannels() * c.generatorKernel() * c.generatorKernel() + 16;
-        return (int) Math.min(Integer.MAX_VALUE, n);
+    public static Map<String, Integer> gradientChainLengths(AcdaConfig c, int batch, int outH, int outW) {
+        long p = (long) batch * outH * outW;
+        long g2 = (long) c.generatorKernel() * c.generatorKernel();
+        long nG = c.inChannels() * g2 + 9L * c.interChannels() + 2L * BN_ROUNDINGS + 4;
+        long nD = nG + c.bases() + 1;
+        long nZ = nD + c.taps() + 1;
+        long ndZ = c.outChannels() + 1;
+        long ndD = ndZ + c.inChannels() + 1;
+        long ndG = ndD + c.taps() + 1;
+        long nda2 = ndG + nG + 4;
+        long ndg2 = nda2 + BN_ROUNDINGS;
+        long nde1 = ndg2 + 9L * c.generatorChannels() + 1;
+        long nda1 = nde1 + nG + 4;
+        long ndg1 = nda1 + BN_ROUNDINGS;
+        Map<String, Long> n = new LinkedHashMap<>();
+        n.put(AcdaOracleBackward.INPUT, Math.max(ndZ + c.atoms() + nD, ndg1 + 1) + c.taps() + c.interChannels() * g2 + 1);
+        n.put(AcdaLayer.CONV1_WEIGHT, p + ndg1 + 1);
+        n.put(AcdaLayer.CONV1_BIAS, p + ndg1);
+        n.put(AcdaLayer.BN1_WEIGHT, p + nda1 + nG + 2);
+        n.put(AcdaLayer.BN1_BIAS, p + nda1);
+        n.put(AcdaLayer.CONV2_WEIGHT, p + ndg2 + nG + 1);
+        n.put(AcdaLayer.CONV2_BIAS, p + ndg2);
+        n.put(AcdaLayer.BN2_WEIGHT, p + nda2 + nG + 2);
+        n.put(AcdaLayer.BN2_BIAS, p + nda2);
+        n.put(AcdaLayer.COEF, p + nZ + 1);
+        n.put(AcdaLayer.BIAS, p);
+        Map<String, Integer> out = new LinkedHashMap<>();
+        n.forEach((k, v) -> out.put(k, (int) Math.min(Integer.MAX_VALUE, v)));
+        return out;
     }
 
     /** The bound on the rounding error of a sum of products: {@code 4 u n S}. */
