@@ -73,6 +73,42 @@ class CaseCommandsTest {
     }
 
     @Test
+    void suspiciousGradientsMissingFilesAndTheTiersAreReported() throws IOException {
+        Path c = dir.resolve("case");
+        assertEquals(0, run("make-case", "-k", "3", "--in-channels", "4", "--out-channels", "3", "--height", "6", "--width", "7",
+                "--with-grads", "--out", c.toString()).code());
+        // A bfloat16 output: within the worst-case bound, far beyond what float32 rounding explains.
+        Tensor y = Npy.read(c.resolve("y.npy"), false);
+        for (int i = 0; i < y.size(); i++) {
+            y.data()[i] = Float.intBitsToFloat((Float.floatToRawIntBits(y.data()[i]) + 0x8000) & 0xffff0000);
+        }
+        Path bf = dir.resolve("bf16.npy");
+        Npy.write(bf, y);
+        AcdaCliTest.Result s = run("verify", c.toString(), "--expected", bf.toString());
+        assertEquals(1, s.code(), s.out());
+        assertTrue(s.out().contains("y SUSPICIOUS: the error is") && s.out().contains("times what float32 rounding explains"), s.out());
+        assertEquals(0, run("verify", c.toString(), "--expected", bf.toString(), "--bound", "worst-case").code());
+        assertEquals(0, run("verify", c.toString(), "--expected", bf.toString(), "--precision", "bf16").code());
+        assertEquals(2, run("verify", c.toString(), "--precision", "fp8").code());
+        // An all-zero input gradient is not accepted.
+        Tensor dx = Npy.read(c.resolve("grads/x.npy"), false);
+        Npy.write(c.resolve("grads/x.npy"), Tensor.zeros(dx.shape()));
+        AcdaCliTest.Result z = run("verify", c.toString());
+        assertEquals(1, z.code(), z.out());
+        assertTrue(z.out().contains("grad x SUSPICIOUS") || z.out().contains("grad x REJECTED"), z.out());
+        // A missing gradient fails and is named; --allow-missing-gradients relaxes it; a stray file is an error.
+        Files.delete(c.resolve("grads/x.npy"));
+        AcdaCliTest.Result m = run("verify", c.toString());
+        assertEquals(1, m.code(), m.out());
+        assertTrue(m.out().contains("missing gradient(s): x") && m.out().contains("INCOMPLETE"), m.out());
+        assertEquals(0, run("verify", c.toString(), "--allow-missing-gradients").code());
+        Files.writeString(c.resolve("grads/notes.txt"), "hello");
+        AcdaCliTest.Result stray = run("verify", c.toString());
+        assertEquals(2, stray.code());
+        assertTrue(stray.err().contains("unexpected file") && stray.err().contains("notes.txt"), stray.err());
+    }
+
+    @Test
     void badCasesAreUsageErrors() throws IOException {
         Path c = dir.resolve("case");
         assertEquals(0, run("make-case", "-k", "3", "--in-channels", "2", "--out-channels", "3", "--out", c.toString()).code());
