@@ -25,11 +25,12 @@ import org.acdajvm.io.CaseFolder;
 import org.acdajvm.io.Npy;
 import org.acdajvm.layer.AcdaLayer;
 import org.acdajvm.layer.AcdaShapes;
-import org.acdajvm.oracle.AcdaOracle;
 import org.acdajvm.oracle.AcdaOracleBackward;
 import org.acdajvm.oracle.ErrorBounds;
 import org.acdajvm.oracle.ErrorReport;
 import org.acdajvm.oracle.OracleResult;
+import org.acdajvm.oracle.OracleRunner;
+import org.acdajvm.oracle.PixelSelection;
 import org.acdajvm.oracle.Precision;
 import org.acdajvm.tensor.Tensor;
 
@@ -81,6 +82,19 @@ final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--allow-missing-gradients",
             description = "a gradient file missing from the gradients folder is a note, not a failure")
     boolean allowMissing;
+
+    @Option(names = "--pixels", paramLabel = "N",
+            description = "compute the oracle only at a random sample of N output pixels plus every pixel whose receptive "
+                    + "field reaches a border, and judge the output there (for layers too large to compute whole; "
+                    + "gradients are still computed whole)")
+    Integer pixels;
+
+    @Option(names = "--seed", paramLabel = "S", description = "seed of the --pixels sample (default: ${DEFAULT-VALUE})")
+    long seed = 1;
+
+    @Option(names = "--threads", paramLabel = "T",
+            description = "threads for the oracle's forward (default: all available processors; results are bit-identical)")
+    Integer threads;
 
     @Option(names = "--json", description = "print the report as one JSON object")
     boolean json;
@@ -143,7 +157,19 @@ final class VerifyCommand implements Callable<Integer> {
             candidateShape = y.shape();
             source = file.toString();
         }
-        Outcome outcome = verify(d, layer, x, candidate, candidateShape, backend == null, order, prec, tier, narrowF64);
+        PixelSelection selection = pixels == null ? null
+                : PixelSelection.sample(layer.config(), x.dim(0), x.dim(2), x.dim(3), pixels, seed);
+        int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+        if (t < 1 || t > 1024) {
+            throw new IllegalArgumentException("--threads = " + t + " is not allowed: expected 1..1024");
+        }
+        Outcome outcome = verify(d, layer, x, candidate, candidateShape, backend == null, order, prec, tier, narrowF64,
+                selection, t);
+        if (selection != null) {
+            outcome.notes().add(String.format(Locale.ROOT, "output judged at %d of %d pixels: every pixel within reach of a "
+                    + "border and a random sample of %d interior ones (seed %d)", selection.count(), selection.total(),
+                    pixels, seed));
+        }
         if (backend != null && d.gradientsPath() != null) {
             outcome.notes().add("gradients not checked: the backends have no backward; verify a file to check gradients");
         }
@@ -168,11 +194,11 @@ final class VerifyCommand implements Callable<Integer> {
      */
     static Outcome verify(CaseFolder.Description d, AcdaLayer layer, Tensor x, double[] candidate, int[] candidateShape,
                           boolean withGradients, ErrorBounds.Evaluation order, Precision prec, ErrorReport.Tier tier,
-                          boolean narrowF64) throws IOException {
+                          boolean narrowF64, PixelSelection selection, int threads) throws IOException {
         List<Checked> checked = new ArrayList<>();
         List<String> missing = new ArrayList<>();
         List<String> notes = new ArrayList<>();
-        OracleResult oracle = AcdaOracle.forward(layer, x);
+        OracleResult oracle = OracleRunner.forward(layer, x, threads, selection, null);
         checked.add(new Checked("y", ErrorReport.compare(ErrorReport.Reference.of(oracle, order, prec), candidate,
                 candidateShape, tier)));
         if (d.gradientsPath() != null && withGradients) {

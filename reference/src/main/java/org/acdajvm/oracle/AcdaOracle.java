@@ -26,6 +26,9 @@ import org.acdajvm.tensor.Tensor;
  * The parameters and the input are widened to double exactly before anything is computed.
  * {@link AcdaOracleBackward} is this file's derivative.
  *
+ * <p>The loops over images and pixels are plain and sequential; {@link OracleRunner}, outside this
+ * file, hands pixels of the same {@link #pixel} to threads, with bit-identical results.
+ *
  * <p><b>What this file must never contain:</b> {@code jdk.incubator.vector}; threads or parallel
  * streams; float accumulation; loop reordering, blocking or fusion for speed; caching between
  * calls; special cases for particular parameter values; calls into any fast path. It is the
@@ -49,118 +52,176 @@ public final class AcdaOracle {
     }
 
     static OracleResult forward(Params p, Images x) {
+        return forward(p, x, null);
+    }
+
+    /**
+     * The forward at the output pixels {@code selected} accepts (all when {@code null}); elements of
+     * other pixels stay 0 and are marked not computed in the result.
+     */
+    static OracleResult forward(Params p, Images x, PixelSelection selected) {
+        Output out = Output.of(p.config, x);
+        PixelWork work = new PixelWork(p, out);
+        for (int n = 0; n < x.batch; n++) {
+            Generator gen = generator(p, x, n, out.outH, out.outW);
+            double[][][][] genVariance = work.tight.generator(x, n, gen).value();
+            for (int ho = 0; ho < out.outH; ho++) {
+                for (int wo = 0; wo < out.outW; wo++) {
+                    if (selected == null || selected.contains(n, ho, wo)) {
+                        pixel(p, x, n, gen, genVariance, ho, wo, work, out);
+                    }
+                }
+            }
+        }
+        return out.result(p.config, selected);
+    }
+
+    /** The output arrays of one forward call, written pixel by pixel (by several threads in {@link OracleRunner}). */
+    record Output(int batch, int outC, int outH, int outW, double[] y, double[] sumAbs, double[] carried, double[][][] variance) {
+        static Output of(AcdaConfig cfg, Images x) {
+            int outH = cfg.outSize(x.height);
+            int outW = cfg.outSize(x.width);
+            int size = x.batch * cfg.outChannels() * outH * outW;
+            return new Output(x.batch, cfg.outChannels(), outH, outW, new double[size], new double[size], new double[size],
+                    new double[2][3][size]);
+        }
+
+        OracleResult result(AcdaConfig cfg, PixelSelection selected) {
+            Map<ErrorBounds.Evaluation, Integer> chain = new EnumMap<>(ErrorBounds.Evaluation.class);
+            for (ErrorBounds.Evaluation e : ErrorBounds.Evaluation.values()) {
+                chain.put(e, e.chainLength(cfg));
+            }
+            boolean[] computed = null;
+            if (selected != null) {
+                computed = new boolean[y.length];
+                for (int i = 0; i < y.length; i++) {
+                    int wo = i % outW;
+                    int ho = (i / outW) % outH;
+                    int n = i / (outW * outH * outC);
+                    computed[i] = selected.contains(n, ho, wo);
+                }
+            }
+            return new OracleResult(new int[] {batch, outC, outH, outW}, y, sumAbs, carried, chain, variance, computed);
+        }
+    }
+
+    /** Per-pixel work arrays, each fully rewritten at every pixel; one per thread. */
+    static final class PixelWork {
+        final double[][] atom;
+        final double[][] atomAbs;
+        final double[][][] filter;
+        final double[][][] filterAbs;
+        final double[][] patch;
+        final double[][] basisDotPatch;
+        final double[] yPixel;
+        final double[] gPixel;
+        final ForwardRounding tight;
+
+        PixelWork(Params p, Output out) {
+            AcdaConfig cfg = p.config;
+            atom = new double[cfg.atoms()][cfg.taps()];
+            atomAbs = new double[cfg.atoms()][cfg.taps()];
+            filter = new double[cfg.outChannels()][cfg.inChannels()][cfg.taps()];
+            filterAbs = new double[cfg.outChannels()][cfg.inChannels()][cfg.taps()];
+            patch = new double[cfg.inChannels()][cfg.taps()];
+            basisDotPatch = new double[cfg.inChannels()][cfg.bases()];
+            yPixel = new double[cfg.outChannels()];
+            gPixel = new double[cfg.generatorChannels()];
+            tight = new ForwardRounding(p, out.variance());
+        }
+    }
+
+    /** The outputs {@code y[n, :, h', w']} of one pixel, with their bounds' ingredients, into {@code out}. */
+    static void pixel(Params p, Images x, int n, Generator gen, double[][][][] genVariance, int ho, int wo, PixelWork w,
+                      Output out) {
         AcdaConfig cfg = p.config;
-        int batch = x.batch;
         int outC = cfg.outChannels();
-        int outH = cfg.outSize(x.height);
-        int outW = cfg.outSize(x.width);
         int inC = cfg.inChannels();
         int k = cfg.kernelSize();
         int taps = cfg.taps();
         int atoms = cfg.atoms();
         int bases = cfg.bases();
+        double[][] atom = w.atom;
+        double[][] atomAbs = w.atomAbs;
+        double[][][] filter = w.filter;
+        double[][][] filterAbs = w.filterAbs;
+        double[][] patch = w.patch;
+        double[][] basisDotPatch = w.basisDotPatch;
 
-        double[] y = new double[batch * outC * outH * outW];
-        double[] sumAbs = new double[y.length];
-        double[] carried = new double[y.length];
-
-        // Per-pixel work arrays; each is fully rewritten at every pixel.
-        double[][] atom = new double[atoms][taps];
-        double[][] atomAbs = new double[atoms][taps];
-        double[][][] filter = new double[outC][inC][taps];
-        double[][][] filterAbs = new double[outC][inC][taps];
-        double[][] patch = new double[inC][taps];
-        double[][] basisDotPatch = new double[inC][bases];
-        double[] yPixel = new double[outC];
-        double[] gPixel = new double[cfg.generatorChannels()];
-        ForwardRounding tight = new ForwardRounding(p, y.length);
-
-        for (int n = 0; n < batch; n++) {
-            Generator gen = generator(p, x, n, outH, outW);
-            double[][][][] genVariance = tight.generator(x, n, gen).value();
-            for (int ho = 0; ho < outH; ho++) {
-                for (int wo = 0; wo < outW; wo++) {
-                    // Atoms: D[m][u] = sum_t G[m*T + t] * Psi[t][u].
+        // Atoms: D[m][u] = sum_t G[m*T + t] * Psi[t][u].
+        for (int m = 0; m < atoms; m++) {
+            for (int u = 0; u < taps; u++) {
+                double d = 0;
+                double dAbs = 0;
+                for (int t = 0; t < bases; t++) {
+                    double g = gen.value[m * bases + t][ho][wo];
+                    double psi = p.psi[t * taps + u];
+                    d += g * psi;
+                    dAbs += Math.abs(g * psi);
+                }
+                atom[m][u] = d;
+                atomAbs[m][u] = dAbs;
+            }
+        }
+        // The whole filter of this pixel: Wpix[o][c][u] = sum_m coef[o, c*M + m] * D[m][u].
+        for (int o = 0; o < outC; o++) {
+            for (int c = 0; c < inC; c++) {
+                for (int u = 0; u < taps; u++) {
+                    double wv = 0;
+                    double wAbs = 0;
                     for (int m = 0; m < atoms; m++) {
-                        for (int u = 0; u < taps; u++) {
-                            double d = 0;
-                            double dAbs = 0;
-                            for (int t = 0; t < bases; t++) {
-                                double g = gen.value[m * bases + t][ho][wo];
-                                double psi = p.psi[t * taps + u];
-                                d += g * psi;
-                                dAbs += Math.abs(g * psi);
-                            }
-                            atom[m][u] = d;
-                            atomAbs[m][u] = dAbs;
-                        }
+                        double cf = p.coef[o * inC * atoms + c * atoms + m];
+                        wv += cf * atom[m][u];
+                        wAbs += Math.abs(cf) * atomAbs[m][u];
                     }
-                    // The whole filter of this pixel: Wpix[o][c][u] = sum_m coef[o, c*M + m] * D[m][u].
-                    for (int o = 0; o < outC; o++) {
-                        for (int c = 0; c < inC; c++) {
-                            for (int u = 0; u < taps; u++) {
-                                double w = 0;
-                                double wAbs = 0;
-                                for (int m = 0; m < atoms; m++) {
-                                    double cf = p.coef[o * inC * atoms + c * atoms + m];
-                                    w += cf * atom[m][u];
-                                    wAbs += Math.abs(cf) * atomAbs[m][u];
-                                }
-                                filter[o][c][u] = w;
-                                filterAbs[o][c][u] = wAbs;
-                            }
-                        }
-                    }
-                    // The input patch the filter sees: patch[c][a*K + b] = xp[c, s*h' + d*a - pad, s*w' + d*b - pad].
-                    for (int c = 0; c < inC; c++) {
-                        for (int a = 0; a < k; a++) {
-                            for (int b = 0; b < k; b++) {
-                                patch[c][a * k + b] = x.read(cfg.padding(), n, c,
-                                        cfg.stride() * ho + cfg.dilation() * a - cfg.pad(),
-                                        cfg.stride() * wo + cfg.dilation() * b - cfg.pad());
-                            }
-                        }
-                    }
-                    // Each patch projected on each basis (used by the bound only):
-                    // basisDotPatch[c][t] = sum_u Psi[t][u] * patch[c][u].
-                    for (int c = 0; c < inC; c++) {
-                        for (int t = 0; t < bases; t++) {
-                            double s = 0;
-                            for (int u = 0; u < taps; u++) {
-                                s += p.psi[t * taps + u] * patch[c][u];
-                            }
-                            basisDotPatch[c][t] = s;
-                        }
-                    }
-                    for (int o = 0; o < outC; o++) {
-                        int i = ((n * outC + o) * outH + ho) * outW + wo;
-                        // Apply the filter: y[o] = bias[o] + sum_{c,u} Wpix[o][c][u] * patch[c][u].
-                        double acc = p.bias[o];
-                        double accAbs = Math.abs(p.bias[o]);
-                        for (int c = 0; c < inC; c++) {
-                            for (int u = 0; u < taps; u++) {
-                                acc += filter[o][c][u] * patch[c][u];
-                                accAbs += filterAbs[o][c][u] * Math.abs(patch[c][u]);
-                            }
-                        }
-                        y[i] = acc;
-                        sumAbs[i] = accAbs;
-                        carried[i] = carriedGeneratorError(p, basisDotPatch, gen, o, ho, wo);
-                        yPixel[o] = acc;
-                    }
-                    // The tight tier's rounding model of this pixel's outputs (kept out of these loops).
-                    for (int j = 0; j < gPixel.length; j++) {
-                        gPixel[j] = gen.value[j][ho][wo];
-                    }
-                    tight.pixel(yPixel, ((n * outC) * outH + ho) * outW + wo, outH * outW, gPixel, genVariance, ho, wo, patch);
+                    filter[o][c][u] = wv;
+                    filterAbs[o][c][u] = wAbs;
                 }
             }
         }
-        Map<ErrorBounds.Evaluation, Integer> chain = new EnumMap<>(ErrorBounds.Evaluation.class);
-        for (ErrorBounds.Evaluation e : ErrorBounds.Evaluation.values()) {
-            chain.put(e, e.chainLength(cfg));
+        // The input patch the filter sees: patch[c][a*K + b] = xp[c, s*h' + d*a - pad, s*w' + d*b - pad].
+        for (int c = 0; c < inC; c++) {
+            for (int a = 0; a < k; a++) {
+                for (int b = 0; b < k; b++) {
+                    patch[c][a * k + b] = x.read(cfg.padding(), n, c,
+                            cfg.stride() * ho + cfg.dilation() * a - cfg.pad(),
+                            cfg.stride() * wo + cfg.dilation() * b - cfg.pad());
+                }
+            }
         }
-        return new OracleResult(new int[] {batch, outC, outH, outW}, y, sumAbs, carried, chain, tight.v);
+        // Each patch projected on each basis (used by the bound only):
+        // basisDotPatch[c][t] = sum_u Psi[t][u] * patch[c][u].
+        for (int c = 0; c < inC; c++) {
+            for (int t = 0; t < bases; t++) {
+                double s = 0;
+                for (int u = 0; u < taps; u++) {
+                    s += p.psi[t * taps + u] * patch[c][u];
+                }
+                basisDotPatch[c][t] = s;
+            }
+        }
+        for (int o = 0; o < outC; o++) {
+            int i = ((n * outC + o) * out.outH + ho) * out.outW + wo;
+            // Apply the filter: y[o] = bias[o] + sum_{c,u} Wpix[o][c][u] * patch[c][u].
+            double acc = p.bias[o];
+            double accAbs = Math.abs(p.bias[o]);
+            for (int c = 0; c < inC; c++) {
+                for (int u = 0; u < taps; u++) {
+                    acc += filter[o][c][u] * patch[c][u];
+                    accAbs += filterAbs[o][c][u] * Math.abs(patch[c][u]);
+                }
+            }
+            out.y[i] = acc;
+            out.sumAbs[i] = accAbs;
+            out.carried[i] = carriedGeneratorError(p, basisDotPatch, gen, o, ho, wo);
+            w.yPixel[o] = acc;
+        }
+        // The tight tier's rounding model of this pixel's outputs (kept out of these loops).
+        for (int j = 0; j < w.gPixel.length; j++) {
+            w.gPixel[j] = gen.value[j][ho][wo];
+        }
+        w.tight.pixel(w.yPixel, ((n * outC) * out.outH + ho) * out.outW + wo, out.outH * out.outW, w.gPixel, genVariance,
+                ho, wo, patch);
     }
 
     /**

@@ -30,7 +30,7 @@ import org.acdajvm.tensor.Tensor;
  * @param actual         candidate value there
  * @param bound          tight bound there
  * @param worstCaseBound worst-case bound there
- * @param elements       number of elements compared
+ * @param elements       number of elements compared (judged: a sampled oracle leaves some out)
  * @param overTight      elements over their tight bound
  * @param overWorst      elements over their worst-case bound
  * @param meanSquare     {@code mean z^2} over the tensor
@@ -103,8 +103,15 @@ public record ErrorReport(int[] shape, String boundLabel, Tier tier, Verdict ver
      * @param tight     tight bound per element
      * @param worstCase worst-case bound per element
      * @param label     what the bounds assumed
+     * @param computed  which elements to judge ({@code null}: all; a sampled oracle leaves the rest out)
      */
-    public record Reference(int[] shape, double[] expected, double[] tight, double[] worstCase, String label) {
+    public record Reference(int[] shape, double[] expected, double[] tight, double[] worstCase, String label,
+                            boolean[] computed) {
+
+        /** A reference judged at every element. */
+        public Reference(int[] shape, double[] expected, double[] tight, double[] worstCase, String label) {
+            this(shape, expected, tight, worstCase, label, null);
+        }
 
         /** The oracle's output with its bounds for one evaluation order and precision. */
         public static Reference of(OracleResult oracle, ErrorBounds.Evaluation evaluation, Precision precision) {
@@ -116,7 +123,7 @@ public record ErrorReport(int[] shape, String boundLabel, Tier tier, Verdict ver
                 worst[i] = oracle.worstCaseBound(i, evaluation, precision);
             }
             return new Reference(oracle.shape(), oracle.y(), tight, worst,
-                    evaluation.name().toLowerCase(Locale.ROOT).replace('_', '-') + ", " + precision.id());
+                    evaluation.name().toLowerCase(Locale.ROOT).replace('_', '-') + ", " + precision.id(), oracle.computed());
         }
     }
 
@@ -159,7 +166,13 @@ public record ErrorReport(int[] shape, String boundLabel, Tier tier, Verdict ver
         int overTight = 0;
         int overWorst = 0;
         double[] expected = ref.expected();
+        boolean[] mask = ref.computed();
+        int judged = 0;
         for (int i = 0; i < actual.length; i++) {
+            if (mask != null && !mask[i]) {
+                continue;
+            }
+            judged++;
             boolean finite = Double.isFinite(actual[i]);
             double err = Math.abs(actual[i] - expected[i]);
             double ratio = finite ? err / ref.tight()[i] : Double.POSITIVE_INFINITY;
@@ -205,8 +218,8 @@ public record ErrorReport(int[] shape, String boundLabel, Tier tier, Verdict ver
             channels[c] = new Channel(r[0], r[1], r[2], (int) r[3], (int) r[4], ms, thr);
             aggregateOk &= !(ms > thr);
         }
-        double meanSquare = actual.length == 0 ? 0 : sumZ2 / actual.length;
-        double threshold = ErrorBounds.aggregateThreshold(actual.length / Math.max(1, channelsN));
+        double meanSquare = judged == 0 ? 0 : sumZ2 / judged;
+        double threshold = ErrorBounds.aggregateThreshold(judged / Math.max(1, channelsN));
         aggregateOk &= !(meanSquare > threshold);
         Verdict v;
         if (overWorst > 0) {
@@ -216,10 +229,10 @@ public record ErrorReport(int[] shape, String boundLabel, Tier tier, Verdict ver
         } else {
             v = Verdict.SUSPICIOUS;
         }
-        boolean empty = actual.length == 0;
+        boolean empty = judged == 0;
         return new ErrorReport(shape.clone(), ref.label(), tier, v, Math.max(0, maxRatio), maxWorst, maxAbs, maxRel, worst,
                 empty ? 0 : expected[worst], empty ? 0 : actual[worst], empty ? 0 : ref.tight()[worst],
-                empty ? 0 : ref.worstCase()[worst], actual.length, overTight, overWorst, meanSquare, threshold, axis,
+                empty ? 0 : ref.worstCase()[worst], judged, overTight, overWorst, meanSquare, threshold, axis,
                 channels);
     }
 

@@ -49,6 +49,11 @@ final class ForwardRounding {
     private final SumModel inner = new SumModel();
 
     ForwardRounding(Params p, int elements) {
+        this(p, new double[2][3][elements]);
+    }
+
+    /** A model writing into {@code v} (shared by the threads of {@link OracleRunner}; each writes its own pixels). */
+    ForwardRounding(Params p, double[][][] v) {
         this.p = p;
         AcdaConfig cfg = p.config;
         inC = cfg.inChannels();
@@ -56,7 +61,7 @@ final class ForwardRounding {
         atoms = cfg.atoms();
         bases = cfg.bases();
         taps = cfg.taps();
-        v = new double[2][3][elements];
+        this.v = v;
         atom = new double[atoms][taps];
         atomVar = new double[3][atoms][taps];
         z = new double[inC][atoms];

@@ -20,9 +20,18 @@ import org.acdajvm.tensor.Tensor;
  * @param chainLength the chain length {@code n} of every element, per evaluation order
  * @param variance    the tight tier's variance proxies {@code [order][component][element]}: order 0 two-layer,
  *                    1 per-pixel filter; components {@code A, B, C} of {@link ForwardRounding}
+ * @param computed    which elements were computed ({@code null}: all); a sampled run ({@code verify --pixels})
+ *                    leaves the others at 0, and comparisons skip them
  */
 public record OracleResult(int[] shape, double[] y, double[] sumAbs, double[] carried,
-                           java.util.Map<ErrorBounds.Evaluation, Integer> chainLength, double[][][] variance) {
+                           java.util.Map<ErrorBounds.Evaluation, Integer> chainLength, double[][][] variance,
+                           boolean[] computed) {
+
+    /** A result computed at every element. */
+    public OracleResult(int[] shape, double[] y, double[] sumAbs, double[] carried,
+                        java.util.Map<ErrorBounds.Evaluation, Integer> chainLength, double[][][] variance) {
+        this(shape, y, sumAbs, carried, chainLength, variance, null);
+    }
 
     public OracleResult {
         int n = (int) Tensor.elementCount(shape);
@@ -66,6 +75,23 @@ public record OracleResult(int[] shape, double[] y, double[] sumAbs, double[] ca
         return ErrorBounds.tight(sigma(i, evaluation, precision), chainLength.get(evaluation));
     }
 
+    /** True when element {@code i} was computed. */
+    public boolean isComputed(int i) {
+        return computed == null || computed[i];
+    }
+
+    /** The number of elements computed. */
+    public int computedCount() {
+        if (computed == null) {
+            return y.length;
+        }
+        int n = 0;
+        for (boolean c : computed) {
+            n += c ? 1 : 0;
+        }
+        return n;
+    }
+
     /** The output rounded to float32. */
     public Tensor toTensor() {
         return Tensor.fromDoubles(y, shape);
@@ -79,7 +105,8 @@ public record OracleResult(int[] shape, double[] y, double[] sumAbs, double[] ca
     public boolean equals(Object o) {
         return o instanceof OracleResult r && Arrays.equals(shape, r.shape) && Arrays.equals(y, r.y)
                 && Arrays.equals(sumAbs, r.sumAbs) && Arrays.equals(carried, r.carried)
-                && chainLength.equals(r.chainLength) && Arrays.deepEquals(variance, r.variance);
+                && chainLength.equals(r.chainLength) && Arrays.deepEquals(variance, r.variance)
+                && Arrays.equals(computed, r.computed);
     }
 
     @Override
