@@ -67,6 +67,9 @@ final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--narrow-f64", description = "accept float64 weights and input, rounding them to float32")
     boolean narrowF64;
 
+    @Option(names = "--quiet", description = "no progress bar (it is drawn only on a terminal anyway)")
+    boolean quiet;
+
     record Checked(String name, ErrorReport report, double[][] perChannel) {
     }
 
@@ -83,6 +86,11 @@ final class VerifyCommand implements Callable<Integer> {
 
         List<Checked> checked = new ArrayList<>();
         List<String> notes = new ArrayList<>();
+        double fw = Progress.forwardWeight(layer.config(), x.dim(0), x.dim(2), x.dim(3));
+        Progress progress = Progress.start(spec.commandLine().getErr(), quiet, d.gradientsPath() != null && backend == null
+                ? List.of(new Progress.Stage("oracle forward", fw), new Progress.Stage("oracle backward",
+                        fw * Progress.BACKWARD_PER_FORWARD)) : List.of(new Progress.Stage("oracle forward", fw)));
+        progress.next();
         OracleResult oracle = AcdaOracle.forward(layer, x);
         double[] candidate;
         int[] candidateShape;
@@ -112,6 +120,7 @@ final class VerifyCommand implements Callable<Integer> {
 
         if (d.gradientsPath() != null && backend == null) {
             Tensor dy = Npy.read(d.upstreamPath(), narrowF64);
+            progress.next();
             AcdaOracleBackward.Gradients g = AcdaOracleBackward.backward(layer, x, dy);
             int found = 0;
             for (Map.Entry<String, AcdaOracleBackward.Gradient> e : g.byKey().entrySet()) {
@@ -138,6 +147,7 @@ final class VerifyCommand implements Callable<Integer> {
             notes.add("gradients not checked: the backends have no backward; verify a file to check gradients");
         }
 
+        progress.close();
         boolean accepted = checked.stream().allMatch(c -> c.report().accepted());
         PrintWriter out = spec.commandLine().getOut();
         if (json) {

@@ -167,6 +167,8 @@ public final class AtomicFiles {
             Files.move(source, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (AtomicMoveNotSupportedException e) {
             throw new IOException("cannot replace " + target + " atomically on this file system", e);
+        } catch (AccessDeniedException e) {
+            throw new AccessDeniedException(target.toString(), null, "cannot be replaced");
         }
     }
 
@@ -245,6 +247,10 @@ public final class AtomicFiles {
                 PENDING.remove(tmp);
                 throw new AccessDeniedException(target.toString(), null, "cannot create a "
                         + (folder ? "folder" : "file") + " in " + dir);
+            } catch (FileSystemException e) {
+                PENDING.remove(tmp);
+                throw new FileSystemException(target.toString(), null, (e.getReason() == null ? "cannot be written"
+                        : e.getReason()) + " (creating a " + (folder ? "folder" : "file") + " in " + dir + ")");
             } catch (IOException | RuntimeException e) {
                 PENDING.remove(tmp);
                 throw e;
