@@ -155,6 +155,8 @@ class FilesAndSignalsTest {
 
         ChildCli.Result verbose = ChildCli.run(List.of("-Dorg.lwjgl.opencl.libname=libNoSuchOpenCL.so"), "--verbose", "devices");
         assertTrue(verbose.stderr().contains("[LWJGL] Failed to load a library"), "--verbose shows it: " + verbose.stderr());
+        ChildCli.Result after = ChildCli.run(List.of("-Dorg.lwjgl.opencl.libname=libNoSuchOpenCL.so"), "devices", "--verbose");
+        assertTrue(after.stderr().contains("[LWJGL] Failed to load a library"), "also after the command: " + after.stderr());
 
         ChildCli.Result fallback = ChildCli.run(List.of("-Dacda.vector.implementation=scalar"),
                 "check", "--backends", "vector", "-k", "3", "--in-channels", "2", "--out-channels", "2", "--height", "4",

@@ -221,6 +221,34 @@ class UserErrorsTest {
         assertEquals(1, err.toString().strip().lines().count(), err.toString());
     }
 
+    /** A bug is one line (exit 70) with a pointer to --verbose, which adds the stack trace. */
+    @Test
+    void anInternalErrorIsOneLineUnlessVerbose() {
+        for (boolean verbose : new boolean[] {false, true}) {
+            StringWriter err = new StringWriter();
+            CommandLine cl = AcdaCli.commandLine(new PrintWriter(new StringWriter(), true), new PrintWriter(err, true));
+            cl.addSubcommand("bug", new BugCommand());
+            String[] args = verbose ? new String[] {"bug", "--verbose"} : new String[] {"bug"};
+            assertEquals(AcdaCli.EXIT_INTERNAL, AcdaCli.execute(cl, args, new PrintWriter(err, true)));
+            assertTrue(err.toString().startsWith("acda bug: internal error: java.lang.NullPointerException: simulated"),
+                    err.toString());
+            if (verbose) {
+                assertTrue(err.toString().contains("\tat org.acdajvm.cli.UserErrorsTest$BugCommand.call"), err.toString());
+            } else {
+                assertEquals(1, err.toString().strip().lines().count(), err.toString());
+                assertTrue(err.toString().contains("--verbose shows the stack trace"), err.toString());
+            }
+        }
+    }
+
+    @CommandLine.Command(name = "bug")
+    static final class BugCommand implements Callable<Integer> {
+        @Override
+        public Integer call() {
+            throw new NullPointerException("simulated");
+        }
+    }
+
     @CommandLine.Command(name = "oom")
     static final class OomCommand implements Callable<Integer> {
         @Override
