@@ -34,7 +34,7 @@ class FilesAndSignalsTest {
     }
 
     /**
-     * {@code make-case --with-grads} of the default shape runs the backward oracle for several
+     * {@code make-case --with-grads} of a 40x40 input runs the backward oracle for several
      * seconds while its temporary folder exists: the signal arrives then. The child's SIGINT is reset
      * to the default action first (a process started in the background inherits SIGINT ignored, and
      * the JVM then keeps ignoring it).
@@ -46,7 +46,9 @@ class FilesAndSignalsTest {
             cmd.add("env");
             cmd.add("--default-signal=INT");
         }
-        cmd.addAll(ChildCli.command(List.of(), "make-case", "--with-grads", "--out", out.toString()));
+        // 40x40: the backward runs for seconds even on a fast machine, so the signal comes while it does.
+        cmd.addAll(ChildCli.command(List.of(), "make-case", "--with-grads", "--height", "40", "--width", "40", "--out",
+                out.toString()));
         ChildCli.Started child = ChildCli.start(cmd);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         String tmpPrefix = "." + out.getFileName() + ".";
