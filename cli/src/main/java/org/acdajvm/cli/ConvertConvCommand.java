@@ -49,23 +49,49 @@ final class ConvertConvCommand implements Callable<Integer> {
     @Option(names = "--seed", description = "seed of the generator's first convolution (default: ${DEFAULT-VALUE})")
     long seed = 1;
 
-    @Option(names = "--out", paramLabel = "FILE", required = true, description = "the ACDA weights to write (.safetensors)")
+    @Option(names = "--out", paramLabel = "FILE", required = true,
+            description = "the ACDA weights to write (.safetensors; its folder must exist)")
     Path out;
+
+    @Option(names = "--narrow-f64", description = "accept a float64 weight and bias, rounding them to float32")
+    boolean narrowF64;
 
     @Override
     public Integer call() throws IOException {
-        Tensor w = load(weight, "--weight");
+        Tensor w = load(weight, "--weight", narrowF64);
         w.requireRank("--weight", 4, "[O, C, K, K]");
         if (w.dim(2) != kernelSize || w.dim(3) != kernelSize) {
             throw new IllegalArgumentException("--weight has shape " + w.shapeString() + " but --kernel-size is " + kernelSize);
         }
-        Tensor b = bias == null ? null : load(bias, "--bias");
+        requireFinite(w, "--weight " + weight);
+        Tensor b = bias == null ? null : load(bias, "--bias", narrowF64);
+        if (b != null) {
+            requireFinite(b, "--bias " + bias);
+        }
         AcdaConfig cfg = AcdaConfig.builder(w.dim(1), w.dim(0), kernelSize).atoms(atoms).basesPerScale(perScale)
                 .bias(b != null).build();
+        // The projected weight is (O*C) x K^2 with rows in the span of the T bases: its rank is at most
+        // min(O*C, T), and atoms beyond the rank only make the file larger.
+        int rank = (int) Math.min((long) w.dim(0) * w.dim(1), cfg.bases());
+        if (atoms > rank) {
+            throw new IllegalArgumentException("--atoms M = " + atoms + " is more than the rank the conversion can use: the "
+                    + "projected weight is " + (w.dim(0) * w.dim(1)) + " x " + (kernelSize * kernelSize) + " in the span of "
+                    + cfg.bases() + " bases, so its rank is at most " + rank + "; use -m " + rank + " or fewer");
+        }
         ConvToAcda.Result r = ConvToAcda.convert(w, b, cfg, seed);
-        Weights.writeSafeTensors(out, r.layer().stateDict());
+        Map<String, Tensor> sd = r.layer().stateDict();
+        long bytes = 0;
+        for (Tensor t : sd.values()) {
+            bytes += 4L * t.size();
+        }
+        Path folder = out.toAbsolutePath().getParent();
+        if (folder != null && Files.isDirectory(folder) && Files.getFileStore(folder).getUsableSpace() < bytes + (1 << 20)) {
+            throw new IOException("cannot write " + out + ": it needs about " + Memory.bytes(bytes) + ", and "
+                    + folder + " has " + Memory.bytes(Files.getFileStore(folder).getUsableSpace()) + " free");
+        }
+        Weights.writeSafeTensors(out, sd);
         PrintWriter pw = spec.commandLine().getOut();
-        pw.printf(Locale.ROOT, "%s -> %s (%s)%n", weight, out, cfg.summary());
+        pw.printf(Locale.ROOT, "%s -> %s (%s, %s)%n", weight, out, cfg.summary(), Memory.bytes(bytes));
         pw.printf(Locale.ROOT, "relative approximation error |W - Wc|_F / |W|_F = %.6g (of which %.6g from the bases' span)%n",
                 r.relativeError(), r.spanError());
         StringBuilder sv = new StringBuilder();
@@ -77,8 +103,30 @@ final class ConvertConvCommand implements Callable<Integer> {
         return AcdaCli.EXIT_OK;
     }
 
+    /** A NaN or infinity would reach the SVD, which then reports that it "did not converge": name the element instead. */
+    static void requireFinite(Tensor t, String what) {
+        float[] d = t.data();
+        for (int i = 0; i < d.length; i++) {
+            if (!Float.isFinite(d[i])) {
+                int[] shape = t.shape();
+                int[] idx = new int[shape.length];
+                int rest = i;
+                for (int k = shape.length - 1; k >= 0; k--) {
+                    idx[k] = rest % shape[k];
+                    rest /= shape[k];
+                }
+                StringBuilder at = new StringBuilder();
+                for (int v : idx) {
+                    at.append(at.isEmpty() ? "" : ", ").append(v);
+                }
+                throw new IllegalArgumentException(what + ": element (" + at + ") of " + t.shapeString() + " is " + d[i]
+                        + ": expected finite values");
+            }
+        }
+    }
+
     /** A tensor from {@code file.npy} or {@code file.safetensors[:key]}. */
-    static Tensor load(String spec, String option) throws IOException {
+    static Tensor load(String spec, String option, boolean narrowF64) throws IOException {
         int colon = spec.lastIndexOf(':');
         String file = spec;
         String key = null;
@@ -91,9 +139,9 @@ final class ConvertConvCommand implements Callable<Integer> {
             throw new java.nio.file.NoSuchFileException(file, null, option);
         }
         if (file.endsWith(".npy")) {
-            return Npy.read(path, true);
+            return Npy.read(path, narrowF64);
         }
-        Map<String, Tensor> all = SafeTensors.read(path, true);
+        Map<String, Tensor> all = SafeTensors.read(path, narrowF64);
         if (key == null) {
             if (all.size() != 1) {
                 throw new IllegalArgumentException(option + " " + file + " holds " + all.size() + " tensors " + all.keySet()

@@ -3,6 +3,7 @@ package org.acdajvm.cli;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -12,6 +13,7 @@ import org.acdajvm.io.CaseFolder;
 import org.acdajvm.io.Npy;
 import org.acdajvm.io.Weights;
 import org.acdajvm.layer.AcdaLayer;
+import org.acdajvm.layer.AcdaShapes;
 import org.acdajvm.layer.AcdaStateDict;
 import org.acdajvm.layer.PaddingMode;
 import org.acdajvm.tensor.Tensor;
@@ -46,8 +48,12 @@ final class ForwardCommand implements Callable<Integer> {
     @Option(names = "--input", paramLabel = "X.npy", description = "input [N, C, H, W] float32 (with --weights; a case names its own)")
     Path input;
 
-    @Option(names = "--output", paramLabel = "Y.npy", required = true, description = "where to write the output [N, O, H', W']")
+    @Option(names = "--output", paramLabel = "Y.npy", required = true,
+            description = "where to write the output [N, O, H', W'] (its folder must exist); - for standard output")
     Path output;
+
+    @Option(names = "--quiet", description = "no progress bar for --backend oracle (drawn only on a terminal anyway)")
+    boolean quiet;
 
     @Option(names = "--backend", paramLabel = "NAME", description = "backend to run (default: ${DEFAULT-VALUE})")
     String backend = "vector";
@@ -92,9 +98,16 @@ final class ForwardCommand implements Callable<Integer> {
     }
 
     private int forward() throws IOException {
-        PrintWriter out = spec.commandLine().getOut();
+        if (device != null && !backend.equals("opencl")) {
+            throw new IllegalArgumentException("--device selects an OpenCL device, for --backend opencl only; the backend "
+                    + "here is '" + backend + "'");
+        }
+        boolean toStdout = output.toString().equals("-");
+        // The summary goes to stderr when the data goes to stdout, so that the .npy stream stays clean.
+        PrintWriter out = toStdout ? spec.commandLine().getErr() : spec.commandLine().getOut();
         AcdaLayer layer;
         Path inputPath;
+        String note = "";
         if (source.caseDir != null) {
             if (input != null) {
                 throw new IllegalArgumentException("--input cannot be combined with --case: the case names its own input");
@@ -109,16 +122,32 @@ final class ForwardCommand implements Callable<Integer> {
             Map<String, Tensor> sd = AcdaStateDict.stripPrefix(Weights.read(source.weights, narrowF64), prefix);
             layer = AcdaStateDict.load(sd, new AcdaStateDict.Hints(stride, dilation,
                     PaddingMode.parse(padding, "--padding"), kernelSize, basesPerScale, atoms, 0, 0));
+            if (!layer.config().bias()) {
+                note = ", without bias: " + source.weights + " has no 'bias'";
+            }
             inputPath = input;
         }
         Tensor x = Npy.read(inputPath, narrowF64);
+        AcdaShapes.checkInput(layer.config(), x);
+        Memory.require(Memory.layerBytes(layer.config(), x.dim(0), x.dim(2), x.dim(3), false), "forward on input "
+                + x.shapeString(), "the input's size");
         try (AcdaBackend b = Backends.require(backend)) {
             long t0 = System.nanoTime();
-            Tensor y = b.forward(layer, x);
+            Tensor y;
+            try (Progress p = Progress.start(spec.commandLine().getErr(), quiet || !backend.equals("oracle"),
+                    List.of(new Progress.Stage(backend + " forward", 1)))) {
+                p.next();
+                y = b.forward(layer, x);
+            }
             long t1 = System.nanoTime();
-            Npy.write(output, y);
-            out.printf(java.util.Locale.ROOT, "%s: %s -> %s %s in %.1f ms (%s)%n", layer.config().summary(), x.shapeString(), output,
-                    y.shapeString(), (t1 - t0) / 1e6, b.name());
+            if (toStdout) {
+                Npy.write(System.out, y);
+            } else {
+                Npy.write(output, y);
+            }
+            out.printf(java.util.Locale.ROOT, "%s: %s -> %s %s in %.1f ms (%s%s)%n", layer.config().summary(), x.shapeString(),
+                    toStdout ? "stdout" : output, y.shapeString(), (t1 - t0) / 1e6, b.name(), note);
+            out.flush();
         }
         return AcdaCli.EXIT_OK;
     }

@@ -32,7 +32,7 @@ final class LayerOptions {
     @Option(names = {"-m", "--atoms"}, paramLabel = "M", description = "dynamic atoms per pixel (default: ${DEFAULT-VALUE})")
     int atoms = 6;
 
-    @Option(names = "--generator-kernel", paramLabel = "G", description = "kernel size of the generator's first conv, 1 or 3 (default: ${DEFAULT-VALUE})")
+    @Option(names = "--generator-kernel", paramLabel = "G", description = "kernel size of the generator's first conv, odd, 1..15 (default: ${DEFAULT-VALUE})")
     int generatorKernel = 3;
 
     @Option(names = "--no-bias", description = "layer without output bias")

@@ -4,7 +4,10 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
@@ -53,8 +56,15 @@ final class MakeCaseCommand implements Callable<Integer> {
             + "gradients of x and of every parameter (folder grads/, float32)")
     boolean withGrads;
 
-    @Option(names = "--out", paramLabel = "DIR", required = true, description = "the case folder to create (must not exist)")
+    @Option(names = "--out", paramLabel = "DIR", required = true,
+            description = "the case folder to create (must not exist; its parent must, unless --parents)")
     Path out;
+
+    @Option(names = "--parents", description = "create the missing parent folders of --out")
+    boolean parents;
+
+    @Option(names = "--quiet", description = "no progress bar (it is drawn only on a terminal anyway)")
+    boolean quiet;
 
     @Override
     public Integer call() throws IOException {
@@ -68,37 +78,58 @@ final class MakeCaseCommand implements Callable<Integer> {
                     + "' is not allowed: expected safetensors or npy");
         };
         Path target = out.toAbsolutePath();
-        if (Files.exists(target)) {
+        if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
             throw new IllegalArgumentException("--out " + out + " already exists: choose a new folder");
+        }
+        Path parent = target.getParent();
+        if (parent != null && !Files.isDirectory(parent)) {
+            if (!parents || Files.exists(parent)) {
+                throw new IllegalArgumentException("--out " + out + ": the folder " + parent + (Files.exists(parent)
+                        ? " is not a folder" : " does not exist (create it, or pass --parents)"));
+            }
+            Files.createDirectories(parent);
         }
         AcdaConfig cfg = layer.config();
         AcdaLayer l = input.layer(cfg);
+        Memory.require(Memory.layerBytes(cfg, input.batch, input.height, input.width, withGrads),
+                "make-case" + (withGrads ? " --with-grads" : "") + " for input [" + input.batch + ", " + cfg.inChannels()
+                        + ", " + input.height + ", " + input.width + "]", "-n/--batch, --height, --width or the channels");
         Tensor x = input.input(cfg);
-        Tensor y = AcdaOracle.forward(l, x).toTensor();
-
+        double fw = Progress.forwardWeight(cfg, input.batch, input.height, input.width);
+        List<Progress.Stage> stages = new ArrayList<>(List.of(new Progress.Stage("oracle forward", fw)));
+        if (withGrads) {
+            stages.add(new Progress.Stage("oracle backward", fw * Progress.BACKWARD_PER_FORWARD));
+        }
+        Tensor y;
         String weights = npy ? "weights" : "weights.safetensors";
-        AtomicFiles.writeFolder(target, tmp -> {
-            if (npy) {
-                Weights.writeFolder(tmp.resolve(weights), l.stateDict());
-            } else {
-                Weights.writeSafeTensors(tmp.resolve(weights), l.stateDict());
-            }
-            Npy.write(tmp.resolve("x.npy"), x);
-            Npy.write(tmp.resolve("y.npy"), y);
-            if (withGrads) {
-                Tensor dy = Tensor.zeros(y.shape());
-                AcdaInit.fill(dy, new java.util.SplittableRandom(input.seed + 2), -1, 1);
-                Npy.write(tmp.resolve("dy.npy"), dy);
-                AcdaOracleBackward.Gradients g = AcdaOracleBackward.backward(l, x, dy);
-                Files.createDirectories(tmp.resolve("grads"));
-                for (var e : g.byKey().entrySet()) {
-                    Npy.write(tmp.resolve("grads").resolve(e.getKey() + ".npy"), e.getValue().toTensor());
+        try (Progress progress = Progress.start(spec.commandLine().getErr(), quiet, stages)) {
+            progress.next();
+            y = AcdaOracle.forward(l, x).toTensor();
+            AtomicFiles.writeFolder(target, tmp -> {
+                if (npy) {
+                    Weights.writeFolder(tmp.resolve(weights), l.stateDict());
+                } else {
+                    Weights.writeSafeTensors(tmp.resolve(weights), l.stateDict());
                 }
-            }
-            String json = withGrads ? CaseFolder.toJson(cfg, weights, "x.npy", "y.npy", "dy.npy", "grads")
-                    : CaseFolder.toJson(cfg, weights, "x.npy", "y.npy");
-            AtomicFiles.write(tmp.resolve(CaseFolder.CASE_FILE), o -> o.write(json.getBytes(StandardCharsets.UTF_8)));
-        });
+                Npy.write(tmp.resolve("x.npy"), x);
+                Npy.write(tmp.resolve("y.npy"), y);
+                if (withGrads) {
+                    Tensor dy = Tensor.zeros(y.shape());
+                    AcdaInit.fill(dy, new java.util.SplittableRandom(input.seed + 2), -1, 1);
+                    Npy.write(tmp.resolve("dy.npy"), dy);
+                    progress.next();
+                    AcdaOracleBackward.Gradients g = AcdaOracleBackward.backward(l, x, dy);
+                    // createDirectory, not createDirectories: after an interrupt removed tmp it must not come back.
+                    Files.createDirectory(tmp.resolve("grads"));
+                    for (var e : g.byKey().entrySet()) {
+                        Npy.write(tmp.resolve("grads").resolve(e.getKey() + ".npy"), e.getValue().toTensor());
+                    }
+                }
+                String json = withGrads ? CaseFolder.toJson(cfg, weights, "x.npy", "y.npy", "dy.npy", "grads")
+                        : CaseFolder.toJson(cfg, weights, "x.npy", "y.npy");
+                AtomicFiles.write(tmp.resolve(CaseFolder.CASE_FILE), o -> o.write(json.getBytes(StandardCharsets.UTF_8)));
+            });
+        }
         PrintWriter pw = spec.commandLine().getOut();
         pw.printf("wrote %s: %s, x %s, y %s%s%n", out, cfg.summary(), x.shapeString(), y.shapeString(),
                 withGrads ? ", dy and the gradients in grads/" : "");

@@ -96,6 +96,9 @@ final class VerifyCommand implements Callable<Integer> {
             description = "threads for the oracle's forward (default: all available processors; results are bit-identical)")
     Integer threads;
 
+    @Option(names = "--quiet", description = "no progress bar (it is drawn only on a terminal anyway)")
+    boolean quiet;
+
     @Option(names = "--json", description = "print the report as one JSON object")
     boolean json;
 
@@ -163,8 +166,18 @@ final class VerifyCommand implements Callable<Integer> {
         if (t < 1 || t > 1024) {
             throw new IllegalArgumentException("--threads = " + t + " is not allowed: expected 1..1024");
         }
-        Outcome outcome = verify(d, layer, x, candidate, candidateShape, backend == null, order, prec, tier, narrowF64,
-                selection, t);
+        double fw = Progress.forwardWeight(layer.config(), x.dim(0), x.dim(2), x.dim(3))
+                * (selection == null ? 1.0 : (double) selection.count() / selection.total());
+        Progress progress = Progress.start(spec.commandLine().getErr(), quiet, d.gradientsPath() != null && backend == null
+                ? List.of(new Progress.Stage("oracle forward", fw), new Progress.Stage("oracle backward",
+                        fw * Progress.BACKWARD_PER_FORWARD)) : List.of(new Progress.Stage("oracle forward", fw)));
+        Outcome outcome;
+        try {
+            outcome = verify(d, layer, x, candidate, candidateShape, backend == null, order, prec, tier, narrowF64,
+                    selection, t, progress);
+        } finally {
+            progress.close();
+        }
         if (selection != null) {
             outcome.notes().add(String.format(Locale.ROOT, "output judged at %d of %d pixels: every pixel within reach of a "
                     + "border and a random sample of %d interior ones (seed %d)", selection.count(), selection.total(),
@@ -190,19 +203,26 @@ final class VerifyCommand implements Callable<Integer> {
      * A gradient the backward produces but the folder lacks is listed in {@link Outcome#missing};
      * a file in the folder that is no gradient of this layer is an error.
      *
+     * @param progress told as each stage (oracle forward, oracle backward) starts; may be null
      * @throws IllegalArgumentException for a shape mismatch or an unexpected gradient file (naming it)
      */
     static Outcome verify(CaseFolder.Description d, AcdaLayer layer, Tensor x, double[] candidate, int[] candidateShape,
                           boolean withGradients, ErrorBounds.Evaluation order, Precision prec, ErrorReport.Tier tier,
-                          boolean narrowF64, PixelSelection selection, int threads) throws IOException {
+                          boolean narrowF64, PixelSelection selection, int threads, Progress progress) throws IOException {
         List<Checked> checked = new ArrayList<>();
         List<String> missing = new ArrayList<>();
         List<String> notes = new ArrayList<>();
+        if (progress != null) {
+            progress.next();
+        }
         OracleResult oracle = OracleRunner.forward(layer, x, threads, selection, null);
         checked.add(new Checked("y", ErrorReport.compare(ErrorReport.Reference.of(oracle, order, prec), candidate,
                 candidateShape, tier)));
         if (d.gradientsPath() != null && withGradients) {
             Tensor dy = Npy.read(d.upstreamPath(), narrowF64);
+            if (progress != null) {
+                progress.next();
+            }
             AcdaOracleBackward.Gradients g = AcdaOracleBackward.backward(layer, x, dy);
             Path folder = d.gradientsPath();
             if (!Files.isDirectory(folder)) {

@@ -130,10 +130,74 @@ class AcdaCliTest {
         // Element 0 of L=1 padded into 5x5: the centre is 0.6731052.
         assertTrue(r.out().contains("  0.673105"), r.out());
         BufferedImage img = ImageIO.read(png.toFile());
-        assertEquals(3 * 20 + 4 * 4, img.getWidth());
-        assertEquals(2 * 20 + 3 * 4, img.getHeight());
+        BasesCommand.Layout lay = BasesCommand.Layout.of(5, 3, 4, BasesCommand.labels(5, 3));
+        assertEquals(lay.width(), img.getWidth());
+        assertEquals(lay.height(), img.getHeight());
+        assertTrue(r.out().contains("wrote " + png + " (" + img.getWidth() + "x" + img.getHeight()), r.out());
         assertUsageError(run("bases", "--kernel-size", "6"), "kernel size K = 6");
         assertUsageError(run("bases", "--kernel-size", "5", "--per-scale", "0"), "B = 0");
+    }
+
+    /**
+     * Every tile is labelled (index, scale, Bessel order, zero index, cos/sin), a colour scale runs
+     * from blue to red below the tiles, and a tap outside a scale's support does not look like a
+     * zero tap.
+     */
+    @Test
+    void basesPngLabelsTilesDrawsAColourScaleAndMarksTapsOutsideTheSupport() {
+        int k = 5;
+        int b = 3;
+        int cell = 8;
+        var labels = BasesCommand.labels(k, b);
+        assertEquals(6, labels.size());
+        assertEquals("t=0 L=1", labels.get(0)[0]);
+        assertEquals("k=0 q=1", labels.get(0)[1]);
+        assertEquals("k=1 q=1 cos", labels.get(1)[1]);
+        assertEquals("k=1 q=1 sin", labels.get(2)[1]);
+        assertEquals("t=3 L=2", labels.get(3)[0]);
+        double[][] psi = org.acdajvm.basis.FourierBessel.multiScale(k, b);
+        BufferedImage img = BasesCommand.render(psi, k, b, cell);
+        BasesCommand.Layout lay = BasesCommand.Layout.of(k, b, cell, labels);
+        for (int t = 0; t < psi.length; t++) {
+            int x0 = lay.gap() + (t % b) * (lay.column() + lay.gap());
+            int y0 = lay.gap() + (t / b) * (lay.labelHeight() + k * cell + lay.gap());
+            // The label strip above the tile holds exactly the pixels of its text.
+            BufferedImage expected = new BufferedImage(img.getWidth(), img.getHeight(), BufferedImage.TYPE_INT_RGB);
+            int line = (BitmapFont.HEIGHT + 2) * lay.font();
+            BitmapFont.draw(expected, labels.get(t)[0], x0, y0, lay.font(), 0xFFFFFF);
+            BitmapFont.draw(expected, labels.get(t)[1], x0, y0 + line, lay.font(), 0xFFFFFF);
+            int textPixels = 0;
+            for (int y = y0; y < y0 + lay.labelHeight(); y++) {
+                for (int x = x0; x < x0 + lay.column(); x++) {
+                    boolean text = (expected.getRGB(x, y) & 0xFFFFFF) == 0xFFFFFF;
+                    assertEquals(text ? BasesCommand.TEXT : BasesCommand.BACKGROUND, img.getRGB(x, y) & 0xFFFFFF,
+                            "tile " + t + " label pixel (" + x + ", " + y + ")");
+                    textPixels += text ? 1 : 0;
+                }
+            }
+            assertTrue(textPixels > 50, "tile " + t + " has a label");
+            int ty = y0 + lay.labelHeight();
+            int l = t / b + 1;
+            for (int a = 0; a < k; a++) {
+                for (int c = 0; c < k; c++) {
+                    int rgb = img.getRGB(x0 + c * cell + cell / 2, ty + a * cell + cell / 2) & 0xFFFFFF;
+                    boolean outside = Math.abs(a - 2) > l || Math.abs(c - 2) > l;
+                    if (outside) {
+                        assertTrue(rgb == BasesCommand.OUTSIDE_LIGHT || rgb == BasesCommand.OUTSIDE_DARK,
+                                "tap (" + a + ", " + c + ") of tile " + t + " is outside the support: hatched");
+                    } else if (psi[t][a * k + c] == 0) {
+                        assertEquals(0xFFFFFF, rgb, "a zero tap inside the support is white");
+                    }
+                }
+            }
+        }
+        // The centre of a k = 1 mode is exactly zero (J_1(0) = 0): the case the hatching must not be confused with.
+        assertEquals(0.0, psi[1][2 * k + 2]);
+        int barY = lay.legendTop() + 1;
+        assertEquals(BasesCommand.colour(-1), img.getRGB(lay.gap(), barY) & 0xFFFFFF, "the scale starts blue");
+        assertEquals(BasesCommand.colour(1), img.getRGB(img.getWidth() - lay.gap() - 1, barY) & 0xFFFFFF, "and ends red");
+        int mid = img.getRGB(img.getWidth() / 2, barY);
+        assertTrue((mid & 0xFF) > 0xF0 && (mid >> 8 & 0xFF) > 0xF0 && (mid >> 16 & 0xFF) > 0xF0, "white in the middle");
     }
 
     /** Exit 0 either way: with a device it is listed and marked as the one in use, without one the reason is printed. */

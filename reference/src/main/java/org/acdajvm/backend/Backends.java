@@ -52,8 +52,8 @@ public final class Backends {
             }
         }
         if (found == null) {
-            String hint = name.equals("tornado") ? " (the tornado backend is an optional module: it needs TornadoVM, "
-                    + "TORNADOVM_HOME set and the JVM started with TornadoVM's flags, as ./acda does then)" : "";
+            String hint = name.equals("tornado") ? " (the tornado backend is an optional module that needs TornadoVM: "
+                    + TornadoSetup.whyMissing(System.getenv(TornadoSetup.HOME_VARIABLE)) + ")" : "";
             throw new IllegalArgumentException("backend = '" + name + "' is unknown: expected one of " + names() + hint);
         }
         return found;

@@ -27,6 +27,8 @@ public final class VectorBackend implements AcdaBackend {
     /** System property for the thread count. */
     public static final String THREADS_PROPERTY = "acda.threads";
 
+    private static final java.util.Set<String> LOGGED = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     private final int threads;
     private final String fallbackReason;
     private AcdaForwardVector impl;
@@ -42,7 +44,8 @@ public final class VectorBackend implements AcdaBackend {
         }
         this.threads = threads;
         this.fallbackReason = fallbackReason();
-        if (fallbackReason != null) {
+        // Once per reason and JVM: a command creates the backend more than once (to list it, then to run it).
+        if (fallbackReason != null && LOGGED.add(fallbackReason)) {
             LOG.log(Level.WARNING, "vector backend falls back to the scalar path: " + fallbackReason);
         }
     }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -94,8 +95,19 @@ public final class CaseFolder {
     /** Reads and validates {@code folder/case.json}. */
     public static Description read(Path folder) throws IOException {
         Path file = folder.resolve(CASE_FILE);
-        if (!Files.isRegularFile(file)) {
+        if (!Files.isDirectory(folder)) {
+            throw Files.exists(folder) ? new TensorFormatException(folder, "is not a folder: expected a case folder")
+                    : new NoSuchFileException(folder.toString(), null, "the case folder does not exist");
+        }
+        // readAttributes, not isRegularFile: a file we may not read is "permission denied", not "no such file".
+        BasicFileAttributes attributes;
+        try {
+            attributes = Files.readAttributes(file, BasicFileAttributes.class);
+        } catch (NoSuchFileException e) {
             throw new NoSuchFileException(file.toString(), null, "a case folder needs a case.json");
+        }
+        if (!attributes.isRegularFile()) {
+            throw new TensorFormatException(file, "is not a regular file: expected the case's JSON description");
         }
         if (Files.size(file) > 1 << 20) {
             throw new TensorFormatException(file, "case.json is larger than 1 MiB");
@@ -104,7 +116,7 @@ public final class CaseFolder {
         try {
             root = JSON.readTree(Utf8.decode(file, Files.readAllBytes(file), "case.json"));
         } catch (JsonProcessingException e) {
-            throw new TensorFormatException(file, "not valid JSON: " + e.getOriginalMessage());
+            throw new TensorFormatException(file, "not valid JSON: " + JsonErrors.describe(e));
         }
         if (root == null || !root.isObject()) {
             throw new TensorFormatException(file, "must be a JSON object");
@@ -124,8 +136,12 @@ public final class CaseFolder {
                 throw new TensorFormatException(file, "missing key '" + k + "'");
             }
         }
-        if (!"acda-case".equals(root.get("format").asText()) || root.get("version").asInt() != 1) {
-            throw new TensorFormatException(file, "'format' must be \"acda-case\" and 'version' 1");
+        JsonNode version = root.get("version");
+        // Exactly the integer 1: asInt() would also take 1.7 and "1", and a later version 1.5 must not pass as 1.
+        if (!"acda-case".equals(root.get("format").asText()) || !version.isIntegralNumber() || !version.canConvertToInt()
+                || version.asInt() != 1) {
+            throw new TensorFormatException(file, "'format' must be \"acda-case\" and 'version' the integer 1, found "
+                    + root.get("format") + " and " + version);
         }
         if (!"acda".equals(root.get("layer").asText())) {
             throw new TensorFormatException(file, "'layer' = " + root.get("layer") + " is not supported: expected \"acda\"");

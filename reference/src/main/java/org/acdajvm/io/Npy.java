@@ -9,7 +9,6 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -56,12 +55,12 @@ public final class Npy {
      * @throws NoSuchFileException   if the file does not exist
      */
     public static Tensor read(Path file, boolean narrowF64) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+        try (FileChannel ch = RawData.open(file)) {
             Header h = readHeader(file, ch);
             boolean f8 = h.descr().equals("<f8");
             if (!h.descr().equals("<f4") && !(f8 && narrowF64)) {
                 throw new TensorFormatException(file, "dtype '" + h.descr() + "' is not supported: expected '<f4' (float32)"
-                        + (f8 ? ", or pass the option to narrow '<f8' (float64) to float32" : ""));
+                        + (f8 ? ", or pass --narrow-f64 to round '<f8' (float64) to float32" : ""));
             }
             int n = checkedCount(file, h);
             return Tensor.wrap(RawData.floats(file, ch, h.dataOffset(), n, f8, ""), h.shape());
@@ -90,7 +89,7 @@ public final class Npy {
      * reference outputs (oracle, golden files) that are compared in double.
      */
     public static Doubles readDoubles(Path file) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+        try (FileChannel ch = RawData.open(file)) {
             Header h = readHeader(file, ch);
             boolean f8 = h.descr().equals("<f8");
             if (!f8 && !h.descr().equals("<f4")) {
@@ -103,7 +102,7 @@ public final class Npy {
 
     /** Reads and validates the header only (any dtype), checking the declared size against the file length. */
     public static Header readHeader(Path file) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+        try (FileChannel ch = RawData.open(file)) {
             return readHeader(file, ch);
         }
     }
@@ -202,23 +201,29 @@ public final class Npy {
         return new Header(major, minor, descr, fortran, shape, offset, count);
     }
 
-    /** Writes {@code t} as a {@code <f4}, C-order, version 1.0 file, atomically. */
+    /** Writes {@code t} as a {@code <f4}, C-order, version 1.0 file, atomically ({@link AtomicFiles#write}). */
     public static void write(Path file, Tensor t) throws IOException {
+        AtomicFiles.write(file, out -> write(out, t));
+    }
+
+    /**
+     * Writes {@code t} as the bytes of a {@code <f4}, C-order, version 1.0 file to {@code out}
+     * (standard output, for example), flushing but not closing it.
+     */
+    public static void write(OutputStream out, Tensor t) throws IOException {
         byte[] header = header("<f4", t.shape());
-        AtomicFiles.write(file, out -> {
-            OutputStream o = new BufferedOutputStream(out, 1 << 16);
-            o.write(header);
-            ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
-            for (float v : t.data()) {
-                if (!buf.hasRemaining()) {
-                    o.write(buf.array(), 0, buf.position());
-                    buf.clear();
-                }
-                buf.putFloat(v);
+        OutputStream o = new BufferedOutputStream(out, 1 << 16);
+        o.write(header);
+        ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
+        for (float v : t.data()) {
+            if (!buf.hasRemaining()) {
+                o.write(buf.array(), 0, buf.position());
+                buf.clear();
             }
-            o.write(buf.array(), 0, buf.position());
-            o.flush();
-        });
+            buf.putFloat(v);
+        }
+        o.write(buf.array(), 0, buf.position());
+        o.flush();
     }
 
     /** The bytes of a version 1.0 header (magic, length, dict padded so the data starts at a multiple of 64). */

@@ -4,7 +4,12 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 
 /**
  * Little-endian float32/float64 payloads read from a file channel in chunks, shared by the
@@ -16,6 +21,30 @@ final class RawData {
     private static final int CHUNK = 1 << 16;
 
     private RawData() {
+    }
+
+    /**
+     * Opens a file to read, with errors that name it: missing, a folder, a device or fifo (which
+     * could block forever), or not readable.
+     */
+    static FileChannel open(Path file) throws IOException {
+        BasicFileAttributes a;
+        try {
+            a = Files.readAttributes(file, BasicFileAttributes.class);
+        } catch (NoSuchFileException e) {
+            throw new NoSuchFileException(file.toString(), null, e.getReason());
+        }
+        if (a.isDirectory()) {
+            throw new TensorFormatException(file, "is a folder: expected a file");
+        }
+        if (!a.isRegularFile()) {
+            throw new TensorFormatException(file, "is not a regular file (a device, fifo or socket): expected a file");
+        }
+        try {
+            return FileChannel.open(file, StandardOpenOption.READ);
+        } catch (AccessDeniedException e) {
+            throw new AccessDeniedException(file.toString(), null, "cannot be read");
+        }
     }
 
     /** Fills {@code buf} from its position to its limit, from file position {@code position}. */

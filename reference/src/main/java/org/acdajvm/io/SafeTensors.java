@@ -6,7 +6,6 @@ import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -72,7 +71,7 @@ public final class SafeTensors {
      * @throws TensorFormatException naming the file, and the tensor where one is at fault
      */
     public static Map<String, Tensor> read(Path file, boolean narrowF64) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+        try (FileChannel ch = RawData.open(file)) {
             List<Entry> entries = readHeader(file, ch);
             long dataStart = 8 + headerLength(file, ch);
             Map<String, Tensor> out = new LinkedHashMap<>();
@@ -87,7 +86,7 @@ public final class SafeTensors {
                     case "F64" -> {
                         if (!narrowF64) {
                             throw new TensorFormatException(file, "tensor '" + e.name()
-                                    + "' has dtype F64: expected F32, or pass the option to narrow F64 to float32");
+                                    + "' has dtype F64: expected F32, or pass --narrow-f64 to round F64 to float32");
                         }
                         out.put(e.name(), readTensor(file, ch, dataStart, e, true));
                     }
@@ -101,7 +100,7 @@ public final class SafeTensors {
 
     /** Reads and validates the header: every entry, checked against the file's length. */
     public static List<Entry> readHeader(Path file) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+        try (FileChannel ch = RawData.open(file)) {
             return readHeader(file, ch);
         }
     }
@@ -133,7 +132,7 @@ public final class SafeTensors {
         try {
             root = JSON.readTree(text);
         } catch (JsonProcessingException e) {
-            throw new TensorFormatException(file, "header is not valid JSON: " + e.getOriginalMessage());
+            throw new TensorFormatException(file, "header is not valid JSON: " + JsonErrors.describe(e));
         }
         if (root == null || !root.isObject()) {
             throw new TensorFormatException(file, "header must be a JSON object of tensor entries");

@@ -5,6 +5,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
+import org.acdajvm.backend.TornadoSetup;
+
 import uk.ac.manchester.tornado.api.TornadoRuntime;
 import uk.ac.manchester.tornado.api.common.TornadoDevice;
 import uk.ac.manchester.tornado.api.runtime.TornadoRuntimeProvider;
@@ -40,7 +42,9 @@ public final class TornadoDevices {
         } catch (IllegalStateException | IllegalArgumentException e) {
             return Optional.of(e.getMessage());
         } catch (RuntimeException | LinkageError e) {
-            return Optional.of("TornadoVM's runtime did not start (" + e + "); " + HOW_TO_RUN);
+            // The cause chain holds TornadoVM's own reason (e.g. "No OpenCL platforms found"); the flags
+            // hint only when the flags are really missing.
+            return Optional.of(TornadoSetup.startFailure(e, TornadoSetup.flagsPresent()));
         }
     }
 
