@@ -22,6 +22,7 @@ import org.acdajvm.layer.PaddingMode;
 import org.acdajvm.oracle.AcdaOracle;
 import org.acdajvm.oracle.ErrorReport;
 import org.acdajvm.oracle.OracleResult;
+import org.acdajvm.oracle.Precision;
 import org.acdajvm.tensor.Tensor;
 
 /**
@@ -174,7 +175,7 @@ abstract class AcdaBackendContract {
             // ... and the backend agrees with it within the bound.
             double[] bound = new double[y.size()];
             for (int i = 0; i < bound.length; i++) {
-                bound[i] = oracle.bound(i, backend().evaluation());
+                bound[i] = oracle.tightBound(i, backend().evaluation(), Precision.FP32);
             }
             Compare.assertClose(expected, y.data(), bound, y.shape(), "delta input, K=" + k + " s=" + s + " d=" + d);
             counted(y);
@@ -195,7 +196,7 @@ abstract class AcdaBackendContract {
         double[] bound = new double[plain.length];
         double[] doubleTol = new double[plain.length];
         for (int i = 0; i < plain.length; i++) {
-            bound[i] = oracle.bound(i, backend().evaluation());
+            bound[i] = oracle.tightBound(i, backend().evaluation(), Precision.FP32);
             doubleTol[i] = 1e-12 * (oracle.sumAbs()[i] + 1);
             // The oracle itself must agree with the plain convolution to double precision.
             assertTrue(Math.abs(oracle.y()[i] - plain[i]) <= doubleTol[i], "oracle vs plain conv at " + i + ": "
@@ -306,7 +307,7 @@ abstract class AcdaBackendContract {
                             continue;
                         }
                         int idx = ((n * y.dim(1) + o) * h + si) * w + sj;
-                        double tol = 2 * oracle.bound(idx, backend().evaluation());
+                        double tol = 2 * oracle.tightBound(idx, backend().evaluation(), Precision.FP32);
                         float expected = y.data()[idx];
                         float actual = ys.get(n, o, i, j);
                         assertTrue(Math.abs(actual - expected) <= tol, "shift (" + dy + ", " + dx + "): output (" + n + ", "
