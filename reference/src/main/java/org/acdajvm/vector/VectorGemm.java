@@ -2,6 +2,7 @@ package org.acdajvm.vector;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -71,6 +72,30 @@ final class VectorGemm {
     static void block(float[] a, int aOff, int kdim, float[] b, int[] bOff, int bBase,
                       float[] mul, float[] add, boolean tanh, int row0, int rows,
                       float[] out, int outOff, int outStride, int cols, float[] scratch) {
+        accumulate(a, aOff, kdim, b, bOff, bBase, scratch);
+        epilogue(scratch, Math.min(MR, rows - row0), mul, add, tanh, row0, out, outOff, outStride, cols);
+    }
+
+    /**
+     * As {@link #block}, but each valid row {@code r} of the block is added (all {@code 2L} columns)
+     * into {@code out[outOff[row0 + r] + outBase ...]}: the rows land at arbitrary places, as the
+     * adjoint of a convolution's gather scatters them back to the taps it read. Rows are added one
+     * after the other, so overlapping destinations are fine. The caller makes sure that columns
+     * past the valid ones hold zeros (they are added too).
+     */
+    static void blockAddTo(float[] a, int aOff, int kdim, float[] b, int[] bOff, int bBase, int row0, int rows,
+                           float[] out, int[] outOff, int outBase, float[] scratch) {
+        accumulate(a, aOff, kdim, b, bOff, bBase, scratch);
+        int valid = Math.min(MR, rows - row0);
+        for (int r = 0; r < valid; r++) {
+            int o = outOff[row0 + r] + outBase;
+            FloatVector.fromArray(S, out, o).add(FloatVector.fromArray(S, scratch, 2 * r * L)).intoArray(out, o);
+            FloatVector.fromArray(S, out, o + L).add(FloatVector.fromArray(S, scratch, 2 * r * L + L)).intoArray(out, o + L);
+        }
+    }
+
+    /** The register-blocked sums of {@link #block}, written row-major {@code MR x NR} into {@code acc}. */
+    private static void accumulate(float[] a, int aOff, int kdim, float[] b, int[] bOff, int bBase, float[] acc) {
         FloatVector c00 = FloatVector.zero(S);
         FloatVector c01 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S);
@@ -107,7 +132,6 @@ final class VectorGemm {
             c50 = a5.fma(b0, c50);
             c51 = a5.fma(b1, c51);
         }
-        float[] acc = scratch;
         c00.intoArray(acc, 0);
         c01.intoArray(acc, L);
         c10.intoArray(acc, 2 * L);
@@ -120,7 +144,6 @@ final class VectorGemm {
         c41.intoArray(acc, 9 * L);
         c50.intoArray(acc, 10 * L);
         c51.intoArray(acc, 11 * L);
-        epilogue(acc, Math.min(MR, rows - row0), mul, add, tanh, row0, out, outOff, outStride, cols);
     }
 
     /**
@@ -162,4 +185,79 @@ final class VectorGemm {
         }
     }
 
+
+    /**
+     * Sums over a 2-D range of pixels, as weight gradients need (every pixel contributes):
+     * <pre>
+     *   out[r * cols + j] += scale[r] * sum_{h &lt; height, w &lt; width} a[aOff[r] + h*aStride + w] * b[bOff[j] + h*bStride + w]
+     * </pre>
+     * for rows {@code r in [r0, r1)} and every column {@code j < cols = bOff.length}; {@code scale}
+     * {@code null} means 1. {@code width} must be a multiple of {@code L}. Four rows by three columns
+     * at a time: twelve accumulators, seven loads per twelve FMAs; a partial block repeats its last
+     * row or column and stores only the valid sums. Each sum is complete before it is added, so the
+     * result does not depend on how callers split the rows between threads.
+     */
+    static void dotRows(float[] a, int[] aOff, int aStride, float[] b, int[] bOff, int bStride, int height, int width,
+                        int r0, int r1, float[] scale, float[] out) {
+        int cols = bOff.length;
+        for (int rb = r0; rb < r1; rb += 4) {
+            int ra0 = aOff[rb];
+            int ra1 = aOff[Math.min(rb + 1, r1 - 1)];
+            int ra2 = aOff[Math.min(rb + 2, r1 - 1)];
+            int ra3 = aOff[Math.min(rb + 3, r1 - 1)];
+            for (int cb = 0; cb < cols; cb += 3) {
+                int cb0 = bOff[cb];
+                int cb1 = bOff[Math.min(cb + 1, cols - 1)];
+                int cb2 = bOff[Math.min(cb + 2, cols - 1)];
+                FloatVector s00 = FloatVector.zero(S);
+                FloatVector s01 = FloatVector.zero(S);
+                FloatVector s02 = FloatVector.zero(S);
+                FloatVector s10 = FloatVector.zero(S);
+                FloatVector s11 = FloatVector.zero(S);
+                FloatVector s12 = FloatVector.zero(S);
+                FloatVector s20 = FloatVector.zero(S);
+                FloatVector s21 = FloatVector.zero(S);
+                FloatVector s22 = FloatVector.zero(S);
+                FloatVector s30 = FloatVector.zero(S);
+                FloatVector s31 = FloatVector.zero(S);
+                FloatVector s32 = FloatVector.zero(S);
+                for (int h = 0; h < height; h++) {
+                    int ah = h * aStride;
+                    int bh = h * bStride;
+                    for (int w = 0; w < width; w += L) {
+                        FloatVector b0 = FloatVector.fromArray(S, b, cb0 + bh + w);
+                        FloatVector b1 = FloatVector.fromArray(S, b, cb1 + bh + w);
+                        FloatVector b2 = FloatVector.fromArray(S, b, cb2 + bh + w);
+                        FloatVector a0 = FloatVector.fromArray(S, a, ra0 + ah + w);
+                        s00 = a0.fma(b0, s00);
+                        s01 = a0.fma(b1, s01);
+                        s02 = a0.fma(b2, s02);
+                        FloatVector a1 = FloatVector.fromArray(S, a, ra1 + ah + w);
+                        s10 = a1.fma(b0, s10);
+                        s11 = a1.fma(b1, s11);
+                        s12 = a1.fma(b2, s12);
+                        FloatVector a2 = FloatVector.fromArray(S, a, ra2 + ah + w);
+                        s20 = a2.fma(b0, s20);
+                        s21 = a2.fma(b1, s21);
+                        s22 = a2.fma(b2, s22);
+                        FloatVector a3 = FloatVector.fromArray(S, a, ra3 + ah + w);
+                        s30 = a3.fma(b0, s30);
+                        s31 = a3.fma(b1, s31);
+                        s32 = a3.fma(b2, s32);
+                    }
+                }
+                float[] sums = {
+                    s00.reduceLanes(VectorOperators.ADD), s01.reduceLanes(VectorOperators.ADD), s02.reduceLanes(VectorOperators.ADD),
+                    s10.reduceLanes(VectorOperators.ADD), s11.reduceLanes(VectorOperators.ADD), s12.reduceLanes(VectorOperators.ADD),
+                    s20.reduceLanes(VectorOperators.ADD), s21.reduceLanes(VectorOperators.ADD), s22.reduceLanes(VectorOperators.ADD),
+                    s30.reduceLanes(VectorOperators.ADD), s31.reduceLanes(VectorOperators.ADD), s32.reduceLanes(VectorOperators.ADD)};
+                for (int i = 0; i < 4 && rb + i < r1; i++) {
+                    float sc = scale == null ? 1f : scale[rb + i];
+                    for (int j = 0; j < 3 && cb + j < cols; j++) {
+                        out[(rb + i) * cols + cb + j] += sc * sums[i * 3 + j];
+                    }
+                }
+            }
+        }
+    }
 }
