@@ -219,9 +219,9 @@ public final class AcdaBackwardVector implements AutoCloseable {
                 VectorGemm.dotRows(b.da2Full, b.rowOffG, tw, b.e1p, sh.conv2Off, sh.we, sh.outH, tw,
                         q0 * MR, Math.min(cfg.generatorChannels(), q1 * MR), p.scale2, g.dw2));
         int xRow = sh.input.base(1, 0) - sh.input.base(0, 0);
-        rows.run(VectorGemm.blocks(inter), workspaces, (q0, q1, ws) ->
+        rows.run((inter + 3) / 4, workspaces, (q0, q1, ws) ->
                 VectorGemm.dotRows(b.da1Full, b.rowOffI, tw, b.xph, sh.conv1Off, xRow, sh.outH, tw,
-                        q0 * MR, Math.min(inter, q1 * MR), p.scale1, g.dw1));
+                        q0 * 4, Math.min(inter, q1 * 4), p.scale1, g.dw1));
         for (int o = 0; o < outC; o++) {
             float acc = 0f;
             for (int h = 0; h < sh.outH; h++) {

@@ -194,11 +194,22 @@ final class VectorGemm {
      * for rows {@code r in [r0, r1)} and every column {@code j < cols = bOff.length}; {@code scale}
      * {@code null} means 1. {@code width} must be a multiple of {@code L}. Four rows by three columns
      * at a time: twelve accumulators, seven loads per twelve FMAs; a partial block repeats its last
-     * row or column and stores only the valid sums. Each sum is complete before it is added, so the
-     * result does not depend on how callers split the rows between threads.
+     * row or column and stores only the valid sums. The pixel rows are taken in chunks of about 1024
+     * floats per matrix row, so that a chunk of the four A rows stays in L1 and the B chunk in L2
+     * while every column block reads them; each chunk's sums are added to {@code out} in chunk order,
+     * so the result does not depend on how callers split the rows between threads.
      */
     static void dotRows(float[] a, int[] aOff, int aStride, float[] b, int[] bOff, int bStride, int height, int width,
                         int r0, int r1, float[] scale, float[] out) {
+        int cols = bOff.length;
+        int chunk = Math.max(1, 1024 / Math.max(1, width));
+        for (int h0 = 0; h0 < height; h0 += chunk) {
+            dotChunk(a, aOff, aStride, b, bOff, bStride, h0, Math.min(height, h0 + chunk), width, r0, r1, scale, out);
+        }
+    }
+
+    private static void dotChunk(float[] a, int[] aOff, int aStride, float[] b, int[] bOff, int bStride, int hStart,
+                                 int hEnd, int width, int r0, int r1, float[] scale, float[] out) {
         int cols = bOff.length;
         for (int rb = r0; rb < r1; rb += 4) {
             int ra0 = aOff[rb];
@@ -221,7 +232,7 @@ final class VectorGemm {
                 FloatVector s30 = FloatVector.zero(S);
                 FloatVector s31 = FloatVector.zero(S);
                 FloatVector s32 = FloatVector.zero(S);
-                for (int h = 0; h < height; h++) {
+                for (int h = hStart; h < hEnd; h++) {
                     int ah = h * aStride;
                     int bh = h * bStride;
                     for (int w = 0; w < width; w += L) {
