@@ -10,7 +10,6 @@ import java.util.Map;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorOperators;
 
 import org.acdajvm.backend.AcdaGradients;
 import org.acdajvm.layer.AcdaConfig;
@@ -212,12 +211,12 @@ public final class AcdaBackwardVector implements AutoCloseable {
                 foldChannel(sh, b.xph2, dx, n, c);
             }
         });
-        rows.run(VectorGemm.blocks(outC), workspaces, (q0, q1, ws) ->
+        rows.run((outC + 3) / 4, workspaces, (q0, q1, ws) ->
                 VectorGemm.dotRows(b.dyT, b.rowOffO, tw, b.zFull, b.rowOffZ, tw, sh.outH, tw,
-                        q0 * MR, Math.min(outC, q1 * MR), null, g.dcoef));
-        rows.run(VectorGemm.blocks(cfg.generatorChannels()), workspaces, (q0, q1, ws) ->
+                        q0 * 4, Math.min(outC, q1 * 4), null, g.dcoef));
+        rows.run((cfg.generatorChannels() + 3) / 4, workspaces, (q0, q1, ws) ->
                 VectorGemm.dotRows(b.da2Full, b.rowOffG, tw, b.e1p, sh.conv2Off, sh.we, sh.outH, tw,
-                        q0 * MR, Math.min(cfg.generatorChannels(), q1 * MR), p.scale2, g.dw2));
+                        q0 * 4, Math.min(cfg.generatorChannels(), q1 * 4), p.scale2, g.dw2));
         int xRow = sh.input.base(1, 0) - sh.input.base(0, 0);
         rows.run((inter + 3) / 4, workspaces, (q0, q1, ws) ->
                 VectorGemm.dotRows(b.da1Full, b.rowOffI, tw, b.xph, sh.conv1Off, xRow, sh.outH, tw,
@@ -303,46 +302,11 @@ public final class AcdaBackwardVector implements AutoCloseable {
             VectorGemm.block(p.coefT, blk * outC * MR, outC, b.dyT, b.rowOffO, tileT, null, null, false,
                     blk * MR, cm, ws.dz, blk * MR * NR, NR, NR, ws.scratch);
         }
-        // Z, dD and the direct path to dx, one input channel at a time.
-        Arrays.fill(ws.dd, 0, atoms * taps * NR, 0f);
+        // Z (kept for dcoef), dD and the direct path to dx.
         int xBase = sh.input.base(h, w0);
-        int cStride = sh.input.channelStride();
-        int[] uOff = sh.atomOff;
-        float[] d = ws.d;
-        float[] dz = ws.dz;
-        float[] dd = ws.dd;
-        float[] dxph = band.dxph;
-        for (int c = 0; c < inC; c++) {
-            int xc = xBase + c * cStride;
-            Arrays.fill(ws.z, 0, atoms * NR, 0f);
-            for (int u = 0; u < taps; u++) {
-                int xo = xc + uOff[u];
-                FloatVector x0 = FloatVector.fromArray(S, b.xph, xo);
-                FloatVector x1 = FloatVector.fromArray(S, b.xph, xo + L);
-                FloatVector v0 = FloatVector.zero(S);
-                FloatVector v1 = FloatVector.zero(S);
-                for (int m = 0; m < atoms; m++) {
-                    int dOff = (m * taps + u) * NR;
-                    int zOff = m * NR;
-                    int dzOff = (c * atoms + m) * NR;
-                    FloatVector d0 = FloatVector.fromArray(S, d, dOff);
-                    FloatVector d1 = FloatVector.fromArray(S, d, dOff + L);
-                    FloatVector g0 = FloatVector.fromArray(S, dz, dzOff);
-                    FloatVector g1 = FloatVector.fromArray(S, dz, dzOff + L);
-                    d0.fma(x0, FloatVector.fromArray(S, ws.z, zOff)).intoArray(ws.z, zOff);
-                    d1.fma(x1, FloatVector.fromArray(S, ws.z, zOff + L)).intoArray(ws.z, zOff + L);
-                    g0.fma(x0, FloatVector.fromArray(S, dd, dOff)).intoArray(dd, dOff);
-                    g1.fma(x1, FloatVector.fromArray(S, dd, dOff + L)).intoArray(dd, dOff + L);
-                    v0 = g0.fma(d0, v0);
-                    v1 = g1.fma(d1, v1);
-                }
-                FloatVector.fromArray(S, dxph, xo).add(v0).intoArray(dxph, xo);
-                FloatVector.fromArray(S, dxph, xo + L).add(v1).intoArray(dxph, xo + L);
-            }
-            for (int m = 0; m < atoms; m++) {
-                System.arraycopy(ws.z, m * NR, b.zFull, (c * atoms + m) * b.planeT + tileT, NR);
-            }
-        }
+        atomConv(sh, b, ws, xBase, tileT);
+        atomGradient(sh, b, ws, xBase);
+        directPath(sh, b, band, ws, xBase);
         // dG[m*T + t][.] = sum_u Psi[t][u] dD[m][u][.].
         for (int m = 0; m < atoms; m++) {
             for (int blk = 0; blk < VectorGemm.blocks(bases); blk++) {
@@ -351,19 +315,20 @@ public final class AcdaBackwardVector implements AutoCloseable {
             }
         }
         // da2 = dG (1 - G^2), kept for dW2; BatchNorm 2's sums.
+        FloatVector one = FloatVector.broadcast(S, 1f);
         for (int j = 0; j < gen; j++) {
             int o = j * NR;
-            float sum = 0f;
-            float sumC = 0f;
-            for (int l = 0; l < NR; l += L) {
-                FloatVector gv = FloatVector.fromArray(S, ws.g, o + l);
-                FloatVector da = FloatVector.fromArray(S, ws.dg, o + l).mul(gv.fma(gv.neg(), FloatVector.broadcast(S, 1f)));
-                da.intoArray(ws.da2, o + l);
-                sum += da.reduceLanes(VectorOperators.ADD);
-                sumC += da.mul(FloatVector.fromArray(S, ws.c2, o + l)).reduceLanes(VectorOperators.ADD);
-            }
-            band.sumDa2[j] += sum;
-            band.sumDa2c2[j] += sumC;
+            FloatVector g0 = FloatVector.fromArray(S, ws.g, o);
+            FloatVector g1 = FloatVector.fromArray(S, ws.g, o + L);
+            FloatVector da0 = FloatVector.fromArray(S, ws.dg, o).mul(g0.fma(g0.neg(), one));
+            FloatVector da1 = FloatVector.fromArray(S, ws.dg, o + L).mul(g1.fma(g1.neg(), one));
+            da0.intoArray(ws.da2, o);
+            da1.intoArray(ws.da2, o + L);
+            da0.add(da1).intoArray(ws.scratch, 0);
+            da0.mul(FloatVector.fromArray(S, ws.c2, o)).add(da1.mul(FloatVector.fromArray(S, ws.c2, o + L)))
+                    .intoArray(ws.scratch, L);
+            band.sumDa2[j] += VectorGemm.sumLanes(ws.scratch, 0);
+            band.sumDa2c2[j] += VectorGemm.sumLanes(ws.scratch, L);
             System.arraycopy(ws.da2, o, b.da2Full, j * b.planeT + tileT, NR);
         }
         // de1p at the taps conv 2 read += (W2 scale2)^T da2.
@@ -371,6 +336,127 @@ public final class AcdaBackwardVector implements AutoCloseable {
         for (int blk = 0; blk < VectorGemm.blocks(rowsT); blk++) {
             VectorGemm.blockAddTo(p.w2t, blk * gen * MR, gen, ws.da2, b.nrGen, 0, blk * MR, rowsT,
                     band.de1p, sh.conv2Off, e1Base, ws.scratch);
+        }
+    }
+
+    /**
+     * {@code Z[c*M + m][.] = sum_u D[m][u][.] x[c][u][.]} into {@code zFull}, three atoms at a time
+     * (the atom count padded with zero atoms): six accumulators, eight loads per six FMAs.
+     */
+    private static void atomConv(AcdaForwardVector.Shape sh, Buffers b, Workspace ws, int xBase, int tileT) {
+        int atoms = sh.cfg.atoms();
+        int taps = sh.cfg.taps();
+        int cStride = sh.input.channelStride();
+        int[] uOff = sh.atomOff;
+        float[] d = ws.d;
+        float[] xph = b.xph;
+        for (int c = 0; c < sh.cfg.inChannels(); c++) {
+            int xc = xBase + c * cStride;
+            for (int m0 = 0; m0 < atoms; m0 += 3) {
+                FloatVector a00 = FloatVector.zero(S);
+                FloatVector a01 = FloatVector.zero(S);
+                FloatVector a10 = FloatVector.zero(S);
+                FloatVector a11 = FloatVector.zero(S);
+                FloatVector a20 = FloatVector.zero(S);
+                FloatVector a21 = FloatVector.zero(S);
+                int d0 = m0 * taps * NR;
+                int d1 = d0 + taps * NR;
+                int d2 = d1 + taps * NR;
+                for (int u = 0; u < taps; u++) {
+                    int xo = xc + uOff[u];
+                    FloatVector x0 = FloatVector.fromArray(S, xph, xo);
+                    FloatVector x1 = FloatVector.fromArray(S, xph, xo + L);
+                    int du = u * NR;
+                    a00 = FloatVector.fromArray(S, d, d0 + du).fma(x0, a00);
+                    a01 = FloatVector.fromArray(S, d, d0 + du + L).fma(x1, a01);
+                    a10 = FloatVector.fromArray(S, d, d1 + du).fma(x0, a10);
+                    a11 = FloatVector.fromArray(S, d, d1 + du + L).fma(x1, a11);
+                    a20 = FloatVector.fromArray(S, d, d2 + du).fma(x0, a20);
+                    a21 = FloatVector.fromArray(S, d, d2 + du + L).fma(x1, a21);
+                }
+                int zo = (c * atoms + m0) * b.planeT + tileT;
+                a00.intoArray(b.zFull, zo);
+                a01.intoArray(b.zFull, zo + L);
+                if (m0 + 1 < atoms) {
+                    a10.intoArray(b.zFull, zo + b.planeT);
+                    a11.intoArray(b.zFull, zo + b.planeT + L);
+                }
+                if (m0 + 2 < atoms) {
+                    a20.intoArray(b.zFull, zo + 2 * b.planeT);
+                    a21.intoArray(b.zFull, zo + 2 * b.planeT + L);
+                }
+            }
+        }
+    }
+
+    /**
+     * {@code dD[m][u][.] = sum_c dZ[c*M + m][.] x[c][u][.]}, three atoms at a time (the rows of the
+     * padded atoms are computed from whatever follows and never read).
+     */
+    private static void atomGradient(AcdaForwardVector.Shape sh, Buffers b, Workspace ws, int xBase) {
+        int atoms = sh.cfg.atoms();
+        int taps = sh.cfg.taps();
+        int inC = sh.cfg.inChannels();
+        int cStride = sh.input.channelStride();
+        int[] uOff = sh.atomOff;
+        float[] dz = ws.dz;
+        float[] dd = ws.dd;
+        float[] xph = b.xph;
+        for (int m0 = 0; m0 < atoms; m0 += 3) {
+            for (int u = 0; u < taps; u++) {
+                FloatVector a00 = FloatVector.zero(S);
+                FloatVector a01 = FloatVector.zero(S);
+                FloatVector a10 = FloatVector.zero(S);
+                FloatVector a11 = FloatVector.zero(S);
+                FloatVector a20 = FloatVector.zero(S);
+                FloatVector a21 = FloatVector.zero(S);
+                int xo = xBase + uOff[u];
+                for (int c = 0; c < inC; c++, xo += cStride) {
+                    FloatVector x0 = FloatVector.fromArray(S, xph, xo);
+                    FloatVector x1 = FloatVector.fromArray(S, xph, xo + L);
+                    int g = (c * atoms + m0) * NR;
+                    a00 = FloatVector.fromArray(S, dz, g).fma(x0, a00);
+                    a01 = FloatVector.fromArray(S, dz, g + L).fma(x1, a01);
+                    a10 = FloatVector.fromArray(S, dz, g + NR).fma(x0, a10);
+                    a11 = FloatVector.fromArray(S, dz, g + NR + L).fma(x1, a11);
+                    a20 = FloatVector.fromArray(S, dz, g + 2 * NR).fma(x0, a20);
+                    a21 = FloatVector.fromArray(S, dz, g + 2 * NR + L).fma(x1, a21);
+                }
+                int o = (m0 * taps + u) * NR;
+                a00.intoArray(dd, o);
+                a01.intoArray(dd, o + L);
+                a10.intoArray(dd, o + taps * NR);
+                a11.intoArray(dd, o + taps * NR + L);
+                a20.intoArray(dd, o + 2 * taps * NR);
+                a21.intoArray(dd, o + 2 * taps * NR + L);
+            }
+        }
+    }
+
+    /** The direct path: {@code dxp[c][u] += sum_m dZ[c*M + m] D[m][u]} at the taps the atom convolution read. */
+    private static void directPath(AcdaForwardVector.Shape sh, Buffers b, Band band, Workspace ws, int xBase) {
+        int atoms = sh.cfg.atoms();
+        int taps = sh.cfg.taps();
+        int cStride = sh.input.channelStride();
+        int[] uOff = sh.atomOff;
+        float[] d = ws.d;
+        float[] dz = ws.dz;
+        float[] dxph = band.dxph;
+        for (int c = 0; c < sh.cfg.inChannels(); c++) {
+            int xc = xBase + c * cStride;
+            for (int u = 0; u < taps; u++) {
+                FloatVector v0 = FloatVector.zero(S);
+                FloatVector v1 = FloatVector.zero(S);
+                for (int m = 0; m < atoms; m++) {
+                    int dOff = (m * taps + u) * NR;
+                    int g = (c * atoms + m) * NR;
+                    v0 = FloatVector.fromArray(S, dz, g).fma(FloatVector.fromArray(S, d, dOff), v0);
+                    v1 = FloatVector.fromArray(S, dz, g + L).fma(FloatVector.fromArray(S, d, dOff + L), v1);
+                }
+                int xo = xc + uOff[u];
+                FloatVector.fromArray(S, dxph, xo).add(v0).intoArray(dxph, xo);
+                FloatVector.fromArray(S, dxph, xo + L).add(v1).intoArray(dxph, xo + L);
+            }
         }
     }
 
@@ -386,19 +472,19 @@ public final class AcdaBackwardVector implements AutoCloseable {
         FloatVector zero = FloatVector.zero(S);
         for (int i = 0; i < inter; i++) {
             int e = i * planeE + (h + 1) * sh.we + w0 + 1;
-            float sum = 0f;
-            float sumC = 0f;
-            for (int l = 0; l < NR; l += L) {
-                FloatVector ev = FloatVector.fromArray(S, b.e1p, e + l);
-                FloatVector da = FloatVector.fromArray(S, b.de1p, e + l).mul(ev.fma(ev.neg(), one));
-                da = zero.blend(da, l == 0 ? m0 : m1);
-                da.intoArray(ws.da1, i * NR + l);
-                sum += da.reduceLanes(VectorOperators.ADD);
-                sumC += da.mul(FloatVector.fromArray(S, b.c1Full, i * b.planeT + tileT + l)).reduceLanes(VectorOperators.ADD);
-            }
-            band.sumDa1[i] += sum;
-            band.sumDa1c1[i] += sumC;
-            System.arraycopy(ws.da1, i * NR, b.da1Full, i * b.planeT + tileT, NR);
+            int c = i * b.planeT + tileT;
+            FloatVector e0 = FloatVector.fromArray(S, b.e1p, e);
+            FloatVector e1 = FloatVector.fromArray(S, b.e1p, e + L);
+            FloatVector da0 = zero.blend(FloatVector.fromArray(S, b.de1p, e).mul(e0.fma(e0.neg(), one)), m0);
+            FloatVector da1 = zero.blend(FloatVector.fromArray(S, b.de1p, e + L).mul(e1.fma(e1.neg(), one)), m1);
+            da0.intoArray(ws.da1, i * NR);
+            da1.intoArray(ws.da1, i * NR + L);
+            da0.add(da1).intoArray(ws.scratch, 0);
+            da0.mul(FloatVector.fromArray(S, b.c1Full, c)).add(da1.mul(FloatVector.fromArray(S, b.c1Full, c + L)))
+                    .intoArray(ws.scratch, L);
+            band.sumDa1[i] += VectorGemm.sumLanes(ws.scratch, 0);
+            band.sumDa1c1[i] += VectorGemm.sumLanes(ws.scratch, L);
+            System.arraycopy(ws.da1, i * NR, b.da1Full, c, NR);
         }
         int rowsT = sh.cfg.inChannels() * sh.cfg.generatorKernel() * sh.cfg.generatorKernel();
         int xBase = sh.input.base(h, w0);
@@ -731,7 +817,6 @@ public final class AcdaBackwardVector implements AutoCloseable {
         final float[] g;
         final float[] d;
         final float[] dz;
-        final float[] z;
         final float[] dd;
         final float[] dg;
         final float[] da2;
@@ -743,10 +828,10 @@ public final class AcdaBackwardVector implements AutoCloseable {
             int genRows = VectorGemm.blocks(c.generatorChannels()) * MR;
             c2 = new float[genRows * NR];
             g = new float[genRows * NR];
-            d = new float[(c.atoms() * c.taps() + MR) * NR];
-            dz = new float[c.inChannels() * c.atoms() * NR];
-            z = new float[c.atoms() * NR];
-            dd = new float[c.atoms() * c.taps() * NR];
+            int paddedAtoms = (c.atoms() + 2) / 3 * 3;
+            d = new float[(paddedAtoms * c.taps() + MR) * NR];
+            dz = new float[(c.inChannels() * c.atoms() + 2) * NR];
+            dd = new float[paddedAtoms * c.taps() * NR];
             dg = new float[genRows * NR];
             da2 = new float[c.generatorChannels() * NR];
             da1 = new float[c.interChannels() * NR];

@@ -194,7 +194,9 @@ final class VectorGemm {
      * for rows {@code r in [r0, r1)} and every column {@code j < cols = bOff.length}; {@code scale}
      * {@code null} means 1. {@code width} must be a multiple of {@code L}. Four rows by three columns
      * at a time: twelve accumulators, seven loads per twelve FMAs; a partial block repeats its last
-     * row or column and stores only the valid sums. The pixel rows are taken in chunks of about 1024
+     * row or column and stores only the valid sums. Lanes are summed in a fixed order
+     * ({@link #sumLanes}), not with {@code reduceLanes}, whose order differs between the interpreter
+     * and C2 code, so that a result does not change as the JIT warms up. The pixel rows are taken in chunks of about 1024
      * floats per matrix row, so that a chunk of the four A rows stays in L1 and the B chunk in L2
      * while every column block reads them; each chunk's sums are added to {@code out} in chunk order,
      * so the result does not depend on how callers split the rows between threads.
@@ -203,13 +205,14 @@ final class VectorGemm {
                         int r0, int r1, float[] scale, float[] out) {
         int cols = bOff.length;
         int chunk = Math.max(1, 1024 / Math.max(1, width));
+        float[] lanes = new float[12 * L];
         for (int h0 = 0; h0 < height; h0 += chunk) {
-            dotChunk(a, aOff, aStride, b, bOff, bStride, h0, Math.min(height, h0 + chunk), width, r0, r1, scale, out);
+            dotChunk(a, aOff, aStride, b, bOff, bStride, h0, Math.min(height, h0 + chunk), width, r0, r1, scale, out, lanes);
         }
     }
 
     private static void dotChunk(float[] a, int[] aOff, int aStride, float[] b, int[] bOff, int bStride, int hStart,
-                                 int hEnd, int width, int r0, int r1, float[] scale, float[] out) {
+                                 int hEnd, int width, int r0, int r1, float[] scale, float[] out, float[] lanes) {
         int cols = bOff.length;
         for (int rb = r0; rb < r1; rb += 4) {
             int ra0 = aOff[rb];
@@ -257,18 +260,34 @@ final class VectorGemm {
                         s32 = a3.fma(b2, s32);
                     }
                 }
-                float[] sums = {
-                    s00.reduceLanes(VectorOperators.ADD), s01.reduceLanes(VectorOperators.ADD), s02.reduceLanes(VectorOperators.ADD),
-                    s10.reduceLanes(VectorOperators.ADD), s11.reduceLanes(VectorOperators.ADD), s12.reduceLanes(VectorOperators.ADD),
-                    s20.reduceLanes(VectorOperators.ADD), s21.reduceLanes(VectorOperators.ADD), s22.reduceLanes(VectorOperators.ADD),
-                    s30.reduceLanes(VectorOperators.ADD), s31.reduceLanes(VectorOperators.ADD), s32.reduceLanes(VectorOperators.ADD)};
+                s00.intoArray(lanes, 0);
+                s01.intoArray(lanes, L);
+                s02.intoArray(lanes, 2 * L);
+                s10.intoArray(lanes, 3 * L);
+                s11.intoArray(lanes, 4 * L);
+                s12.intoArray(lanes, 5 * L);
+                s20.intoArray(lanes, 6 * L);
+                s21.intoArray(lanes, 7 * L);
+                s22.intoArray(lanes, 8 * L);
+                s30.intoArray(lanes, 9 * L);
+                s31.intoArray(lanes, 10 * L);
+                s32.intoArray(lanes, 11 * L);
                 for (int i = 0; i < 4 && rb + i < r1; i++) {
                     float sc = scale == null ? 1f : scale[rb + i];
                     for (int j = 0; j < 3 && cb + j < cols; j++) {
-                        out[(rb + i) * cols + cb + j] += sc * sums[i * 3 + j];
+                        out[(rb + i) * cols + cb + j] += sc * sumLanes(lanes, (i * 3 + j) * L);
                     }
                 }
             }
         }
+    }
+
+    /** {@code a[off] + a[off+1] + ... + a[off+L-1]}, in that order: the same bits in every JIT tier. */
+    static float sumLanes(float[] a, int off) {
+        float s = 0f;
+        for (int i = 0; i < L; i++) {
+            s += a[off + i];
+        }
+        return s;
     }
 }
