@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
 @Command(name = "acda", mixinStandardHelpOptions = true, versionProvider = AcdaCli.Version.class,
         description = "Oracle and fast paths for ACDA (adaptive convolutions with per-pixel dynamic filter atoms).",
         subcommands = {CheckCommand.class, ForwardCommand.class, BasesCommand.class, MakeCaseCommand.class,
-                VerifyCommand.class, ConvertConvCommand.class, DevicesCommand.class,
+                VerifyCommand.class, ConvertConvCommand.class, DevicesCommand.class, DemoCommand.class,
                 CommandLine.HelpCommand.class})
 public final class AcdaCli implements Runnable {
 
@@ -28,7 +28,7 @@ public final class AcdaCli implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required: check, forward, bases, devices "
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required: check, forward, bases, devices, demo "
                 + "(see 'acda --help')");
     }
 
