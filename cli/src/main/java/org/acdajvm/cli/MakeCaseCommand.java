@@ -6,8 +6,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
+import org.acdajvm.backend.AcdaBackend;
+import org.acdajvm.backend.Backends;
 import org.acdajvm.io.AtomicFiles;
 import org.acdajvm.io.CaseFolder;
 import org.acdajvm.io.Npy;
@@ -15,8 +18,6 @@ import org.acdajvm.io.Weights;
 import org.acdajvm.layer.AcdaConfig;
 import org.acdajvm.layer.AcdaInit;
 import org.acdajvm.layer.AcdaLayer;
-import org.acdajvm.oracle.AcdaOracle;
-import org.acdajvm.oracle.AcdaOracleBackward;
 import org.acdajvm.tensor.Tensor;
 
 import picocli.CommandLine.Command;
@@ -30,6 +31,7 @@ import picocli.CommandLine.Model.CommandSpec;
         description = {"Writes a case folder: case.json (every hyper-parameter), the weights (state-dict keys of the "
                 + "reference PyTorch layer), a random input x.npy and the oracle's output y.npy (float32).",
                 "With --with-grads also dy.npy (a random upstream gradient) and grads/ (dL/dx and every parameter's gradient).",
+                "--backend NAME computes them with that backend (its backward for the gradients) instead of the oracle.",
                 "The folder is written under a temporary name and renamed into place: it appears whole or not at all."})
 final class MakeCaseCommand implements Callable<Integer> {
 
@@ -53,6 +55,11 @@ final class MakeCaseCommand implements Callable<Integer> {
             + "gradients of x and of every parameter (folder grads/, float32)")
     boolean withGrads;
 
+    @Option(names = "--backend", paramLabel = "NAME", description = "compute y (and with --with-grads the gradients, "
+            + "with the backend's backward) with this backend instead of the oracle, e.g. for shapes where the oracle is "
+            + "slow (default: ${DEFAULT-VALUE})")
+    String backend = "oracle";
+
     @Option(names = "--out", paramLabel = "DIR", required = true, description = "the case folder to create (must not exist)")
     Path out;
 
@@ -74,7 +81,24 @@ final class MakeCaseCommand implements Callable<Integer> {
         AcdaConfig cfg = layer.config();
         AcdaLayer l = input.layer(cfg);
         Tensor x = input.input(cfg);
-        Tensor y = AcdaOracle.forward(l, x).toTensor();
+        Tensor y;
+        Map<String, Tensor> grads = null;
+        Tensor dy = null;
+        try (AcdaBackend b = Backends.require(backend)) {
+            if (withGrads) {
+                b.backwardUnavailableReason().ifPresent(r -> {
+                    throw new IllegalArgumentException("--with-grads --backend " + backend + ": " + r);
+                });
+            }
+            y = b.forward(l, x);
+            if (withGrads) {
+                dy = Tensor.zeros(y.shape());
+                AcdaInit.fill(dy, new java.util.SplittableRandom(input.seed + 2), -1, 1);
+                grads = b.backward(l, x, dy);
+            }
+        }
+        Tensor upstream = dy;
+        Map<String, Tensor> gradients = grads;
 
         String weights = npy ? "weights" : "weights.safetensors";
         AtomicFiles.writeFolder(target, tmp -> {
@@ -86,13 +110,10 @@ final class MakeCaseCommand implements Callable<Integer> {
             Npy.write(tmp.resolve("x.npy"), x);
             Npy.write(tmp.resolve("y.npy"), y);
             if (withGrads) {
-                Tensor dy = Tensor.zeros(y.shape());
-                AcdaInit.fill(dy, new java.util.SplittableRandom(input.seed + 2), -1, 1);
-                Npy.write(tmp.resolve("dy.npy"), dy);
-                AcdaOracleBackward.Gradients g = AcdaOracleBackward.backward(l, x, dy);
+                Npy.write(tmp.resolve("dy.npy"), upstream);
                 Files.createDirectories(tmp.resolve("grads"));
-                for (var e : g.byKey().entrySet()) {
-                    Npy.write(tmp.resolve("grads").resolve(e.getKey() + ".npy"), e.getValue().toTensor());
+                for (var e : gradients.entrySet()) {
+                    Npy.write(tmp.resolve("grads").resolve(e.getKey() + ".npy"), e.getValue());
                 }
             }
             String json = withGrads ? CaseFolder.toJson(cfg, weights, "x.npy", "y.npy", "dy.npy", "grads")
@@ -100,8 +121,9 @@ final class MakeCaseCommand implements Callable<Integer> {
             AtomicFiles.write(tmp.resolve(CaseFolder.CASE_FILE), o -> o.write(json.getBytes(StandardCharsets.UTF_8)));
         });
         PrintWriter pw = spec.commandLine().getOut();
-        pw.printf("wrote %s: %s, x %s, y %s%s%n", out, cfg.summary(), x.shapeString(), y.shapeString(),
-                withGrads ? ", dy and the gradients in grads/" : "");
+        pw.printf("wrote %s: %s, x %s, y %s%s%s%n", out, cfg.summary(), x.shapeString(), y.shapeString(),
+                withGrads ? ", dy and the gradients in grads/" : "", backend.equals("oracle") ? "" : " (computed by backend "
+                        + backend + ")");
         pw.flush();
         return AcdaCli.EXIT_OK;
     }
