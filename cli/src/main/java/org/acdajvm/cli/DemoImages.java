@@ -44,6 +44,36 @@ final class DemoImages {
         write(file, img);
     }
 
+    /**
+     * A grid of maps (channel 0 of image 0 of each), {@code grid[row][col]}, each drawn with its own
+     * {@code [lo, hi]} range from {@code ranges[col]}, with a 4-pixel white gap between tiles.
+     */
+    static void writeGrid(Path file, Tensor[][] grid, double[][] ranges) throws IOException {
+        int h = grid[0][0].dim(2);
+        int w = grid[0][0].dim(3);
+        int gap = 4;
+        int rows = grid.length;
+        int cols = grid[0].length;
+        BufferedImage img = new BufferedImage(cols * (w + gap) - gap, rows * (h + gap) - gap, BufferedImage.TYPE_BYTE_GRAY);
+        Graphics2D g = img.createGraphics();
+        g.setColor(Color.WHITE);
+        g.fillRect(0, 0, img.getWidth(), img.getHeight());
+        g.dispose();
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) {
+                Tensor t = grid[r][c];
+                for (int i = 0; i < h; i++) {
+                    for (int j = 0; j < w; j++) {
+                        double v = (t.get(0, 0, i, j) - ranges[c][0]) / (ranges[c][1] - ranges[c][0]);
+                        int gray = (int) Math.round(255 * Math.max(0, Math.min(1, v)));
+                        img.setRGB(c * (w + gap) + j, r * (h + gap) + i, (gray << 16) | (gray << 8) | gray);
+                    }
+                }
+            }
+        }
+        write(file, img);
+    }
+
     /** A plot of two loss curves against the step, log-scaled loss axis. */
     static void writeLossPlot(Path file, String nameA, double[] a, String nameB, double[] b, double floor) throws IOException {
         int width = 720;

@@ -67,7 +67,7 @@ class CaseCommandsTest {
         assertTrue(r.out().contains("plain conv: 4 steps"), r.out());
         assertTrue(r.out().contains("final MSE"), r.out());
         assertTrue(r.out().contains("equivariance: ACDA(shift x) vs shift(ACDA(x))") && r.out().contains(": OK"), r.out());
-        for (String f : new String[] {"index.html", "loss.png", "input.png", "target.png", "conv.png", "acda.png",
+        for (String f : new String[] {"index.html", "loss.png", "summary.png", "input.png", "target.png", "conv.png", "acda.png",
                 "input-shifted.png", "target-shifted.png", "conv-shifted.png", "acda-shifted.png"}) {
             assertTrue(Files.size(out.resolve(f)) > 0, f);
         }
