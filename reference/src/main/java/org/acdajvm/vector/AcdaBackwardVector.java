@@ -212,15 +212,14 @@ public final class AcdaBackwardVector implements AutoCloseable {
             }
         });
         rows.run((outC + 3) / 4, workspaces, (q0, q1, ws) ->
-                VectorGemm.dotRows(b.dyT, b.rowOffO, tw, b.zFull, b.rowOffZ, tw, sh.outH, tw,
-                        q0 * 4, Math.min(outC, q1 * 4), null, g.dcoef));
+                VectorGemm.dotRows(b.dyT, b.rowOffO, b.zFull, b.rowOffZ, tw, sh.outH, tw, true,
+                        q0 * 4, Math.min(outC, q1 * 4), null, g.dcoef, ws.partial));
         rows.run((cfg.generatorChannels() + 3) / 4, workspaces, (q0, q1, ws) ->
-                VectorGemm.dotRows(b.da2Full, b.rowOffG, tw, b.e1p, sh.conv2Off, sh.we, sh.outH, tw,
-                        q0 * 4, Math.min(cfg.generatorChannels(), q1 * 4), p.scale2, g.dw2));
-        int xRow = sh.input.base(1, 0) - sh.input.base(0, 0);
+                VectorGemm.dotRows(b.da2Full, b.rowOffG, b.e1p, sh.conv2Off, sh.we, sh.outH, tw, true,
+                        q0 * 4, Math.min(cfg.generatorChannels(), q1 * 4), p.scale2, g.dw2, ws.partial));
         rows.run((inter + 3) / 4, workspaces, (q0, q1, ws) ->
-                VectorGemm.dotRows(b.da1Full, b.rowOffI, tw, b.xph, sh.conv1Off, xRow, sh.outH, tw,
-                        q0 * 4, Math.min(inter, q1 * 4), p.scale1, g.dw1));
+                VectorGemm.dotRows(b.da1Full, b.rowOffI, b.xph, sh.conv1Off, b.xRow, sh.outH, tw, true,
+                        q0 * 4, Math.min(inter, q1 * 4), p.scale1, g.dw1, ws.partial));
         for (int o = 0; o < outC; o++) {
             float acc = 0f;
             for (int h = 0; h < sh.outH; h++) {
@@ -329,7 +328,7 @@ public final class AcdaBackwardVector implements AutoCloseable {
                     .intoArray(ws.scratch, L);
             band.sumDa2[j] += VectorGemm.sumLanes(ws.scratch, 0);
             band.sumDa2c2[j] += VectorGemm.sumLanes(ws.scratch, L);
-            System.arraycopy(ws.da2, o, b.da2Full, j * b.planeT + tileT, NR);
+            System.arraycopy(ws.da2, o, b.da2Full, j * b.planeG + h * sh.we + w0, NR);
         }
         // de1p at the taps conv 2 read += (W2 scale2)^T da2.
         int rowsT = cfg.interChannels() * 9;
@@ -484,7 +483,7 @@ public final class AcdaBackwardVector implements AutoCloseable {
                     .intoArray(ws.scratch, L);
             band.sumDa1[i] += VectorGemm.sumLanes(ws.scratch, 0);
             band.sumDa1c1[i] += VectorGemm.sumLanes(ws.scratch, L);
-            System.arraycopy(ws.da1, i * NR, b.da1Full, c, NR);
+            System.arraycopy(ws.da1, i * NR, b.da1Full, i * b.planeI + h * b.xRow + w0, NR);
         }
         int rowsT = sh.cfg.inChannels() * sh.cfg.generatorKernel() * sh.cfg.generatorKernel();
         int xBase = sh.input.base(h, w0);
@@ -750,6 +749,10 @@ public final class AcdaBackwardVector implements AutoCloseable {
     private static final class Buffers {
         final int tw;
         final int planeT;
+        /** Row stride of xph and of da1Full; plane sizes of da2Full ({@code H' * we}) and da1Full ({@code H' * xRow}). */
+        final int xRow;
+        final int planeG;
+        final int planeI;
         final float[] xph;
         final float[] xph2;
         final float[] e1p;
@@ -783,12 +786,17 @@ public final class AcdaBackwardVector implements AutoCloseable {
             c1Full = new float[blocksRows(inter) * planeT];
             zFull = new float[cm * planeT];
             dyT = new float[c.outChannels() * planeT];
-            da2Full = new float[gen * planeT];
-            da1Full = new float[inter * planeT];
+            // da2 and da1 have the row strides of the buffers they are summed against (e1p, xph), with zero
+            // tails, so that VectorGemm.dotRows runs over whole planes as flat ranges.
+            xRow = sh.input.base(1, 0) - sh.input.base(0, 0);
+            planeG = sh.outH * sh.we;
+            planeI = sh.outH * xRow;
+            da2Full = new float[gen * planeG];
+            da1Full = new float[inter * planeI];
             rowOffO = planes(c.outChannels(), planeT);
             rowOffZ = planes(cm, planeT);
-            rowOffG = planes(gen, planeT);
-            rowOffI = planes(inter, planeT);
+            rowOffG = planes(gen, planeG);
+            rowOffI = planes(inter, planeI);
             nrTaps = planes(c.taps(), NR);
             nrGen = planes(gen, NR);
             nrInter = planes(inter, NR);
@@ -822,9 +830,14 @@ public final class AcdaBackwardVector implements AutoCloseable {
         final float[] da2;
         final float[] da1;
         final float[] scratch = new float[MR * NR];
+        /** Vector partial sums of {@link VectorGemm#dotRows}: four rows by the most columns of the three weight gradients. */
+        final float[] partial;
 
         Workspace(AcdaForwardVector.Shape sh) {
             AcdaConfig c = sh.cfg;
+            int cols = Math.max(c.inChannels() * c.atoms(), Math.max(c.interChannels() * 9,
+                    c.inChannels() * c.generatorKernel() * c.generatorKernel()));
+            partial = new float[((cols + 2) / 3) * 12 * L];
             int genRows = VectorGemm.blocks(c.generatorChannels()) * MR;
             c2 = new float[genRows * NR];
             g = new float[genRows * NR];

@@ -186,99 +186,148 @@ final class VectorGemm {
     }
 
 
+    /** Floats of one segment of {@link #dotRows}: four A rows (8 KiB) stay in L1, the B segments of all columns in L2. */
+    static final int DOT_SEGMENT = 512;
+
     /**
-     * Sums over a 2-D range of pixels, as weight gradients need (every pixel contributes):
+     * Sums over every pixel, as weight gradients need:
      * <pre>
-     *   out[r * cols + j] += scale[r] * sum_{h &lt; height, w &lt; width} a[aOff[r] + h*aStride + w] * b[bOff[j] + h*bStride + w]
+     *   out[r * cols + j] += scale[r] * sum_{h &lt; height, w &lt; width} a[aOff[r] + h*stride + w] * b[bOff[j] + h*stride + w]
      * </pre>
      * for rows {@code r in [r0, r1)} and every column {@code j < cols = bOff.length}; {@code scale}
-     * {@code null} means 1. {@code width} must be a multiple of {@code L}. Four rows by three columns
-     * at a time: twelve accumulators, seven loads per twelve FMAs; a partial block repeats its last
-     * row or column and stores only the valid sums. Lanes are summed in a fixed order
-     * ({@link #sumLanes}), not with {@code reduceLanes}, whose order differs between the interpreter
-     * and C2 code, so that a result does not change as the JIT warms up. The pixel rows are taken in chunks of about 1024
-     * floats per matrix row, so that a chunk of the four A rows stays in L1 and the B chunk in L2
-     * while every column block reads them; each chunk's sums are added to {@code out} in chunk order,
-     * so the result does not depend on how callers split the rows between threads.
+     * {@code null} means 1; {@code width} a multiple of {@code L}, A and B with the same row stride.
+     * When A is zero in the columns {@code [width, stride)} of every row, the sum runs over
+     * {@code [0, (height - 1) * stride + width)} as one flat range (no per-row loop overhead; the
+     * last vector masked); otherwise row by row.
+     *
+     * <p>The range is cut into segments of {@link #DOT_SEGMENT} floats; for each segment, four rows
+     * by three columns at a time (twelve accumulators, seven loads per twelve FMAs) add into vector
+     * partial sums kept in {@code partial} ({@code 4 * cols * L} floats, caller-owned), and the lanes
+     * are summed once at the end in a fixed order ({@code reduceLanes} changes its order as the JIT
+     * warms up). A partial block repeats its last row or column and stores only the valid sums. Each
+     * sum is complete before it is added to {@code out}, so the result does not depend on how callers
+     * split the rows between threads.
+     *
+     * @param zeroTails whether A is zero in the columns {@code [width, stride)} (allowing the flat range)
      */
-    static void dotRows(float[] a, int[] aOff, int aStride, float[] b, int[] bOff, int bStride, int height, int width,
-                        int r0, int r1, float[] scale, float[] out) {
+    static void dotRows(float[] a, int[] aOff, float[] b, int[] bOff, int stride, int height, int width, boolean zeroTails,
+                        int r0, int r1, float[] scale, float[] out, float[] partial) {
         int cols = bOff.length;
-        int chunk = Math.max(1, 1024 / Math.max(1, width));
-        float[] lanes = new float[12 * L];
-        for (int h0 = 0; h0 < height; h0 += chunk) {
-            dotChunk(a, aOff, aStride, b, bOff, bStride, h0, Math.min(height, h0 + chunk), width, r0, r1, scale, out, lanes);
-        }
-    }
-
-    private static void dotChunk(float[] a, int[] aOff, int aStride, float[] b, int[] bOff, int bStride, int hStart,
-                                 int hEnd, int width, int r0, int r1, float[] scale, float[] out, float[] lanes) {
-        int cols = bOff.length;
+        // The flat range ends where the last row's valid columns end; its length need not be a multiple of L.
+        long reach = (long) (height - 1) * stride + width;
+        boolean flat = zeroTails && max(aOff) + reach <= a.length && max(bOff) + reach <= b.length;
         for (int rb = r0; rb < r1; rb += 4) {
-            int ra0 = aOff[rb];
-            int ra1 = aOff[Math.min(rb + 1, r1 - 1)];
-            int ra2 = aOff[Math.min(rb + 2, r1 - 1)];
-            int ra3 = aOff[Math.min(rb + 3, r1 - 1)];
-            for (int cb = 0; cb < cols; cb += 3) {
-                int cb0 = bOff[cb];
-                int cb1 = bOff[Math.min(cb + 1, cols - 1)];
-                int cb2 = bOff[Math.min(cb + 2, cols - 1)];
-                FloatVector s00 = FloatVector.zero(S);
-                FloatVector s01 = FloatVector.zero(S);
-                FloatVector s02 = FloatVector.zero(S);
-                FloatVector s10 = FloatVector.zero(S);
-                FloatVector s11 = FloatVector.zero(S);
-                FloatVector s12 = FloatVector.zero(S);
-                FloatVector s20 = FloatVector.zero(S);
-                FloatVector s21 = FloatVector.zero(S);
-                FloatVector s22 = FloatVector.zero(S);
-                FloatVector s30 = FloatVector.zero(S);
-                FloatVector s31 = FloatVector.zero(S);
-                FloatVector s32 = FloatVector.zero(S);
-                for (int h = hStart; h < hEnd; h++) {
-                    int ah = h * aStride;
-                    int bh = h * bStride;
-                    for (int w = 0; w < width; w += L) {
-                        FloatVector b0 = FloatVector.fromArray(S, b, cb0 + bh + w);
-                        FloatVector b1 = FloatVector.fromArray(S, b, cb1 + bh + w);
-                        FloatVector b2 = FloatVector.fromArray(S, b, cb2 + bh + w);
-                        FloatVector a0 = FloatVector.fromArray(S, a, ra0 + ah + w);
-                        s00 = a0.fma(b0, s00);
-                        s01 = a0.fma(b1, s01);
-                        s02 = a0.fma(b2, s02);
-                        FloatVector a1 = FloatVector.fromArray(S, a, ra1 + ah + w);
-                        s10 = a1.fma(b0, s10);
-                        s11 = a1.fma(b1, s11);
-                        s12 = a1.fma(b2, s12);
-                        FloatVector a2 = FloatVector.fromArray(S, a, ra2 + ah + w);
-                        s20 = a2.fma(b0, s20);
-                        s21 = a2.fma(b1, s21);
-                        s22 = a2.fma(b2, s22);
-                        FloatVector a3 = FloatVector.fromArray(S, a, ra3 + ah + w);
-                        s30 = a3.fma(b0, s30);
-                        s31 = a3.fma(b1, s31);
-                        s32 = a3.fma(b2, s32);
-                    }
+            java.util.Arrays.fill(partial, 0, 12 * L * ((cols + 2) / 3), 0f);
+            if (flat) {
+                for (int s0 = 0; s0 < reach; s0 += DOT_SEGMENT) {
+                    dotSegment(a, aOff, b, bOff, s0, (int) Math.min(reach, s0 + DOT_SEGMENT), rb, r1, partial);
                 }
-                s00.intoArray(lanes, 0);
-                s01.intoArray(lanes, L);
-                s02.intoArray(lanes, 2 * L);
-                s10.intoArray(lanes, 3 * L);
-                s11.intoArray(lanes, 4 * L);
-                s12.intoArray(lanes, 5 * L);
-                s20.intoArray(lanes, 6 * L);
-                s21.intoArray(lanes, 7 * L);
-                s22.intoArray(lanes, 8 * L);
-                s30.intoArray(lanes, 9 * L);
-                s31.intoArray(lanes, 10 * L);
-                s32.intoArray(lanes, 11 * L);
+            } else {
+                for (int h = 0; h < height; h++) {
+                    dotSegment(a, aOff, b, bOff, h * stride, h * stride + width, rb, r1, partial);
+                }
+            }
+            for (int cb = 0, blk = 0; cb < cols; cb += 3, blk++) {
                 for (int i = 0; i < 4 && rb + i < r1; i++) {
                     float sc = scale == null ? 1f : scale[rb + i];
                     for (int j = 0; j < 3 && cb + j < cols; j++) {
-                        out[(rb + i) * cols + cb + j] += sc * sumLanes(lanes, (i * 3 + j) * L);
+                        out[(rb + i) * cols + cb + j] += sc * sumLanes(partial, (blk * 12 + i * 3 + j) * L);
                     }
                 }
             }
+        }
+    }
+
+    private static int max(int[] v) {
+        int m = 0;
+        for (int x : v) {
+            m = Math.max(m, x);
+        }
+        return m;
+    }
+
+    /** Rows {@code rb .. rb+3} (clamped below {@code r1}) against every column over {@code [from, to)}, into the partial sums. */
+    private static void dotSegment(float[] a, int[] aOff, float[] b, int[] bOff, int from, int to, int rb, int r1,
+                                   float[] partial) {
+        int cols = bOff.length;
+        int ra0 = aOff[rb] + from;
+        int ra1 = aOff[Math.min(rb + 1, r1 - 1)] + from;
+        int ra2 = aOff[Math.min(rb + 2, r1 - 1)] + from;
+        int ra3 = aOff[Math.min(rb + 3, r1 - 1)] + from;
+        int len = to - from;
+        int full = len - len % L;
+        VectorMask<Float> tail = S.indexInRange(full, len);
+        for (int cb = 0, blk = 0; cb < cols; cb += 3, blk++) {
+            int cb0 = bOff[cb] + from;
+            int cb1 = bOff[Math.min(cb + 1, cols - 1)] + from;
+            int cb2 = bOff[Math.min(cb + 2, cols - 1)] + from;
+            int p = blk * 12 * L;
+            FloatVector s00 = FloatVector.fromArray(S, partial, p);
+            FloatVector s01 = FloatVector.fromArray(S, partial, p + L);
+            FloatVector s02 = FloatVector.fromArray(S, partial, p + 2 * L);
+            FloatVector s10 = FloatVector.fromArray(S, partial, p + 3 * L);
+            FloatVector s11 = FloatVector.fromArray(S, partial, p + 4 * L);
+            FloatVector s12 = FloatVector.fromArray(S, partial, p + 5 * L);
+            FloatVector s20 = FloatVector.fromArray(S, partial, p + 6 * L);
+            FloatVector s21 = FloatVector.fromArray(S, partial, p + 7 * L);
+            FloatVector s22 = FloatVector.fromArray(S, partial, p + 8 * L);
+            FloatVector s30 = FloatVector.fromArray(S, partial, p + 9 * L);
+            FloatVector s31 = FloatVector.fromArray(S, partial, p + 10 * L);
+            FloatVector s32 = FloatVector.fromArray(S, partial, p + 11 * L);
+            for (int w = 0; w < full; w += L) {
+                FloatVector b0 = FloatVector.fromArray(S, b, cb0 + w);
+                FloatVector b1 = FloatVector.fromArray(S, b, cb1 + w);
+                FloatVector b2 = FloatVector.fromArray(S, b, cb2 + w);
+                FloatVector a0 = FloatVector.fromArray(S, a, ra0 + w);
+                s00 = a0.fma(b0, s00);
+                s01 = a0.fma(b1, s01);
+                s02 = a0.fma(b2, s02);
+                FloatVector a1 = FloatVector.fromArray(S, a, ra1 + w);
+                s10 = a1.fma(b0, s10);
+                s11 = a1.fma(b1, s11);
+                s12 = a1.fma(b2, s12);
+                FloatVector a2 = FloatVector.fromArray(S, a, ra2 + w);
+                s20 = a2.fma(b0, s20);
+                s21 = a2.fma(b1, s21);
+                s22 = a2.fma(b2, s22);
+                FloatVector a3 = FloatVector.fromArray(S, a, ra3 + w);
+                s30 = a3.fma(b0, s30);
+                s31 = a3.fma(b1, s31);
+                s32 = a3.fma(b2, s32);
+            }
+            if (full < len) {
+                FloatVector b0 = FloatVector.fromArray(S, b, cb0 + full, tail);
+                FloatVector b1 = FloatVector.fromArray(S, b, cb1 + full, tail);
+                FloatVector b2 = FloatVector.fromArray(S, b, cb2 + full, tail);
+                FloatVector a0 = FloatVector.fromArray(S, a, ra0 + full, tail);
+                FloatVector a1 = FloatVector.fromArray(S, a, ra1 + full, tail);
+                FloatVector a2 = FloatVector.fromArray(S, a, ra2 + full, tail);
+                FloatVector a3 = FloatVector.fromArray(S, a, ra3 + full, tail);
+                s00 = a0.fma(b0, s00);
+                s01 = a0.fma(b1, s01);
+                s02 = a0.fma(b2, s02);
+                s10 = a1.fma(b0, s10);
+                s11 = a1.fma(b1, s11);
+                s12 = a1.fma(b2, s12);
+                s20 = a2.fma(b0, s20);
+                s21 = a2.fma(b1, s21);
+                s22 = a2.fma(b2, s22);
+                s30 = a3.fma(b0, s30);
+                s31 = a3.fma(b1, s31);
+                s32 = a3.fma(b2, s32);
+            }
+            s00.intoArray(partial, p);
+            s01.intoArray(partial, p + L);
+            s02.intoArray(partial, p + 2 * L);
+            s10.intoArray(partial, p + 3 * L);
+            s11.intoArray(partial, p + 4 * L);
+            s12.intoArray(partial, p + 5 * L);
+            s20.intoArray(partial, p + 6 * L);
+            s21.intoArray(partial, p + 7 * L);
+            s22.intoArray(partial, p + 8 * L);
+            s30.intoArray(partial, p + 9 * L);
+            s31.intoArray(partial, p + 10 * L);
+            s32.intoArray(partial, p + 11 * L);
         }
     }
 
