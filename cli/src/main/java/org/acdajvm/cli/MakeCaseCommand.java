@@ -8,6 +8,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
@@ -18,8 +19,8 @@ import org.acdajvm.io.Weights;
 import org.acdajvm.layer.AcdaConfig;
 import org.acdajvm.layer.AcdaInit;
 import org.acdajvm.layer.AcdaLayer;
-import org.acdajvm.oracle.AcdaOracle;
-import org.acdajvm.oracle.AcdaOracleBackward;
+import org.acdajvm.backend.AcdaBackend;
+import org.acdajvm.backend.Backends;
 import org.acdajvm.tensor.Tensor;
 
 import picocli.CommandLine.Command;
@@ -55,6 +56,11 @@ final class MakeCaseCommand implements Callable<Integer> {
     @Option(names = "--with-grads", description = "also write a random upstream gradient dy.npy and the oracle's "
             + "gradients of x and of every parameter (folder grads/, float32)")
     boolean withGrads;
+
+    @Option(names = "--backend", paramLabel = "NAME", description = "compute y (and with --with-grads the gradients, "
+            + "with the backend's backward) with this backend instead of the oracle, e.g. for shapes where the oracle is "
+            + "slow (default: ${DEFAULT-VALUE})")
+    String backend = "oracle";
 
     @Option(names = "--out", paramLabel = "DIR", required = true,
             description = "the case folder to create (must not exist; its parent must, unless --parents)")
@@ -102,9 +108,15 @@ final class MakeCaseCommand implements Callable<Integer> {
         }
         Tensor y;
         String weights = npy ? "weights" : "weights.safetensors";
-        try (Progress progress = Progress.start(spec.commandLine().getErr(), quiet, stages)) {
+        try (Progress progress = Progress.start(spec.commandLine().getErr(), quiet, stages);
+             AcdaBackend b = Backends.require(backend)) {
+            if (withGrads) {
+                b.backwardUnavailableReason().ifPresent(r -> {
+                    throw new IllegalArgumentException("--with-grads --backend " + backend + ": " + r);
+                });
+            }
             progress.next();
-            y = AcdaOracle.forward(l, x).toTensor();
+            y = b.forward(l, x);
             AtomicFiles.writeFolder(target, tmp -> {
                 if (npy) {
                     Weights.writeFolder(tmp.resolve(weights), l.stateDict());
@@ -118,11 +130,11 @@ final class MakeCaseCommand implements Callable<Integer> {
                     AcdaInit.fill(dy, new java.util.SplittableRandom(input.seed + 2), -1, 1);
                     Npy.write(tmp.resolve("dy.npy"), dy);
                     progress.next();
-                    AcdaOracleBackward.Gradients g = AcdaOracleBackward.backward(l, x, dy);
+                    Map<String, Tensor> g = b.backward(l, x, dy);
                     // createDirectory, not createDirectories: after an interrupt removed tmp it must not come back.
                     Files.createDirectory(tmp.resolve("grads"));
-                    for (var e : g.byKey().entrySet()) {
-                        Npy.write(tmp.resolve("grads").resolve(e.getKey() + ".npy"), e.getValue().toTensor());
+                    for (var e : g.entrySet()) {
+                        Npy.write(tmp.resolve("grads").resolve(e.getKey() + ".npy"), e.getValue());
                     }
                 }
                 String json = withGrads ? CaseFolder.toJson(cfg, weights, "x.npy", "y.npy", "dy.npy", "grads")

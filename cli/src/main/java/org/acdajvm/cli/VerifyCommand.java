@@ -142,6 +142,8 @@ final class VerifyCommand implements Callable<Integer> {
         double[] candidate;
         int[] candidateShape;
         String source;
+        Map<String, Tensor> backendGrads = null;
+        String noBackward = null;
         if (backend != null) {
             try (AcdaBackend b = Backends.require(backend)) {
                 Tensor y = b.forward(layer, x);
@@ -149,6 +151,14 @@ final class VerifyCommand implements Callable<Integer> {
                 candidateShape = y.shape();
                 order = b.evaluation();
                 source = "backend " + b.description();
+                if (d.upstreamPath() != null) {
+                    var reason = b.backwardUnavailableReason();
+                    if (reason.isPresent()) {
+                        noBackward = "gradients not checked: " + reason.get();
+                    } else {
+                        backendGrads = b.backward(layer, x, Npy.read(d.upstreamPath(), narrowF64));
+                    }
+                }
             }
         } else {
             Path file = expected != null ? expected : d.expectedPath();
@@ -173,8 +183,8 @@ final class VerifyCommand implements Callable<Integer> {
                         fw * Progress.BACKWARD_PER_FORWARD)) : List.of(new Progress.Stage("oracle forward", fw)));
         Outcome outcome;
         try {
-            outcome = verify(d, layer, x, candidate, candidateShape, backend == null, order, prec, tier, narrowF64,
-                    selection, t, progress);
+            outcome = verify(d, layer, x, candidate, candidateShape, backend == null || backendGrads != null, backendGrads,
+                    order, prec, tier, narrowF64, selection, t, progress);
         } finally {
             progress.close();
         }
@@ -183,8 +193,8 @@ final class VerifyCommand implements Callable<Integer> {
                     + "border and a random sample of %d interior ones (seed %d)", selection.count(), selection.total(),
                     pixels, seed));
         }
-        if (backend != null && d.gradientsPath() != null) {
-            outcome.notes().add("gradients not checked: the backends have no backward; verify a file to check gradients");
+        if (noBackward != null) {
+            outcome.notes().add(noBackward);
         }
         boolean passed = outcome.passed(allowMissing);
         PrintWriter out = spec.commandLine().getOut();
@@ -203,11 +213,12 @@ final class VerifyCommand implements Callable<Integer> {
      * A gradient the backward produces but the folder lacks is listed in {@link Outcome#missing};
      * a file in the folder that is no gradient of this layer is an error.
      *
+     * @param gradients the gradients to check (a backend's), or {@code null} to read them from the case's folder
      * @param progress told as each stage (oracle forward, oracle backward) starts; may be null
      * @throws IllegalArgumentException for a shape mismatch or an unexpected gradient file (naming it)
      */
     static Outcome verify(CaseFolder.Description d, AcdaLayer layer, Tensor x, double[] candidate, int[] candidateShape,
-                          boolean withGradients, ErrorBounds.Evaluation order, Precision prec, ErrorReport.Tier tier,
+                          boolean withGradients, Map<String, Tensor> gradients, ErrorBounds.Evaluation order, Precision prec, ErrorReport.Tier tier,
                           boolean narrowF64, PixelSelection selection, int threads, Progress progress) throws IOException {
         List<Checked> checked = new ArrayList<>();
         List<String> missing = new ArrayList<>();
@@ -225,6 +236,14 @@ final class VerifyCommand implements Callable<Integer> {
             }
             AcdaOracleBackward.Gradients g = AcdaOracleBackward.backward(layer, x, dy);
             Path folder = d.gradientsPath();
+            if (gradients != null) {
+                for (Map.Entry<String, AcdaOracleBackward.Gradient> e : g.byKey().entrySet()) {
+                    Tensor actual = gradients.get(e.getKey());
+                    checked.add(new Checked("grad " + e.getKey(), ErrorReport.compare(e.getValue().reference(prec),
+                            ErrorReport.widen(actual), actual.shape(), tier)));
+                }
+                return new Outcome(checked, missing, notes, tier);
+            }
             if (!Files.isDirectory(folder)) {
                 throw new IllegalArgumentException("the gradients folder " + folder + " is not a folder");
             }

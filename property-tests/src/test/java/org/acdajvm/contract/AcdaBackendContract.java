@@ -20,6 +20,7 @@ import org.acdajvm.layer.AcdaInit;
 import org.acdajvm.layer.AcdaLayer;
 import org.acdajvm.layer.PaddingMode;
 import org.acdajvm.oracle.AcdaOracle;
+import org.acdajvm.oracle.AcdaOracleBackward;
 import org.acdajvm.oracle.ErrorReport;
 import org.acdajvm.oracle.OracleResult;
 import org.acdajvm.oracle.Precision;
@@ -41,12 +42,24 @@ import org.acdajvm.tensor.Tensor;
  *   <li>random cases against the oracle, within the bound of DESIGN section 7;</li>
  *   <li>translation equivariance, a symmetry no index error survives.</li>
  * </ol>
+ * The backward follows the same order: a zero upstream gradient gives exactly zero gradients,
+ * then every gradient against the oracle's backward, then the equivariance of {@code dx}. A
+ * backend without a backward must say so ({@link AcdaBackend#backwardUnavailableReason}) and refuse
+ * the call; its backward properties then record why they compared nothing.
  */
 abstract class AcdaBackendContract {
+
+    /**
+     * The largest {@code max |err| / max |grad|} a float32 backward may show on the contract's cases
+     * (see {@link GradientCompare#assertRelativeError}); correct code stays below 1e-5 on them.
+     */
+    static final double GRADIENT_RELATIVE_ERROR = 1e-4;
 
     private AcdaBackend backend;
     private long cases;
     private long elements;
+    private String skipped;
+    private double worstGradientRelative;
 
     /** The backend's name, from the subclass's {@link BackendUnderTest}. */
     protected final String backendName() {
@@ -65,8 +78,11 @@ abstract class AcdaBackendContract {
         return backend;
     }
 
-    /** What one property compared. */
-    record Counts(long cases, long elements) {
+    /**
+     * What one property compared; {@code skipped} names why it compared nothing on purpose (the
+     * backend declares no backward), or is {@code null}.
+     */
+    record Counts(long cases, long elements, String skipped, double worstGradientRelativeError) {
     }
 
     /** Closes the backend and returns the counts; called by {@link ContractAccounting} after each property. */
@@ -75,7 +91,9 @@ abstract class AcdaBackendContract {
             backend.close();
             backend = null;
         }
-        return new Counts(cases, elements);
+        Counts counts = new Counts(cases, elements, skipped, worstGradientRelative);
+        skipped = null;
+        return counts;
     }
 
     /** Runs the backend on copies of its inputs, and checks afterwards that the originals are untouched. */
@@ -370,6 +388,138 @@ abstract class AcdaBackendContract {
     private static void assertMessage(org.junit.jupiter.api.function.Executable call, String fragment) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, call);
         assertTrue(e.getMessage().contains(fragment), "message '" + e.getMessage() + "' should contain '" + fragment + "'");
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // 6. Backward.
+
+    /** True when the backend has a backward; otherwise records why, and checks that the backend refuses the call. */
+    private boolean hasBackward() {
+        var reason = backend().backwardUnavailableReason();
+        if (reason.isEmpty()) {
+            return true;
+        }
+        AcdaConfig cfg = AcdaConfig.builder(1, 1, 3).build();
+        AcdaLayer layer = AcdaInit.reference(cfg, 1);
+        Tensor x = Tensor.zeros(1, 1, 2, 2);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> backend().backward(layer, x, x.copy()));
+        assertTrue(e.getMessage().contains(reason.get()), "the refusal '" + e.getMessage() + "' should give the reason '"
+                + reason.get() + "'");
+        skipped = "the backend has no backward: " + reason.get();
+        return false;
+    }
+
+    /** Runs the backward on copies of its inputs, and checks afterwards that the originals are untouched. */
+    private Map<String, Tensor> runBackward(AcdaLayer layer, Tensor x, Tensor dy) {
+        Map<String, Tensor> paramsBefore = layer.stateDict();
+        Tensor xCopy = x.copy();
+        Tensor dyCopy = dy.copy();
+        Map<String, Tensor> g = backend().backward(layer, xCopy, dyCopy);
+        Compare.assertUnchanged(x, xCopy, "x");
+        Compare.assertUnchanged(dy, dyCopy, "dy");
+        paramsBefore.forEach((key, before) -> Compare.assertUnchanged(before, layer.param(key), key));
+        return g;
+    }
+
+    /** A random upstream gradient for the output of {@code c}, uniform in {@code [-1, 1)}. */
+    static Tensor upstream(AcdaCase c) {
+        AcdaConfig cfg = c.config();
+        Tensor dy = Tensor.zeros(c.batch(), cfg.outChannels(), cfg.outSize(c.height()), cfg.outSize(c.width()));
+        AcdaInit.fill(dy, new java.util.SplittableRandom(c.seed() + 0x5DEECE66DL), -1, 1);
+        return dy;
+    }
+
+    @Example
+    void zeroUpstreamGradientGivesExactlyZeroGradients() {
+        if (!hasBackward()) {
+            return;
+        }
+        for (long seed = 1; seed <= 2; seed++) {
+            AcdaConfig cfg = AcdaConfig.builder(3, 2, 5).stride((int) seed).padding(
+                    seed == 2 ? PaddingMode.CIRCULAR : PaddingMode.ZEROS).build();
+            AcdaLayer layer = AcdaInit.randomized(cfg, seed);
+            Tensor x = AcdaInit.input(cfg, 2, 7, 9, seed);
+            Map<String, Tensor> g = runBackward(layer, x, Tensor.zeros(2, 2, cfg.outSize(7), cfg.outSize(9)));
+            g.forEach((key, t) -> {
+                for (int i = 0; i < t.size(); i++) {
+                    assertEquals(0f, t.data()[i], 0f, "gradient " + key + " element " + i + " with dy = 0");
+                }
+                elements += t.size();
+            });
+            cases++;
+        }
+    }
+
+    @Property(tries = 60)
+    void backwardMatchesTheOracleWithinTheBound(@ForAll("cases") AcdaCase c) {
+        if (!hasBackward()) {
+            return;
+        }
+        AcdaLayer layer = c.layer();
+        Tensor x = c.input();
+        Tensor dy = upstream(c);
+        AcdaOracleBackward.Gradients oracle = AcdaOracleBackward.backward(layer, x, dy);
+        Map<String, Tensor> g = runBackward(layer, x, dy);
+        elements += GradientCompare.assertAccepted(oracle, g, c);
+        worstGradientRelative = Math.max(worstGradientRelative,
+                GradientCompare.assertRelativeError(oracle, g, GRADIENT_RELATIVE_ERROR, c));
+        cases++;
+    }
+
+    /**
+     * With circular padding and stride 1 the layer commutes with cyclic shifts, so its backward does
+     * too: shifting {@code x} and {@code dy} together shifts {@code dx} by the same amount (and leaves
+     * every parameter gradient, a sum over all pixels, unchanged), within both elements' bounds.
+     */
+    @Property(tries = 24)
+    void backwardDxIsTranslationEquivariantWithCircularPadding(@ForAll("circularCases") AcdaCase c,
+                                                               @ForAll("shifts") int sy, @ForAll("shifts") int sx) {
+        if (!hasBackward()) {
+            return;
+        }
+        AcdaLayer layer = c.layer();
+        Tensor x = c.input();
+        Tensor dy = upstream(c);
+        AcdaOracleBackward.Gradients oracle = AcdaOracleBackward.backward(layer, x, dy);
+        Map<String, Tensor> g = runBackward(layer, x, dy);
+        Map<String, Tensor> gs = runBackward(layer, roll(x, sy, sx), roll(dy, sy, sx));
+        Tensor dx = g.get(AcdaOracleBackward.INPUT);
+        Tensor dxs = gs.get(AcdaOracleBackward.INPUT);
+        AcdaOracleBackward.Gradient odx = oracle.byKey().get(AcdaOracleBackward.INPUT);
+        int h = dx.dim(2);
+        int w = dx.dim(3);
+        for (int n = 0; n < dx.dim(0); n++) {
+            for (int ch = 0; ch < dx.dim(1); ch++) {
+                for (int i = 0; i < h; i++) {
+                    for (int j = 0; j < w; j++) {
+                        int si = Math.floorMod(i - sy, h);
+                        int sj = Math.floorMod(j - sx, w);
+                        int idx = ((n * dx.dim(1) + ch) * h + si) * w + sj;
+                        double tol = 2 * odx.tightBound(idx, Precision.FP32);
+                        float expected = dx.data()[idx];
+                        float actual = dxs.get(n, ch, i, j);
+                        assertTrue(Math.abs(actual - expected) <= tol, "shift (" + sy + ", " + sx + "): dx (" + n + ", " + ch
+                                + ", " + i + ", " + j + ") = " + actual + " but the unshifted dx at (" + si + ", " + sj
+                                + ") is " + expected + ", tolerance " + tol + "; case " + c);
+                    }
+                }
+            }
+        }
+        elements += dx.size();
+        oracle.byKey().forEach((key, og) -> {
+            if (key.equals(AcdaOracleBackward.INPUT)) {
+                return;
+            }
+            float[] a = g.get(key).data();
+            float[] b = gs.get(key).data();
+            for (int i = 0; i < a.length; i++) {
+                double tol = 2 * og.tightBound(i, Precision.FP32);
+                assertTrue(Math.abs(a[i] - b[i]) <= tol, "shift (" + sy + ", " + sx + "): gradient " + key + "[" + i + "] = "
+                        + b[i] + " but unshifted " + a[i] + ", tolerance " + tol + "; case " + c);
+            }
+            elements += a.length;
+        });
+        cases++;
     }
 
     // ---------------------------------------------------------------------------------------------

@@ -26,8 +26,13 @@ public final class ContractAccounting implements AroundPropertyHook {
         }
         AcdaBackendContract.Counts counts = contract.finish();
         String name = context.targetMethod().getName();
-        System.out.printf("contract %-8s %-55s %5d cases %9d elements%n", contract.backendName(), name, counts.cases(),
-                counts.elements());
+        if (counts.skipped() != null && counts.cases() == 0) {
+            System.out.printf("contract %-8s %-55s skipped: %s%n", contract.backendName(), name, counts.skipped());
+            return result;
+        }
+        System.out.printf("contract %-8s %-55s %5d cases %9d elements%s%n", contract.backendName(), name, counts.cases(),
+                counts.elements(), counts.worstGradientRelativeError() > 0
+                        ? String.format(java.util.Locale.ROOT, " (worst max|err|/max|grad| %.2g)", counts.worstGradientRelativeError()) : "");
         if (result.status() == PropertyExecutionResult.Status.SUCCESSFUL && (counts.cases() == 0 || counts.elements() == 0)) {
             return result.mapToFailed(new AssertionError("property " + name + " of backend '" + contract.backendName()
                     + "' compared no element: the backend dropped out of its contract"));

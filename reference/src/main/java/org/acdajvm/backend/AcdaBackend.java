@@ -1,5 +1,6 @@
 package org.acdajvm.backend;
 
+import java.util.Map;
 import java.util.Optional;
 
 import org.acdajvm.layer.AcdaLayer;
@@ -33,6 +34,34 @@ public interface AcdaBackend extends AutoCloseable {
      * @throws IllegalStateException    if the backend is unavailable (with {@link #unavailableReason()})
      */
     Tensor forward(AcdaLayer layer, Tensor x);
+
+    /**
+     * Empty when this backend has a backward ({@link #backward}) that can run here; otherwise a
+     * sentence saying why not. A backend without a backward says so here and never substitutes
+     * another backend's.
+     */
+    default Optional<String> backwardUnavailableReason() {
+        return Optional.of("the " + name() + " backend has no backward");
+    }
+
+    /**
+     * The layer's backward in float32 (DESIGN section 6): for an upstream gradient {@code dy = dL/dy},
+     * {@code dL/dx} and the gradient of every parameter ({@code bases} and BatchNorm's running
+     * statistics excluded), both paths by which {@code x} reaches {@code y} counted.
+     *
+     * @param layer the layer (not modified)
+     * @param x     input {@code [N, C, H, W]} (not modified)
+     * @param dy    upstream gradient {@code [N, O, H', W']} (not modified)
+     * @return new tensors keyed as {@link org.acdajvm.oracle.AcdaOracleBackward}'s: {@code "x"}
+     *         ({@code [N, C, H, W]}) first, then the parameter keys in state-dict order, each shaped
+     *         as its parameter (see {@link AcdaGradients#keys})
+     * @throws IllegalArgumentException for inputs that do not fit the layer (naming the argument)
+     * @throws IllegalStateException    if this backend has no backward here (with {@link #backwardUnavailableReason()})
+     */
+    default Map<String, Tensor> backward(AcdaLayer layer, Tensor x, Tensor dy) {
+        throw new IllegalStateException("backend '" + name() + "' cannot run a backward: "
+                + backwardUnavailableReason().orElse("it does not implement one"));
+    }
 
     /** The order in which this backend evaluates the final sum; it fixes the chain length of its error bound. */
     default ErrorBounds.Evaluation evaluation() {

@@ -1,13 +1,16 @@
 package org.acdajvm.backend;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
 
 import org.acdajvm.layer.AcdaLayer;
 import org.acdajvm.oracle.AcdaOracle;
+import org.acdajvm.oracle.AcdaOracleBackward;
 import org.acdajvm.oracle.ErrorBounds;
 import org.acdajvm.tensor.Tensor;
 
-/** The oracle as a backend: its double output rounded to float32. Always available. */
+/** The oracle as a backend: its double output (and its backward's gradients) rounded to float32. Always available. */
 public final class OracleBackend implements AcdaBackend {
 
     @Override
@@ -23,6 +26,19 @@ public final class OracleBackend implements AcdaBackend {
     @Override
     public Tensor forward(AcdaLayer layer, Tensor x) {
         return AcdaOracle.forward(layer, x).toTensor();
+    }
+
+    @Override
+    public Optional<String> backwardUnavailableReason() {
+        return Optional.empty();
+    }
+
+    /** The oracle's exact backward, each gradient rounded to float32. */
+    @Override
+    public Map<String, Tensor> backward(AcdaLayer layer, Tensor x, Tensor dy) {
+        Map<String, Tensor> g = new LinkedHashMap<>();
+        AcdaOracleBackward.backward(layer, x, dy).byKey().forEach((key, grad) -> g.put(key, grad.toTensor()));
+        return g;
     }
 
     @Override

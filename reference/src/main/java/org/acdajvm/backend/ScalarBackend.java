@@ -1,11 +1,12 @@
 package org.acdajvm.backend;
 
+import java.util.Map;
 import java.util.Optional;
 
 import org.acdajvm.layer.AcdaLayer;
 import org.acdajvm.tensor.Tensor;
 
-/** The readable float32 two-layer path ({@link AcdaForwardScalar}). Always available. */
+/** The readable float32 two-layer path ({@link AcdaForwardScalar}, {@link AcdaBackwardScalar}). Always available. */
 public final class ScalarBackend implements AcdaBackend {
 
     @Override
@@ -21,6 +22,16 @@ public final class ScalarBackend implements AcdaBackend {
     @Override
     public Tensor forward(AcdaLayer layer, Tensor x) {
         return AcdaForwardScalar.forward(layer, x);
+    }
+
+    @Override
+    public Optional<String> backwardUnavailableReason() {
+        return Optional.empty();
+    }
+
+    @Override
+    public Map<String, Tensor> backward(AcdaLayer layer, Tensor x, Tensor dy) {
+        return AcdaBackwardScalar.backward(layer, x, dy);
     }
 
     @Override

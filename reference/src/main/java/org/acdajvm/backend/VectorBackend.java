@@ -1,10 +1,12 @@
 package org.acdajvm.backend;
 
 import java.lang.System.Logger.Level;
+import java.util.Map;
 import java.util.Optional;
 
 import org.acdajvm.layer.AcdaLayer;
 import org.acdajvm.tensor.Tensor;
+import org.acdajvm.vector.AcdaBackwardVector;
 import org.acdajvm.vector.AcdaForwardVector;
 
 /**
@@ -32,6 +34,7 @@ public final class VectorBackend implements AcdaBackend {
     private final int threads;
     private final String fallbackReason;
     private AcdaForwardVector impl;
+    private AcdaBackwardVector backwardImpl;
 
     public VectorBackend() {
         this(Integer.getInteger(THREADS_PROPERTY, Runtime.getRuntime().availableProcessors()));
@@ -100,6 +103,23 @@ public final class VectorBackend implements AcdaBackend {
         impl().forwardInto(layer, x, y);
     }
 
+    @Override
+    public Optional<String> backwardUnavailableReason() {
+        return Optional.empty();
+    }
+
+    /** The backward ({@link AcdaBackwardVector}), or the scalar one when the Vector API cannot be used (see the class comment). */
+    @Override
+    public Map<String, Tensor> backward(AcdaLayer layer, Tensor x, Tensor dy) {
+        if (fallbackReason != null) {
+            return AcdaBackwardScalar.backward(layer, x, dy);
+        }
+        if (backwardImpl == null) {
+            backwardImpl = new AcdaBackwardVector(threads);
+        }
+        return backwardImpl.backward(layer, x, dy);
+    }
+
     private AcdaForwardVector impl() {
         if (impl == null) {
             impl = new AcdaForwardVector(threads);
@@ -121,6 +141,10 @@ public final class VectorBackend implements AcdaBackend {
         if (impl != null) {
             impl.close();
             impl = null;
+        }
+        if (backwardImpl != null) {
+            backwardImpl.close();
+            backwardImpl = null;
         }
     }
 }

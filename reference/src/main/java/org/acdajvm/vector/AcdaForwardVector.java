@@ -466,8 +466,8 @@ public final class AcdaForwardVector implements AutoCloseable {
         }
     }
 
-    /** Sizes and offset tables for one (config, H, W). */
-    private static final class Shape {
+    /** Sizes and offset tables for one (config, H, W); the backward ({@link AcdaBackwardVector}) shares them. */
+    static final class Shape {
         final AcdaConfig cfg;
         final int inH;
         final int inW;

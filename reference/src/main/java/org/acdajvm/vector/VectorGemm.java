@@ -2,6 +2,7 @@ package org.acdajvm.vector;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -71,6 +72,30 @@ final class VectorGemm {
     static void block(float[] a, int aOff, int kdim, float[] b, int[] bOff, int bBase,
                       float[] mul, float[] add, boolean tanh, int row0, int rows,
                       float[] out, int outOff, int outStride, int cols, float[] scratch) {
+        accumulate(a, aOff, kdim, b, bOff, bBase, scratch);
+        epilogue(scratch, Math.min(MR, rows - row0), mul, add, tanh, row0, out, outOff, outStride, cols);
+    }
+
+    /**
+     * As {@link #block}, but each valid row {@code r} of the block is added (all {@code 2L} columns)
+     * into {@code out[outOff[row0 + r] + outBase ...]}: the rows land at arbitrary places, as the
+     * adjoint of a convolution's gather scatters them back to the taps it read. Rows are added one
+     * after the other, so overlapping destinations are fine. The caller makes sure that columns
+     * past the valid ones hold zeros (they are added too).
+     */
+    static void blockAddTo(float[] a, int aOff, int kdim, float[] b, int[] bOff, int bBase, int row0, int rows,
+                           float[] out, int[] outOff, int outBase, float[] scratch) {
+        accumulate(a, aOff, kdim, b, bOff, bBase, scratch);
+        int valid = Math.min(MR, rows - row0);
+        for (int r = 0; r < valid; r++) {
+            int o = outOff[row0 + r] + outBase;
+            FloatVector.fromArray(S, out, o).add(FloatVector.fromArray(S, scratch, 2 * r * L)).intoArray(out, o);
+            FloatVector.fromArray(S, out, o + L).add(FloatVector.fromArray(S, scratch, 2 * r * L + L)).intoArray(out, o + L);
+        }
+    }
+
+    /** The register-blocked sums of {@link #block}, written row-major {@code MR x NR} into {@code acc}. */
+    private static void accumulate(float[] a, int aOff, int kdim, float[] b, int[] bOff, int bBase, float[] acc) {
         FloatVector c00 = FloatVector.zero(S);
         FloatVector c01 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S);
@@ -107,7 +132,6 @@ final class VectorGemm {
             c50 = a5.fma(b0, c50);
             c51 = a5.fma(b1, c51);
         }
-        float[] acc = scratch;
         c00.intoArray(acc, 0);
         c01.intoArray(acc, L);
         c10.intoArray(acc, 2 * L);
@@ -120,7 +144,6 @@ final class VectorGemm {
         c41.intoArray(acc, 9 * L);
         c50.intoArray(acc, 10 * L);
         c51.intoArray(acc, 11 * L);
-        epilogue(acc, Math.min(MR, rows - row0), mul, add, tanh, row0, out, outOff, outStride, cols);
     }
 
     /**
@@ -162,4 +185,158 @@ final class VectorGemm {
         }
     }
 
+
+    /** Floats of one segment of {@link #dotRows}: four A rows (8 KiB) stay in L1, the B segments of all columns in L2. */
+    static final int DOT_SEGMENT = 512;
+
+    /**
+     * Sums over every pixel, as weight gradients need:
+     * <pre>
+     *   out[r * cols + j] += scale[r] * sum_{h &lt; height, w &lt; width} a[aOff[r] + h*stride + w] * b[bOff[j] + h*stride + w]
+     * </pre>
+     * for rows {@code r in [r0, r1)} and every column {@code j < cols = bOff.length}; {@code scale}
+     * {@code null} means 1; {@code width} a multiple of {@code L}, A and B with the same row stride.
+     * When A is zero in the columns {@code [width, stride)} of every row, the sum runs over
+     * {@code [0, (height - 1) * stride + width)} as one flat range (no per-row loop overhead; the
+     * last vector masked); otherwise row by row.
+     *
+     * <p>The range is cut into segments of {@link #DOT_SEGMENT} floats; for each segment, four rows
+     * by three columns at a time (twelve accumulators, seven loads per twelve FMAs) add into vector
+     * partial sums kept in {@code partial} ({@code 4 * cols * L} floats, caller-owned), and the lanes
+     * are summed once at the end in a fixed order ({@code reduceLanes} changes its order as the JIT
+     * warms up). A partial block repeats its last row or column and stores only the valid sums. Each
+     * sum is complete before it is added to {@code out}, so the result does not depend on how callers
+     * split the rows between threads.
+     *
+     * @param zeroTails whether A is zero in the columns {@code [width, stride)} (allowing the flat range)
+     */
+    static void dotRows(float[] a, int[] aOff, float[] b, int[] bOff, int stride, int height, int width, boolean zeroTails,
+                        int r0, int r1, float[] scale, float[] out, float[] partial) {
+        int cols = bOff.length;
+        // The flat range ends where the last row's valid columns end; its length need not be a multiple of L.
+        long reach = (long) (height - 1) * stride + width;
+        boolean flat = zeroTails && max(aOff) + reach <= a.length && max(bOff) + reach <= b.length;
+        for (int rb = r0; rb < r1; rb += 4) {
+            java.util.Arrays.fill(partial, 0, 12 * L * ((cols + 2) / 3), 0f);
+            if (flat) {
+                for (int s0 = 0; s0 < reach; s0 += DOT_SEGMENT) {
+                    dotSegment(a, aOff, b, bOff, s0, (int) Math.min(reach, s0 + DOT_SEGMENT), rb, r1, partial);
+                }
+            } else {
+                for (int h = 0; h < height; h++) {
+                    dotSegment(a, aOff, b, bOff, h * stride, h * stride + width, rb, r1, partial);
+                }
+            }
+            for (int cb = 0, blk = 0; cb < cols; cb += 3, blk++) {
+                for (int i = 0; i < 4 && rb + i < r1; i++) {
+                    float sc = scale == null ? 1f : scale[rb + i];
+                    for (int j = 0; j < 3 && cb + j < cols; j++) {
+                        out[(rb + i) * cols + cb + j] += sc * sumLanes(partial, (blk * 12 + i * 3 + j) * L);
+                    }
+                }
+            }
+        }
+    }
+
+    private static int max(int[] v) {
+        int m = 0;
+        for (int x : v) {
+            m = Math.max(m, x);
+        }
+        return m;
+    }
+
+    /** Rows {@code rb .. rb+3} (clamped below {@code r1}) against every column over {@code [from, to)}, into the partial sums. */
+    private static void dotSegment(float[] a, int[] aOff, float[] b, int[] bOff, int from, int to, int rb, int r1,
+                                   float[] partial) {
+        int cols = bOff.length;
+        int ra0 = aOff[rb] + from;
+        int ra1 = aOff[Math.min(rb + 1, r1 - 1)] + from;
+        int ra2 = aOff[Math.min(rb + 2, r1 - 1)] + from;
+        int ra3 = aOff[Math.min(rb + 3, r1 - 1)] + from;
+        int len = to - from;
+        int full = len - len % L;
+        VectorMask<Float> tail = S.indexInRange(full, len);
+        for (int cb = 0, blk = 0; cb < cols; cb += 3, blk++) {
+            int cb0 = bOff[cb] + from;
+            int cb1 = bOff[Math.min(cb + 1, cols - 1)] + from;
+            int cb2 = bOff[Math.min(cb + 2, cols - 1)] + from;
+            int p = blk * 12 * L;
+            FloatVector s00 = FloatVector.fromArray(S, partial, p);
+            FloatVector s01 = FloatVector.fromArray(S, partial, p + L);
+            FloatVector s02 = FloatVector.fromArray(S, partial, p + 2 * L);
+            FloatVector s10 = FloatVector.fromArray(S, partial, p + 3 * L);
+            FloatVector s11 = FloatVector.fromArray(S, partial, p + 4 * L);
+            FloatVector s12 = FloatVector.fromArray(S, partial, p + 5 * L);
+            FloatVector s20 = FloatVector.fromArray(S, partial, p + 6 * L);
+            FloatVector s21 = FloatVector.fromArray(S, partial, p + 7 * L);
+            FloatVector s22 = FloatVector.fromArray(S, partial, p + 8 * L);
+            FloatVector s30 = FloatVector.fromArray(S, partial, p + 9 * L);
+            FloatVector s31 = FloatVector.fromArray(S, partial, p + 10 * L);
+            FloatVector s32 = FloatVector.fromArray(S, partial, p + 11 * L);
+            for (int w = 0; w < full; w += L) {
+                FloatVector b0 = FloatVector.fromArray(S, b, cb0 + w);
+                FloatVector b1 = FloatVector.fromArray(S, b, cb1 + w);
+                FloatVector b2 = FloatVector.fromArray(S, b, cb2 + w);
+                FloatVector a0 = FloatVector.fromArray(S, a, ra0 + w);
+                s00 = a0.fma(b0, s00);
+                s01 = a0.fma(b1, s01);
+                s02 = a0.fma(b2, s02);
+                FloatVector a1 = FloatVector.fromArray(S, a, ra1 + w);
+                s10 = a1.fma(b0, s10);
+                s11 = a1.fma(b1, s11);
+                s12 = a1.fma(b2, s12);
+                FloatVector a2 = FloatVector.fromArray(S, a, ra2 + w);
+                s20 = a2.fma(b0, s20);
+                s21 = a2.fma(b1, s21);
+                s22 = a2.fma(b2, s22);
+                FloatVector a3 = FloatVector.fromArray(S, a, ra3 + w);
+                s30 = a3.fma(b0, s30);
+                s31 = a3.fma(b1, s31);
+                s32 = a3.fma(b2, s32);
+            }
+            if (full < len) {
+                FloatVector b0 = FloatVector.fromArray(S, b, cb0 + full, tail);
+                FloatVector b1 = FloatVector.fromArray(S, b, cb1 + full, tail);
+                FloatVector b2 = FloatVector.fromArray(S, b, cb2 + full, tail);
+                FloatVector a0 = FloatVector.fromArray(S, a, ra0 + full, tail);
+                FloatVector a1 = FloatVector.fromArray(S, a, ra1 + full, tail);
+                FloatVector a2 = FloatVector.fromArray(S, a, ra2 + full, tail);
+                FloatVector a3 = FloatVector.fromArray(S, a, ra3 + full, tail);
+                s00 = a0.fma(b0, s00);
+                s01 = a0.fma(b1, s01);
+                s02 = a0.fma(b2, s02);
+                s10 = a1.fma(b0, s10);
+                s11 = a1.fma(b1, s11);
+                s12 = a1.fma(b2, s12);
+                s20 = a2.fma(b0, s20);
+                s21 = a2.fma(b1, s21);
+                s22 = a2.fma(b2, s22);
+                s30 = a3.fma(b0, s30);
+                s31 = a3.fma(b1, s31);
+                s32 = a3.fma(b2, s32);
+            }
+            s00.intoArray(partial, p);
+            s01.intoArray(partial, p + L);
+            s02.intoArray(partial, p + 2 * L);
+            s10.intoArray(partial, p + 3 * L);
+            s11.intoArray(partial, p + 4 * L);
+            s12.intoArray(partial, p + 5 * L);
+            s20.intoArray(partial, p + 6 * L);
+            s21.intoArray(partial, p + 7 * L);
+            s22.intoArray(partial, p + 8 * L);
+            s30.intoArray(partial, p + 9 * L);
+            s31.intoArray(partial, p + 10 * L);
+            s32.intoArray(partial, p + 11 * L);
+        }
+    }
+
+    /** {@code a[off] + a[off+1] + ... + a[off+L-1]}, in that order: the same bits in every JIT tier. */
+    static float sumLanes(float[] a, int off) {
+        float s = 0f;
+        for (int i = 0; i < L; i++) {
+            s += a[off + i];
+        }
+        return s;
+    }
 }

@@ -1,0 +1,80 @@
+package org.acdajvm.vector;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+import org.acdajvm.layer.AcdaConfig;
+import org.acdajvm.layer.AcdaInit;
+import org.acdajvm.layer.AcdaLayer;
+import org.acdajvm.layer.PaddingMode;
+import org.acdajvm.oracle.Precision;
+import org.acdajvm.oracle.AcdaOracleBackward;
+import org.acdajvm.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The vector backward against the oracle's on fixed configurations chosen around the tile width
+ * (W' = NR - 1, NR, NR + 1), every stride, dilation and padding; the contract suite in
+ * property-tests draws random ones. Also: repeated calls give the same bits and allocate no new buffers.
+ */
+class AcdaBackwardVectorTest {
+
+    private static void assertMatchesOracle(Map<String, Tensor> actual, AcdaOracleBackward.Gradients oracle,
+                                            double rel, String context) {
+        assertEquals(List.copyOf(oracle.byKey().keySet()), List.copyOf(actual.keySet()), "gradient keys, " + context);
+        oracle.byKey().forEach((key, g) -> {
+            float[] a = actual.get(key).data();
+            assertTrue(actual.get(key).hasShape(g.shape()), key + " shape " + actual.get(key).shapeString());
+            double maxErr = 0;
+            double maxAbs = 0;
+            int worst = 0;
+            for (int i = 0; i < a.length; i++) {
+                double err = Math.abs(a[i] - g.value()[i]);
+                assertTrue(err <= g.tightBound(i, Precision.FP32), key + "[" + i + "]: " + a[i] + " vs oracle "
+                        + g.value()[i] + " beyond the bound " + g.tightBound(i, Precision.FP32) + "; " + context);
+                if (err > maxErr) {
+                    maxErr = err;
+                    worst = i;
+                }
+                maxAbs = Math.max(maxAbs, Math.abs(g.value()[i]));
+            }
+            assertTrue(maxErr <= rel * maxAbs + 1e-30, key + ": max |err| " + maxErr + " > " + rel + " * max |grad| "
+                    + maxAbs + " (worst at " + worst + ": " + a[worst] + " vs " + g.value()[worst] + "); " + context);
+        });
+    }
+
+    @Test
+    void matchesTheOracle() {
+        int nr = 2 * AcdaForwardVector.lanes();
+        Object[][] cases = {
+            {AcdaConfig.builder(3, 4, 3).build(), 2, 6, nr - 1},
+            {AcdaConfig.builder(2, 3, 5).stride(2).dilation(2).padding(PaddingMode.CIRCULAR).atoms(4).basesPerScale(2).build(), 1, 9, 2 * nr + 1},
+            {AcdaConfig.builder(4, 2, 7).generatorKernel(1).bias(false).atoms(3).basesPerScale(3).build(), 1, 5, nr},
+            {AcdaConfig.builder(1, 1, 3).stride(3).padding(PaddingMode.CIRCULAR).build(), 2, 7, 5},
+            {AcdaConfig.builder(5, 7, 3).padding(PaddingMode.CIRCULAR).build(), 1, 8, nr + 1},
+            {AcdaConfig.builder(2, 2, 7).padding(PaddingMode.CIRCULAR).atoms(7).build(), 1, 1, 2},
+        };
+        long seed = 3;
+        try (AcdaBackwardVector bw = new AcdaBackwardVector(2)) {
+            for (Object[] c : cases) {
+                AcdaConfig cfg = (AcdaConfig) c[0];
+                AcdaLayer layer = AcdaInit.randomized(cfg, seed);
+                Tensor x = AcdaInit.input(cfg, (int) c[1], (int) c[2], (int) c[3], seed + 1);
+                Tensor dy = Tensor.zeros(x.dim(0), cfg.outChannels(), cfg.outSize(x.dim(2)), cfg.outSize(x.dim(3)));
+                AcdaInit.fill(dy, new SplittableRandom(seed + 2), -1, 1);
+                String ctx = cfg.summary() + " x " + x.shapeString();
+                Map<String, Tensor> g = bw.backward(layer, x, dy);
+                assertMatchesOracle(g, AcdaOracleBackward.backward(layer, x, dy), 1e-4, ctx);
+                long allocations = bw.allocations();
+                Map<String, Tensor> again = bw.backward(layer, x, dy);
+                assertEquals(allocations, bw.allocations(), "a second call of one shape reallocates, " + ctx);
+                g.forEach((key, t) -> assertEquals(t, again.get(key), "a second call differs in " + key + ", " + ctx));
+                seed++;
+            }
+        }
+    }
+}
