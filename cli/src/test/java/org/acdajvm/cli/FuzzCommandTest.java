@@ -122,13 +122,13 @@ class FuzzCommandTest {
 
     @Test
     void aCorrectKernelPassesEveryTry() throws IOException {
-        // All of the space that K, stride, dilation, padding, B, M, g, bias and magnitudes span, sizes up to 10.
+        // All that K, stride, dilation, padding, B, g, bias and magnitudes span; sizes up to 8, C, O up to 6, M up to 4.
         Fuzzed f = fuzz(TestKernel.Bug.CORRECT, """
-                {"in_channels": {"min": 1, "max": 10}, "out_channels": {"min": 1, "max": 10},
-                 "height": {"min": 1, "max": 10}, "width": {"min": 1, "max": 10}}
-                """, "--tries", "150", "--seed", "7");
+                {"in_channels": {"min": 1, "max": 6}, "out_channels": {"min": 1, "max": 6},
+                 "height": {"min": 1, "max": 8}, "width": {"min": 1, "max": 8}, "atoms": {"min": 1, "max": 4}}
+                """, "--tries", "100", "--seed", "7");
         assertEquals(0, f.code(), f.err() + f.json());
-        assertEquals(150, f.json().get("tries").asInt());
+        assertEquals(100, f.json().get("tries").asInt());
         assertEquals(0, f.json().get("failed").asInt());
         assertTrue(f.json().get("passed").asBoolean());
     }
@@ -169,5 +169,124 @@ class FuzzCommandTest {
         assertMinimal(f.failure(), "crash", "kernel_size", 7);
         assertTrue(f.failure().get("summary").asText().contains("kernel size 7 is not implemented"), f.failure().toString());
         assertKept(f.failure());
+    }
+
+    @Test
+    void aMisShapedOutputIsItsOwnKind() throws IOException {
+        Fuzzed f = fuzz(TestKernel.Bug.FLOOR_OUTPUT_WIDTH, SMALL_SPACE, "--tries", "60");
+        assertEquals(1, f.code(), f.err());
+        // floor(W / s) differs from ceil(W / s) first at W = 1, s = 2 (an output of width 0).
+        assertMinimal(f.failure(), "misshaped-output", "width", 1, "stride", 2);
+        assertTrue(f.failure().get("summary").asText().contains("expected [1, 1, 1, 1]"), f.failure().toString());
+    }
+
+    @Test
+    void aMissingOutputIsItsOwnKind() throws IOException {
+        Fuzzed f = fuzz(TestKernel.Bug.MISSING_FOR_WIDE_O, SMALL_SPACE, "--tries", "60");
+        assertEquals(1, f.code(), f.err());
+        assertMinimal(f.failure(), "missing-output", "out_channels", 5);
+        assertTrue(f.failure().get("summary").asText().contains("wrote no y.npy"), f.failure().toString());
+        Path folder = Path.of(f.failure().get("folder").asText());
+        assertEquals("nothing to do", Files.readString(folder.resolve("stdout.txt")).strip());
+    }
+
+    @Test
+    void aHangIsKilledAtTheTimeoutAndShrunk() throws IOException {
+        // Only C varies, so that the runs that hang (each killed after 2 s) are few; the budget of 6 shrink
+        // runs covers C (1, 2, 3 pass, 4 hangs) and stops the value phase early.
+        Fuzzed f = fuzz(TestKernel.Bug.HANGS_FOR_C4, """
+                {"in_channels": {"min": 1, "max": 6}, "out_channels": [1], "height": [2], "width": [2], "kernel_size": [3],
+                 "atoms": [1], "bases_per_scale": [1], "stride": [1], "dilation": [1], "generator_kernel_size": [1],
+                 "batch": [1], "padding": ["zeros"], "bias": [false], "magnitude": ["unit"]}
+                """, "--tries", "20", "--timeout", "2s", "--max-shrink-runs", "6");
+        assertEquals(1, f.code(), f.err());
+        JsonNode fail = f.failure();
+        assertEquals("timeout", fail.get("kind").asText());
+        assertEquals(4, fail.get("minimal").get("in_channels").asInt(), fail.toString());
+        assertTrue(fail.get("summary").asText().startsWith("killed after 2 s"), fail.toString());
+        assertTrue(fail.get("shrink_runs").asInt() <= 6, fail.toString());
+        assertEquals(0, f.json().get("by_kind").get("wrong-values").asInt());
+    }
+
+    @Test
+    void gradientsAreCheckedWithWithGrads() throws IOException {
+        Fuzzed ok = fuzz(TestKernel.Bug.CORRECT, SMALL_SPACE, "--tries", "8", "--with-grads");
+        assertEquals(0, ok.code(), ok.err() + ok.json());
+        Fuzzed f = fuzz(TestKernel.Bug.BIAS_GRAD_FIRST_IMAGE, SMALL_SPACE, "--tries", "40", "--with-grads");
+        assertEquals(1, f.code(), f.err());
+        // The bias gradient is wrong for N > 1 only, and needs a bias.
+        assertMinimal(f.failure(), "wrong-values", "batch", 2, "bias", true);
+        assertTrue(f.failure().get("summary").asText().startsWith("grad bias: REJECTED"), f.failure().toString());
+        assertKept(f.failure(), "y.npy", "dy.npy", "grads/bias.npy", "grads/x.npy");
+    }
+
+    @Test
+    void theTextReportHasTheTableTheMinimalCaseAndTheReproducingCommand() throws IOException {
+        Path out = dir.resolve("text-out");
+        AcdaCliTest.Result r = run("fuzz", "--exec", exec(TestKernel.Bug.CRASH_K7), "--tries", "30", "--out",
+                out.toString(), "--space", writeSpace("""
+                        {"in_channels": [1, 2], "out_channels": [1], "height": [1, 3], "width": [2], "atoms": [1],
+                         "bases_per_scale": [1]}
+                        """).toString());
+        assertEquals(1, r.code(), r.err());
+        String o = r.out();
+        for (String want : new String[] {"kind ", "failures", "first at try", "wrong values", "crash / non-zero exit",
+                "timeout", "missing output", "mis-shaped output", "minimal:   N=1 C=1 O=1 H=1 W=2 K=7",
+                "reproduce: ", "FAIL: 1 of "}) {
+            assertTrue(o.contains(want), want + " not in:\n" + o);
+        }
+        String report = Files.readString(out.resolve("crash").resolve("report.txt"));
+        assertTrue(report.contains("kernel size 7 is not implemented") && report.contains("reproduce:"), report);
+        assertTrue(Files.readString(out.resolve("crash").resolve("stderr.txt")).contains("IllegalStateException"));
+        assertTrue(Files.isRegularFile(out.resolve(FuzzCommand.SUMMARY_FILE)));
+        assertTrue(Files.notExists(out.resolve("work")), "the work folder is removed");
+        // The reproducing command is the user's command on the kept case: it fails the same way again.
+        String reproduce = o.lines().filter(l -> l.startsWith("  reproduce: ")).findFirst().orElseThrow()
+                .substring("  reproduce: ".length());
+        assertTrue(reproduce.contains(out.resolve("crash").resolve("case").toString()), reproduce);
+
+        // A second run replaces the output of the first (it is fuzz's own folder); a different folder is refused.
+        AcdaCliTest.Result again = run("fuzz", "--exec", "true {case}", "--tries", "1", "--max-shrink-runs", "0",
+                "--out", out.toString());
+        assertEquals(1, again.code(), again.err());
+        assertTrue(again.out().matches("(?s).*\\nmissing output +1 +1 .*"), again.out());
+        assertTrue(Files.notExists(out.resolve("crash")) && Files.isDirectory(out.resolve("missing-output")));
+        Path foreign = Files.createDirectories(dir.resolve("foreign"));
+        Files.writeString(foreign.resolve("keep.txt"), "mine");
+        AcdaCliTest.Result refused = run("fuzz", "--exec", "true {case}", "--out", foreign.toString());
+        assertEquals(2, refused.code());
+        assertTrue(refused.err().contains("is not the output of an earlier acda fuzz"), refused.err());
+        assertTrue(Files.exists(foreign.resolve("keep.txt")));
+    }
+
+    private int spaces;
+
+    /** A space file of its own for each call. */
+    Path writeSpace(String json) throws IOException {
+        Path p = dir.resolve("space-" + (++spaces) + ".json");
+        Files.writeString(p, json);
+        return p;
+    }
+
+    @Test
+    void badUsageExitsWith2AndSaysWhy() throws IOException {
+        String[][] cases = {
+                {"no {case}", "--exec", "python3 kernel.py"},
+                {"not a duration", "--exec", "true {case}", "--timeout", "soon"},
+                {"--tries = 0", "--exec", "true {case}", "--tries", "0"},
+                {"not supported yet", "--exec", "true {case}", "--precision", "bf16"},
+                {"unknown key 'kernel'", "--exec", "true {case}", "--space", writeSpace("{\"kernel\": [3]}").toString()},
+                {"(odd sizes only)", "--exec", "true {case}", "--space", writeSpace("{\"kernel_size\": [4]}").toString()},
+                {"is not one of [zeros, circular]", "--exec", "true {case}", "--space",
+                        writeSpace("{\"padding\": [\"reflect\"]}").toString()},
+                {"not valid JSON", "--exec", "true {case}", "--space", writeSpace("{").toString()},
+        };
+        for (String[] c : cases) {
+            List<String> args = new ArrayList<>(List.of("fuzz", "--out", dir.resolve("usage").toString()));
+            args.addAll(List.of(c).subList(1, c.length));
+            AcdaCliTest.Result r = run(args.toArray(String[]::new));
+            assertEquals(2, r.code(), c[0] + ": " + r.out() + r.err());
+            assertTrue(r.err().contains(c[0]), c[0] + " not in: " + r.err());
+        }
     }
 }

@@ -204,21 +204,27 @@ public final class Npy {
 
     /** Writes {@code t} as a {@code <f4}, C-order, version 1.0 file, atomically. */
     public static void write(Path file, Tensor t) throws IOException {
-        byte[] header = header("<f4", t.shape());
-        AtomicFiles.write(file, out -> {
-            OutputStream o = new BufferedOutputStream(out, 1 << 16);
-            o.write(header);
-            ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
-            for (float v : t.data()) {
-                if (!buf.hasRemaining()) {
-                    o.write(buf.array(), 0, buf.position());
-                    buf.clear();
-                }
-                buf.putFloat(v);
+        AtomicFiles.write(file, out -> write(out, t));
+    }
+
+    /**
+     * Writes {@code t} as a {@code <f4}, C-order, version 1.0 file to a stream (not closed), for
+     * callers that make their own atomicity: {@code acda fuzz} writes thousands of scratch case
+     * folders, each renamed into place whole, and forcing every file to disk would double its time.
+     */
+    public static void write(OutputStream out, Tensor t) throws IOException {
+        OutputStream o = new BufferedOutputStream(out, 1 << 16);
+        o.write(header("<f4", t.shape()));
+        ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
+        for (float v : t.data()) {
+            if (!buf.hasRemaining()) {
+                o.write(buf.array(), 0, buf.position());
+                buf.clear();
             }
-            o.write(buf.array(), 0, buf.position());
-            o.flush();
-        });
+            buf.putFloat(v);
+        }
+        o.write(buf.array(), 0, buf.position());
+        o.flush();
     }
 
     /** The bytes of a version 1.0 header (magic, length, dict padded so the data starts at a multiple of 64). */
