@@ -95,6 +95,17 @@ final class FuzzCase {
 
     /** One line: {@code N=1 C=9 O=1 H=1 W=1 K=3 M=1 B=1 s=1 d=1 g=1 zeros no-bias unit}, and what is zeroed. */
     String describe() {
+        StringBuilder sb = new StringBuilder(describeShape());
+        if (!zeros.isEmpty()) {
+            sb.append(", zeroed:");
+            zeros.forEach((k, b) -> sb.append(' ').append(k).append(b.cardinality() == size(k) ? " (all)"
+                    : " (" + b.cardinality() + " of " + size(k) + ")"));
+        }
+        return sb.toString();
+    }
+
+    /** The hyper-parameters only: {@code N=1 C=9 O=1 H=1 W=1 K=3 M=1 B=1 s=1 d=1 g=1 zeros no-bias unit}. */
+    String describeShape() {
         StringBuilder sb = new StringBuilder();
         for (FuzzParam p : FuzzParam.values()) {
             if (!sb.isEmpty()) {
@@ -105,11 +116,6 @@ final class FuzzCase {
                 case BIAS -> sb.append(get(p) == 1 ? "bias" : "no-bias");
                 default -> sb.append(p.symbol).append('=').append(get(p));
             }
-        }
-        if (!zeros.isEmpty()) {
-            sb.append(", zeroed:");
-            zeros.forEach((k, b) -> sb.append(' ').append(k).append(b.cardinality() == size(k) ? " (all)"
-                    : " (" + b.cardinality() + " of " + size(k) + ")"));
         }
         return sb.toString();
     }

@@ -233,7 +233,7 @@ final class FuzzCommand implements Callable<Integer> {
             Failure f = failures.stream().filter(x -> x.kind() == k).findFirst().orElse(null);
             pw.printf(Locale.ROOT, "%-22s %8d %13s  %s%n", k.label(), counts.getOrDefault(k, 0),
                     firstAt.containsKey(k) ? firstAt.get(k).toString() : "-",
-                    f == null ? "" : f.shrunk().minimal().fuzzCase().describe());
+                    f == null ? "" : f.shrunk().minimal().fuzzCase().describeShape());
         }
         for (Failure f : failures) {
             FuzzRunner.Outcome m = f.shrunk().minimal();

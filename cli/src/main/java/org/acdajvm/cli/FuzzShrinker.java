@@ -31,10 +31,15 @@ import org.acdajvm.layer.AcdaLayer;
  */
 final class FuzzShrinker {
 
-    /** The tensors tried at zero, in this order (the input last: it is then shrunk element by element). */
-    private static final List<String> ZERO_ORDER = List.of(AcdaLayer.BIAS, AcdaLayer.CONV1_BIAS, AcdaLayer.CONV2_BIAS,
-            AcdaLayer.BN1_BIAS, AcdaLayer.BN2_BIAS, AcdaLayer.BN1_MEAN, AcdaLayer.BN2_MEAN, AcdaLayer.CONV2_WEIGHT,
-            AcdaLayer.CONV1_WEIGHT, AcdaLayer.COEF, FuzzCase.INPUT);
+    /**
+     * The tensors tried at zero, in this order, a group at a time and, when the group together makes
+     * the failure go away, one by one (the input last: it is then shrunk element by element).
+     */
+    private static final List<List<String>> ZERO_GROUPS = List.of(List.of(AcdaLayer.BIAS),
+            List.of(AcdaLayer.CONV1_BIAS, AcdaLayer.CONV2_BIAS, AcdaLayer.BN1_BIAS, AcdaLayer.BN2_BIAS,
+                    AcdaLayer.BN1_MEAN, AcdaLayer.BN2_MEAN),
+            List.of(AcdaLayer.CONV2_WEIGHT), List.of(AcdaLayer.CONV1_WEIGHT), List.of(AcdaLayer.COEF),
+            List.of(FuzzCase.INPUT));
 
     /**
      * The result of shrinking.
@@ -73,19 +78,38 @@ final class FuzzShrinker {
                 changed |= shrinkParam(p);
             }
         }
-        for (String key : ZERO_ORDER) {
-            FuzzCase c = current.fuzzCase();
-            if (key.equals(AcdaLayer.BIAS) && !c.config().bias()) {
+        for (List<String> group : ZERO_GROUPS) {
+            List<String> keys = group.stream().filter(k -> !k.equals(AcdaLayer.BIAS) || current.fuzzCase().config().bias())
+                    .filter(k -> !allZero(current.fuzzCase(), k)).toList();
+            if (keys.isEmpty() || tryZeros(keys)) {
                 continue;
             }
-            BitSet all = new BitSet();
-            all.set(0, c.size(key));
-            if (!all.equals(c.zeros().get(key)) && tryCase(c.withZeros(key, all))) {
-                steps.add("zeroed " + key);
+            for (String key : keys.size() > 1 ? keys : List.<String>of()) {
+                tryZeros(List.of(key));
             }
         }
         shrinkInputElements();
         return new Result(current, runs, List.copyOf(steps), !stopped);
+    }
+
+    /** Sets the tensors {@code keys} to zero if the case still fails so. */
+    private boolean tryZeros(List<String> keys) throws IOException, InterruptedException {
+        FuzzCase c = current.fuzzCase();
+        for (String key : keys) {
+            BitSet all = new BitSet();
+            all.set(0, c.size(key));
+            c = c.withZeros(key, all);
+        }
+        if (tryCase(c)) {
+            steps.add("zeroed " + String.join(", ", keys));
+            return true;
+        }
+        return false;
+    }
+
+    private static boolean allZero(FuzzCase c, String key) {
+        BitSet z = c.zeros().get(key);
+        return z != null && z.cardinality() == c.size(key);
     }
 
     /** Moves one parameter to its smallest failing value; true when it changed. */
