@@ -277,7 +277,6 @@ final class FuzzCommand implements Callable<Integer> {
             FuzzRunner.Outcome m = f.shrunk().minimal();
             o.put("kind", f.kind().slug());
             o.put("try", f.tryNumber());
-            o.put("first_of_kind_at_try", firstAt.get(f.kind()));
             f.original().fuzzCase().toJson(o.putObject("original"));
             o.put("original_summary", f.original().summary());
             m.fuzzCase().toJson(o.putObject("minimal"));

@@ -289,4 +289,38 @@ class FuzzCommandTest {
             assertTrue(r.err().contains(c[0]), c[0] + " not in: " + r.err());
         }
     }
+
+    /**
+     * The same seed gives the same tries, failures and minimal cases. The kernel is a shell line, no
+     * JVM, so that both runs are quick: it crashes for K = 7 and writes nothing otherwise.
+     */
+    @Test
+    void theSameSeedGivesTheSameReport() throws IOException {
+        String kernel = "grep -q '\"kernel_size\" : 7' {case}/case.json && exit 3; exit 0";
+        Path out = dir.resolve("det");
+        List<JsonNode> reports = new ArrayList<>();
+        for (String seed : new String[] {"5", "5", "6"}) {
+            AcdaCliTest.Result r = run("fuzz", "--exec", kernel, "--seed", seed, "--tries", "12", "--keep-going",
+                    "--out", out.toString(), "--json", "--space", writeSpace("""
+                            {"in_channels": {"min": 1, "max": 4}, "out_channels": {"min": 1, "max": 4},
+                             "height": {"min": 1, "max": 4}, "width": {"min": 1, "max": 4}}
+                            """).toString());
+            assertEquals(1, r.code(), r.err());
+            com.fasterxml.jackson.databind.node.ObjectNode j =
+                    (com.fasterxml.jackson.databind.node.ObjectNode) new ObjectMapper().readTree(r.out());
+            j.remove("seconds");
+            j.remove("seed");
+            reports.add(j);
+        }
+        JsonNode first = reports.get(0);
+        assertEquals(first, reports.get(1));
+        assertTrue(!first.get("failures").equals(reports.get(2).get("failures")), "another seed, other cases");
+        assertEquals(12, first.get("tries").asInt());
+        assertEquals(12, first.get("by_kind").get("crash").asInt() + first.get("by_kind").get("missing-output").asInt());
+        assertEquals(2, first.get("failures").size(), "--keep-going: the first of each kind is shrunk");
+        for (JsonNode f : first.get("failures")) {
+            assertEquals(f.get("kind").asText().equals("crash") ? 7 : 3, f.get("minimal").get("kernel_size").asInt());
+            assertEquals(1, f.get("minimal").get("in_channels").asInt());
+        }
+    }
 }
