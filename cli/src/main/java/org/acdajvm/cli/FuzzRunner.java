@@ -108,7 +108,7 @@ final class FuzzRunner {
         CaseJudge.Judgement j;
         try {
             j = CaseJudge.judge(caseDir, withGrads, precision);
-        } catch (IOException e) {
+        } catch (IOException | IllegalArgumentException e) {
             // The case's own files (case.json, weights, x.npy, dy.npy) no longer read: the command damaged them.
             return new Outcome(c, dir, FailureKind.MISSHAPED_OUTPUT, "the command damaged the case's own files: "
                     + e.getMessage(), "", code, seconds);

@@ -15,8 +15,10 @@ import org.acdajvm.layer.AcdaLayer;
  * on every candidate: first the hyper-parameters in {@link FuzzParam}'s order (N, C, O, H, W, K,
  * atoms, bases, stride, dilation, then the simplifying choices), each to its smallest value that
  * still fails, round after round until a round changes nothing, so that no single parameter can
- * be made smaller; then the values: whole tensors set to zero where the case still fails, then
- * the input element by element (halves first, then quarters, ..., then single elements).
+ * be made smaller; then the values: whole tensors set to zero where the case still fails (the
+ * generator's biases and BatchNorm shifts as a group first), then the input element by element
+ * (halves first, then quarters, ..., then single elements). Weights are not shrunk element-wise:
+ * a kernel author reads the input of a minimal case, rarely its 64 generator channels.
  *
  * <p>Why not jqwik's engine, which the property tests use: its shrinking is reachable only through
  * {@code Shrinkable.shrink()}, which jqwik 1.9.3 marks {@code @API(status = INTERNAL)}, or by
@@ -63,6 +65,10 @@ final class FuzzShrinker {
     private int runs;
     private boolean stopped;
 
+    /**
+     * @param maxRuns   at most this many runs of the command
+     * @param outOfTime asked before every run; true stops shrinking (the caller also draws its progress line there)
+     */
     FuzzShrinker(FuzzRunner runner, FuzzSpace space, int maxRuns, BooleanSupplier outOfTime) {
         this.runner = runner;
         this.space = space;
