@@ -323,4 +323,22 @@ class FuzzCommandTest {
             assertEquals(1, f.get("minimal").get("in_channels").asInt());
         }
     }
+
+    /** --time-limit bounds the whole session, shrinking included; what was found so far is still kept. */
+    @Test
+    void theTimeLimitStopsShrinking() throws IOException {
+        Path out = dir.resolve("limited");
+        long t0 = System.nanoTime();
+        AcdaCliTest.Result r = run("fuzz", "--exec", "sleep 0.3; true {case}", "--time-limit", "2s", "--out",
+                out.toString(), "--json");
+        double s = (System.nanoTime() - t0) * 1e-9;
+        assertEquals(1, r.code(), r.err());
+        JsonNode f = new ObjectMapper().readTree(r.out()).get("failures").get(0);
+        assertEquals("missing-output", f.get("kind").asText());
+        assertTrue(!f.get("shrink_complete").asBoolean(), f.toString());
+        assertTrue(f.get("shrink_runs").asInt() >= 1, f.toString());
+        assertTrue(s < 10, "took " + s + " s");
+        assertTrue(Files.isRegularFile(out.resolve("missing-output").resolve("report.txt")));
+        assertTrue(Files.readString(out.resolve("missing-output").resolve("report.txt")).contains("stopped early"));
+    }
 }
