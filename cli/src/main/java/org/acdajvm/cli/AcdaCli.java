@@ -22,7 +22,7 @@ import picocli.CommandLine.Option;
 @Command(name = "acda", mixinStandardHelpOptions = true, versionProvider = AcdaCli.Version.class,
         description = "Oracle and fast paths for ACDA (adaptive convolutions with per-pixel dynamic filter atoms).",
         subcommands = {CheckCommand.class, ForwardCommand.class, BasesCommand.class, MakeCaseCommand.class,
-                VerifyCommand.class, ConvertConvCommand.class, DevicesCommand.class, DemoCommand.class,
+                VerifyCommand.class, FuzzCommand.class, ConvertConvCommand.class, DevicesCommand.class, DemoCommand.class,
                 CommandLine.HelpCommand.class})
 public final class AcdaCli implements Runnable {
 

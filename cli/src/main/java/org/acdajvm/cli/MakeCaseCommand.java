@@ -143,8 +143,9 @@ final class MakeCaseCommand implements Callable<Integer> {
             });
         }
         PrintWriter pw = spec.commandLine().getOut();
-        pw.printf("wrote %s: %s, x %s, y %s%s%n", out, cfg.summary(), x.shapeString(), y.shapeString(),
-                withGrads ? ", dy and the gradients in grads/" : "");
+        pw.printf("wrote %s: %s, x %s, y %s%s%s%n", out, cfg.summary(), x.shapeString(), y.shapeString(),
+                withGrads ? ", dy and the gradients in grads/" : "", backend.equals("oracle") ? ""
+                        : " (computed by backend " + backend + ")");
         pw.flush();
         return AcdaCli.EXIT_OK;
     }

@@ -208,7 +208,8 @@ public final class Npy {
 
     /**
      * Writes {@code t} as the bytes of a {@code <f4}, C-order, version 1.0 file to {@code out}
-     * (standard output, for example), flushing but not closing it.
+     * (standard output, or the scratch case folders of {@code acda fuzz}, which make their own atomicity),
+     * flushing but not closing it.
      */
     public static void write(OutputStream out, Tensor t) throws IOException {
         byte[] header = header("<f4", t.shape());
