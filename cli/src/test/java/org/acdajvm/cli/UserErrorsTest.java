@@ -169,7 +169,7 @@ class UserErrorsTest {
     @Test
     void usageMistakesAreUsageErrors() throws IOException {
         AcdaCliTest.Result none = run();
-        assertUsageError(none, "check, forward, bases, make-case, verify, convert-conv, devices");
+        assertUsageError(none, "check, forward, bases, make-case, verify, fuzz, convert-conv, devices, demo");
         assertEquals(1, none.err().split("see 'acda --help'", -1).length - 1, "the hint once: " + none.err());
         assertUsageError(run("check", "--backends", ","), "--backends names no backend");
         assertUsageError(run("check", "--backends", "scalar,,vector"), "has an empty name");
