@@ -24,6 +24,9 @@ import org.acdajvm.tensor.Tensor;
  */
 public final class AcdaForwardVectorBaseline implements AutoCloseable {
 
+    private static final java.lang.management.ThreadMXBean CPU_TIME =
+            java.lang.management.ManagementFactory.getThreadMXBean();
+
     private final RowParallel rows;
     private AcdaLayer cachedLayer;
     private Packed packed;
@@ -68,7 +71,8 @@ public final class AcdaForwardVectorBaseline implements AutoCloseable {
 
     /**
      * Turns per-stage timing on or off (off by default: it adds two clock reads per stage and tile).
-     * Times are thread-times summed over all threads, reset by this call.
+     * Times are the CPU times of the threads that ran each stage, summed over all threads, reset by
+     * this call.
      */
     public void profile(boolean on) {
         profiling = on;
@@ -80,7 +84,7 @@ public final class AcdaForwardVectorBaseline implements AutoCloseable {
         }
     }
 
-    /** Thread-nanoseconds spent per stage since {@link #profile(boolean)} turned profiling on. */
+    /** Thread CPU nanoseconds spent per stage since {@link #profile(boolean)} turned profiling on. */
     public long[] stageNanos() {
         long[] r = serialNanos.clone();
         if (workspaces != null) {
@@ -140,22 +144,22 @@ public final class AcdaForwardVectorBaseline implements AutoCloseable {
     }
 
     private void image(Packed p, Shape sh, float[] x, int n, float[] y) {
-        long t0 = profiling ? System.nanoTime() : 0;
         rows.run(sh.cfg.inChannels(), workspaces, (c0, c1, ws) -> {
+            long s = profiling ? cpuNanos() : 0;
             for (int c = c0; c < c1; c++) {
                 sh.input.fillChannel(xph, x, n, c, sh.cfg.padding());
             }
+            if (profiling) {
+                ws.nanos[Stage.PAD_INPUT.ordinal()] += cpuNanos() - s;
+            }
         });
-        if (profiling) {
-            serialNanos[Stage.PAD_INPUT.ordinal()] += System.nanoTime() - t0;
-        }
         rows.run(sh.outH, workspaces, (r0, r1, ws) -> {
-            long s = profiling ? System.nanoTime() : 0;
+            long s = profiling ? cpuNanos() : 0;
             for (int h = r0; h < r1; h++) {
                 generatorConv1Row(p, sh, h, ws);
             }
             if (profiling) {
-                ws.nanos[Stage.GENERATOR_CONV1.ordinal()] += System.nanoTime() - s;
+                ws.nanos[Stage.GENERATOR_CONV1.ordinal()] += cpuNanos() - s;
             }
         });
         if (sh.cfg.padding() == PaddingMode.CIRCULAR) {
@@ -208,7 +212,7 @@ public final class AcdaForwardVectorBaseline implements AutoCloseable {
         int atoms = cfg.atoms();
         int outC = cfg.outChannels();
 
-        long t0 = profiling ? System.nanoTime() : 0;
+        long t0 = profiling ? cpuNanos() : 0;
         // Generator conv 2 (+ BN, tanh): G[j][0..NR).
         int e1Base = h * sh.we + w0;
         for (int blk = 0; blk < VectorGemm.blocks(gen); blk++) {
@@ -240,8 +244,16 @@ public final class AcdaForwardVectorBaseline implements AutoCloseable {
         }
     }
 
+    /**
+     * The calling thread's CPU time: on a machine shared with other processes, wall time would charge
+     * their time slices to whichever stage was running.
+     */
+    private static long cpuNanos() {
+        return CPU_TIME.getCurrentThreadCpuTime();
+    }
+
     private static long lap(Workspace ws, Stage stage, long since) {
-        long now = System.nanoTime();
+        long now = cpuNanos();
         ws.nanos[stage.ordinal()] += now - since;
         return now;
     }
