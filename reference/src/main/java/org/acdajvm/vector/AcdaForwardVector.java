@@ -308,12 +308,16 @@ public final class AcdaForwardVector implements AutoCloseable {
     private void atomConv(Shape sh, Workspace ws, int xBase, int width) {
         int inC = sh.cfg.inChannels();
         int cStride = sh.input.channelStride();
-        for (int half = 0; half < width; half += L) {
-            int c = 0;
-            for (; c + 3 < inC; c += 4) {
+        // Channels outer, vectors of the tile inner: the input rows of four channels are read from L3
+        // once per tile and then hit L1 for the other vectors (the other order swept all of X per vector).
+        int c = 0;
+        for (; c + 3 < inC; c += 4) {
+            for (int half = 0; half < width; half += L) {
                 atomConvFourChannels(sh, ws, c, xBase + c * cStride + half, cStride, half);
             }
-            for (; c < inC; c++) {
+        }
+        for (; c < inC; c++) {
+            for (int half = 0; half < width; half += L) {
                 atomConvOneChannel(sh, ws, c, xBase + c * cStride + half, half);
             }
         }
