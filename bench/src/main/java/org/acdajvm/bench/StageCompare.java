@@ -1,0 +1,158 @@
+package org.acdajvm.bench;
+
+import java.util.Arrays;
+import java.util.Locale;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+import org.acdajvm.layer.AcdaInit;
+import org.acdajvm.layer.AcdaLayer;
+import org.acdajvm.tensor.Tensor;
+import org.acdajvm.vector.AcdaForwardVector;
+import org.acdajvm.vector.AcdaForwardVectorBaseline;
+
+/**
+ * The tuned vector forward against the frozen pre-tuning copy ({@link AcdaForwardVectorBaseline}),
+ * interleaved call by call in one JVM, with a one-thread FMA-peak probe between the calls (all in thread CPU
+ * time, so that other processes' time slices are not charged to a stage), so that
+ * the ratios survive a shared, noisy machine: per stage, each variant's rate per thread as a fraction
+ * of the peak measured in the same rounds, and the median wall-time ratio of whole calls.
+ *
+ * <pre>java --add-modules jdk.incubator.vector -cp bench/target/benchmarks.jar org.acdajvm.bench.StageCompare THREADS ROUNDS CONFIG...</pre>
+ */
+public final class StageCompare {
+
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+
+    private StageCompare() {
+    }
+
+    public static void main(String[] args) {
+        int threads = Integer.parseInt(args[0]);
+        int rounds = Integer.parseInt(args[1]);
+        for (int i = 2; i < args.length; i++) {
+            compare(args[i], threads, rounds);
+        }
+    }
+
+    private static void compare(String config, int threads, int rounds) {
+        BenchConfig bc = BenchConfig.of(config);
+        AcdaLayer layer = AcdaInit.randomized(bc.layer(), 42);
+        Tensor x = AcdaInit.input(bc.layer(), bc.batch(), bc.height(), bc.width(), 43);
+        CostModel cm = bc.cost();
+        try (AcdaForwardVectorBaseline old = new AcdaForwardVectorBaseline(threads);
+             AcdaForwardVector now = new AcdaForwardVector(threads)) {
+            Tensor y0 = old.forward(layer, x);
+            Tensor y1 = now.forward(layer, x);
+            double maxDiff = 0;
+            for (int i = 0; i < y0.data().length; i++) {
+                maxDiff = Math.max(maxDiff, Math.abs(y0.data()[i] - y1.data()[i]));
+            }
+            for (int i = 0; i < 15; i++) {
+                old.forwardInto(layer, x, y0);
+                now.forwardInto(layer, x, y1);
+                peakProbe(200);
+            }
+            old.profile(true);
+            now.profile(true);
+            double[] ratio = new double[rounds];
+            double[] oldMs = new double[rounds];
+            double[] newMs = new double[rounds];
+            double[] peaks = new double[rounds];
+            for (int r = 0; r < rounds; r++) {
+                long t0 = System.nanoTime();
+                old.forwardInto(layer, x, y0);
+                long t1 = System.nanoTime();
+                now.forwardInto(layer, x, y1);
+                long t2 = System.nanoTime();
+                peaks[r] = peakProbe(2000);
+                oldMs[r] = (t1 - t0) / 1e6;
+                newMs[r] = (t2 - t1) / 1e6;
+                ratio[r] = (double) (t1 - t0) / (t2 - t1);
+            }
+            // The peak is what the core can do: noise from other processes only lowers a probe, so take the best.
+            double peak1 = Arrays.stream(peaks).max().orElse(0);
+            long[] a = old.stageNanos();
+            long[] b = now.stageNanos();
+            double[] macs = {0, cm.generatorConv1PerPixel(), cm.generatorConv2PerPixel(), cm.atomsPerPixel(),
+                    cm.atomConvPerPixel(), cm.coefficientConvPerPixel()};
+            System.out.printf(Locale.ROOT, "%n%s (%s), %d threads, %d rounds; 1-thread peak probe %.1f GFLOP/s; "
+                    + "max |new - old| = %.3g%n", config, bc.shape(), threads, rounds, peak1, maxDiff);
+            System.out.println("| stage | old share | new share | old of 1-thread peak | new of 1-thread peak | speed-up |");
+            System.out.println("|---|---:|---:|---:|---:|---:|");
+            long ta = Arrays.stream(a).sum();
+            long tb = Arrays.stream(b).sum();
+            for (AcdaForwardVector.Stage st : AcdaForwardVector.Stage.values()) {
+                int s = st.ordinal();
+                double ra = macs[s] == 0 ? 0 : 2 * macs[s] * cm.pixels() * rounds / a[s];
+                double rb = macs[s] == 0 ? 0 : 2 * macs[s] * cm.pixels() * rounds / b[s];
+                System.out.printf(Locale.ROOT, "| %s | %.1f%% | %.1f%% | %s | %s | %.2fx |%n",
+                        st.name().toLowerCase(Locale.ROOT).replace('_', ' '), 100.0 * a[s] / ta, 100.0 * b[s] / tb,
+                        ra == 0 ? "-" : String.format(Locale.ROOT, "%.0f%%", 100 * ra / peak1),
+                        rb == 0 ? "-" : String.format(Locale.ROOT, "%.0f%%", 100 * rb / peak1), (double) a[s] / b[s]);
+            }
+            double total = 2 * cm.totalMacs();
+            System.out.printf(Locale.ROOT, "all stages, CPU time: old %.0f%%, new %.0f%% of the 1-thread peak; speed-up %.2fx%n",
+                    100 * total * rounds / ta / peak1, 100 * total * rounds / tb / peak1, (double) ta / tb);
+            System.out.printf(Locale.ROOT, "whole call: median old %.2f ms, new %.2f ms; median per-round speed-up %.2fx "
+                    + "(min %.2f, max %.2f); new at %.0f%% of %d x the 1-thread peak (old %.0f%%)%n",
+                    median(oldMs), median(newMs), median(ratio), Arrays.stream(ratio).min().orElse(0),
+                    Arrays.stream(ratio).max().orElse(0), 100 * total / (median(newMs) * 1e6) / (threads * peak1),
+                    threads, 100 * total / (median(oldMs) * 1e6) / (threads * peak1));
+        }
+    }
+
+    private static double median(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+
+    private static volatile float sink;
+    private static final java.lang.management.ThreadMXBean CPU = java.lang.management.ManagementFactory.getThreadMXBean();
+
+    /** GFLOP/s of twelve FMA chains on this thread (as {@code FmaPeakBenchmark}), over {@code reps} x 12k FMAs. */
+    private static double peakProbe(int reps) {
+        float acc = 0;
+        long t0 = CPU.getCurrentThreadCpuTime();
+        for (int r = 0; r < reps; r++) {
+            acc += chains(0.999f, 1e-4f);
+        }
+        long t = CPU.getCurrentThreadCpuTime() - t0;
+        sink = acc;
+        return 2.0 * reps * 1024 * 12 * S.length() / t;
+    }
+
+    private static float chains(float a, float b) {
+        FloatVector va = FloatVector.broadcast(S, a);
+        FloatVector vb = FloatVector.broadcast(S, b);
+        FloatVector c0 = FloatVector.broadcast(S, 0.1f);
+        FloatVector c1 = FloatVector.broadcast(S, 0.2f);
+        FloatVector c2 = FloatVector.broadcast(S, 0.3f);
+        FloatVector c3 = FloatVector.broadcast(S, 0.4f);
+        FloatVector c4 = FloatVector.broadcast(S, 0.5f);
+        FloatVector c5 = FloatVector.broadcast(S, 0.6f);
+        FloatVector c6 = FloatVector.broadcast(S, 0.7f);
+        FloatVector c7 = FloatVector.broadcast(S, 0.8f);
+        FloatVector c8 = FloatVector.broadcast(S, 0.9f);
+        FloatVector c9 = FloatVector.broadcast(S, 1.0f);
+        FloatVector c10 = FloatVector.broadcast(S, 1.1f);
+        FloatVector c11 = FloatVector.broadcast(S, 1.2f);
+        for (int i = 0; i < 1024; i++) {
+            c0 = c0.fma(va, vb);
+            c1 = c1.fma(va, vb);
+            c2 = c2.fma(va, vb);
+            c3 = c3.fma(va, vb);
+            c4 = c4.fma(va, vb);
+            c5 = c5.fma(va, vb);
+            c6 = c6.fma(va, vb);
+            c7 = c7.fma(va, vb);
+            c8 = c8.fma(va, vb);
+            c9 = c9.fma(va, vb);
+            c10 = c10.fma(va, vb);
+            c11 = c11.fma(va, vb);
+        }
+        return c0.add(c1).add(c2).add(c3).add(c4).add(c5).add(c6).add(c7).add(c8).add(c9).add(c10).add(c11).lane(0);
+    }
+}
