@@ -292,7 +292,7 @@ public final class AcdaBackwardVector implements AutoCloseable {
         // Atoms: D[m][u][.] = sum_t Psi[t][u] G[m*T + t][.].
         for (int m = 0; m < atoms; m++) {
             for (int blk = 0; blk < VectorGemm.blocks(taps); blk++) {
-                VectorGemm.block(p.psiT, blk * bases * MR, bases, ws.g, sh.gRowOff, m * bases * NR, null, null, false,
+                VectorGemm.block(p.psiT, blk * bases * MR, bases, ws.g, sh.gRowOffNarrow, m * bases * NR, null, null, false,
                         blk * MR, taps, ws.d, (m * taps + blk * MR) * NR, NR, NR, ws.scratch);
             }
         }
