@@ -132,36 +132,8 @@ public final class AcdaBackwardScalar {
                     }
                 }
             }
-            float[] d = new float[atoms * taps * pixels];
-            for (int m = 0; m < atoms; m++) {
-                for (int u = 0; u < taps; u++) {
-                    for (int p = 0; p < pixels; p++) {
-                        float acc = 0f;
-                        for (int t = 0; t < bases; t++) {
-                            acc += gOut[(m * bases + t) * pixels + p] * psi[t * taps + u];
-                        }
-                        d[(m * taps + u) * pixels + p] = acc;
-                    }
-                }
-            }
-            float[] z = new float[inC * atoms * pixels];
-            for (int c = 0; c < inC; c++) {
-                for (int m = 0; m < atoms; m++) {
-                    for (int ho = 0; ho < outH; ho++) {
-                        for (int wo = 0; wo < outW; wo++) {
-                            int p = ho * outW + wo;
-                            float acc = 0f;
-                            for (int a = 0; a < k; a++) {
-                                for (int b = 0; b < k; b++) {
-                                    acc += d[(m * taps + a * k + b) * pixels + p]
-                                            * read(x, padding, n, c, s * ho + dil * a - cfg.pad(), s * wo + dil * b - cfg.pad());
-                                }
-                            }
-                            z[(c * atoms + m) * pixels + p] = acc;
-                        }
-                    }
-                }
-            }
+            float[] d = AcdaForwardScalar.atoms(cfg, gOut, psi, pixels);
+            float[] z = AcdaForwardScalar.atomConvolution(cfg, d, x, n, outH, outW);
 
             // ---- Coefficient convolution: y[o,p] = bias[o] + sum_j coef[o,j] Z[j,p].
             int yBase = n * outC * pixels;

@@ -39,9 +39,6 @@ public final class AcdaForwardScalar {
         int pixels = outH * outW;
         int inC = cfg.inChannels();
         int atoms = cfg.atoms();
-        int bases = cfg.bases();
-        int taps = cfg.taps();
-        int k = cfg.kernelSize();
         float[] psi = layer.data(AcdaLayer.BASES);
         float[] coef = layer.data(AcdaLayer.COEF);
         float[] bias = layer.biasOrZeros();
@@ -51,39 +48,8 @@ public final class AcdaForwardScalar {
         for (int n = 0; n < batch; n++) {
             float[] g = generator(layer, x, n, outH, outW);
 
-            float[] d = new float[atoms * taps * pixels];
-            for (int m = 0; m < atoms; m++) {
-                for (int u = 0; u < taps; u++) {
-                    for (int p = 0; p < pixels; p++) {
-                        float acc = 0f;
-                        for (int t = 0; t < bases; t++) {
-                            acc += g[(m * bases + t) * pixels + p] * psi[t * taps + u];
-                        }
-                        d[(m * taps + u) * pixels + p] = acc;
-                    }
-                }
-            }
-
-            float[] z = new float[inC * atoms * pixels];
-            for (int c = 0; c < inC; c++) {
-                for (int m = 0; m < atoms; m++) {
-                    for (int ho = 0; ho < outH; ho++) {
-                        for (int wo = 0; wo < outW; wo++) {
-                            int p = ho * outW + wo;
-                            float acc = 0f;
-                            for (int a = 0; a < k; a++) {
-                                for (int b = 0; b < k; b++) {
-                                    float v = read(x, cfg.padding(), n, c,
-                                            cfg.stride() * ho + cfg.dilation() * a - cfg.pad(),
-                                            cfg.stride() * wo + cfg.dilation() * b - cfg.pad());
-                                    acc += d[(m * taps + a * k + b) * pixels + p] * v;
-                                }
-                            }
-                            z[(c * atoms + m) * pixels + p] = acc;
-                        }
-                    }
-                }
-            }
+            float[] d = atoms(cfg, g, psi, pixels);
+            float[] z = atomConvolution(cfg, d, x, n, outH, outW);
 
             for (int o = 0; o < outC; o++) {
                 for (int p = 0; p < pixels; p++) {
@@ -96,6 +62,56 @@ public final class AcdaForwardScalar {
             }
         }
         return y;
+    }
+
+    /** Atoms {@code D[m, u, p] = sum_t G[m*T + t, p] Psi[t][u]}, flat {@code [M][K*K][H'*W']}, float32. */
+    static float[] atoms(AcdaConfig cfg, float[] g, float[] psi, int pixels) {
+        int atoms = cfg.atoms();
+        int bases = cfg.bases();
+        int taps = cfg.taps();
+        float[] d = new float[atoms * taps * pixels];
+        for (int m = 0; m < atoms; m++) {
+            for (int u = 0; u < taps; u++) {
+                for (int p = 0; p < pixels; p++) {
+                    float acc = 0f;
+                    for (int t = 0; t < bases; t++) {
+                        acc += g[(m * bases + t) * pixels + p] * psi[t * taps + u];
+                    }
+                    d[(m * taps + u) * pixels + p] = acc;
+                }
+            }
+        }
+        return d;
+    }
+
+    /** Atom convolution {@code Z[c*M + m, p] = sum_u D[m, u, p] xp[n, c, p, u]} of image {@code n}, flat {@code [C*M][H'*W']}. */
+    static float[] atomConvolution(AcdaConfig cfg, float[] d, Tensor x, int n, int outH, int outW) {
+        int inC = cfg.inChannels();
+        int atoms = cfg.atoms();
+        int taps = cfg.taps();
+        int k = cfg.kernelSize();
+        int pixels = outH * outW;
+        float[] z = new float[inC * atoms * pixels];
+        for (int c = 0; c < inC; c++) {
+            for (int m = 0; m < atoms; m++) {
+                for (int ho = 0; ho < outH; ho++) {
+                    for (int wo = 0; wo < outW; wo++) {
+                        int p = ho * outW + wo;
+                        float acc = 0f;
+                        for (int a = 0; a < k; a++) {
+                            for (int b = 0; b < k; b++) {
+                                float v = read(x, cfg.padding(), n, c,
+                                        cfg.stride() * ho + cfg.dilation() * a - cfg.pad(),
+                                        cfg.stride() * wo + cfg.dilation() * b - cfg.pad());
+                                acc += d[(m * taps + a * k + b) * pixels + p] * v;
+                            }
+                        }
+                        z[(c * atoms + m) * pixels + p] = acc;
+                    }
+                }
+            }
+        }
+        return z;
     }
 
     /** The generator output {@code G[j, h', w']} of image {@code n}, flat {@code [M*T][H'*W']}, float32. */
