@@ -3,7 +3,11 @@ package org.acdajvm.backend;
 import java.util.Map;
 import java.util.Optional;
 
+import org.acdajvm.layer.AcdaKind;
 import org.acdajvm.layer.AcdaLayer;
+import org.acdajvm.layer.Inputs;
+import org.acdajvm.layer.Layer;
+import org.acdajvm.layer.LayerKind;
 import org.acdajvm.oracle.ErrorBounds;
 import org.acdajvm.tensor.Tensor;
 
@@ -61,6 +65,45 @@ public interface AcdaBackend extends AutoCloseable {
     default Map<String, Tensor> backward(AcdaLayer layer, Tensor x, Tensor dy) {
         throw new IllegalStateException("backend '" + name() + "' cannot run a backward: "
                 + backwardUnavailableReason().orElse("it does not implement one"));
+    }
+
+    /**
+     * This backend's op for layer {@code kind}, or empty when it does not implement that layer (the
+     * capability map that {@code acda layers} prints). The default answers for ACDA with this backend's
+     * own {@link #forward} and {@link #backward}; a backend that implements more layers overrides it with
+     * an explicit {@code switch} on the kind's name and falls back to {@code AcdaBackend.super.op(kind)}.
+     */
+    default <L extends Layer> Optional<LayerOp<L>> op(LayerKind<L> kind) {
+        if (kind != AcdaKind.INSTANCE) {
+            return Optional.empty();
+        }
+        AcdaBackend self = this;
+        LayerOp<AcdaLayer> acda = new LayerOp<>() {
+            @Override
+            public Tensor forward(AcdaLayer layer, Inputs inputs) {
+                AcdaKind.INSTANCE.checkInputs(layer, inputs);
+                return self.forward(layer, inputs.x());
+            }
+
+            @Override
+            public ErrorBounds.Evaluation evaluation() {
+                return self.evaluation();
+            }
+
+            @Override
+            public Optional<String> backwardUnavailableReason() {
+                return self.backwardUnavailableReason();
+            }
+
+            @Override
+            public Map<String, Tensor> backward(AcdaLayer layer, Inputs inputs, Tensor dy) {
+                AcdaKind.INSTANCE.checkInputs(layer, inputs);
+                return self.backward(layer, inputs.x(), dy);
+            }
+        };
+        @SuppressWarnings("unchecked")
+        LayerOp<L> op = (LayerOp<L>) acda;
+        return Optional.of(op);
     }
 
     /** The order in which this backend evaluates the final sum; it fixes the chain length of its error bound. */

@@ -29,7 +29,7 @@ import org.acdajvm.tensor.Tensor;
  * <p>Instances are immutable: the constructor copies every tensor, and accessors return the
  * layer's own arrays, which callers must not modify.
  */
-public final class AcdaLayer {
+public final class AcdaLayer implements Layer {
 
     public static final String CONV1_WEIGHT = "bases_net.0.weight";
     public static final String CONV1_BIAS = "bases_net.0.bias";
@@ -234,7 +234,18 @@ public final class AcdaLayer {
         return config.bias() ? data(BIAS) : new float[config.outChannels()];
     }
 
+    @Override
+    public AcdaKind kind() {
+        return AcdaKind.INSTANCE;
+    }
+
+    @Override
+    public String summary() {
+        return config.summary();
+    }
+
     /** A copy of all parameters, in state-dict order (safe to modify). */
+    @Override
     public Map<String, Tensor> stateDict() {
         Map<String, Tensor> m = new LinkedHashMap<>();
         params.forEach((k, v) -> m.put(k, v.copy()));
