@@ -116,6 +116,7 @@ public final class BenchReport {
             jmh("AcdaForwardBenchmark.forwardOpencl$", standard, true);
         }
         jmh("AcdaForwardBenchmark.forwardScalar$", quick ? List.of("small", "resnet-k3") : standard, true);
+        jmh("AcdaBackwardBenchmark.backwardVector$", quick ? List.of("small", "resnet-k3") : standard, true);
         jmh("AcdaForwardBenchmark.forwardVector$", growth, false);
         if (!quick) {
             jmh("AcdaForwardBenchmark.plainConvVector$", growth, false);
@@ -279,6 +280,7 @@ public final class BenchReport {
         s.append("\n\"vs plain conv\" is the ACDA time divided by the plain convolution's time on the same shape; ")
                 .append("\"vs scalar\" is the speed-up over the scalar path (one thread). The oracle's GFLOP/s counts ")
                 .append("the naive per-pixel form's multiply-adds, in double.\n\n");
+        s.append(backwardSection());
 
         if (!openclTimes.isEmpty()) {
             s.append("## OpenCL: kernel time and end-to-end time\n\n");
@@ -489,6 +491,38 @@ public final class BenchReport {
      * Our times beside PyTorch's on the same shapes, from {@code bench/pytorch/pytorch-times.csv}
      * (written by {@code bench/pytorch/acda_torch.py bench} on the same machine kind).
      */
+    /** The vector backward beside the vector forward of the same configuration (both JMH, separate forks). */
+    private String backwardSection() {
+        StringBuilder s = new StringBuilder();
+        if (rows.stream().noneMatch(r -> r.method().equals("backwardVector"))) {
+            return "";
+        }
+        s.append("## Backward (vector)\n\n");
+        s.append("One backward per call (`AcdaBackwardBenchmark.backwardVector`: dL/dx and every parameter's gradient for a ")
+                .append("random upstream gradient, self-checked against the scalar backward in setup) beside the forward above. ")
+                .append("GFLOP/s counts 2 x `CostModel.backwardPerPixel` multiply-adds (the forward's intermediates recomputed, ")
+                .append("then the gradients of every stage); \"of peak\" divides by the all-thread FMA peak.\n\n");
+        s.append("| config | shape | backward (ms) | GFLOP/s | of peak | forward (ms) | backward / forward | MB alloc/call |\n");
+        s.append("|---|---|---:|---:|---:|---:|---:|---:|\n");
+        for (String c : BenchConfig.standard()) {
+            Optional<Row> b = find("backwardVector", c);
+            if (b.isEmpty()) {
+                continue;
+            }
+            BenchConfig bc = BenchConfig.of(c);
+            Optional<Row> f = find("forwardVector", c);
+            double gflops = 2 * bc.cost().backwardMacs() / (b.get().millis() * 1e6);
+            s.append(String.format(Locale.ROOT, "| %s | %s | %.2f ± %.2f | %.1f | %.0f%% | %s | %s | %.2f |%n", c, bc.shape(),
+                    b.get().millis(), b.get().error(), gflops, 100 * gflops / peakAll,
+                    f.map(r -> String.format(Locale.ROOT, "%.2f", r.millis())).orElse(""),
+                    f.map(r -> String.format(Locale.ROOT, "%.1fx", b.get().millis() / r.millis())).orElse(""),
+                    b.get().allocBytes() / 1e6));
+        }
+        s.append("\nPyTorch 1.13's autograd through the reference layer on the same CPU: `bench/pytorch/acda_backward_torch.py` ")
+                .append("and its CSV.\n\n");
+        return s.toString();
+    }
+
     private String pytorchComparison() {
         Path csv = Path.of("bench", "pytorch", "pytorch-times.csv");
         StringBuilder s = new StringBuilder("## Against PyTorch on the same CPU\n\n");

@@ -85,6 +85,25 @@ public final class CostModel {
         return (double) totalPerPixel() * pixels;
     }
 
+    /**
+     * Multiply-adds of one backward per output pixel, as the vector backward does it (DESIGN section 6):
+     * the forward's intermediates recomputed (generator, atoms, atom conv {@code Z}; not the coefficient
+     * conv), then {@code dZ = coef^T dy} and {@code dcoef = dy Z^T} ({@code 2 O C M}), {@code dD = dZ x} and the
+     * direct path {@code dx += dZ D} ({@code 2 C M K^2}), {@code dG = Psi dD} ({@code M T K^2}), conv 2's input and
+     * weight gradients ({@code 2 M T I 9}) and conv 1's ({@code 2 I C g^2}). BatchNorm, tanh and the bias sums are
+     * per-element work, left out as in the forward's count.
+     */
+    public long backwardPerPixel() {
+        long recompute = generatorPerPixel() + atomsPerPixel() + atomConvPerPixel();
+        return recompute + 2L * c.outChannels() * c.inChannels() * c.atoms() + 2 * atomConvPerPixel() + atomsPerPixel()
+                + 2 * generatorConv2PerPixel() + 2 * generatorConv1PerPixel();
+    }
+
+    /** Multiply-adds of the whole backward. */
+    public double backwardMacs() {
+        return (double) backwardPerPixel() * pixels;
+    }
+
     /** Multiply-adds of the plain convolution of the same shape. */
     public double plainConvMacs() {
         return (double) plainConvPerPixel() * pixels;

@@ -34,6 +34,12 @@ class CostModelTest {
         assertEquals(256L * 256 * 49 + 256, c.plainConvParameters());
         // generator: conv1 + bias + BN (2), conv2 + bias + BN (2); coef; bias
         assertEquals(64L * 256 * 9 + 64 + 128 + 108L * 64 * 9 + 108 + 216 + 256L * 1536 + 256, c.acdaParameters());
+        // backward: recomputed generator, atoms, Z; dZ and dcoef; dD and the direct dx; dG; conv 2 and conv 1 gradients
+        long gen1 = 64L * 256 * 9;
+        long gen2 = 108L * 64 * 9;
+        assertEquals(gen1 + gen2 + 108L * 49 + 256L * 6 * 49 + 2 * 256L * 256 * 6 + 2 * 256L * 6 * 49 + 108L * 49
+                + 2 * gen2 + 2 * gen1, c.backwardPerPixel());
+        assertEquals(c.backwardPerPixel() * 10_000.0, c.backwardMacs());
     }
 
     @Test
