@@ -11,6 +11,8 @@ import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 
 import org.acdajvm.layers.conv.FilterGeometry;
+import org.acdajvm.layers.conv.LocalFilterScalar;
+import org.acdajvm.layers.conv.TapConv;
 
 /**
  * The Vector API path of a 2-D convolution whose products may be weighted per (pixel, tap): plain conv
@@ -34,7 +36,7 @@ import org.acdajvm.layers.conv.FilterGeometry;
  * results do not depend on the thread count (up to {@link #SLICES} threads). Workspaces grow to the largest
  * shape seen and are reused. Not thread-safe.
  */
-public final class TapConvVector implements AutoCloseable {
+public final class TapConvVector implements TapConv, AutoCloseable {
 
     /** Row slices of the backward's pixel sums (more when there are more threads). */
     static final int SLICES = 4;
@@ -126,6 +128,7 @@ public final class TapConvVector implements AutoCloseable {
      * @param kf         {@code [N, KC, K*K, outH, outW]} ({@code KC = C} when {@code perChannel}, else 1) or {@code null}
      * @param y          {@code [N, O, outH, outW]}, overwritten
      */
+    @Override
     public void forward(FilterGeometry g, float[] x, float[] w, float[] bias, float[] kf, boolean perChannel, float[] y) {
         Plan pl = Plan.of(g, perChannel);
         int outC = g.outC();
@@ -224,6 +227,7 @@ public final class TapConvVector implements AutoCloseable {
      * @param db  {@code [O]} or {@code null}
      * @param dkf shaped as {@code kf}, or {@code null}
      */
+    @Override
     public void backward(FilterGeometry g, float[] x, float[] w, float[] kf, boolean perChannel, float[] dy,
                          float[] dx, float[] dw, float[] db, float[] dkf) {
         Plan pl = Plan.of(g, perChannel);
@@ -426,6 +430,18 @@ public final class TapConvVector implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /** PAC pool's local filter: the scalar kernel for now (its cost is {@code K^2} per output, no GEMM). */
+    @Override
+    public void localFilter(FilterGeometry g, float[] kf, boolean perChannel, float[] x, float[] y) {
+        LocalFilterScalar.forward(g, kf, perChannel, x, y);
+    }
+
+    @Override
+    public void localFilterBackward(FilterGeometry g, float[] kf, boolean perChannel, float[] x, float[] dy, float[] dx,
+                                    float[] dkf) {
+        LocalFilterScalar.backward(g, kf, perChannel, x, dy, dx, dkf);
     }
 
     private static float[][] growSlices(float[][] a, int slices, int size) {

@@ -21,7 +21,7 @@ import org.acdajvm.layer.PaddingMode;
  * @param k        kernel size K (odd)
  * @param stride   s &gt;= 1
  * @param dilation d &gt;= 1
- * @param pad      explicit padding on every side, &gt;= 0
+ * @param pad      explicit padding on every side (negative only for index arithmetic, e.g. a transposed conv's kernel grid)
  * @param mode     zeros or circular
  * @param outH     output height
  * @param outW     output width
@@ -38,9 +38,9 @@ public record FilterGeometry(int batch, int inC, int inH, int inW, int outC, int
         if (k < 1 || k % 2 == 0) {
             throw new IllegalArgumentException("kernel size K = " + k + " is not allowed: expected an odd K >= 1");
         }
-        if (stride < 1 || dilation < 1 || pad < 0) {
-            throw new IllegalArgumentException("stride = " + stride + ", dilation = " + dilation + ", padding = " + pad
-                    + " are not allowed: expected stride >= 1, dilation >= 1, padding >= 0");
+        if (stride < 1 || dilation < 1) {
+            throw new IllegalArgumentException("stride = " + stride + ", dilation = " + dilation
+                    + " are not allowed: expected stride >= 1, dilation >= 1");
         }
         if (outH < 1 || outW < 1) {
             throw new IllegalArgumentException("the output would be " + outH + " x " + outW + " for input " + inH + " x " + inW
