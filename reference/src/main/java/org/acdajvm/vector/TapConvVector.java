@@ -57,6 +57,7 @@ public final class TapConvVector implements TapConv, AutoCloseable {
     private float[] kfp;
     private float[] dkfp;
     private float[] dyp;
+    private float[][] scratch = new float[0][];
     private float[][] dxp = new float[0][];
     private float[][] dwt = new float[0][];
 
@@ -584,6 +585,16 @@ public final class TapConvVector implements TapConv, AutoCloseable {
                 }
             }
         }
+    }
+
+    /** Kept per slot and reused while large enough (see {@link TapConv#scratch}). */
+    @Override
+    public float[] scratch(int slot, int size) {
+        if (slot >= scratch.length) {
+            scratch = Arrays.copyOf(scratch, slot + 1);
+        }
+        scratch[slot] = grow(scratch[slot], size);
+        return scratch[slot];
     }
 
     /** Rows handed out to the threads (see {@link TapConv#forRows}). */

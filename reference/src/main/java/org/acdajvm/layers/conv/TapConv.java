@@ -37,6 +37,16 @@ public interface TapConv {
         body.run(0, count);
     }
 
+    /**
+     * A float array of at least {@code size} elements for workspace {@code slot} (contents unspecified): a new
+     * one here; the vector kernels keep one per slot and hand it out again, so that a layer's per-call buffers
+     * (its adapting kernel, that kernel's gradient) are not reallocated on every call. A slot's array is valid
+     * until the next request for the same slot.
+     */
+    default float[] scratch(int slot, int size) {
+        return new float[size];
+    }
+
     /** The readable scalar kernels. */
     TapConv SCALAR = new TapConv() {
         @Override
