@@ -98,7 +98,7 @@ public final class TapConvVector implements TapConv, AutoCloseable {
                     for (int b = 0; b < g.k(); b++) {
                         int k = (c * g.k() + a) * g.k() + b;
                         off[k] = in.tap(c, g.dilation() * a, g.dilation() * b);
-                        tileOff[k] = k * NW;
+                        tileOff[k] = k * NR;
                     }
                 }
             }
@@ -140,7 +140,7 @@ public final class TapConvVector implements TapConv, AutoCloseable {
         if (kf != null) {
             kfp = grow(kfp, pl.kfSize());
             for (Work wk : work) {
-                wk.tile = grow(wk.tile, kdim * NW);
+                wk.tile = grow(wk.tile, kdim * NR);
             }
         }
         float[] packed = packedW;
@@ -158,22 +158,23 @@ public final class TapConvVector implements TapConv, AutoCloseable {
                     for (int t = 0; t < tiles; t++) {
                         int w0 = t * NW;
                         int cols = Math.min(NW, g.outW() - w0);
-                        float[] b;
-                        int[] bOff;
-                        int bBase;
                         if (kfpad == null || kf == null) {
-                            b = xp;
-                            bOff = pl.off();
-                            bBase = pl.in().base(h, w0);
-                        } else {
-                            weightedTile(pl, xp, kfpad, h, w0, wk.tile);
-                            b = wk.tile;
-                            bOff = pl.tileOff();
-                            bBase = 0;
+                            for (int blk = 0; blk < VectorGemm.blocks(outC); blk++) {
+                                VectorGemm.blockWide(packed, blk * kdim * MR, kdim, xp, pl.off(), pl.in().base(h, w0), null,
+                                        bias, false, blk * MR, outC, y, image + blk * MR * plane + h * g.outW() + w0, plane,
+                                        cols, wk.scratch);
+                            }
+                            continue;
                         }
-                        for (int blk = 0; blk < VectorGemm.blocks(outC); blk++) {
-                            VectorGemm.blockWide(packed, blk * kdim * MR, kdim, b, bOff, bBase, null, bias, false,
-                                    blk * MR, outC, y, image + blk * MR * plane + h * g.outW() + w0, plane, cols, wk.scratch);
+                        // The weighted tile in halves of NR columns: a K=7, C=64 tile of NW columns (800 KB) would not
+                        // stay in L2 while every block of output channels streams it.
+                        for (int half = 0; half < NW && half < cols; half += NR) {
+                            weightedTile(pl, xp, kfpad, h, w0 + half, wk.tile);
+                            for (int blk = 0; blk < VectorGemm.blocks(outC); blk++) {
+                                VectorGemm.block(packed, blk * kdim * MR, kdim, wk.tile, pl.tileOff(), 0, null, bias, false,
+                                        blk * MR, outC, y, image + blk * MR * plane + h * g.outW() + w0 + half, plane,
+                                        Math.min(NR, cols - half), wk.scratch);
+                            }
                         }
                     }
                 }
@@ -197,7 +198,7 @@ public final class TapConvVector implements TapConv, AutoCloseable {
         }
     }
 
-    /** The tile {@code B[k][j] = kf[kc(k), u(k), h, w0+j] * xp[tap_k + base + j]}, {@code NW} columns per row. */
+    /** The tile {@code B[k][j] = kf[kc(k), u(k), h, w0+j] * xp[tap_k + base + j]}, {@code NR} columns per row. */
     private static void weightedTile(Plan pl, float[] xp, float[] kfpad, int h, int w0, float[] tile) {
         FilterGeometry g = pl.g();
         int taps = g.taps();
@@ -208,8 +209,8 @@ public final class TapConvVector implements TapConv, AutoCloseable {
                 int k = c * taps + u;
                 int xo = pl.off()[k] + base;
                 int ko = pl.kfRow(kc, u, h) + w0;
-                int to = k * NW;
-                for (int j = 0; j < NW; j += L) {
+                int to = k * NR;
+                for (int j = 0; j < NR; j += L) {
                     FloatVector.fromArray(S, xp, xo + j).mul(FloatVector.fromArray(S, kfpad, ko + j)).intoArray(tile, to + j);
                 }
             }
