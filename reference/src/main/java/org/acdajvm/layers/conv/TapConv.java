@@ -47,6 +47,16 @@ public interface TapConv {
         return new float[size];
     }
 
+    /**
+     * PAC's gaussian kernel ({@code layers.pac.PacKernelScalar}'s mathematics: {@code exp(-0.5 d2)}, 0 at taps
+     * outside the image with zero padding, optionally normalised over in-image taps) into
+     * {@code kf [N, KC, K*K, outH, outW]} from guidance {@code f [N, G, H, W]}, when these kernels have a fast path
+     * for it; {@code false} (and nothing written) when they have none, and the caller computes it.
+     */
+    default boolean gaussianKernel(FilterGeometry g, float[] f, int gc, boolean channelWise, boolean normalise, float[] kf) {
+        return false;
+    }
+
     /** The readable scalar kernels. */
     TapConv SCALAR = new TapConv() {
         @Override

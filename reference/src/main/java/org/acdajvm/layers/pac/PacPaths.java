@@ -180,6 +180,10 @@ public final class PacPaths {
     private void computeKernel(FilterGeometry g, PacLayer layer, float[] f, float[] kf) {
         PacKernelScalar.Spec spec = spec(layer);
         int gc = layer.config().guidanceChannels();
+        if (spec.function() == PacKernelScalar.Function.GAUSSIAN
+                && kernels.gaussianKernel(g, f, gc, spec.channelWise(), spec.normalise(), kf)) {
+            return;
+        }
         kernels.forRows(g.outH(), (h0, h1) -> PacKernelScalar.forward(g, spec, f, gc, kf, h0, h1));
     }
 
