@@ -29,8 +29,8 @@ import org.acdajvm.layers.conv.TapConv;
  *     {@link VectorGemm#blockWide};</li>
  * <li>backward: {@code dB = W^T dy} (one GEMM), then per row {@code k}: {@code dx[tap] += kf * dB} (a vector add
  *     into a padded buffer, folded back at the end), {@code dkf[u,p] += xp * dB}, and
- *     {@code dW^T += B dy^T} (the tile {@code B} packed transposed with a scatter store, then
- *     {@link VectorGemm#blockAddTo}).</li>
+ *     {@code dW^T += B dy^T} ({@link VectorGemm#blockAddToRows}: the row-major tile {@code B} broadcast row by
+ *     row, {@code dy} transposed; no transpose of {@code B}).</li>
  * </ul>
  * Rows are handed to the threads by {@link RowParallel}; the backward's sums over pixels ({@code dx}, {@code dW})
  * go to a fixed number of row slices, each with its own accumulators, added in slice order at the end, so
@@ -41,15 +41,6 @@ public final class TapConvVector implements TapConv, AutoCloseable {
 
     /** Row slices of the backward's pixel sums (more when there are more threads). */
     static final int SLICES = 4;
-
-    /** {@code i * MR}: a vector of {@code L} consecutive pixels of one row of B lands in its packed transposed place. */
-    private static final int[] PACK_MAP = new int[L];
-
-    static {
-        for (int i = 0; i < L; i++) {
-            PACK_MAP[i] = i * MR;
-        }
-    }
 
     private final RowParallel rows;
     private final Work[] work;
@@ -271,7 +262,7 @@ public final class TapConvVector implements TapConv, AutoCloseable {
             wk.dyt = grow(wk.dyt, outC * NW);
             wk.db = needDb ? grow(wk.db, kdim * NW) : wk.db;
             wk.dyT = dw != null ? grow(wk.dyT, NW * opad) : wk.dyT;
-            wk.bwT = dw != null ? grow(wk.bwT, VectorGemm.blocks(kdim) * MR * NW) : wk.bwT;
+            wk.bwT = dw != null ? grow(wk.bwT, kdim * NW) : wk.bwT;
         }
         int[] dytOff = new int[outC];
         for (int o = 0; o < outC; o++) {
@@ -390,7 +381,6 @@ public final class TapConvVector implements TapConv, AutoCloseable {
                 int xo = pl.off()[k] + base;
                 int ko = kfpad == null ? 0 : pl.kfRow(kc, u, h) + w0;
                 int bo = k * NW;
-                int packRow = (k / MR * NW) * MR + k % MR;
                 // One loop per product, each over plain vectors (a vector that may be null defeats C2's unboxing).
                 if (dxpad != null && kfpad != null) {
                     for (int j = 0; j < NW; j += L) {
@@ -410,13 +400,10 @@ public final class TapConvVector implements TapConv, AutoCloseable {
                 }
                 if (dwT != null && kfpad != null) {
                     for (int j = 0; j < NW; j += L) {
-                        FloatVector.fromArray(S, xp, xo + j).mul(FloatVector.fromArray(S, kfpad, ko + j))
-                                .intoArray(bwT, packRow + j * MR, PACK_MAP, 0);
+                        FloatVector.fromArray(S, xp, xo + j).mul(FloatVector.fromArray(S, kfpad, ko + j)).intoArray(bwT, bo + j);
                     }
                 } else if (dwT != null) {
-                    for (int j = 0; j < NW; j += L) {
-                        FloatVector.fromArray(S, xp, xo + j).intoArray(bwT, packRow + j * MR, PACK_MAP, 0);
-                    }
+                    System.arraycopy(xp, xo, bwT, bo, NW);
                 }
             }
         }
@@ -431,7 +418,7 @@ public final class TapConvVector implements TapConv, AutoCloseable {
             }
             for (int kb = 0; kb < VectorGemm.blocks(kdim); kb++) {
                 for (int oc = 0; oc < opad; oc += NR) {
-                    VectorGemm.blockAddTo(bwT, kb * NW * MR, NW, dyT, dyTOff, oc, kb * MR, kdim, dwT, dwtOff, oc,
+                    VectorGemm.blockAddToRows(bwT, kb * MR * NW, NW, NW, dyT, dyTOff, oc, kb * MR, kdim, dwT, dwtOff, oc,
                             wk.scratch);
                 }
             }
