@@ -1,0 +1,84 @@
+package org.acdajvm.layers.conv;
+
+/**
+ * The two float32 kernels every member of the family is run with once its adapting kernel is known: the
+ * tap-weighted conv ({@link ConvForwardScalar}, {@link ConvBackwardScalar}) and the local filter
+ * ({@link LocalFilterScalar}, PAC pool). The layers' orchestrations ({@link ConvPaths},
+ * {@code layers.pac.PacPaths}) are written once against this interface; the scalar backend passes
+ * {@link #SCALAR}, the vector backend its Vector API implementation. Array layouts are those of the scalar
+ * methods; gradients are added into the arrays given (callers pass zeros), {@code null} means not wanted.
+ */
+public interface TapConv {
+
+    /** {@link ConvForwardScalar#forward}. */
+    void forward(FilterGeometry g, float[] x, float[] w, float[] bias, float[] kf, boolean perChannel, float[] y);
+
+    /** {@link ConvBackwardScalar#backward}. */
+    void backward(FilterGeometry g, float[] x, float[] w, float[] kf, boolean perChannel, float[] dy, float[] dx,
+                  float[] dw, float[] db, float[] dkf);
+
+    /** {@link LocalFilterScalar#forward}. */
+    void localFilter(FilterGeometry g, float[] kf, boolean perChannel, float[] x, float[] y);
+
+    /** {@link LocalFilterScalar#backward}. */
+    void localFilterBackward(FilterGeometry g, float[] kf, boolean perChannel, float[] x, float[] dy, float[] dx, float[] dkf);
+
+    /** A loop body over rows {@code [from, to)}. */
+    @FunctionalInterface
+    interface Rows {
+        void run(int from, int to);
+    }
+
+    /**
+     * Runs {@code body} over rows {@code [0, count)}: in one call here; the vector kernels hand chunks of rows to
+     * their threads. Each row must be independent of the others (its own outputs only).
+     */
+    default void forRows(int count, Rows body) {
+        body.run(0, count);
+    }
+
+    /**
+     * A float array of at least {@code size} elements for workspace {@code slot} (contents unspecified): a new
+     * one here; the vector kernels keep one per slot and hand it out again, so that a layer's per-call buffers
+     * (its adapting kernel, that kernel's gradient) are not reallocated on every call. A slot's array is valid
+     * until the next request for the same slot.
+     */
+    default float[] scratch(int slot, int size) {
+        return new float[size];
+    }
+
+    /**
+     * PAC's gaussian kernel ({@code layers.pac.PacKernelScalar}'s mathematics: {@code exp(-0.5 d2)}, 0 at taps
+     * outside the image with zero padding, optionally normalised over in-image taps) into
+     * {@code kf [N, KC, K*K, outH, outW]} from guidance {@code f [N, G, H, W]}, when these kernels have a fast path
+     * for it; {@code false} (and nothing written) when they have none, and the caller computes it.
+     */
+    default boolean gaussianKernel(FilterGeometry g, float[] f, int gc, boolean channelWise, boolean normalise, float[] kf) {
+        return false;
+    }
+
+    /** The readable scalar kernels. */
+    TapConv SCALAR = new TapConv() {
+        @Override
+        public void forward(FilterGeometry g, float[] x, float[] w, float[] bias, float[] kf, boolean perChannel, float[] y) {
+            ConvForwardScalar.forward(g, x, w, bias, kf, perChannel, y);
+        }
+
+        @Override
+        public void backward(FilterGeometry g, float[] x, float[] w, float[] kf, boolean perChannel, float[] dy, float[] dx,
+                             float[] dw, float[] db, float[] dkf) {
+            ConvBackwardScalar.backward(g, x, w, kf, perChannel, dy, dx, dw, db, dkf);
+        }
+
+        @Override
+        public void localFilter(FilterGeometry g, float[] kf, boolean perChannel, float[] x, float[] y) {
+            LocalFilterScalar.forward(g, kf, perChannel, x, y);
+        }
+
+        @Override
+        public void localFilterBackward(FilterGeometry g, float[] kf, boolean perChannel, float[] x, float[] dy, float[] dx,
+                                        float[] dkf) {
+            LocalFilterScalar.backward(g, kf, perChannel, x, dy, dx, dkf);
+        }
+    };
+}
