@@ -1,4 +1,4 @@
-package org.acdajvm.contract;
+package org.acdajvm.testkit;
 
 import org.acdajvm.layer.PaddingMode;
 import org.acdajvm.tensor.Tensor;
@@ -12,12 +12,12 @@ import org.acdajvm.tensor.Tensor;
  * with {@code pad = d*(K-1)/2}, output size {@code ceil(H/s) x ceil(W/s)}, and reads outside the
  * image giving 0 (zeros) or wrapping around (circular).
  */
-final class PlainConv {
+public final class PlainConv {
 
     private PlainConv() {
     }
 
-    static double[] forward(Tensor x, double[][][] weight, double[] bias, int k, int stride, int dilation,
+    public static double[] forward(Tensor x, double[][][] weight, double[] bias, int k, int stride, int dilation,
                             PaddingMode padding) {
         int batch = x.dim(0);
         int inC = x.dim(1);
