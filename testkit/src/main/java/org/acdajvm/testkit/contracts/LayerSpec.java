@@ -59,7 +59,8 @@ public interface LayerSpec<L extends Layer> {
      * output of the input's height and width.
      *
      * @param settings the settings (case.json key names and values) under which the layer is equivariant
-     * @param shifted  the names of the inputs that live on the pixel grid and shift together ({@code "x"} first)
+     * @param shifted  the names of the inputs that live on the pixel grid and shift together ({@code "x"} first);
+     *                 those a case does not have are left out
      * @param cases    cases with those settings
      */
     record Equivariance(Map<String, String> settings, List<String> shifted, Arbitrary<LayerCase> cases) {
