@@ -123,7 +123,14 @@ public final class ContractCoverage {
             }
             found.add(new Entry(c, a.value(), contract.spec().kind()));
         }
+        found.sort(java.util.Comparator.comparingInt((Entry e) -> Layers.all().indexOf(e.kind()))
+                .thenComparingInt(e -> rank(e.backend())).thenComparing(e -> e.backend()));
         return found;
+    }
+
+    private static int rank(String backend) {
+        int i = Backends.names().indexOf(backend);
+        return i < 0 ? Integer.MAX_VALUE : i;
     }
 
     /** Every property and example of {@code type} and its superclasses that states no minimum, or one too low. */
