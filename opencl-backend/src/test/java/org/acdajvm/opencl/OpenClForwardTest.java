@@ -14,6 +14,7 @@ import org.acdajvm.oracle.AcdaOracle;
 import org.acdajvm.oracle.ErrorBounds;
 import org.acdajvm.oracle.ErrorReport;
 import org.acdajvm.tensor.Tensor;
+import org.acdajvm.testkit.DeviceTests;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -31,7 +32,7 @@ class OpenClForwardTest {
 
     @BeforeAll
     static void open() {
-        OpenClTestDevice.require();
+        DeviceTests.require("opencl");
         backend = new OpenClBackend();
     }
 

@@ -20,6 +20,7 @@ import org.acdajvm.layer.AcdaConfig;
 import org.acdajvm.layer.AcdaInit;
 import org.acdajvm.layer.AcdaLayer;
 import org.acdajvm.tensor.Tensor;
+import org.acdajvm.testkit.DeviceTests;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -43,7 +44,7 @@ class OpenClInfrastructureTest {
 
     @Test
     void aDriverErrorIsReportedByName() {
-        OpenClTestDevice.require();
+        DeviceTests.require("opencl");
         try (ClContext ctx = ClContext.open(OpenClDevices.select(null));
              ClProgram p = ClProgram.build(ctx, "one-arg.cl", "", "__kernel void k(__global float* a) { a[0] = 1.0f; }")) {
             long kernel = p.kernel("k");
@@ -58,7 +59,7 @@ class OpenClInfrastructureTest {
 
     @Test
     void aFailedBuildThrowsWithTheFullLog() {
-        OpenClTestDevice.require();
+        DeviceTests.require("opencl");
         try (ClContext ctx = ClContext.open(OpenClDevices.select(null))) {
             String source = "__kernel void k(__global float* a) {\n  a[0] = undefined_symbol_42 * TILE;\n}\n";
             ClBuildException e = assertThrows(ClBuildException.class,
@@ -74,7 +75,7 @@ class OpenClInfrastructureTest {
 
     @Test
     void everyKernelResourceBuildsOnceWithItsOptions() {
-        OpenClTestDevice.require();
+        DeviceTests.require("opencl");
         ClDevice device = OpenClDevices.select(null);
         Tuning.Conv2 tile = Tuning.conv2Candidates(device).getFirst();
         try (ClContext ctx = ClContext.open(device); ClProgramCache cache = new ClProgramCache(ctx)) {
@@ -95,7 +96,7 @@ class OpenClInfrastructureTest {
 
     @Test
     void buffersAreReusedAcrossCallsOfTheSameShape() {
-        OpenClTestDevice.require();
+        DeviceTests.require("opencl");
         AcdaConfig cfg = AcdaConfig.builder(3, 4, 5).build();
         AcdaLayer layer = AcdaInit.randomized(cfg, 30);
         try (OpenClBackend b = new OpenClBackend()) {
@@ -120,7 +121,7 @@ class OpenClInfrastructureTest {
 
     @Test
     void closeReleasesEverythingAndTheBackendRefusesLaterCalls() {
-        OpenClTestDevice.require();
+        DeviceTests.require("opencl");
         AcdaConfig cfg = AcdaConfig.builder(2, 2, 3).build();
         AcdaLayer layer = AcdaInit.randomized(cfg, 40);
         OpenClBackend b = new OpenClBackend();
@@ -137,7 +138,7 @@ class OpenClInfrastructureTest {
 
     @Test
     void kernelTimesComeFromProfilingEvents() {
-        OpenClTestDevice.require();
+        DeviceTests.require("opencl");
         AcdaConfig cfg = AcdaConfig.builder(4, 4, 3).build();
         try (OpenClBackend b = new OpenClBackend()) {
             assertEquals(KernelTimes.NONE, b.lastTimes());
@@ -152,7 +153,7 @@ class OpenClInfrastructureTest {
 
     @Test
     void devicesAreSelectedByIndexNameOrType() {
-        OpenClTestDevice.require();
+        DeviceTests.require("opencl");
         List<ClDevice> devices = OpenClDevices.list().devices();
         ClDevice first = devices.getFirst();
         assertEquals(first.index(), OpenClDevices.select("0").index());
@@ -201,7 +202,7 @@ class OpenClInfrastructureTest {
     /** With the loader but no ICD registered (the loader reads OCL_ICD_VENDORS), the reason says to install one. */
     @Test
     void noPlatformGivesAClearReason(@TempDir Path emptyVendors) throws IOException, InterruptedException {
-        OpenClTestDevice.require();                 // the loader is installed
+        DeviceTests.require("opencl");                 // the loader is installed
         String out = probe(List.of(), emptyVendors);
         assertTrue(out.contains("REASON no OpenCL platform found: install an ICD, e.g. apt-get install pocl-opencl-icd "
                 + "ocl-icd-libopencl1"), out);

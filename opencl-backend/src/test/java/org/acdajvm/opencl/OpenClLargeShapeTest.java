@@ -12,6 +12,7 @@ import org.acdajvm.oracle.AcdaOracle;
 import org.acdajvm.oracle.ErrorBounds;
 import org.acdajvm.oracle.OracleResult;
 import org.acdajvm.tensor.Tensor;
+import org.acdajvm.testkit.DeviceTests;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -41,7 +42,7 @@ class OpenClLargeShapeTest {
 
     @Test
     void channels64At56x56WithK7() {
-        OpenClTestDevice.require();
+        DeviceTests.require("opencl");
         AcdaConfig cfg = AcdaConfig.builder(64, 64, 7).build();
         AcdaLayer layer = AcdaInit.randomized(cfg, 56);
         Tensor x = AcdaInit.input(cfg, 1, SIZE, SIZE, 57);

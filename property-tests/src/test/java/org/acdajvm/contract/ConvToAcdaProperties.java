@@ -20,6 +20,8 @@ import org.acdajvm.oracle.AcdaOracle;
 import org.acdajvm.oracle.ErrorBounds;
 import org.acdajvm.oracle.OracleResult;
 import org.acdajvm.tensor.Tensor;
+import org.acdajvm.testkit.Compare;
+import org.acdajvm.testkit.PlainConv;
 
 /** Conv-to-ACDA conversion: exact for weights in the span with rank at most M, optimal otherwise. */
 class ConvToAcdaProperties {

@@ -1,5 +1,8 @@
 package org.acdajvm.contract;
 
+import org.acdajvm.testkit.BackendUnderTest;
+import org.acdajvm.testkit.contracts.AcdaContract;
+
 @BackendUnderTest("opencl")
-class OpenclContractTest extends AcdaBackendContract {
+public class OpenclContractTest extends AcdaContract {
 }

@@ -1,5 +1,8 @@
 package org.acdajvm.contract;
 
+import org.acdajvm.testkit.BackendUnderTest;
+import org.acdajvm.testkit.contracts.AcdaContract;
+
 @BackendUnderTest("oracle")
-class OracleContractTest extends AcdaBackendContract {
+public class OracleContractTest extends AcdaContract {
 }

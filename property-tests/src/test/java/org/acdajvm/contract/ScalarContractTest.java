@@ -1,5 +1,8 @@
 package org.acdajvm.contract;
 
+import org.acdajvm.testkit.BackendUnderTest;
+import org.acdajvm.testkit.contracts.AcdaContract;
+
 @BackendUnderTest("scalar")
-class ScalarContractTest extends AcdaBackendContract {
+public class ScalarContractTest extends AcdaContract {
 }

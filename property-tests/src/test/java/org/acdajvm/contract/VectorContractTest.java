@@ -1,5 +1,8 @@
 package org.acdajvm.contract;
 
+import org.acdajvm.testkit.BackendUnderTest;
+import org.acdajvm.testkit.contracts.AcdaContract;
+
 @BackendUnderTest("vector")
-class VectorContractTest extends AcdaBackendContract {
+public class VectorContractTest extends AcdaContract {
 }

@@ -13,6 +13,9 @@ import org.acdajvm.layer.AcdaInit;
 import org.acdajvm.layer.AcdaLayer;
 import org.acdajvm.oracle.AcdaOracle;
 import org.acdajvm.tensor.Tensor;
+import org.acdajvm.testkit.Compare;
+import org.acdajvm.testkit.contracts.AcdaArbitraries;
+import org.acdajvm.testkit.contracts.AcdaCase;
 import org.acdajvm.vector.AcdaForwardVector;
 
 /**

@@ -12,6 +12,7 @@ import org.acdajvm.oracle.AcdaOracle;
 import org.acdajvm.oracle.ErrorBounds;
 import org.acdajvm.oracle.ErrorReport;
 import org.acdajvm.tensor.Tensor;
+import org.acdajvm.testkit.DeviceTests;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -28,7 +29,7 @@ class TornadoForwardTest {
 
     @BeforeAll
     static void requireDevice() {
-        TornadoTestDevice.require();
+        DeviceTests.require("tornado");
     }
 
     private static Tensor assertAccepted(TornadoBackend backend, AcdaConfig cfg, int batch, int h, int w, long seed) {

@@ -1,4 +1,4 @@
-package org.acdajvm.contract;
+package org.acdajvm.testkit;
 
 import java.util.Arrays;
 import java.util.List;
@@ -15,7 +15,7 @@ import org.acdajvm.tensor.Tensor;
  * the oracle's backward. Like {@link Compare}, every method asserts and returns nothing a caller
  * could forget to check; failures name the tensor, the index, both values and the bound.
  */
-final class GradientCompare {
+public final class GradientCompare {
 
     private GradientCompare() {
     }
@@ -27,7 +27,7 @@ final class GradientCompare {
      *
      * @return the number of elements compared
      */
-    static long assertAccepted(AcdaOracleBackward.Gradients oracle, Map<String, Tensor> actual, Object context) {
+    public static long assertAccepted(AcdaOracleBackward.Gradients oracle, Map<String, Tensor> actual, Object context) {
         assertSameKeysAndShapes(oracle, actual, context);
         long compared = 0;
         for (Map.Entry<String, AcdaOracleBackward.Gradient> e : oracle.byKey().entrySet()) {
@@ -49,7 +49,7 @@ final class GradientCompare {
      *
      * @return the largest relative error seen, over all tensors
      */
-    static double assertRelativeError(AcdaOracleBackward.Gradients oracle, Map<String, Tensor> actual, double maxRelative,
+    public static double assertRelativeError(AcdaOracleBackward.Gradients oracle, Map<String, Tensor> actual, double maxRelative,
                                       Object context) {
         assertSameKeysAndShapes(oracle, actual, context);
         double largest = 0;

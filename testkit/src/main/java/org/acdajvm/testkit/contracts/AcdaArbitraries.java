@@ -1,4 +1,4 @@
-package org.acdajvm.contract;
+package org.acdajvm.testkit.contracts;
 
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
@@ -8,7 +8,7 @@ import org.acdajvm.layer.AcdaConfig;
 import org.acdajvm.layer.PaddingMode;
 
 /** Generators for contract cases, over the ranges the foundation issue names. */
-final class AcdaArbitraries {
+public final class AcdaArbitraries {
 
     private AcdaArbitraries() {
     }
@@ -23,12 +23,12 @@ final class AcdaArbitraries {
      * N in 1..2, C and O in 1..8, H and W in 1..13, K in {3,5,7}, s in {1,2,3}, d in {1,2},
      * B in 1..6, M in 1..8, g in {1,3}, both paddings, with and without bias.
      */
-    static Arbitrary<AcdaCase> cases() {
+    public static Arbitrary<AcdaCase> cases() {
         return cases(Arbitraries.of(1, 2, 3), Arbitraries.of(PaddingMode.class), 13);
     }
 
     /** As {@link #cases()} with stride 1 and one padding mode (translation equivariance is stated for s = 1). */
-    static Arbitrary<AcdaCase> strideOneCases(PaddingMode padding, int maxSize) {
+    public static Arbitrary<AcdaCase> strideOneCases(PaddingMode padding, int maxSize) {
         return cases(Arbitraries.just(1), Arbitraries.just(padding), maxSize);
     }
 

@@ -1,4 +1,4 @@
-package org.acdajvm.contract;
+package org.acdajvm.testkit.contracts;
 
 import org.acdajvm.layer.AcdaConfig;
 import org.acdajvm.layer.AcdaInit;
@@ -10,13 +10,13 @@ import org.acdajvm.tensor.Tensor;
  * parameter random (BatchNorm statistics and output bias included); the input is uniform in
  * {@code [-1, 1)}.
  */
-record AcdaCase(AcdaConfig config, int batch, int height, int width, long seed) {
+public record AcdaCase(AcdaConfig config, int batch, int height, int width, long seed) {
 
-    AcdaLayer layer() {
+    public AcdaLayer layer() {
         return AcdaInit.randomized(config, seed);
     }
 
-    Tensor input() {
+    public Tensor input() {
         return AcdaInit.input(config, batch, height, width, seed ^ 0x9E3779B97F4A7C15L);
     }
 

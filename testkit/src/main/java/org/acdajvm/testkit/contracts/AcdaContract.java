@@ -1,4 +1,4 @@
-package org.acdajvm.contract;
+package org.acdajvm.testkit.contracts;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -14,7 +14,6 @@ import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 
 import org.acdajvm.backend.AcdaBackend;
-import org.acdajvm.backend.Backends;
 import org.acdajvm.layer.AcdaConfig;
 import org.acdajvm.layer.AcdaInit;
 import org.acdajvm.layer.AcdaLayer;
@@ -25,12 +24,17 @@ import org.acdajvm.oracle.ErrorReport;
 import org.acdajvm.oracle.OracleResult;
 import org.acdajvm.oracle.Precision;
 import org.acdajvm.tensor.Tensor;
+import org.acdajvm.testkit.Compare;
+import org.acdajvm.testkit.GradientCompare;
+import org.acdajvm.testkit.MinimumCompared;
+import org.acdajvm.testkit.PlainConv;
 
 /**
- * The contract every ACDA backend must meet. A backend joins by a two-line subclass annotated
- * {@code @BackendUnderTest("name")}; {@link ContractCoverageTest} fails if a discovered backend has
- * none. Each property counts the cases and elements it compared and asserts, after it ran, that it
- * compared some: a backend cannot drop out of its contract silently.
+ * The contract every ACDA backend must meet: the properties every layer shares ({@link LayerContract}, on
+ * {@link AcdaSpec}) and ACDA's own, below. A backend joins by a 3-line public subclass annotated
+ * {@code @BackendUnderTest("name")}; {@link org.acdajvm.testkit.ContractCoverage} fails if a discovered
+ * backend has none. Each property counts the cases and elements it compared and asserts, after it ran, that
+ * it compared at least its {@link MinimumCompared}: a backend cannot drop out of its contract silently.
  *
  * <p>Order of the checks, from the most to the least certain reference:
  * <ol>
@@ -47,53 +51,17 @@ import org.acdajvm.tensor.Tensor;
  * backend without a backward must say so ({@link AcdaBackend#backwardUnavailableReason}) and refuse
  * the call; its backward properties then record why they compared nothing.
  */
-abstract class AcdaBackendContract {
+public abstract class AcdaContract extends LayerContract<AcdaLayer> {
 
     /**
      * The largest {@code max |err| / max |grad|} a float32 backward may show on the contract's cases
      * (see {@link GradientCompare#assertRelativeError}); correct code stays below 1e-5 on them.
      */
-    static final double GRADIENT_RELATIVE_ERROR = 1e-4;
+    public static final double GRADIENT_RELATIVE_ERROR = 1e-4;
 
-    private AcdaBackend backend;
-    private long cases;
-    private long elements;
-    private String skipped;
-    private double worstGradientRelative;
-
-    /** The backend's name, from the subclass's {@link BackendUnderTest}. */
-    protected final String backendName() {
-        BackendUnderTest a = getClass().getAnnotation(BackendUnderTest.class);
-        if (a == null) {
-            throw new IllegalStateException(getClass().getName() + " needs a @BackendUnderTest(\"name\") annotation");
-        }
-        return a.value();
-    }
-
-    /** The backend, opened on first use; fails (with its reason) if it cannot run here. */
-    protected final AcdaBackend backend() {
-        if (backend == null) {
-            backend = Backends.require(backendName());
-        }
-        return backend;
-    }
-
-    /**
-     * What one property compared; {@code skipped} names why it compared nothing on purpose (the
-     * backend declares no backward), or is {@code null}.
-     */
-    record Counts(long cases, long elements, String skipped, double worstGradientRelativeError) {
-    }
-
-    /** Closes the backend and returns the counts; called by {@link ContractAccounting} after each property. */
-    Counts finish() {
-        if (backend != null) {
-            backend.close();
-            backend = null;
-        }
-        Counts counts = new Counts(cases, elements, skipped, worstGradientRelative);
-        skipped = null;
-        return counts;
+    @Override
+    protected LayerSpec<AcdaLayer> createSpec() {
+        return new AcdaSpec();
     }
 
     /** Runs the backend on copies of its inputs, and checks afterwards that the originals are untouched. */
@@ -106,15 +74,11 @@ abstract class AcdaBackendContract {
         return y;
     }
 
-    private void counted(Tensor y) {
-        cases++;
-        elements += y.size();
-    }
-
     // ---------------------------------------------------------------------------------------------
     // 1. Known cases.
 
     @Example
+    @MinimumCompared(cases = 3)
     void zeroCoefficientsGiveExactlyTheBias() {
         for (long seed = 1; seed <= 3; seed++) {
             AcdaConfig cfg = AcdaConfig.builder(3, 4, 5).stride((int) seed).padding(
@@ -127,6 +91,7 @@ abstract class AcdaBackendContract {
     }
 
     @Example
+    @MinimumCompared(cases = 1)
     void zeroInputGivesExactlyTheBias() {
         AcdaConfig cfg = AcdaConfig.builder(5, 3, 7).dilation(2).atoms(4).basesPerScale(3).build();
         AcdaLayer layer = AcdaInit.randomized(cfg, 11);
@@ -151,6 +116,7 @@ abstract class AcdaBackendContract {
      * elsewhere; {@code Wc} is computed here by hand from the parameters.
      */
     @Example
+    @MinimumCompared(cases = 4)
     void deltaInputReturnsTheReconstructedFilter() {
         int[][] settings = {{3, 1, 1}, {5, 1, 2}, {7, 2, 1}, {5, 3, 2}};     // K, s, d
         for (int[] kd : settings) {
@@ -204,6 +170,7 @@ abstract class AcdaBackendContract {
     // 2. Constant atoms against an independent plain convolution.
 
     @Property(tries = 60)
+    @MinimumCompared(cases = 30)
     void constantAtomsEqualAPlainConvolution(@ForAll("cases") AcdaCase c) {
         AcdaLayer layer = constantAtoms(c.layer());
         Tensor x = c.input();
@@ -274,6 +241,7 @@ abstract class AcdaBackendContract {
     // 3. Random cases against the oracle.
 
     @Property(tries = 120)
+    @MinimumCompared(cases = 60)
     void matchesTheOracleWithinTheBound(@ForAll("cases") AcdaCase c) {
         AcdaLayer layer = c.layer();
         Tensor x = c.input();
@@ -288,12 +256,14 @@ abstract class AcdaBackendContract {
     // 4. Translation equivariance (s = 1).
 
     @Property(tries = 36)
+    @MinimumCompared(cases = 18)
     void circularPaddingIsTranslationEquivariantEverywhere(@ForAll("circularCases") AcdaCase c,
                                                            @ForAll("shifts") int dy, @ForAll("shifts") int dx) {
         checkEquivariance(c, dy, dx, 0);
     }
 
     @Property(tries = 36)
+    @MinimumCompared(cases = 18)
     void zeroPaddingIsTranslationEquivariantAwayFromBorders(@ForAll("zeroCases") AcdaCase c,
                                                             @ForAll("smallShifts") int dy, @ForAll("smallShifts") int dx) {
         checkEquivariance(c, dy, dx, Math.max(2, c.config().pad()));
@@ -337,8 +307,7 @@ abstract class AcdaBackendContract {
             }
         }
         if (compared > 0) {
-            cases++;
-            elements += compared;
+            counted(compared);
         }
     }
 
@@ -346,25 +315,11 @@ abstract class AcdaBackendContract {
         return i >= margin && i < size - margin;
     }
 
-    /** {@code out[n, c, i, j] = x[n, c, (i - dy) mod H, (j - dx) mod W]}. */
-    static Tensor roll(Tensor x, int dy, int dx) {
-        Tensor out = Tensor.zeros(x.shape());
-        for (int n = 0; n < x.dim(0); n++) {
-            for (int c = 0; c < x.dim(1); c++) {
-                for (int i = 0; i < x.dim(2); i++) {
-                    for (int j = 0; j < x.dim(3); j++) {
-                        out.set(n, c, i, j, x.get(n, c, Math.floorMod(i - dy, x.dim(2)), Math.floorMod(j - dx, x.dim(3))));
-                    }
-                }
-            }
-        }
-        return out;
-    }
-
     // ---------------------------------------------------------------------------------------------
     // 5. Errors for bad input.
 
     @Example
+    @MinimumCompared(cases = 1)
     void badInputsAreClearErrorsNamingTheArgument() {
         AcdaConfig cfg = AcdaConfig.builder(3, 2, 3).build();
         AcdaLayer layer = AcdaInit.reference(cfg, 5);
@@ -405,7 +360,7 @@ abstract class AcdaBackendContract {
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> backend().backward(layer, x, x.copy()));
         assertTrue(e.getMessage().contains(reason.get()), "the refusal '" + e.getMessage() + "' should give the reason '"
                 + reason.get() + "'");
-        skipped = "the backend has no backward: " + reason.get();
+        skipped("the backend has no backward: " + reason.get());
         return false;
     }
 
@@ -430,6 +385,7 @@ abstract class AcdaBackendContract {
     }
 
     @Example
+    @MinimumCompared(cases = 2)
     void zeroUpstreamGradientGivesExactlyZeroGradients() {
         if (!hasBackward()) {
             return;
@@ -444,13 +400,14 @@ abstract class AcdaBackendContract {
                 for (int i = 0; i < t.size(); i++) {
                     assertEquals(0f, t.data()[i], 0f, "gradient " + key + " element " + i + " with dy = 0");
                 }
-                elements += t.size();
+                countElements(t.size());
             });
-            cases++;
+            counted(0);
         }
     }
 
     @Property(tries = 60)
+    @MinimumCompared(cases = 30)
     void backwardMatchesTheOracleWithinTheBound(@ForAll("cases") AcdaCase c) {
         if (!hasBackward()) {
             return;
@@ -460,10 +417,9 @@ abstract class AcdaBackendContract {
         Tensor dy = upstream(c);
         AcdaOracleBackward.Gradients oracle = AcdaOracleBackward.backward(layer, x, dy);
         Map<String, Tensor> g = runBackward(layer, x, dy);
-        elements += GradientCompare.assertAccepted(oracle, g, c);
-        worstGradientRelative = Math.max(worstGradientRelative,
-                GradientCompare.assertRelativeError(oracle, g, GRADIENT_RELATIVE_ERROR, c));
-        cases++;
+        long compared = GradientCompare.assertAccepted(oracle, g, c);
+        gradientRelativeError(GradientCompare.assertRelativeError(oracle, g, GRADIENT_RELATIVE_ERROR, c));
+        counted(compared);
     }
 
     /**
@@ -472,6 +428,7 @@ abstract class AcdaBackendContract {
      * every parameter gradient, a sum over all pixels, unchanged), within both elements' bounds.
      */
     @Property(tries = 24)
+    @MinimumCompared(cases = 12)
     void backwardDxIsTranslationEquivariantWithCircularPadding(@ForAll("circularCases") AcdaCase c,
                                                                @ForAll("shifts") int sy, @ForAll("shifts") int sx) {
         if (!hasBackward()) {
@@ -505,7 +462,7 @@ abstract class AcdaBackendContract {
                 }
             }
         }
-        elements += dx.size();
+        countElements(dx.size());
         oracle.byKey().forEach((key, og) -> {
             if (key.equals(AcdaOracleBackward.INPUT)) {
                 return;
@@ -517,9 +474,9 @@ abstract class AcdaBackendContract {
                 assertTrue(Math.abs(a[i] - b[i]) <= tol, "shift (" + sy + ", " + sx + "): gradient " + key + "[" + i + "] = "
                         + b[i] + " but unshifted " + a[i] + ", tolerance " + tol + "; case " + c);
             }
-            elements += a.length;
+            countElements(a.length);
         });
-        cases++;
+        counted(0);
     }
 
     // ---------------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-package org.acdajvm.contract;
+package org.acdajvm.testkit;
 
 import java.util.Arrays;
 
@@ -12,13 +12,13 @@ import org.acdajvm.tensor.Tensor;
  * Assertions that locate the bug when they fail: index {@code (n, o, h, w)}, expected, actual,
  * bound and shape. None of them returns a result a caller could forget to check.
  */
-final class Compare {
+public final class Compare {
 
     private Compare() {
     }
 
     /** Asserts that every element of {@code actual} is within the oracle's bound; returns the report for counting. */
-    static ErrorReport assertAccepted(OracleResult oracle, Tensor actual, ErrorBounds.Evaluation evaluation,
+    public static ErrorReport assertAccepted(OracleResult oracle, Tensor actual, ErrorBounds.Evaluation evaluation,
                                       Object context) {
         ErrorReport r = ErrorReport.compare(oracle, actual, evaluation);
         if (!r.accepted()) {
@@ -31,7 +31,7 @@ final class Compare {
      * Asserts {@code |actual - expected| <= tolerance} element by element, for two tensors of the
      * same shape, reporting the worst element.
      */
-    static void assertClose(double[] expected, float[] actual, double[] tolerance, int[] shape, Object context) {
+    public static void assertClose(double[] expected, float[] actual, double[] tolerance, int[] shape, Object context) {
         if (expected.length != actual.length) {
             throw new AssertionError("length " + actual.length + " != expected " + expected.length + " for shape "
                     + Arrays.toString(shape) + "\n  case: " + context);
@@ -53,7 +53,7 @@ final class Compare {
     }
 
     /** Asserts that {@code after} is bit-for-bit {@code before}: a backend must not write into its inputs. */
-    static void assertUnchanged(Tensor before, Tensor after, String name) {
+    public static void assertUnchanged(Tensor before, Tensor after, String name) {
         if (!before.equals(after)) {
             float[] a = before.data();
             float[] b = after.data();

@@ -1,5 +1,0 @@
-package org.acdajvm.contract;
-
-@BackendUnderTest("tornado")
-class TornadoContractTest extends AcdaBackendContract {
-}
