@@ -4,7 +4,11 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 
+import org.acdajvm.layer.AcdaKind;
 import org.acdajvm.layer.AcdaLayer;
+import org.acdajvm.layer.Inputs;
+import org.acdajvm.layer.Layer;
+import org.acdajvm.layer.LayerKind;
 import org.acdajvm.oracle.AcdaOracle;
 import org.acdajvm.oracle.AcdaOracleBackward;
 import org.acdajvm.oracle.ErrorBounds;
@@ -39,6 +43,35 @@ public final class OracleBackend implements AcdaBackend {
         Map<String, Tensor> g = new LinkedHashMap<>();
         AcdaOracleBackward.backward(layer, x, dy).byKey().forEach((key, grad) -> g.put(key, grad.toTensor()));
         return g;
+    }
+
+    /**
+     * ACDA as the other backends have it; every other layer through its kind's oracle, rounded to float32
+     * (this backend is the oracle, so no layer is missing here).
+     */
+    @Override
+    public <L extends Layer> Optional<LayerOp<L>> op(LayerKind<L> kind) {
+        if (kind == AcdaKind.INSTANCE) {
+            return AcdaBackend.super.op(kind);
+        }
+        return Optional.of(new LayerOp<>() {
+            @Override
+            public Tensor forward(L layer, Inputs inputs) {
+                return kind.oracleForward(layer, inputs).toTensor();
+            }
+
+            @Override
+            public Optional<String> backwardUnavailableReason() {
+                return Optional.empty();
+            }
+
+            @Override
+            public Map<String, Tensor> backward(L layer, Inputs inputs, Tensor dy) {
+                Map<String, Tensor> g = new LinkedHashMap<>();
+                kind.oracleBackward(layer, inputs, dy).byKey().forEach((key, grad) -> g.put(key, grad.toTensor()));
+                return g;
+            }
+        });
     }
 
     @Override
