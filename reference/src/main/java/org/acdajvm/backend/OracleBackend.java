@@ -45,19 +45,21 @@ public final class OracleBackend implements AcdaBackend {
         return g;
     }
 
-    /**
-     * ACDA as the other backends have it; every other layer through its kind's oracle, rounded to float32
-     * (this backend is the oracle, so no layer is missing here).
-     */
+    /** Every layer kind: its own oracle ({@link LayerKind#oracleForward}, {@link LayerKind#oracleBackward}), rounded to float32. */
     @Override
     public <L extends Layer> Optional<LayerOp<L>> op(LayerKind<L> kind) {
         if (kind == AcdaKind.INSTANCE) {
             return AcdaBackend.super.op(kind);
         }
-        return Optional.of(new LayerOp<>() {
+        LayerOp<L> op = new LayerOp<>() {
             @Override
             public Tensor forward(L layer, Inputs inputs) {
                 return kind.oracleForward(layer, inputs).toTensor();
+            }
+
+            @Override
+            public ErrorBounds.Evaluation evaluation() {
+                return ErrorBounds.Evaluation.PER_PIXEL_FILTER;
             }
 
             @Override
@@ -71,7 +73,8 @@ public final class OracleBackend implements AcdaBackend {
                 kind.oracleBackward(layer, inputs, dy).byKey().forEach((key, grad) -> g.put(key, grad.toTensor()));
                 return g;
             }
-        });
+        };
+        return Optional.of(op);
     }
 
     @Override

@@ -4,9 +4,15 @@ import java.util.Map;
 import java.util.Optional;
 
 import org.acdajvm.layer.AcdaLayer;
+import org.acdajvm.layer.Layer;
+import org.acdajvm.layer.LayerKind;
+import org.acdajvm.layers.conv.TapConv;
 import org.acdajvm.tensor.Tensor;
 
-/** The readable float32 two-layer path ({@link AcdaForwardScalar}, {@link AcdaBackwardScalar}). Always available. */
+/**
+ * The readable float32 paths: ACDA's two-layer form ({@link AcdaForwardScalar}, {@link AcdaBackwardScalar}), plain
+ * conv and PAC on the scalar kernels ({@link TapConv#SCALAR}). Always available.
+ */
 public final class ScalarBackend implements AcdaBackend {
 
     @Override
@@ -32,6 +38,15 @@ public final class ScalarBackend implements AcdaBackend {
     @Override
     public Map<String, Tensor> backward(AcdaLayer layer, Tensor x, Tensor dy) {
         return AcdaBackwardScalar.backward(layer, x, dy);
+    }
+
+    @Override
+    public <L extends Layer> Optional<LayerOp<L>> op(LayerKind<L> kind) {
+        return switch (kind.name()) {
+            case "conv" -> FamilyOps.conv(() -> TapConv.SCALAR);
+            case "pac-conv", "pac-transposed", "pac-pool", "pac-kernel" -> FamilyOps.pac(() -> TapConv.SCALAR);
+            default -> AcdaBackend.super.op(kind);
+        };
     }
 
     @Override

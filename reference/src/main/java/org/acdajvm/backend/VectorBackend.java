@@ -5,12 +5,17 @@ import java.util.Map;
 import java.util.Optional;
 
 import org.acdajvm.layer.AcdaLayer;
+import org.acdajvm.layer.Layer;
+import org.acdajvm.layer.LayerKind;
+import org.acdajvm.layers.conv.TapConv;
 import org.acdajvm.tensor.Tensor;
 import org.acdajvm.vector.AcdaBackwardVector;
 import org.acdajvm.vector.AcdaForwardVector;
+import org.acdajvm.vector.TapConvVector;
 
 /**
- * The fast CPU path ({@link AcdaForwardVector}, JDK Vector API, multi-threaded).
+ * The fast CPU path ({@link AcdaForwardVector}, JDK Vector API, multi-threaded); plain conv and PAC on
+ * {@link TapConvVector}.
  *
  * <p>The implementation is chosen once, when the backend is created: the Vector API when the
  * module {@code jdk.incubator.vector} is readable (the JVM was started with
@@ -35,6 +40,7 @@ public final class VectorBackend implements AcdaBackend {
     private final String fallbackReason;
     private AcdaForwardVector impl;
     private AcdaBackwardVector backwardImpl;
+    private TapConvVector tapConv;
 
     public VectorBackend() {
         this(Integer.getInteger(THREADS_PROPERTY, Runtime.getRuntime().availableProcessors()));
@@ -120,6 +126,26 @@ public final class VectorBackend implements AcdaBackend {
         return backwardImpl.backward(layer, x, dy);
     }
 
+    /** Plain conv and the PAC layers on {@link TapConvVector} (the scalar kernels in the fallback); ACDA as before. */
+    @Override
+    public <L extends Layer> Optional<LayerOp<L>> op(LayerKind<L> kind) {
+        return switch (kind.name()) {
+            case "conv" -> FamilyOps.conv(this::tapConv);
+            case "pac-conv", "pac-transposed", "pac-pool", "pac-kernel" -> FamilyOps.pac(this::tapConv);
+            default -> AcdaBackend.super.op(kind);
+        };
+    }
+
+    private TapConv tapConv() {
+        if (fallbackReason != null) {
+            return TapConv.SCALAR;
+        }
+        if (tapConv == null) {
+            tapConv = new TapConvVector(threads);
+        }
+        return tapConv;
+    }
+
     private AcdaForwardVector impl() {
         if (impl == null) {
             impl = new AcdaForwardVector(threads);
@@ -145,6 +171,10 @@ public final class VectorBackend implements AcdaBackend {
         if (backwardImpl != null) {
             backwardImpl.close();
             backwardImpl = null;
+        }
+        if (tapConv != null) {
+            tapConv.close();
+            tapConv = null;
         }
     }
 }

@@ -10,7 +10,12 @@ import java.util.List;
 public final class Layers {
 
     private static final List<LayerKind<?>> ALL = List.of(
-            AcdaKind.INSTANCE);
+            AcdaKind.INSTANCE,
+            org.acdajvm.layers.conv.ConvKind.INSTANCE,
+            org.acdajvm.layers.pac.PacKind.CONV,
+            org.acdajvm.layers.pac.PacKind.TRANSPOSED,
+            org.acdajvm.layers.pac.PacKind.POOL,
+            org.acdajvm.layers.pac.PacKind.KERNEL_ONLY);
 
     private Layers() {
     }

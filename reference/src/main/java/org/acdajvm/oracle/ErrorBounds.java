@@ -130,6 +130,68 @@ import org.acdajvm.layer.AcdaLayer;
  *       its own error: {@code e_g2 = sum |W2| e_e1 + 4 u (9 I + 1) S2}.</li>
  *   <li>{@code G = tanh(bn2(g2))}: as steps 2 and 3.</li>
  * </ol>
+ *
+ * <h2>The per-pixel filter core ({@link PixelFilterOracle}): chain lengths</h2>
+ * A filter entry {@code Wpix[o,c,u]} built with {@code f} float32 roundings of its own (0 for plain conv, whose
+ * weight is read as given; 1 for PAC's {@code weight * K}, 2 with the normalising division) enters
+ * {@code y = b + sum_{c,u} Wpix * xp} through one product rounding and at most {@code C K^2 - 1 + 1} additions
+ * (the other terms and the bias): {@code n_y = C K^2 + 1 + f} ({@link #filterForwardChain}). The backward's
+ * {@code dx} sums, per element, {@code dy[o] Wpix[o,c,u]} over the output channels and the taps that reach it:
+ * in a gather order one flat sum of at most {@code O K^2} products, each with {@code 1 + f} roundings:
+ * {@code n_dx = O K^2 + 1 + f} (the scatter order, {@code O - 1} then {@code K^2 - 1} additions, is shorter).
+ * A parameter entry sums {@code dWpix = dy * patch} (one rounding) times its filter factor over the
+ * {@code P = N H' W'} pixels: {@code n_w = P + 1 + f}; the bias sums {@code dy} over the pixels: {@code n_b = P}
+ * ({@link #filterGradientChains}).
+ *
+ * <h2>PAC's adapting kernel: the new float32 steps</h2>
+ * Per pixel {@code p}, tap {@code u} and kernel channel {@code g}, with guidance differences
+ * {@code delta_j = f_j(q) - f_j(p)} over the {@code Cf} channels summed (1 when {@code channel_wise}):
+ * <ol>
+ *   <li><b>Squared distance</b> {@code d2 = sum_j delta_j^2}: each term has the rounding of the difference
+ *       (twice, squared), of the square, and {@code Cf - 1} additions, all terms {@code >= 0}, so {@code S = d2}
+ *       and {@code |e_d2| <= 4 u (Cf + 2) d2} ({@link #squaredDistanceError}). Tight: {@code A = sum_j 5 delta_j^4 +
+ *       partials}, {@code B = sum_j 4 delta_j^2 (f_j(q)^2 + f_j(p)^2)} (each guidance value rounded), {@code C = d2^2}.</li>
+ *   <li><b>exp</b> {@code K = exp(-0.5 d2)} (the scaling by 0.5 is exact): the argument's error moves {@code K}
+ *       by at most {@code K expm1(0.5 e_d2)}, and a float32 exp is taken as within {@value #EXP_ULPS} ulp of its
+ *       result (an ulp is at most {@code 2 u K}) plus {@link #FLUSH} absolute, for implementations that flush
+ *       subnormal results to zero: {@code e_K = K expm1(0.5 e_d2) + 2 u EXP_ULPS K + FLUSH} ({@link #expError}).
+ *       Why {@value #EXP_ULPS}: {@code (float) Math.exp} is within 0.5 ulp (plus the double rounding), the Vector
+ *       API's {@code EXP} within 1 ulp, CUDA's {@code expf} within 2 ulp, OpenCL's full profile allows 3 ulp
+ *       for single-precision {@code exp}; 4 covers them all with one to spare. Tight: {@value #EXP_TIGHT_ULPS}
+ *       ulp ({@link #expTight}), so an OpenCL exp at its documented limit could be flagged SUSPICIOUS, and
+ *       should be, like tanh's.</li>
+ *   <li><b>pow</b> (inverse kernel) {@code s = d2 + 1e-4} (the constant 1e-4 is not a float: its rounding and
+ *       the addition's, {@code e_s = e_d2 + 4 u 2 s}), {@code P = s^h}, {@code h = lambda/2} (exact):
+ *       {@code e_P = P expm1(|h| e_s / (s - e_s)) + 2 u P (POW_ULPS + 2 |ln P|) + FLUSH} ({@link #powError}). The
+ *       {@code |ln P|} term covers {@code pow} evaluated as {@code exp(h log s)}, whose argument carries
+ *       {@code |h ln s| = |ln P|} times a rounding or two; {@value #POW_ULPS} ulp is OpenCL's full-profile
+ *       allowance for {@code pow} (CUDA's {@code powf} and Java's {@code (float) Math.pow} are far inside). Tight:
+ *       {@code 2 P (POW_TIGHT_ULPS + |ln P|)} in units of {@code u} ({@link #powTight}). Then
+ *       {@code K = alpha + P}: {@code e_K = e_P + 4 u |K|}.</li>
+ *   <li><b>The normalising division</b> {@code Kn = K / Sigma}, {@code Sigma = sum_{in-image taps} K} (1 when it is
+ *       exactly 0): {@code e_Sigma = sum e_K + 4 u (T - 1) sum |K|} and
+ *       {@code e_Kn = (e_K |Sigma| + |K| e_Sigma) / (|Sigma| (|Sigma| - e_Sigma))} ({@link #quotientError}), infinite
+ *       when {@code e_Sigma >= |Sigma|}: there float32 data do not determine the kernel (a sum of kernels that
+ *       cancels, or every tap's exp underflowing), and no answer is wrong. The quotient's own rounding is one
+ *       more step {@code f} of the chain.</li>
+ *   <li><b>The carried error into y</b>: each kernel value is one number shared by every channel of its group
+ *       and every output channel, so {@code E[o] = sum_{g,u} |slope_o(g,u)| e_Kn[g,u]},
+ *       {@code slope_o(g,u) = sum_{c in g} W[o,c,u] xp[c,u]} (signed first, as ACDA's generator error). Tight:
+ *       every kernel value's variance times its signed sensitivity squared; with normalisation the sensitivity
+ *       to {@code K[v]} is {@code slope(v)/Sigma - y_g/Sigma} for in-image {@code v} (the kernel's common
+ *       scale cancels), plus {@code Sigma}'s own additions {@code (y_g/Sigma)^2 partials} and each division's
+ *       rounding {@code (slope Kn)^2}, plus each {@code W * Kn} product's rounding {@code (W Kn xp)^2}.</li>
+ *   <li><b>Gradient chains</b> ({@link #pacKernelChains}): from {@code dWpix} (1), {@code dKn = sum_{o, c in g}
+ *       dWpix W} ({@code O C} more), the normalisation's backward {@code dK_v = dKn_v/Sigma - [v in] sum_u dKn_u Kn_u
+ *       / Sigma} ({@code T + 4}), the kernel's derivative ({@code -0.5 K}, or {@code h P / s}: 3), the
+ *       difference's ({@code 2 delta}: 1), then the accumulation into a guidance value, touched as a
+ *       neighbour by at most {@code T} (pixel, tap) pairs per kernel pixel grid and as a centre by {@code T}
+ *       taps ({@code 2T}): {@code n_f = O C + 3T + 12} (3 spare). {@code inv_alpha} sums {@code dK} over every
+ *       image, pixel, group and tap: {@code n_alpha = O C + T + 6 + N P G T}; {@code inv_lambda} the same times
+ *       {@code 0.5 ln(s) P} (3 more); a precomputed kernel input's gradient is one {@code dK}:
+ *       {@code O C + T + 6}. Their carried {@code E} is the kernel values' errors times the magnitudes they
+ *       multiply.</li>
+ * </ol>
  */
 public final class ErrorBounds {
 
@@ -154,6 +216,16 @@ public final class ErrorBounds {
     public static final int TANH_TIGHT_ULPS = 4;
     /** Smallest positive subnormal float. */
     public static final double SUBNORMAL = 0x1.0p-149;
+    /** Smallest positive normal float: the absolute error of a float32 exp or pow that flushes subnormal results to zero. */
+    public static final double FLUSH = 0x1.0p-126;
+    /** Ulps of its result a float32 exp may be off by, worst case (OpenCL allows 3; see the class comment). */
+    public static final int EXP_ULPS = 4;
+    /** Ulps of its result a float32 exp may be off by in the tight tier. */
+    public static final int EXP_TIGHT_ULPS = 2;
+    /** Ulps of its result a float32 pow may be off by, worst case (OpenCL's full profile allows 16). */
+    public static final int POW_ULPS = 16;
+    /** Ulps of its result a float32 pow may be off by in the tight tier (beyond the exp(h log s) term). */
+    public static final int POW_TIGHT_ULPS = 4;
 
     private ErrorBounds() {
     }
@@ -319,5 +391,89 @@ public final class ErrorBounds {
     /** Error bound of {@code tanh(a)} in float32, given the bound {@code errA} of its argument and its value {@code t}. */
     public static double tanh(double t, double errA) {
         return errA + 2 * U * (TANH_ULPS * Math.abs(t) + 1.0);
+    }
+
+    /** {@code n_y = C K^2 + 1 + f} for a filter entry built with {@code f} roundings of its own (class comment). */
+    public static int filterForwardChain(int inChannels, int taps, int filterSteps) {
+        return clamp((long) inChannels * taps + 1 + filterSteps);
+    }
+
+    /**
+     * Chain lengths of the core's gradients (class comment).
+     *
+     * @param dx     {@code O K^2 + 1 + f}
+     * @param weight {@code P + 1 + f}
+     * @param bias   {@code P}
+     */
+    public record FilterChains(int dx, int weight, int bias) {
+    }
+
+    /** The core's gradient chains for {@code P = pixels} output pixels (all images). */
+    public static FilterChains filterGradientChains(int inChannels, int outChannels, int taps, long pixels, int filterSteps) {
+        return new FilterChains(clamp((long) outChannels * taps + 1 + filterSteps), clamp(pixels + 1 + filterSteps),
+                clamp(Math.max(1, pixels)));
+    }
+
+    /**
+     * PAC's kernel gradients' chain lengths (class comment, step 6).
+     *
+     * @param guidance    {@code O C + 3T + 12}
+     * @param kernelInput {@code O C + T + 6}
+     * @param alpha       {@code O C + T + 6 + N P G T}
+     * @param lambda      {@code alpha + 3}
+     */
+    public record KernelChains(int guidance, int kernelInput, int alpha, int lambda) {
+    }
+
+    /** PAC's kernel gradients' chains: {@code oc} = O C (the terms of one {@code dKn}), {@code uses} = N P G T. */
+    public static KernelChains pacKernelChains(long oc, int taps, long uses) {
+        long dk = oc + taps + 6;
+        return new KernelChains(clamp(oc + 3L * taps + 12), clamp(dk), clamp(dk + uses), clamp(dk + uses + 3));
+    }
+
+    /** Worst-case error of a float32 squared distance over {@code channels} channels: {@code 4 u (Cf + 2) d2}. */
+    public static double squaredDistanceError(double d2, int channels) {
+        return SAFETY * U * (channels + 2) * d2;
+    }
+
+    /** Worst-case error of a float32 {@code K = exp(x)} whose argument is off by {@code argError}. */
+    public static double expError(double k, double argError) {
+        return k * Math.expm1(argError) + 2 * U * EXP_ULPS * k + FLUSH;
+    }
+
+    /** A float32 exp's own error in the tight tier, in units of {@code u}: {@code 2 EXP_TIGHT_ULPS K + FLUSH/u}. */
+    public static double expTight(double k) {
+        return 2 * EXP_TIGHT_ULPS * Math.abs(k) + FLUSH / U;
+    }
+
+    /** Worst-case error of a float32 {@code P = s^h} whose base is off by {@code sError} (class comment, step 3). */
+    public static double powError(double p, double h, double s, double sError) {
+        if (sError >= s) {
+            return Double.POSITIVE_INFINITY;
+        }
+        return p * Math.expm1(Math.abs(h) * sError / (s - sError)) + 2 * U * p * (POW_ULPS + 2 * Math.abs(Math.log(p)))
+                + FLUSH;
+    }
+
+    /** A float32 pow's own error in the tight tier, in units of {@code u}: {@code 2 P (POW_TIGHT_ULPS + |ln P|)}. */
+    public static double powTight(double p) {
+        return 2 * p * (POW_TIGHT_ULPS + Math.abs(Math.log(p))) + FLUSH / U;
+    }
+
+    /**
+     * Worst-case error of {@code a / b} computed from approximations within {@code errA}, {@code errB}, before
+     * the division's own rounding: {@code (errA |b| + |a| errB) / (|b| (|b| - errB))}; infinite when
+     * {@code errB >= |b|}.
+     */
+    public static double quotientError(double a, double errA, double b, double errB) {
+        double ab = Math.abs(b);
+        if (errB >= ab) {
+            return Double.POSITIVE_INFINITY;
+        }
+        return (errA * ab + Math.abs(a) * errB) / (ab * (ab - errB));
+    }
+
+    private static int clamp(long v) {
+        return (int) Math.min(Integer.MAX_VALUE, v);
     }
 }

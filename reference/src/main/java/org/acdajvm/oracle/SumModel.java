@@ -21,7 +21,7 @@ package org.acdajvm.oracle;
  * pass, so these bound them too; an order arranged against the data (terms sorted by sign, say)
  * is not covered, and {@link ErrorBounds} says so.
  */
-final class SumModel {
+public final class SumModel {
 
     private int n;
     private double sum;
@@ -30,7 +30,7 @@ final class SumModel {
     private double prefixSq;
 
     /** Starts a new sum. */
-    SumModel reset() {
+    public SumModel reset() {
         n = 0;
         sum = 0;
         sumSq = 0;
@@ -40,7 +40,7 @@ final class SumModel {
     }
 
     /** Adds the next term in index order. */
-    void add(double t) {
+    public void add(double t) {
         n++;
         sum += t;
         sumSq += t * t;
@@ -49,17 +49,17 @@ final class SumModel {
     }
 
     /** The exact sum of the terms added so far. */
-    double sum() {
+    public double sum() {
         return sum;
     }
 
     /** {@code sum_k t_k^2}: the products' own roundings (each {@code |t_k d_k| <= u |t_k|}). */
-    double squares() {
+    public double squares() {
         return sumSq;
     }
 
     /** The model of {@code sum_k s_k^2}, the additions' roundings: the largest of index, reversed and random order. */
-    double partials() {
+    public double partials() {
         if (n == 0) {
             return 0;
         }
@@ -71,7 +71,7 @@ final class SumModel {
     }
 
     /** {@code sum_k t_k^2 + sum_k s_k^2}: the sum's whole rounding, in units of {@code u^2}. */
-    double roundings() {
+    public double roundings() {
         return squares() + partials();
     }
 }

@@ -5,11 +5,15 @@ import java.util.Map;
 import java.util.Objects;
 
 import org.acdajvm.layer.PaddingMode;
+import org.acdajvm.layers.conv.ConvBackwardScalar;
+import org.acdajvm.layers.conv.ConvForwardScalar;
+import org.acdajvm.layers.conv.FilterGeometry;
 import org.acdajvm.tensor.Tensor;
 
 /**
  * A plain 2-D convolution layer with its backward, float32, stride 1, "same" padding: the baseline
- * the paper compares ACDA with. Readable loops, enough for the single-channel toy experiment.
+ * the paper compares ACDA with; the loops are the conv layer's scalar path ({@link ConvForwardScalar},
+ * {@link ConvBackwardScalar}).
  * <pre>
  *   y[n, o, h, w]  = bias[o] + sum_{c,a,b} weight[o, c, a, b] * xp[n, c, h + a - pad, w + b - pad]      pad = (K-1)/2
  *   dweight[o,c,a,b] = sum_{n,h,w} dy[n,o,h,w] xp[n,c,h+a-pad,w+b-pad];   dbias[o] = sum dy[n,o,h,w]
@@ -58,40 +62,8 @@ public final class PlainConv {
      */
     public Tensor forward(Tensor x) {
         checkInput(x);
-        int batch = x.dim(0);
-        int inC = x.dim(1);
-        int h = x.dim(2);
-        int w = x.dim(3);
-        int outC = weight.dim(0);
-        int k = weight.dim(2);
-        int pad = (k - 1) / 2;
-        float[] wt = weight.data();
-        Tensor y = Tensor.zeros(batch, outC, h, w);
-        float[] out = y.data();
-        for (int n = 0; n < batch; n++) {
-            for (int o = 0; o < outC; o++) {
-                for (int i = 0; i < h; i++) {
-                    for (int j = 0; j < w; j++) {
-                        float acc = bias.data()[o];
-                        for (int c = 0; c < inC; c++) {
-                            for (int a = 0; a < k; a++) {
-                                int hh = padding.index(i + a - pad, h);
-                                if (hh < 0) {
-                                    continue;
-                                }
-                                for (int b = 0; b < k; b++) {
-                                    int ww = padding.index(j + b - pad, w);
-                                    if (ww >= 0) {
-                                        acc += wt[((o * inC + c) * k + a) * k + b] * x.get(n, c, hh, ww);
-                                    }
-                                }
-                            }
-                        }
-                        out[((n * outC + o) * h + i) * w + j] = acc;
-                    }
-                }
-            }
-        }
+        Tensor y = Tensor.zeros(x.dim(0), weight.dim(0), x.dim(2), x.dim(3));
+        ConvForwardScalar.forward(geometry(x), x.data(), weight.data(), bias.data(), null, false, y.data());
         return y;
     }
 
@@ -104,49 +76,24 @@ public final class PlainConv {
      */
     public Map<String, Tensor> backward(Tensor x, Tensor dy) {
         checkInput(x);
-        int batch = x.dim(0);
-        int inC = x.dim(1);
-        int h = x.dim(2);
-        int w = x.dim(3);
         int outC = weight.dim(0);
-        int k = weight.dim(2);
-        int pad = (k - 1) / 2;
-        dy.requireShape("upstream gradient dy", batch, outC, h, w);
-        float[] wt = weight.data();
+        dy.requireShape("upstream gradient dy", x.dim(0), outC, x.dim(2), x.dim(3));
         Tensor dx = Tensor.zeros(x.shape());
         Tensor dw = Tensor.zeros(weight.shape());
         Tensor db = Tensor.zeros(outC);
-        for (int n = 0; n < batch; n++) {
-            for (int o = 0; o < outC; o++) {
-                for (int i = 0; i < h; i++) {
-                    for (int j = 0; j < w; j++) {
-                        float g = dy.get(n, o, i, j);
-                        db.data()[o] += g;
-                        for (int c = 0; c < inC; c++) {
-                            for (int a = 0; a < k; a++) {
-                                int hh = padding.index(i + a - pad, h);
-                                if (hh < 0) {
-                                    continue;
-                                }
-                                for (int b = 0; b < k; b++) {
-                                    int ww = padding.index(j + b - pad, w);
-                                    if (ww >= 0) {
-                                        int wi = ((o * inC + c) * k + a) * k + b;
-                                        dw.data()[wi] += g * x.get(n, c, hh, ww);
-                                        dx.data()[((n * inC + c) * h + hh) * w + ww] += wt[wi] * g;
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
+        ConvBackwardScalar.backward(geometry(x), x.data(), weight.data(), null, false, dy.data(), dx.data(), dw.data(),
+                db.data(), null);
         Map<String, Tensor> grads = new LinkedHashMap<>();
         grads.put(INPUT, dx);
         grads.put(WEIGHT, dw);
         grads.put(BIAS, db);
         return grads;
+    }
+
+    /** Stride 1, "same" padding: the output is the input's size. */
+    private FilterGeometry geometry(Tensor x) {
+        int k = weight.dim(2);
+        return FilterGeometry.of(x.dim(0), x.dim(1), x.dim(2), x.dim(3), weight.dim(0), k, 1, 1, (k - 1) / 2, padding);
     }
 
     private void checkInput(Tensor x) {

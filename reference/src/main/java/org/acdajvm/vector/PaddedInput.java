@@ -95,4 +95,30 @@ final class PaddedInput {
             }
         }
     }
+
+    /**
+     * The adjoint of {@link #fillChannel}: adds every element of channel {@code c} of the padded buffer
+     * {@code src} into the input element it was read from ({@code dx [N][C][H][W]}, image {@code n}); padding
+     * zeros drop their value, wrapped reads add to the element they wrap to. A convolution's input gradient
+     * is scattered into a padded buffer with the taps' plain offsets, then folded back by this.
+     */
+    void foldChannel(float[] src, float[] dx, int n, int c, PaddingMode mode) {
+        int dst0 = (n * channels + c) * inH * inW;
+        for (int row = 0; row < hp; row++) {
+            int r = mode.index(row - pad, inH);
+            if (r < 0) {
+                continue;
+            }
+            for (int phase = 0; phase < stride; phase++) {
+                int d = ((c * hp + row) * stride + phase) * wq;
+                for (int j = 0; j < wq; j++) {
+                    int col = stride * j + phase - pad;
+                    int sc = col < inW + pad ? mode.index(col, inW) : -1;
+                    if (sc >= 0) {
+                        dx[dst0 + r * inW + sc] += src[d + j];
+                    }
+                }
+            }
+        }
+    }
 }

@@ -1,11 +1,9 @@
 package org.acdajvm.vector;
 
-import static org.acdajvm.vector.VectorGemm.MR;
-import static org.acdajvm.vector.VectorGemm.NR;
-
 import java.util.Objects;
 
 import org.acdajvm.layer.PaddingMode;
+import org.acdajvm.layers.conv.FilterGeometry;
 import org.acdajvm.tensor.Tensor;
 
 /**
@@ -15,21 +13,20 @@ import org.acdajvm.tensor.Tensor;
  * <pre>
  *   y[n, o, h', w'] = bias[o] + sum_{c,a,b} weight[o, c, a, b] * xp[n, c, s*h' + d*a - pad, s*w' + d*b - pad]
  * </pre>
- * with {@code pad = d*(K-1)/2}, output {@code ceil(H/s) x ceil(W/s)}. Not thread-safe.
+ * with PyTorch's explicit padding and output size, or ACDA's "same" padding. The implicit GEMM is
+ * {@link TapConvVector}'s (a plain conv is its case without tap weights). Not thread-safe.
  */
 public final class PlainConvVector implements AutoCloseable {
 
-    private final RowParallel rows;
-    private float[][] scratch;
-    private float[] packed;
-    private float[] packedFrom;
-    private float[] xph;
+    private final TapConvVector conv;
 
     public PlainConvVector(int threads) {
-        this.rows = new RowParallel(threads);
+        this.conv = new TapConvVector(threads);
     }
 
     /**
+     * "Same" padding {@code pad = d*(K-1)/2}: output {@code ceil(H/s) x ceil(W/s)} (ACDA's geometry).
+     *
      * @param x        input {@code [N, C, H, W]} (not modified)
      * @param weight   {@code [O, C, K, K]} (not modified)
      * @param bias     {@code [O]} or {@code null}
@@ -38,6 +35,25 @@ public final class PlainConvVector implements AutoCloseable {
      * @return a new tensor {@code [N, O, ceil(H/s), ceil(W/s)]}
      */
     public Tensor forward(Tensor x, Tensor weight, float[] bias, int stride, int dilation, PaddingMode padding) {
+        weight.requireRank("weight", 4, "[O, C, K, K]");
+        if (dilation < 1) {
+            throw new IllegalArgumentException("dilation = " + dilation + " must be >= 1");
+        }
+        return forward(x, weight, bias, stride, dilation, dilation * (weight.dim(2) - 1) / 2, padding);
+    }
+
+    /**
+     * PyTorch's {@code conv2d}: explicit padding, output {@code floor((H + 2 pad - d(K-1) - 1)/s) + 1}.
+     *
+     * @param x        input {@code [N, C, H, W]} (not modified)
+     * @param weight   {@code [O, C, K, K]} (not modified)
+     * @param bias     {@code [O]} or {@code null}
+     * @param stride   {@code s >= 1}
+     * @param dilation {@code d >= 1}
+     * @param pad      padding on every side, {@code >= 0}
+     * @return a new tensor {@code [N, O, H', W']}
+     */
+    public Tensor forward(Tensor x, Tensor weight, float[] bias, int stride, int dilation, int pad, PaddingMode padding) {
         Objects.requireNonNull(padding, "padding");
         x.requireRank("input x", 4, "NCHW: [N, C, H, W]");
         weight.requireRank("weight", 4, "[O, C, K, K]");
@@ -50,60 +66,21 @@ public final class PlainConvVector implements AutoCloseable {
         if (x.dim(1) != inC) {
             throw new IllegalArgumentException("input x has shape " + x.shapeString() + ": expected C = " + inC + " channels");
         }
-        if (stride < 1 || dilation < 1) {
-            throw new IllegalArgumentException("stride = " + stride + " and dilation = " + dilation + " must be >= 1");
+        if (stride < 1 || dilation < 1 || pad < 0) {
+            throw new IllegalArgumentException("stride = " + stride + ", dilation = " + dilation + " and padding = " + pad
+                    + " are not allowed: expected stride, dilation >= 1 and padding >= 0");
         }
         if (bias != null && bias.length != outC) {
             throw new IllegalArgumentException("bias has " + bias.length + " elements, expected O = " + outC);
         }
-        int outH = (x.dim(2) + stride - 1) / stride;
-        int outW = (x.dim(3) + stride - 1) / stride;
-        int pad = dilation * (k - 1) / 2;
-        int tiled = (outW + NR - 1) / NR * NR;
-        PaddedInput in = new PaddedInput(inC, x.dim(2), x.dim(3), stride, pad, tiled, 2 * pad);
-        if (xph == null || xph.length < in.size()) {
-            xph = new float[in.size()];
-        }
-        int kdim = inC * k * k;
-        if (packedFrom != weight.data()) {
-            packed = VectorGemm.pack(weight.data(), outC, kdim);
-            packedFrom = weight.data();
-        }
-        if (scratch == null || scratch.length != rows.threads()) {
-            scratch = new float[rows.threads()][MR * NR];
-        }
-        int[] off = new int[kdim];
-        for (int c = 0; c < inC; c++) {
-            for (int a = 0; a < k; a++) {
-                for (int b = 0; b < k; b++) {
-                    off[(c * k + a) * k + b] = in.tap(c, dilation * a, dilation * b);
-                }
-            }
-        }
-        Tensor y = Tensor.zeros(x.dim(0), outC, outH, outW);
-        float[] out = y.data();
-        int plane = outH * outW;
-        float[] add = bias == null ? null : bias;
-        for (int n = 0; n < x.dim(0); n++) {
-            in.fill(xph, x.data(), n, padding);
-            int image = n * outC * plane;
-            rows.run(outH, scratch, (r0, r1, sc) -> {
-                for (int h = r0; h < r1; h++) {
-                    for (int w0 = 0; w0 < outW; w0 += NR) {
-                        int cols = Math.min(NR, outW - w0);
-                        for (int blk = 0; blk < VectorGemm.blocks(outC); blk++) {
-                            VectorGemm.block(packed, blk * kdim * MR, kdim, xph, off, in.base(h, w0), null, add, false,
-                                    blk * MR, outC, out, image + blk * MR * plane + h * outW + w0, plane, cols, sc);
-                        }
-                    }
-                }
-            });
-        }
+        FilterGeometry g = FilterGeometry.of(x.dim(0), inC, x.dim(2), x.dim(3), outC, k, stride, dilation, pad, padding);
+        Tensor y = Tensor.zeros(x.dim(0), outC, g.outH(), g.outW());
+        conv.forward(g, x.data(), weight.data(), bias, null, false, y.data());
         return y;
     }
 
     @Override
     public void close() {
-        rows.close();
+        conv.close();
     }
 }

@@ -52,6 +52,26 @@ final class VectorGemm {
         return p;
     }
 
+    /**
+     * {@link #pack} of the matrix {@code m[row][k] = src[row * rowStride + k * colStride]} into {@code dst} when it
+     * is large enough (else a new array), so that callers repack every call into a reused buffer (a weight
+     * updated in place is then never stale); {@code colStride = rows}, {@code rowStride = 1} packs a transpose.
+     * Missing rows of the last block are written as zeros.
+     */
+    static float[] pack(float[] src, int rows, int kdim, int rowStride, int colStride, float[] dst) {
+        int blocks = (rows + MR - 1) / MR;
+        float[] p = dst != null && dst.length >= blocks * kdim * MR ? dst : new float[blocks * kdim * MR];
+        for (int blk = 0; blk < blocks; blk++) {
+            for (int r = 0; r < MR; r++) {
+                int row = blk * MR + r;
+                for (int k = 0; k < kdim; k++) {
+                    p[(blk * kdim + k) * MR + r] = row < rows ? src[row * rowStride + k * colStride] : 0f;
+                }
+            }
+        }
+        return p;
+    }
+
     /** Number of {@link #MR}-row blocks for {@code rows} rows. */
     static int blocks(int rows) {
         return (rows + MR - 1) / MR;

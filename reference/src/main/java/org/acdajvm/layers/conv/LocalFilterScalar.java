@@ -1,0 +1,94 @@
+package org.acdajvm.layers.conv;
+
+/**
+ * The readable float32 local filter (PAC pool; ARCHITECTURE's shared {@code LocalFilter}): every channel is
+ * filtered by a per-pixel kernel, shared by all channels or one per channel,
+ * <pre>
+ *   y[n,c,p]       = sum_u kf[n, c or 0, u, p] * xp[n,c,tap(p,u)]
+ *   dx[n,c,tap]   += kf * dy[n,c,p];     dkf[n,.,u,p] += xp[n,c,tap(p,u)] * dy[n,c,p]
+ * </pre>
+ * ({@code g.outC() == g.inC()}). Float sums in tap order, one thread.
+ */
+public final class LocalFilterScalar {
+
+    private LocalFilterScalar() {
+    }
+
+    /**
+     * @param kf {@code [N, KC, K*K, outH, outW]} ({@code KC = C} when {@code perChannel}, else 1)
+     * @param x  {@code [N, C, H, W]}
+     * @param y  {@code [N, C, outH, outW]}, overwritten
+     */
+    public static void forward(FilterGeometry g, float[] kf, boolean perChannel, float[] x, float[] y) {
+        int k = g.k();
+        int taps = g.taps();
+        int plane = g.outPlane();
+        int kcs = perChannel ? g.inC() : 1;
+        for (int n = 0; n < g.batch(); n++) {
+            for (int c = 0; c < g.inC(); c++) {
+                int xc = (n * g.inC() + c) * g.inPlane();
+                int kfc = (n * kcs + (perChannel ? c : 0)) * taps * plane;
+                for (int h = 0; h < g.outH(); h++) {
+                    for (int w = 0; w < g.outW(); w++) {
+                        int p = h * g.outW() + w;
+                        float acc = 0f;
+                        for (int a = 0; a < k; a++) {
+                            int r = g.row(h, a);
+                            if (r < 0) {
+                                continue;
+                            }
+                            for (int b = 0; b < k; b++) {
+                                int col = g.col(w, b);
+                                if (col >= 0) {
+                                    acc += kf[kfc + (a * k + b) * plane + p] * x[xc + r * g.inW() + col];
+                                }
+                            }
+                        }
+                        y[(n * g.inC() + c) * plane + p] = acc;
+                    }
+                }
+            }
+        }
+    }
+
+    /** Adds {@code dL/dx} into {@code dx} and {@code dL/dkf} into {@code dkf} (either may be {@code null}). */
+    public static void backward(FilterGeometry g, float[] kf, boolean perChannel, float[] x, float[] dy, float[] dx,
+                                float[] dkf) {
+        int k = g.k();
+        int taps = g.taps();
+        int plane = g.outPlane();
+        int kcs = perChannel ? g.inC() : 1;
+        for (int n = 0; n < g.batch(); n++) {
+            for (int c = 0; c < g.inC(); c++) {
+                int xc = (n * g.inC() + c) * g.inPlane();
+                int kfc = (n * kcs + (perChannel ? c : 0)) * taps * plane;
+                for (int h = 0; h < g.outH(); h++) {
+                    for (int w = 0; w < g.outW(); w++) {
+                        int p = h * g.outW() + w;
+                        float gy = dy[(n * g.inC() + c) * plane + p];
+                        for (int a = 0; a < k; a++) {
+                            int r = g.row(h, a);
+                            if (r < 0) {
+                                continue;
+                            }
+                            for (int b = 0; b < k; b++) {
+                                int col = g.col(w, b);
+                                if (col < 0) {
+                                    continue;
+                                }
+                                int ki = kfc + (a * k + b) * plane + p;
+                                int xi = xc + r * g.inW() + col;
+                                if (dx != null) {
+                                    dx[xi] += kf[ki] * gy;
+                                }
+                                if (dkf != null) {
+                                    dkf[ki] += x[xi] * gy;
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

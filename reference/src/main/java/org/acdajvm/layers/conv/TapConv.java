@@ -1,0 +1,50 @@
+package org.acdajvm.layers.conv;
+
+/**
+ * The two float32 kernels every member of the family is run with once its adapting kernel is known: the
+ * tap-weighted conv ({@link ConvForwardScalar}, {@link ConvBackwardScalar}) and the local filter
+ * ({@link LocalFilterScalar}, PAC pool). The layers' orchestrations ({@link ConvPaths},
+ * {@code layers.pac.PacPaths}) are written once against this interface; the scalar backend passes
+ * {@link #SCALAR}, the vector backend its Vector API implementation. Array layouts are those of the scalar
+ * methods; gradients are added into the arrays given (callers pass zeros), {@code null} means not wanted.
+ */
+public interface TapConv {
+
+    /** {@link ConvForwardScalar#forward}. */
+    void forward(FilterGeometry g, float[] x, float[] w, float[] bias, float[] kf, boolean perChannel, float[] y);
+
+    /** {@link ConvBackwardScalar#backward}. */
+    void backward(FilterGeometry g, float[] x, float[] w, float[] kf, boolean perChannel, float[] dy, float[] dx,
+                  float[] dw, float[] db, float[] dkf);
+
+    /** {@link LocalFilterScalar#forward}. */
+    void localFilter(FilterGeometry g, float[] kf, boolean perChannel, float[] x, float[] y);
+
+    /** {@link LocalFilterScalar#backward}. */
+    void localFilterBackward(FilterGeometry g, float[] kf, boolean perChannel, float[] x, float[] dy, float[] dx, float[] dkf);
+
+    /** The readable scalar kernels. */
+    TapConv SCALAR = new TapConv() {
+        @Override
+        public void forward(FilterGeometry g, float[] x, float[] w, float[] bias, float[] kf, boolean perChannel, float[] y) {
+            ConvForwardScalar.forward(g, x, w, bias, kf, perChannel, y);
+        }
+
+        @Override
+        public void backward(FilterGeometry g, float[] x, float[] w, float[] kf, boolean perChannel, float[] dy, float[] dx,
+                             float[] dw, float[] db, float[] dkf) {
+            ConvBackwardScalar.backward(g, x, w, kf, perChannel, dy, dx, dw, db, dkf);
+        }
+
+        @Override
+        public void localFilter(FilterGeometry g, float[] kf, boolean perChannel, float[] x, float[] y) {
+            LocalFilterScalar.forward(g, kf, perChannel, x, y);
+        }
+
+        @Override
+        public void localFilterBackward(FilterGeometry g, float[] kf, boolean perChannel, float[] x, float[] dy, float[] dx,
+                                        float[] dkf) {
+            LocalFilterScalar.backward(g, kf, perChannel, x, dy, dx, dkf);
+        }
+    };
+}

@@ -1,0 +1,256 @@
+package org.acdajvm.layers.pac;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import org.acdajvm.layer.Inputs;
+import org.acdajvm.layer.PaddingMode;
+import org.acdajvm.layers.conv.FilterGeometry;
+import org.acdajvm.layers.conv.TapConv;
+import org.acdajvm.tensor.Tensor;
+
+/**
+ * The float32 forward and backward of the four PAC layers on a {@link TapConv} (the scalar or the vector
+ * kernels), written once for every backend: the adapting kernel {@code Kf} once per (pixel, tap)
+ * ({@link PacKernelScalar}, or the input {@code kernel} as given), then
+ * <ul>
+ * <li>{@code pac-conv}: the {@code Kf}-weighted conv;</li>
+ * <li>{@code pac-pool}: the local filter with {@code Kf} ({@code pool_mode = average}: {@code Kf} normalised);</li>
+ * <li>{@code pac-transposed}: the adjoint of the conv, {@code out[o,q] = b[o] + sum_{c,u} W[c,o,K-1-u] K[u,q] zhat[c, q + d u - p']},
+ *     with {@code zhat} the input with {@code s - 1} zeros between pixels, {@code p' = d(K-1) - p}, and the kernel
+ *     {@code K[u,q]} on the output grid (a stride-1 kernel over the guidance with padding {@code p'}). Each
+ *     {@code (u, q)} that reads a real input pixel {@code z[p]} is one tap {@code v = K-1-u} of the conv's pixel
+ *     {@code p} ({@code q = s p + d v - p}), so the kernel is re-indexed to the conv's grid and the layer is the
+ *     conv's input gradient; its backward is the conv's forward (for {@code dz}) and the conv's weight and
+ *     kernel gradients with the roles of input and upstream gradient exchanged;</li>
+ * <li>{@code pac-kernel}: {@code Kf} itself, {@code [N, G K^2, H', W']}.</li>
+ * </ul>
+ * The kernel's backward gives the guidance's gradient and {@code inv_alpha}'s, {@code inv_lambda}'s.
+ */
+public final class PacPaths {
+
+    private final TapConv kernels;
+
+    public PacPaths(TapConv kernels) {
+        this.kernels = kernels;
+    }
+
+    /** The kernel's settings and scalars of {@code layer}. */
+    public static PacKernelScalar.Spec spec(PacLayer layer) {
+        PacConfig c = layer.config();
+        return new PacKernelScalar.Spec(c.kernelType() == PacConfig.KernelType.GAUSSIAN ? PacKernelScalar.Function.GAUSSIAN
+                : PacKernelScalar.Function.INVERSE, layer.invAlpha(), layer.invLambda(), PacConfig.INVERSE_EPS,
+                c.channelWise(), c.normalizeKernel());
+    }
+
+    /** The conv's geometry: for conv, pool and kernel over {@code x}'s grid; for the transpose, the conv it is the adjoint of. */
+    public static FilterGeometry geometry(PacConfig c, Tensor x) {
+        int n = x.dim(0);
+        int h = x.dim(2);
+        int w = x.dim(3);
+        return switch (c.variant()) {
+            case TRANSPOSED -> new FilterGeometry(n, c.outChannels(), c.outSize(h), c.outSize(w), c.inChannels(),
+                    c.kernelSize(), c.stride(), c.dilation(), c.padding(), PaddingMode.ZEROS, h, w);
+            case POOL, KERNEL -> FilterGeometry.of(n, c.inChannels(), h, w, c.inChannels(), c.kernelSize(), c.stride(),
+                    c.dilation(), c.padding(), c.paddingMode());
+            case CONV -> FilterGeometry.of(n, c.inChannels(), h, w, c.outChannels(), c.kernelSize(), c.stride(),
+                    c.dilation(), c.padding(), c.paddingMode());
+        };
+    }
+
+    /** The transpose's kernel grid: a stride-1 kernel over its output grid with padding {@code d(K-1) - p}. */
+    static FilterGeometry transposedKernelGrid(PacConfig c, FilterGeometry conv) {
+        int pad = c.dilation() * (c.kernelSize() - 1) - c.padding();
+        return new FilterGeometry(conv.batch(), 1, conv.inH(), conv.inW(), 1, c.kernelSize(), 1, c.dilation(), pad,
+                PaddingMode.ZEROS, conv.inH(), conv.inW());
+    }
+
+    /** The forward: a new output tensor. */
+    public Tensor forward(PacLayer layer, Inputs inputs) {
+        int[] out = layer.kind().checkInputs(layer, inputs);
+        PacConfig c = layer.config();
+        Tensor x = inputs.x();
+        FilterGeometry g = geometry(c, x);
+        boolean perChannel = c.channelWise();
+        Tensor y = Tensor.zeros(out);
+        switch (c.variant()) {
+            case KERNEL -> PacKernelScalar.forward(g, spec(layer), x.data(), c.guidanceChannels(), y.data());
+            case CONV -> kernels.forward(g, x.data(), layer.param(PacLayer.WEIGHT).data(), c.bias() ? layer.biasOrZeros() : null,
+                    kernel(layer, inputs, g), perChannel, y.data());
+            case POOL -> kernels.localFilter(g, kernel(layer, inputs, g), perChannel, x.data(), y.data());
+            case TRANSPOSED -> {
+                kernels.backward(g, null, layer.param(PacLayer.WEIGHT).data(), kernel(layer, inputs, g), false, x.data(),
+                        y.data(), null, null, null);
+                if (c.bias()) {
+                    addBias(y.data(), layer.biasOrZeros(), g.batch(), g.inC(), g.inPlane());
+                }
+            }
+        }
+        return y;
+    }
+
+    /**
+     * The backward: new gradients keyed as the oracle's, {@code x} first, then {@code guidance} or {@code kernel}
+     * (whichever was given), then the parameters in state-dict order ({@code pac-kernel}: {@code x} is the guidance).
+     */
+    public Map<String, Tensor> backward(PacLayer layer, Inputs inputs, Tensor dy) {
+        int[] out = layer.kind().checkInputs(layer, inputs);
+        dy.requireShape("upstream gradient dy", out);
+        PacConfig c = layer.config();
+        Tensor x = inputs.x();
+        FilterGeometry g = geometry(c, x);
+        boolean perChannel = c.channelWise();
+        Map<String, Tensor> grads = new LinkedHashMap<>();
+        if (c.variant() == PacConfig.Variant.KERNEL) {
+            Tensor df = Tensor.zeros(x.shape());
+            float[] s = PacKernelScalar.backward(g, spec(layer), x.data(), c.guidanceChannels(), dy.data(), df.data());
+            grads.put(Inputs.X, df);
+            putScalars(grads, layer, s);
+            return grads;
+        }
+        float[] kf = kernel(layer, inputs, g);
+        float[] dkf = new float[kf.length];
+        Tensor dx = Tensor.zeros(x.shape());
+        Tensor dw = c.variant() == PacConfig.Variant.POOL ? null : Tensor.zeros(layer.param(PacLayer.WEIGHT).shape());
+        Tensor db = c.bias() ? Tensor.zeros(c.outChannels()) : null;
+        switch (c.variant()) {
+            case CONV -> kernels.backward(g, x.data(), layer.param(PacLayer.WEIGHT).data(), kf, perChannel, dy.data(),
+                    dx.data(), dw.data(), db == null ? null : db.data(), dkf);
+            case POOL -> kernels.localFilterBackward(g, kf, perChannel, x.data(), dy.data(), dx.data(), dkf);
+            case TRANSPOSED -> {
+                float[] w = layer.param(PacLayer.WEIGHT).data();
+                kernels.forward(g, dy.data(), w, null, kf, false, dx.data());
+                kernels.backward(g, dy.data(), w, kf, false, x.data(), null, dw.data(), null, dkf);
+                if (db != null) {
+                    sumPlanes(dy.data(), db.data(), g.batch(), g.inC(), g.inPlane());
+                }
+            }
+            default -> throw new IllegalStateException(c.variant().id);
+        }
+        grads.put(Inputs.X, dx);
+        float[] s = {0f, 0f};
+        if (inputs.has(PacKind.GUIDANCE)) {
+            Tensor f = inputs.require(PacKind.GUIDANCE);
+            Tensor df = Tensor.zeros(f.shape());
+            if (c.variant() == PacConfig.Variant.TRANSPOSED) {
+                FilterGeometry gk = transposedKernelGrid(c, g);
+                s = PacKernelScalar.backward(gk, spec(layer), f.data(), c.guidanceChannels(), toOutputGrid(g, 1, dkf),
+                        df.data());
+            } else {
+                s = PacKernelScalar.backward(g, spec(layer), f.data(), c.guidanceChannels(), dkf, df.data());
+            }
+            grads.put(PacKind.GUIDANCE, df);
+        } else {
+            Tensor k = inputs.require(PacKind.KERNEL);
+            float[] dk = c.variant() == PacConfig.Variant.TRANSPOSED ? toOutputGrid(g, 1, dkf) : dkf;
+            grads.put(PacKind.KERNEL, Tensor.wrap(dk, k.shape()));
+        }
+        if (dw != null) {
+            grads.put(PacLayer.WEIGHT, dw);
+        }
+        if (db != null) {
+            grads.put(PacLayer.BIAS, db);
+        }
+        putScalars(grads, layer, s);
+        return grads;
+    }
+
+    private static void putScalars(Map<String, Tensor> grads, PacLayer layer, float[] s) {
+        if (layer.config().inverse()) {
+            grads.put(PacLayer.INV_ALPHA, Tensor.wrap(new float[] {s[0]}, 1));
+            grads.put(PacLayer.INV_LAMBDA, Tensor.wrap(new float[] {s[1]}, 1));
+        }
+    }
+
+    /** {@code Kf [N, KC, K*K, outH, outW]} on the conv's grid, from the guidance or the input {@code kernel}. */
+    private static float[] kernel(PacLayer layer, Inputs inputs, FilterGeometry g) {
+        PacConfig c = layer.config();
+        boolean transposed = c.variant() == PacConfig.Variant.TRANSPOSED;
+        float[] k;
+        if (inputs.has(PacKind.GUIDANCE)) {
+            FilterGeometry kg = transposed ? transposedKernelGrid(c, g) : g;
+            k = new float[g.batch() * c.kernelChannels() * kg.taps() * kg.outPlane()];
+            PacKernelScalar.forward(kg, spec(layer), inputs.require(PacKind.GUIDANCE).data(), c.guidanceChannels(), k);
+        } else {
+            k = inputs.require(PacKind.KERNEL).data();
+        }
+        return transposed ? toConvGrid(g, 1, k) : k;
+    }
+
+    /**
+     * The transpose's kernel {@code K[n, kc, u, q]} (output grid) as the conv's {@code kf[n, kc, v, p]}: tap
+     * {@code v = K*K-1-u} of pixel {@code p} is {@code (u, q = s p + d v - pad)}; taps outside the output grid read no input.
+     */
+    static float[] toConvGrid(FilterGeometry g, int kcs, float[] big) {
+        float[] small = new float[g.batch() * kcs * g.taps() * g.outPlane()];
+        reindex(g, kcs, big, small, true);
+        return small;
+    }
+
+    /** The adjoint of {@link #toConvGrid} (a gradient with respect to the conv-grid kernel back onto the output grid). */
+    static float[] toOutputGrid(FilterGeometry g, int kcs, float[] small) {
+        float[] big = new float[g.batch() * kcs * g.taps() * g.inPlane()];
+        reindex(g, kcs, big, small, false);
+        return big;
+    }
+
+    private static void reindex(FilterGeometry g, int kcs, float[] big, float[] small, boolean toSmall) {
+        int k = g.k();
+        int taps = g.taps();
+        for (int n = 0; n < g.batch(); n++) {
+            for (int kc = 0; kc < kcs; kc++) {
+                int smallBase = (n * kcs + kc) * taps * g.outPlane();
+                int bigBase = (n * kcs + kc) * taps * g.inPlane();
+                for (int a = 0; a < k; a++) {
+                    for (int b = 0; b < k; b++) {
+                        int v = a * k + b;
+                        int u = taps - 1 - v;
+                        for (int h = 0; h < g.outH(); h++) {
+                            int qr = g.row(h, a);
+                            if (qr < 0) {
+                                continue;
+                            }
+                            for (int w = 0; w < g.outW(); w++) {
+                                int qc = g.col(w, b);
+                                if (qc < 0) {
+                                    continue;
+                                }
+                                int si = smallBase + v * g.outPlane() + h * g.outW() + w;
+                                int bi = bigBase + u * g.inPlane() + qr * g.inW() + qc;
+                                if (toSmall) {
+                                    small[si] = big[bi];
+                                } else {
+                                    big[bi] += small[si];
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static void addBias(float[] out, float[] bias, int batch, int channels, int plane) {
+        for (int n = 0; n < batch; n++) {
+            for (int o = 0; o < channels; o++) {
+                int base = (n * channels + o) * plane;
+                for (int i = 0; i < plane; i++) {
+                    out[base + i] += bias[o];
+                }
+            }
+        }
+    }
+
+    private static void sumPlanes(float[] t, float[] sums, int batch, int channels, int plane) {
+        for (int n = 0; n < batch; n++) {
+            for (int o = 0; o < channels; o++) {
+                float s = 0f;
+                int base = (n * channels + o) * plane;
+                for (int i = 0; i < plane; i++) {
+                    s += t[base + i];
+                }
+                sums[o] += s;
+            }
+        }
+    }
+}

@@ -1,0 +1,470 @@
+package org.acdajvm.vector;
+
+import static org.acdajvm.vector.VectorGemm.L;
+import static org.acdajvm.vector.VectorGemm.MR;
+import static org.acdajvm.vector.VectorGemm.NR;
+import static org.acdajvm.vector.VectorGemm.NW;
+import static org.acdajvm.vector.VectorGemm.S;
+
+import java.util.Arrays;
+
+import jdk.incubator.vector.FloatVector;
+
+import org.acdajvm.layers.conv.FilterGeometry;
+import org.acdajvm.layers.conv.LocalFilterScalar;
+import org.acdajvm.layers.conv.TapConv;
+
+/**
+ * The Vector API path of a 2-D convolution whose products may be weighted per (pixel, tap): plain conv
+ * ({@code kf == null}) and PAC conv, forward and backward; PAC's transposed conv is this backward's
+ * {@code dx}. The mathematics is {@link org.acdajvm.layers.conv.ConvForwardScalar}'s:
+ * <pre>
+ *   y[n,o,p] = bias[o] + sum_{c,u} W[o,c,u] * kf[n,.,u,p] * xp[n,c,tap(p,u)]      k = c*K*K + u
+ * </pre>
+ * It never builds a per-pixel filter: per tile of {@link VectorGemm#NW} output pixels of one row,
+ * <ul>
+ * <li>forward: the {@code kf}-weighted im2col tile {@code B[k][j] = kf[u,p_j] * xp[c, tap(p_j,u)]} (for a plain
+ *     conv the padded input's shifted rows serve as {@code B} directly), then {@code y = W B} by
+ *     {@link VectorGemm#blockWide};</li>
+ * <li>backward: {@code dB = W^T dy} (one GEMM), then per row {@code k}: {@code dx[tap] += kf * dB} (a vector add
+ *     into a padded buffer, folded back at the end), {@code dkf[u,p] += xp * dB}, and
+ *     {@code dW^T += B dy^T} (the tile {@code B} packed transposed with a scatter store, then
+ *     {@link VectorGemm#blockAddTo}).</li>
+ * </ul>
+ * Rows are handed to the threads by {@link RowParallel}; the backward's sums over pixels ({@code dx}, {@code dW})
+ * go to a fixed number of row slices, each with its own accumulators, added in slice order at the end, so
+ * results do not depend on the thread count (up to {@link #SLICES} threads). Workspaces grow to the largest
+ * shape seen and are reused. Not thread-safe.
+ */
+public final class TapConvVector implements TapConv, AutoCloseable {
+
+    /** Row slices of the backward's pixel sums (more when there are more threads). */
+    static final int SLICES = 4;
+
+    /** {@code i * MR}: a vector of {@code L} consecutive pixels of one row of B lands in its packed transposed place. */
+    private static final int[] PACK_MAP = new int[L];
+
+    static {
+        for (int i = 0; i < L; i++) {
+            PACK_MAP[i] = i * MR;
+        }
+    }
+
+    private final RowParallel rows;
+    private final Work[] work;
+    private float[] packedW;
+    private float[] packedWt;
+    private float[] xph;
+    private float[] kfp;
+    private float[] dkfp;
+    private float[][] dxp = new float[0][];
+    private float[][] dwt = new float[0][];
+
+    /** One thread's tiles. */
+    private static final class Work {
+        float[] tile = new float[0];
+        float[] db = new float[0];
+        float[] dyt = new float[0];
+        float[] dyT = new float[0];
+        float[] bwT = new float[0];
+        final float[] scratch = new float[MR * NW];
+    }
+
+    public TapConvVector(int threads) {
+        this.rows = new RowParallel(threads);
+        this.work = new Work[threads];
+        for (int i = 0; i < threads; i++) {
+            work[i] = new Work();
+        }
+    }
+
+    /** The lane count of the species in use. */
+    public static int lanes() {
+        return L;
+    }
+
+    /** The index layout of one call. */
+    private record Plan(FilterGeometry g, PaddedInput in, int tiledW, int kdim, int kcs, int[] off, int[] tileOff) {
+        static Plan of(FilterGeometry g, boolean perChannel) {
+            int tiledW = (g.outW() + NW - 1) / NW * NW;
+            int reach = g.dilation() * (g.k() - 1);
+            PaddedInput in = new PaddedInput(g.inC(), g.inH(), g.inW(), g.stride(), g.pad(), tiledW, reach);
+            int kdim = g.inC() * g.taps();
+            int[] off = new int[kdim];
+            int[] tileOff = new int[kdim];
+            for (int c = 0; c < g.inC(); c++) {
+                for (int a = 0; a < g.k(); a++) {
+                    for (int b = 0; b < g.k(); b++) {
+                        int k = (c * g.k() + a) * g.k() + b;
+                        off[k] = in.tap(c, g.dilation() * a, g.dilation() * b);
+                        tileOff[k] = k * NW;
+                    }
+                }
+            }
+            return new Plan(g, in, tiledW, kdim, perChannel ? g.inC() : 1, off, tileOff);
+        }
+
+        /** Start of row {@code h} of kernel channel {@code kc}, tap {@code u}, in the padded kernel layout. */
+        int kfRow(int kc, int u, int h) {
+            return ((kc * g.taps() + u) * g.outH() + h) * tiledW;
+        }
+
+        int kfSize() {
+            return kcs * g.taps() * g.outH() * tiledW;
+        }
+    }
+
+    private static float[] grow(float[] a, int size) {
+        return a != null && a.length >= size ? a : new float[size];
+    }
+
+    /**
+     * The forward; see the class comment.
+     *
+     * @param g          the geometry
+     * @param x          {@code [N, C, H, W]}
+     * @param w          {@code [O, C, K, K]}
+     * @param bias       {@code [O]} or {@code null}
+     * @param kf         {@code [N, KC, K*K, outH, outW]} ({@code KC = C} when {@code perChannel}, else 1) or {@code null}
+     * @param y          {@code [N, O, outH, outW]}, overwritten
+     */
+    @Override
+    public void forward(FilterGeometry g, float[] x, float[] w, float[] bias, float[] kf, boolean perChannel, float[] y) {
+        Plan pl = Plan.of(g, perChannel);
+        int outC = g.outC();
+        int kdim = pl.kdim();
+        int plane = g.outPlane();
+        packedW = VectorGemm.pack(w, outC, kdim, kdim, 1, packedW);
+        xph = grow(xph, pl.in().size());
+        if (kf != null) {
+            kfp = grow(kfp, pl.kfSize());
+            for (Work wk : work) {
+                wk.tile = grow(wk.tile, kdim * NW);
+            }
+        }
+        float[] packed = packedW;
+        float[] xp = xph;
+        float[] kfpad = kfp;
+        int tiles = pl.tiledW() / NW;
+        for (int n = 0; n < g.batch(); n++) {
+            pl.in().fill(xp, x, n, g.mode());
+            if (kf != null) {
+                padKernel(pl, kf, n, kfpad);
+            }
+            int image = n * outC * plane;
+            rows.run(g.outH(), work, (r0, r1, wk) -> {
+                for (int h = r0; h < r1; h++) {
+                    for (int t = 0; t < tiles; t++) {
+                        int w0 = t * NW;
+                        int cols = Math.min(NW, g.outW() - w0);
+                        float[] b;
+                        int[] bOff;
+                        int bBase;
+                        if (kfpad == null || kf == null) {
+                            b = xp;
+                            bOff = pl.off();
+                            bBase = pl.in().base(h, w0);
+                        } else {
+                            weightedTile(pl, xp, kfpad, h, w0, wk.tile);
+                            b = wk.tile;
+                            bOff = pl.tileOff();
+                            bBase = 0;
+                        }
+                        for (int blk = 0; blk < VectorGemm.blocks(outC); blk++) {
+                            VectorGemm.blockWide(packed, blk * kdim * MR, kdim, b, bOff, bBase, null, bias, false,
+                                    blk * MR, outC, y, image + blk * MR * plane + h * g.outW() + w0, plane, cols, wk.scratch);
+                        }
+                    }
+                }
+            });
+        }
+    }
+
+    /** {@code kf} of image {@code n} into the padded layout (rows {@code tiledW} long, zero tails). */
+    private static void padKernel(Plan pl, float[] kf, int n, float[] kfpad) {
+        FilterGeometry g = pl.g();
+        int plane = g.outPlane();
+        for (int kc = 0; kc < pl.kcs(); kc++) {
+            for (int u = 0; u < g.taps(); u++) {
+                int src = ((n * pl.kcs() + kc) * g.taps() + u) * plane;
+                for (int h = 0; h < g.outH(); h++) {
+                    int d = pl.kfRow(kc, u, h);
+                    System.arraycopy(kf, src + h * g.outW(), kfpad, d, g.outW());
+                    Arrays.fill(kfpad, d + g.outW(), d + pl.tiledW(), 0f);
+                }
+            }
+        }
+    }
+
+    /** The tile {@code B[k][j] = kf[kc(k), u(k), h, w0+j] * xp[tap_k + base + j]}, {@code NW} columns per row. */
+    private static void weightedTile(Plan pl, float[] xp, float[] kfpad, int h, int w0, float[] tile) {
+        FilterGeometry g = pl.g();
+        int taps = g.taps();
+        int base = pl.in().base(h, w0);
+        for (int c = 0; c < g.inC(); c++) {
+            int kc = pl.kcs() == 1 ? 0 : c;
+            for (int u = 0; u < taps; u++) {
+                int k = c * taps + u;
+                int xo = pl.off()[k] + base;
+                int ko = pl.kfRow(kc, u, h) + w0;
+                int to = k * NW;
+                for (int j = 0; j < NW; j += L) {
+                    FloatVector.fromArray(S, xp, xo + j).mul(FloatVector.fromArray(S, kfpad, ko + j)).intoArray(tile, to + j);
+                }
+            }
+        }
+    }
+
+    /**
+     * The backward; every requested gradient is added into its array (callers pass zeros).
+     *
+     * @param x   {@code [N, C, H, W]} ({@code null} when neither {@code dw} nor {@code dkf} is asked for)
+     * @param w   {@code [O, C, K, K]}
+     * @param kf  as in {@link #forward}, or {@code null}
+     * @param dy  {@code [N, O, outH, outW]}
+     * @param dx  {@code [N, C, H, W]} or {@code null}
+     * @param dw  {@code [O, C, K, K]} or {@code null}
+     * @param db  {@code [O]} or {@code null}
+     * @param dkf shaped as {@code kf}, or {@code null}
+     */
+    @Override
+    public void backward(FilterGeometry g, float[] x, float[] w, float[] kf, boolean perChannel, float[] dy,
+                         float[] dx, float[] dw, float[] db, float[] dkf) {
+        Plan pl = Plan.of(g, perChannel);
+        int outC = g.outC();
+        int kdim = pl.kdim();
+        int plane = g.outPlane();
+        int opad = (outC + NR - 1) / NR * NR;
+        int slices = Math.min(g.outH(), Math.max(SLICES, rows.threads()));
+        boolean needDb = dx != null || dkf != null;
+        boolean needX = dw != null || dkf != null;
+        if (needDb) {
+            packedWt = VectorGemm.pack(w, kdim, outC, 1, kdim, packedWt);
+        }
+        if (needX) {
+            xph = grow(xph, pl.in().size());
+        }
+        if (kf != null) {
+            kfp = grow(kfp, pl.kfSize());
+        }
+        if (dkf != null) {
+            dkfp = grow(dkfp, pl.kfSize());
+        }
+        if (dx != null) {
+            dxp = growSlices(dxp, slices, pl.in().size());
+        }
+        if (dw != null) {
+            dwt = growSlices(dwt, slices, kdim * opad);
+            for (int s = 0; s < slices; s++) {
+                Arrays.fill(dwt[s], 0, kdim * opad, 0f);
+            }
+        }
+        for (Work wk : work) {
+            wk.dyt = grow(wk.dyt, outC * NW);
+            wk.db = needDb ? grow(wk.db, kdim * NW) : wk.db;
+            wk.dyT = dw != null ? grow(wk.dyT, NW * opad) : wk.dyT;
+            wk.bwT = dw != null ? grow(wk.bwT, VectorGemm.blocks(kdim) * MR * NW) : wk.bwT;
+        }
+        int[] dytOff = new int[outC];
+        for (int o = 0; o < outC; o++) {
+            dytOff[o] = o * NW;
+        }
+        int[] dyTOff = new int[NW];
+        for (int j = 0; j < NW; j++) {
+            dyTOff[j] = j * opad;
+        }
+        int[] dwtOff = new int[kdim];
+        for (int k = 0; k < kdim; k++) {
+            dwtOff[k] = k * opad;
+        }
+        int tiles = pl.tiledW() / NW;
+        int size = pl.in().size();
+        for (int n = 0; n < g.batch(); n++) {
+            int nn = n;
+            if (needX) {
+                pl.in().fill(xph, x, n, g.mode());
+            }
+            if (kf != null) {
+                padKernel(pl, kf, n, kfp);
+            }
+            if (dkf != null) {
+                Arrays.fill(dkfp, 0, pl.kfSize(), 0f);
+            }
+            if (dx != null) {
+                for (int s = 0; s < slices; s++) {
+                    Arrays.fill(dxp[s], 0, size, 0f);
+                }
+            }
+            float[] xp = xph;
+            float[] kfpad = kf == null ? null : kfp;
+            float[] dkfpad = dkfp;
+            float[] wt = packedWt;
+            rows.run(slices, work, (s0, s1, wk) -> {
+                for (int s = s0; s < s1; s++) {
+                    int h0 = s * g.outH() / slices;
+                    int h1 = (s + 1) * g.outH() / slices;
+                    for (int h = h0; h < h1; h++) {
+                        for (int t = 0; t < tiles; t++) {
+                            int w0 = t * NW;
+                            int cols = Math.min(NW, g.outW() - w0);
+                            tileBackward(pl, wt, nn, h, w0, cols, xp, kfpad, dy, outC, opad, wk,
+                                    dx == null ? null : dxp[s], dw == null ? null : dwt[s], dkf == null ? null : dkfpad,
+                                    dytOff, dyTOff, dwtOff);
+                        }
+                    }
+                }
+            });
+            if (dx != null) {
+                for (int s = 1; s < slices; s++) {
+                    addInto(dxp[0], dxp[s], size);
+                }
+                for (int c = 0; c < g.inC(); c++) {
+                    pl.in().foldChannel(dxp[0], dx, n, c, g.mode());
+                }
+            }
+            if (dkf != null) {
+                for (int kc = 0; kc < pl.kcs(); kc++) {
+                    for (int u = 0; u < g.taps(); u++) {
+                        int dst = ((n * pl.kcs() + kc) * g.taps() + u) * plane;
+                        for (int h = 0; h < g.outH(); h++) {
+                            int src = pl.kfRow(kc, u, h);
+                            for (int j = 0; j < g.outW(); j++) {
+                                dkf[dst + h * g.outW() + j] += dkfpad[src + j];
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if (dw != null) {
+            for (int s = 1; s < slices; s++) {
+                addInto(dwt[0], dwt[s], kdim * opad);
+            }
+            for (int o = 0; o < outC; o++) {
+                for (int k = 0; k < kdim; k++) {
+                    dw[o * kdim + k] += dwt[0][k * opad + o];
+                }
+            }
+        }
+        if (db != null) {
+            for (int n = 0; n < g.batch(); n++) {
+                for (int o = 0; o < outC; o++) {
+                    float sum = 0f;
+                    int base = (n * outC + o) * plane;
+                    for (int i = 0; i < plane; i++) {
+                        sum += dy[base + i];
+                    }
+                    db[o] += sum;
+                }
+            }
+        }
+    }
+
+    /** The backward of one tile of {@code NW} pixels of row {@code h} (see the class comment). */
+    private static void tileBackward(Plan pl, float[] packedWt, int n, int h, int w0, int cols, float[] xp, float[] kfpad,
+                                     float[] dy,
+                                     int outC, int opad, Work wk, float[] dxpad, float[] dwT, float[] dkfpad,
+                                     int[] dytOff, int[] dyTOff, int[] dwtOff) {
+        FilterGeometry g = pl.g();
+        int plane = g.outPlane();
+        int kdim = pl.kdim();
+        int taps = g.taps();
+        int base = pl.in().base(h, w0);
+        float[] dyt = wk.dyt;
+        for (int o = 0; o < outC; o++) {
+            int src = (n * outC + o) * plane + h * g.outW() + w0;
+            System.arraycopy(dy, src, dyt, o * NW, cols);
+            Arrays.fill(dyt, o * NW + cols, (o + 1) * NW, 0f);
+        }
+        float[] dbt = wk.db;
+        if (dxpad != null || dkfpad != null) {
+            // dB = W^T dy for the tile: rows k = (c, u), NW columns.
+            for (int kb = 0; kb < VectorGemm.blocks(kdim); kb++) {
+                VectorGemm.blockWide(packedWt, kb * outC * MR, outC, dyt, dytOff, 0, null, null, false, kb * MR, kdim,
+                        dbt, kb * MR * NW, NW, NW, wk.scratch);
+            }
+        }
+        float[] bwT = wk.bwT;
+        for (int c = 0; c < g.inC(); c++) {
+            int kc = pl.kcs() == 1 ? 0 : c;
+            for (int u = 0; u < taps; u++) {
+                int k = c * taps + u;
+                int xo = pl.off()[k] + base;
+                int ko = kfpad == null ? 0 : pl.kfRow(kc, u, h) + w0;
+                int bo = k * NW;
+                int packRow = (k / MR * NW) * MR + k % MR;
+                for (int j = 0; j < NW; j += L) {
+                    FloatVector kv = kfpad == null ? null : FloatVector.fromArray(S, kfpad, ko + j);
+                    if (dxpad != null || dkfpad != null) {
+                        FloatVector dbv = FloatVector.fromArray(S, dbt, bo + j);
+                        if (dxpad != null) {
+                            FloatVector t = kv == null ? dbv : dbv.mul(kv);
+                            FloatVector.fromArray(S, dxpad, xo + j).add(t).intoArray(dxpad, xo + j);
+                        }
+                        if (dkfpad != null) {
+                            FloatVector xv = FloatVector.fromArray(S, xp, xo + j);
+                            FloatVector.fromArray(S, dkfpad, ko + j).add(xv.mul(dbv)).intoArray(dkfpad, ko + j);
+                        }
+                    }
+                    if (dwT != null) {
+                        FloatVector xv = FloatVector.fromArray(S, xp, xo + j);
+                        FloatVector bv = kv == null ? xv : xv.mul(kv);
+                        bv.intoArray(bwT, packRow + j * MR, PACK_MAP, 0);
+                    }
+                }
+            }
+        }
+        if (dwT != null) {
+            // dW^T[k][o] += sum_j B[k][j] dy[o][j]: B packed transposed (MR rows of k per block), dy transposed.
+            float[] dyT = wk.dyT;
+            Arrays.fill(dyT, 0, NW * opad, 0f);
+            for (int o = 0; o < outC; o++) {
+                for (int j = 0; j < cols; j++) {
+                    dyT[j * opad + o] = dyt[o * NW + j];
+                }
+            }
+            for (int kb = 0; kb < VectorGemm.blocks(kdim); kb++) {
+                for (int oc = 0; oc < opad; oc += NR) {
+                    VectorGemm.blockAddTo(bwT, kb * NW * MR, NW, dyT, dyTOff, oc, kb * MR, kdim, dwT, dwtOff, oc,
+                            wk.scratch);
+                }
+            }
+        }
+    }
+
+    /** PAC pool's local filter: the scalar kernel for now (its cost is {@code K^2} per output, no GEMM). */
+    @Override
+    public void localFilter(FilterGeometry g, float[] kf, boolean perChannel, float[] x, float[] y) {
+        LocalFilterScalar.forward(g, kf, perChannel, x, y);
+    }
+
+    @Override
+    public void localFilterBackward(FilterGeometry g, float[] kf, boolean perChannel, float[] x, float[] dy, float[] dx,
+                                    float[] dkf) {
+        LocalFilterScalar.backward(g, kf, perChannel, x, dy, dx, dkf);
+    }
+
+    private static float[][] growSlices(float[][] a, int slices, int size) {
+        float[][] r = a.length >= slices ? a : Arrays.copyOf(a, slices);
+        for (int s = 0; s < slices; s++) {
+            r[s] = grow(r[s], size);
+        }
+        return r;
+    }
+
+    /** {@code dst[i] += src[i]} for {@code i < size}. */
+    private static void addInto(float[] dst, float[] src, int size) {
+        int i = 0;
+        for (int bound = S.loopBound(size); i < bound; i += L) {
+            FloatVector.fromArray(S, dst, i).add(FloatVector.fromArray(S, src, i)).intoArray(dst, i);
+        }
+        for (; i < size; i++) {
+            dst[i] += src[i];
+        }
+    }
+
+    @Override
+    public void close() {
+        rows.close();
+    }
+}

@@ -1,0 +1,58 @@
+package org.acdajvm.backend;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Map;
+
+import org.acdajvm.layer.Layer;
+import org.acdajvm.layer.LayerKind;
+import org.acdajvm.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The vector backend's plain conv and PAC ops against the scalar backend's, forward and backward, over
+ * {@link FamilyCases}, each case run three times so the JIT-compiled kernels are among those checked. The
+ * scalar paths are judged against the oracle by {@code FamilyOracleTest}.
+ */
+class FamilyVectorScalarTest {
+
+    static void close(Tensor expected, Tensor actual, double rel, String what) {
+        assertEquals(java.util.Arrays.toString(expected.shape()), java.util.Arrays.toString(actual.shape()), what + " shape");
+        double max = 0;
+        for (float v : expected.data()) {
+            max = Math.max(max, Math.abs(v));
+        }
+        for (int i = 0; i < expected.size(); i++) {
+            double err = Math.abs(expected.data()[i] - actual.data()[i]);
+            assertTrue(err <= rel * max + 1e-6, what + " element " + i + ": " + actual.data()[i] + " vs " + expected.data()[i]
+                    + " (max " + max + ")");
+        }
+    }
+
+    @Test
+    void vectorMatchesScalarForwardAndBackward() {
+        List<FamilyCases.Case> cases = FamilyCases.all(24, 7);
+        int compared = 0;
+        try (ScalarBackend scalar = new ScalarBackend(); VectorBackend vector = new VectorBackend(2)) {
+            assertTrue(vector.vectorized(), "the Vector API must be in use in this test");
+            for (int rep = 0; rep < 3; rep++) {
+                for (FamilyCases.Case c : cases) {
+                    LayerKind<Layer> kind = c.kind();
+                    LayerOp<Layer> s = scalar.op(kind).orElseThrow();
+                    LayerOp<Layer> v = vector.op(kind).orElseThrow();
+                    close(s.forward(c.layer(), c.inputs()), v.forward(c.layer(), c.inputs()), 1e-5, c.label() + " y");
+                    Map<String, Tensor> gs = s.backward(c.layer(), c.inputs(), c.dy());
+                    Map<String, Tensor> gv = v.backward(c.layer(), c.inputs(), c.dy());
+                    assertEquals(gs.keySet().stream().toList(), gv.keySet().stream().toList(), c.label());
+                    for (String key : gs.keySet()) {
+                        close(gs.get(key), gv.get(key), 1e-5, c.label() + " d" + key);
+                    }
+                    compared++;
+                }
+            }
+        }
+        assertTrue(compared >= 3 * 24 * 4, "compared " + compared);
+    }
+}
