@@ -5,6 +5,7 @@ import java.util.Optional;
 
 import org.acdajvm.backend.AcdaBackend;
 import org.acdajvm.backend.LayerOp;
+import org.acdajvm.layer.AcdaKind;
 import org.acdajvm.layer.Inputs;
 import org.acdajvm.layer.Layer;
 import org.acdajvm.layer.LayerKind;
@@ -63,6 +64,12 @@ final class BoundLayer<L extends Layer> {
 
     String summary() {
         return layer.summary();
+    }
+
+    /** The summary, led by the layer's name unless it says it already (acda's, as before the family, does not). */
+    String title() {
+        String s = layer.summary();
+        return s.startsWith(kind.name() + " ") || kind == AcdaKind.INSTANCE ? s : kind.name() + " " + s;
     }
 
     /** The complete settings (every default written out), for case.json. */

@@ -112,8 +112,8 @@ final class CheckCommand implements Callable<Integer> {
         }
         Inputs in = input.inputs(l);
         if (!json) {
-            out.printf(Locale.ROOT, "acda check: %s%s, input %s, %s init, seed %d%n", kind == AcdaKind.INSTANCE ? ""
-                    : kind.name() + " ", l.summary(), shapes(in), input.init, input.seed);
+            out.printf(Locale.ROOT, "acda check: %s, input %s, %s init, seed %d%n", l.title(), shapes(in), input.init,
+                    input.seed);
         }
         long t0 = System.nanoTime();
         OracleResult oracle = l.oracleForward(in);

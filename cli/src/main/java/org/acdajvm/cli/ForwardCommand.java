@@ -132,7 +132,12 @@ final class ForwardCommand implements Callable<Integer> {
                     note = ", without bias: " + source.weights + " has no 'bias'";
                 }
             } else {
-                layer = BoundLayer.of(layerOptions.build(kind, s -> kind.load(s, sd)));
+                try {
+                    layer = BoundLayer.of(layerOptions.build(kind, s -> kind.load(s, sd)));
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException(e.getMessage() + " (the settings of layer " + kind.name()
+                            + " come from the options and its defaults: 'acda layers " + kind.name() + "' lists them)", e);
+                }
             }
             in = readInputs(inputs, narrowF64);
         }
@@ -157,7 +162,7 @@ final class ForwardCommand implements Callable<Integer> {
             } else {
                 Npy.write(output, y);
             }
-            out.printf(java.util.Locale.ROOT, "%s: %s -> %s %s in %.1f ms (%s%s)%n", layer.summary(),
+            out.printf(java.util.Locale.ROOT, "%s: %s -> %s %s in %.1f ms (%s%s)%n", layer.title(),
                     CheckCommand.shapes(in), toStdout ? "stdout" : output, y.shapeString(), (t1 - t0) / 1e6, b.name(), note);
             out.flush();
         }

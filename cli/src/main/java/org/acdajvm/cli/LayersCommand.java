@@ -124,7 +124,7 @@ final class LayersCommand implements Callable<Integer> {
     private static String inputs(LayerKind<?> k) {
         List<String> s = new ArrayList<>();
         for (LayerKind.InputSpec i : k.inputs()) {
-            s.add(i.name() + " " + i.layout() + " (" + i.help() + ")");
+            s.add(i.name() + " " + i.layout());
         }
         return String.join(", ", s);
     }
@@ -134,11 +134,13 @@ final class LayersCommand implements Callable<Integer> {
         out.println();
         out.println("inputs (forward --input NAME=FILE; case.json \"inputs\"):");
         int w = 0;
+        int lw = 0;
         for (LayerKind.InputSpec i : k.inputs()) {
             w = Math.max(w, i.name().length());
+            lw = Math.max(lw, i.layout().length());
         }
         for (LayerKind.InputSpec i : k.inputs()) {
-            out.printf("  %-" + w + "s  %-14s  %s%n", i.name(), i.layout(), i.help());
+            out.printf("  %-" + w + "s  %-" + lw + "s  %s%n", i.name(), i.layout(), i.help());
         }
         out.println();
         out.println("settings (--set KEY=VALUE, or the option shown; case.json \"settings\"):");

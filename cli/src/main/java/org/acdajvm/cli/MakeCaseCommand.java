@@ -174,7 +174,7 @@ final class MakeCaseCommand implements Callable<Integer> {
             });
         }
         PrintWriter pw = spec.commandLine().getOut();
-        pw.printf("wrote %s: %s%s, %s, y %s%s%s%n", out, kind == AcdaKind.INSTANCE ? "" : kind.name() + " ", l.summary(),
+        pw.printf("wrote %s: %s, %s, y %s%s%s%n", out, l.title(),
                 inputsLine(in), y.shapeString(),
                 withGrads ? ", dy and the gradients in grads/" : "", backend.equals("oracle") ? ""
                         : " (computed by backend " + backend + ")");

@@ -307,8 +307,7 @@ final class VerifyCommand implements Callable<Integer> {
 
     private static void text(PrintWriter out, CaseFolder.Case d, BoundLayer<?> layer, String source, Outcome o,
                              boolean passed, Precision prec) {
-        out.printf("acda verify %s: %s%s%nchecking %s%n%n", d.folder(), layer.layer() instanceof AcdaLayer ? ""
-                : layer.name() + " ", layer.summary(), source);
+        out.printf("acda verify %s: %s%nchecking %s%n%n", d.folder(), layer.title(), source);
         out.printf("%-26s %-10s %11s %11s %9s %17s %10s  %-16s %15s %15s%n", "tensor", "verdict", "tight ratio",
                 "worst-case", "over", "mean z^2 (limit)", "max abs", "worst at", "expected", "actual");
         for (Checked c : o.checked()) {
