@@ -23,6 +23,7 @@ import org.acdajvm.layer.PaddingMode;
 import org.acdajvm.layer.Settings;
 import org.acdajvm.tensor.Tensor;
 
+import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -44,11 +45,13 @@ final class ForwardCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @ArgGroup(exclusive = true, multiplicity = "1")
+    /** Optional for picocli: a layer without parameters (pac-pool) needs neither; {@link #forward} says so otherwise. */
+    @ArgGroup(exclusive = true, multiplicity = "0..1")
     Source source;
 
     static final class Source {
-        @Option(names = "--weights", paramLabel = "FILE_OR_DIR", description = "weights: .safetensors file or folder of <key>.npy")
+        @Option(names = "--weights", paramLabel = "FILE_OR_DIR",
+                description = "weights: .safetensors file or folder of <key>.npy (not for a layer without parameters)")
         Path weights;
 
         @Option(names = "--case", paramLabel = "DIR", description = "a case folder (case.json, weights, x.npy)")
@@ -105,6 +108,9 @@ final class ForwardCommand implements Callable<Integer> {
         BoundLayer<?> layer;
         Inputs in;
         String note = "";
+        if (source == null) {
+            source = new Source();
+        }
         if (source.caseDir != null) {
             if (!inputs.isEmpty()) {
                 throw new IllegalArgumentException("--input cannot be combined with --case: the case names its own inputs");
@@ -121,11 +127,16 @@ final class ForwardCommand implements Callable<Integer> {
             layer = BoundLayer.of(c.loadLayer(narrowF64));
             in = c.readInputs(narrowF64);
         } else {
+            LayerKind<?> kind = layerOptions.kind();
+            if (source.weights == null && !withoutParameters(kind)) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "Missing required argument: --weights "
+                        + "FILE_OR_DIR or --case DIR (only a layer without parameters, such as pac-pool, needs neither)");
+            }
             if (inputs.isEmpty()) {
                 throw new IllegalArgumentException("--input X.npy is required with --weights");
             }
-            LayerKind<?> kind = layerOptions.kind();
-            Map<String, Tensor> sd = AcdaStateDict.stripPrefix(Weights.read(source.weights, narrowF64), prefix);
+            Map<String, Tensor> sd = source.weights == null ? Map.of()
+                    : AcdaStateDict.stripPrefix(Weights.read(source.weights, narrowF64), prefix);
             if (kind == AcdaKind.INSTANCE) {
                 layer = BoundLayer.of(acdaFromWeights(sd));
                 if (!((AcdaLayer) layer.layer()).config().bias()) {
@@ -167,6 +178,15 @@ final class ForwardCommand implements Callable<Integer> {
             out.flush();
         }
         return AcdaCli.EXIT_OK;
+    }
+
+    /** Whether {@code kind} with the options' settings loads from an empty state dict (it has no parameters). */
+    private boolean withoutParameters(LayerKind<?> kind) {
+        try {
+            return layerOptions.build(kind, s -> kind.load(s, Map.of())).stateDict().isEmpty();
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
     }
 
     /**

@@ -264,11 +264,42 @@ class LayerCommandsTest {
                 "--input", x, "--input", "guidance=" + x, "--input", "guidance=" + x, "--output", out), "'guidance' twice");
         assertUsageError(run("forward", "--layer", "pac-conv", "--weights", w, "--input", x, "--input", "guidance=" + x,
                 "--output", out), "weight", "acda layers pac-conv");
+        assertUsageError(run("forward", "--layer", "conv", "--input", x, "--output", out), "Missing required argument",
+                "--weights");
         assertUsageError(run("forward", "--case", c.toString(), "--stride", "2", "--output", out),
                 "--stride cannot be combined with --case");
         assertUsageError(run("verify", c.toString(), "--layer", "conv"), "is of layer pac-conv");
         assertUsageError(run("verify", c.toString(), "--pixels", "10"), "--pixels", "acda");
         assertFalse(Files.exists(Path.of(out)));
+    }
+
+    /** A layer without parameters needs no weights: make-case writes none, forward takes none. */
+    @Test
+    void aLayerWithoutParametersRunsWithoutWeights() throws IOException {
+        Path c = dir.resolve("pool");
+        AcdaCliTest.Result made = run("make-case", "--layer", "pac-pool", "--set", "pool_mode=average", "--height", "6",
+                "--width", "5", "--with-grads", "--out", c.toString());
+        assertEquals(0, made.code(), made.err());
+        JsonNode j = JSON.readTree(c.resolve("case.json").toFile());
+        assertFalse(j.has("weights"), j.toString());
+        assertEquals("average", j.get("settings").get("pool_mode").asText());
+        assertEquals(0, run("verify", c.toString()).code());
+        Path y = dir.resolve("y.npy");
+        AcdaCliTest.Result r = run("forward", "--layer", "pac-pool", "--set", "pool_mode=average", "--input",
+                c.resolve("x.npy").toString(), "--input", "guidance=" + c.resolve("guidance.npy"), "--output", y.toString(),
+                "--backend", "vector");
+        assertEquals(0, r.code(), r.out() + r.err());
+        assertEquals(0, run("verify", c.toString(), "--expected", y.toString()).code());
+        // The same inputs as a sum instead of an average are not this case's output.
+        Path sum = dir.resolve("sum.npy");
+        assertEquals(0, run("forward", "--layer", "pac-pool", "--input", c.resolve("x.npy").toString(), "--input",
+                "guidance=" + c.resolve("guidance.npy"), "--output", sum.toString(), "--backend", "vector").code());
+        assertEquals(1, run("verify", c.toString(), "--expected", sum.toString()).code());
+    }
+
+    @Test
+    void theCommandListNamesLayers() {
+        assertUsageError(run(), "a command is required", ", layers");
     }
 
     @Test
