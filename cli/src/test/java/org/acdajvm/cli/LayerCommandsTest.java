@@ -189,6 +189,8 @@ class LayerCommandsTest {
                     assertEquals(1, none.code(), "a backend named that cannot run the layer fails: " + none.out());
                     assertTrue(none.out().lines().anyMatch(l -> l.startsWith("opencl ") && l.endsWith("no conv")), none.out());
                     assertTrue(none.out().contains("opencl: does not implement layer conv"), none.out());
+                    assertTrue(none.out().contains("FAIL: 1 backend(s) checked (requested but without layer conv: opencl)"),
+                            none.out());
                 }
             }
         }
