@@ -9,7 +9,9 @@ import static org.acdajvm.vector.VectorGemm.S;
 import java.util.Arrays;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 
+import org.acdajvm.layer.PaddingMode;
 import org.acdajvm.layers.conv.FilterGeometry;
 import org.acdajvm.layers.conv.TapConv;
 
@@ -57,6 +59,10 @@ public final class TapConvVector implements TapConv, AutoCloseable {
     private float[] kfp;
     private float[] dkfp;
     private float[] dyp;
+    private float[][] scratch = new float[0][];
+    private float[] guidancePad;
+    private float[] maskPad;
+    private float[] ones;
     private float[][] dxp = new float[0][];
     private float[][] dwt = new float[0][];
 
@@ -67,6 +73,7 @@ public final class TapConvVector implements TapConv, AutoCloseable {
         float[] dyt = new float[0];
         float[] dyT = new float[0];
         float[] bwT = new float[0];
+        float[] kt = new float[0];
         final float[] scratch = new float[MR * NW];
     }
 
@@ -97,7 +104,7 @@ public final class TapConvVector implements TapConv, AutoCloseable {
                     for (int b = 0; b < g.k(); b++) {
                         int k = (c * g.k() + a) * g.k() + b;
                         off[k] = in.tap(c, g.dilation() * a, g.dilation() * b);
-                        tileOff[k] = k * NW;
+                        tileOff[k] = k * NR;
                     }
                 }
             }
@@ -139,7 +146,7 @@ public final class TapConvVector implements TapConv, AutoCloseable {
         if (kf != null) {
             kfp = grow(kfp, pl.kfSize());
             for (Work wk : work) {
-                wk.tile = grow(wk.tile, kdim * NW);
+                wk.tile = grow(wk.tile, kdim * NR);
             }
         }
         float[] packed = packedW;
@@ -157,22 +164,23 @@ public final class TapConvVector implements TapConv, AutoCloseable {
                     for (int t = 0; t < tiles; t++) {
                         int w0 = t * NW;
                         int cols = Math.min(NW, g.outW() - w0);
-                        float[] b;
-                        int[] bOff;
-                        int bBase;
                         if (kfpad == null || kf == null) {
-                            b = xp;
-                            bOff = pl.off();
-                            bBase = pl.in().base(h, w0);
-                        } else {
-                            weightedTile(pl, xp, kfpad, h, w0, wk.tile);
-                            b = wk.tile;
-                            bOff = pl.tileOff();
-                            bBase = 0;
+                            for (int blk = 0; blk < VectorGemm.blocks(outC); blk++) {
+                                VectorGemm.blockWide(packed, blk * kdim * MR, kdim, xp, pl.off(), pl.in().base(h, w0), null,
+                                        bias, false, blk * MR, outC, y, image + blk * MR * plane + h * g.outW() + w0, plane,
+                                        cols, wk.scratch);
+                            }
+                            continue;
                         }
-                        for (int blk = 0; blk < VectorGemm.blocks(outC); blk++) {
-                            VectorGemm.blockWide(packed, blk * kdim * MR, kdim, b, bOff, bBase, null, bias, false,
-                                    blk * MR, outC, y, image + blk * MR * plane + h * g.outW() + w0, plane, cols, wk.scratch);
+                        // The weighted tile in halves of NR columns: a K=7, C=64 tile of NW columns (800 KB) would not
+                        // stay in L2 while every block of output channels streams it.
+                        for (int half = 0; half < NW && half < cols; half += NR) {
+                            weightedTile(pl, xp, kfpad, h, w0 + half, wk.tile);
+                            for (int blk = 0; blk < VectorGemm.blocks(outC); blk++) {
+                                VectorGemm.block(packed, blk * kdim * MR, kdim, wk.tile, pl.tileOff(), 0, null, bias, false,
+                                        blk * MR, outC, y, image + blk * MR * plane + h * g.outW() + w0 + half, plane,
+                                        Math.min(NR, cols - half), wk.scratch);
+                            }
                         }
                     }
                 }
@@ -196,7 +204,7 @@ public final class TapConvVector implements TapConv, AutoCloseable {
         }
     }
 
-    /** The tile {@code B[k][j] = kf[kc(k), u(k), h, w0+j] * xp[tap_k + base + j]}, {@code NW} columns per row. */
+    /** The tile {@code B[k][j] = kf[kc(k), u(k), h, w0+j] * xp[tap_k + base + j]}, {@code NR} columns per row. */
     private static void weightedTile(Plan pl, float[] xp, float[] kfpad, int h, int w0, float[] tile) {
         FilterGeometry g = pl.g();
         int taps = g.taps();
@@ -207,8 +215,8 @@ public final class TapConvVector implements TapConv, AutoCloseable {
                 int k = c * taps + u;
                 int xo = pl.off()[k] + base;
                 int ko = pl.kfRow(kc, u, h) + w0;
-                int to = k * NW;
-                for (int j = 0; j < NW; j += L) {
+                int to = k * NR;
+                for (int j = 0; j < NR; j += L) {
                     FloatVector.fromArray(S, xp, xo + j).mul(FloatVector.fromArray(S, kfpad, ko + j)).intoArray(tile, to + j);
                 }
             }
@@ -584,6 +592,113 @@ public final class TapConvVector implements TapConv, AutoCloseable {
                 }
             }
         }
+    }
+
+    /**
+     * PAC's gaussian kernel on vectors: the guidance copied once per image into the padded layout, then per tile
+     * of {@code NW} pixels and tap the squared distance over guidance channels, {@link VectorMath#expInPlace}, the
+     * in-image mask (zero padding: a padded image of ones), and the normaliser summed over taps in tap order.
+     * Rows go to the threads.
+     */
+    @Override
+    public boolean gaussianKernel(FilterGeometry g, float[] f, int gc, boolean channelWise, boolean normalise, float[] kf) {
+        int k = g.k();
+        int taps = g.taps();
+        int d = g.dilation();
+        int centre = (k - 1) / 2;
+        int tiledW = (g.outW() + NW - 1) / NW * NW;
+        int reach = d * (k - 1);
+        PaddedInput fin = new PaddedInput(gc, g.inH(), g.inW(), g.stride(), g.pad(), tiledW, reach);
+        PaddedInput min = new PaddedInput(1, g.inH(), g.inW(), g.stride(), g.pad(), tiledW, reach);
+        boolean masked = g.mode() == PaddingMode.ZEROS;
+        guidancePad = grow(guidancePad, fin.size());
+        if (masked) {
+            maskPad = grow(maskPad, min.size());
+            ones = grow(ones, g.inPlane());
+            Arrays.fill(ones, 0, g.inPlane(), 1f);
+            min.fill(maskPad, ones, 0, PaddingMode.ZEROS);
+        }
+        int[] off = new int[gc * taps];
+        int[] mid = new int[gc];
+        int[] moff = new int[taps];
+        for (int gi = 0; gi < gc; gi++) {
+            mid[gi] = fin.tap(gi, d * centre, d * centre);
+            for (int a = 0; a < k; a++) {
+                for (int b = 0; b < k; b++) {
+                    off[gi * taps + a * k + b] = fin.tap(gi, d * a, d * b);
+                    moff[a * k + b] = min.tap(0, d * a, d * b);
+                }
+            }
+        }
+        int kcs = channelWise ? gc : 1;
+        int plane = g.outPlane();
+        int tiles = tiledW / NW;
+        for (Work wk : work) {
+            wk.kt = grow(wk.kt, taps * NW);
+        }
+        float[] gp = guidancePad;
+        float[] mp = maskPad;
+        for (int n = 0; n < g.batch(); n++) {
+            int nn = n;
+            fin.fill(gp, f, n, g.mode());
+            rows.run(g.outH(), work, (r0, r1, wk) -> {
+                float[] kt = wk.kt;
+                for (int h = r0; h < r1; h++) {
+                    for (int t = 0; t < tiles; t++) {
+                        int w0 = t * NW;
+                        int cols = Math.min(NW, g.outW() - w0);
+                        int bf = fin.base(h, w0);
+                        int bm = min.base(h, w0);
+                        for (int kc = 0; kc < kcs; kc++) {
+                            int g0 = channelWise ? kc : 0;
+                            int g1 = channelWise ? kc + 1 : gc;
+                            for (int u = 0; u < taps; u++) {
+                                for (int j = 0; j < NW; j += L) {
+                                    FloatVector d2 = FloatVector.zero(S);
+                                    for (int gi = g0; gi < g1; gi++) {
+                                        FloatVector diff = FloatVector.fromArray(S, gp, off[gi * taps + u] + bf + j)
+                                                .sub(FloatVector.fromArray(S, gp, mid[gi] + bf + j));
+                                        d2 = diff.fma(diff, d2);
+                                    }
+                                    d2.mul(-0.5f).intoArray(kt, u * NW + j);
+                                    VectorMath.expInPlace(kt, u * NW + j);
+                                    if (masked) {
+                                        FloatVector.fromArray(S, kt, u * NW + j).mul(FloatVector.fromArray(S, mp, moff[u] + bm + j))
+                                                .intoArray(kt, u * NW + j);
+                                    }
+                                }
+                            }
+                            if (normalise) {
+                                for (int j = 0; j < NW; j += L) {
+                                    FloatVector sum = FloatVector.zero(S);
+                                    for (int u = 0; u < taps; u++) {
+                                        sum = sum.add(FloatVector.fromArray(S, kt, u * NW + j));
+                                    }
+                                    sum = sum.blend(1f, sum.compare(VectorOperators.EQ, 0f));
+                                    for (int u = 0; u < taps; u++) {
+                                        FloatVector.fromArray(S, kt, u * NW + j).div(sum).intoArray(kt, u * NW + j);
+                                    }
+                                }
+                            }
+                            for (int u = 0; u < taps; u++) {
+                                System.arraycopy(kt, u * NW, kf, ((nn * kcs + kc) * taps + u) * plane + h * g.outW() + w0, cols);
+                            }
+                        }
+                    }
+                }
+            });
+        }
+        return true;
+    }
+
+    /** Kept per slot and reused while large enough (see {@link TapConv#scratch}). */
+    @Override
+    public float[] scratch(int slot, int size) {
+        if (slot >= scratch.length) {
+            scratch = Arrays.copyOf(scratch, slot + 1);
+        }
+        scratch[slot] = grow(scratch[slot], size);
+        return scratch[slot];
     }
 
     /** Rows handed out to the threads (see {@link TapConv#forRows}). */
