@@ -11,7 +11,6 @@ import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 
 import org.acdajvm.layers.conv.FilterGeometry;
-import org.acdajvm.layers.conv.LocalFilterScalar;
 import org.acdajvm.layers.conv.TapConv;
 
 /**
@@ -51,6 +50,7 @@ public final class TapConvVector implements TapConv, AutoCloseable {
     }
 
     private final RowParallel rows;
+    private final LocalFilterVector local;
     private final Work[] work;
     private float[] packedW;
     private float[] packedWt;
@@ -72,6 +72,7 @@ public final class TapConvVector implements TapConv, AutoCloseable {
 
     public TapConvVector(int threads) {
         this.rows = new RowParallel(threads);
+        this.local = new LocalFilterVector(rows);
         this.work = new Work[threads];
         for (int i = 0; i < threads; i++) {
             work[i] = new Work();
@@ -432,16 +433,16 @@ public final class TapConvVector implements TapConv, AutoCloseable {
         }
     }
 
-    /** PAC pool's local filter: the scalar kernel for now (its cost is {@code K^2} per output, no GEMM). */
+    /** The local filter (PAC pool, dynamic local filtering): {@link LocalFilterVector} on this object's threads. */
     @Override
     public void localFilter(FilterGeometry g, float[] kf, boolean perChannel, float[] x, float[] y) {
-        LocalFilterScalar.forward(g, kf, perChannel, x, y);
+        local.forward(g, kf, perChannel, x, y);
     }
 
     @Override
     public void localFilterBackward(FilterGeometry g, float[] kf, boolean perChannel, float[] x, float[] dy, float[] dx,
                                     float[] dkf) {
-        LocalFilterScalar.backward(g, kf, perChannel, x, dy, dx, dkf);
+        local.backward(g, kf, perChannel, x, dy, dx, dkf);
     }
 
     private static float[][] growSlices(float[][] a, int slices, int size) {
