@@ -394,23 +394,31 @@ public final class TapConvVector implements TapConv, AutoCloseable {
                 int ko = kfpad == null ? 0 : pl.kfRow(kc, u, h) + w0;
                 int bo = k * NW;
                 int packRow = (k / MR * NW) * MR + k % MR;
-                for (int j = 0; j < NW; j += L) {
-                    FloatVector kv = kfpad == null ? null : FloatVector.fromArray(S, kfpad, ko + j);
-                    if (dxpad != null || dkfpad != null) {
-                        FloatVector dbv = FloatVector.fromArray(S, dbt, bo + j);
-                        if (dxpad != null) {
-                            FloatVector t = kv == null ? dbv : dbv.mul(kv);
-                            FloatVector.fromArray(S, dxpad, xo + j).add(t).intoArray(dxpad, xo + j);
-                        }
-                        if (dkfpad != null) {
-                            FloatVector xv = FloatVector.fromArray(S, xp, xo + j);
-                            FloatVector.fromArray(S, dkfpad, ko + j).add(xv.mul(dbv)).intoArray(dkfpad, ko + j);
-                        }
+                // One loop per product, each over plain vectors (a vector that may be null defeats C2's unboxing).
+                if (dxpad != null && kfpad != null) {
+                    for (int j = 0; j < NW; j += L) {
+                        FloatVector t = FloatVector.fromArray(S, dbt, bo + j).mul(FloatVector.fromArray(S, kfpad, ko + j));
+                        FloatVector.fromArray(S, dxpad, xo + j).add(t).intoArray(dxpad, xo + j);
                     }
-                    if (dwT != null) {
-                        FloatVector xv = FloatVector.fromArray(S, xp, xo + j);
-                        FloatVector bv = kv == null ? xv : xv.mul(kv);
-                        bv.intoArray(bwT, packRow + j * MR, PACK_MAP, 0);
+                } else if (dxpad != null) {
+                    for (int j = 0; j < NW; j += L) {
+                        FloatVector.fromArray(S, dxpad, xo + j).add(FloatVector.fromArray(S, dbt, bo + j)).intoArray(dxpad, xo + j);
+                    }
+                }
+                if (dkfpad != null) {
+                    for (int j = 0; j < NW; j += L) {
+                        FloatVector t = FloatVector.fromArray(S, xp, xo + j).mul(FloatVector.fromArray(S, dbt, bo + j));
+                        FloatVector.fromArray(S, dkfpad, ko + j).add(t).intoArray(dkfpad, ko + j);
+                    }
+                }
+                if (dwT != null && kfpad != null) {
+                    for (int j = 0; j < NW; j += L) {
+                        FloatVector.fromArray(S, xp, xo + j).mul(FloatVector.fromArray(S, kfpad, ko + j))
+                                .intoArray(bwT, packRow + j * MR, PACK_MAP, 0);
+                    }
+                } else if (dwT != null) {
+                    for (int j = 0; j < NW; j += L) {
+                        FloatVector.fromArray(S, xp, xo + j).intoArray(bwT, packRow + j * MR, PACK_MAP, 0);
                     }
                 }
             }

@@ -50,7 +50,7 @@ public final class PacKind implements LayerKind<PacLayer> {
             "sum: kernel-weighted sum; average: normalised by the kernel's sum over in-image taps");
     private static final Settings.Setting BIAS = new Settings.Setting("bias", "true", "whether the layer has a bias [O]");
 
-    // After the settings: class initialisation runs in text order.
+    // After the settings: static fields initialise in order, and the constructor reads them.
     public static final PacKind CONV = new PacKind(PacConfig.Variant.CONV);
     public static final PacKind TRANSPOSED = new PacKind(PacConfig.Variant.TRANSPOSED);
     public static final PacKind POOL = new PacKind(PacConfig.Variant.POOL);
