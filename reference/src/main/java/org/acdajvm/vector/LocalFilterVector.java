@@ -21,10 +21,11 @@ import org.acdajvm.layers.conv.FilterGeometry;
  * Vectors run along a row of output pixels: the input is copied once per image into {@link PaddedInput}'s
  * stride-deinterleaved layout, so every tap of {@code L} consecutive pixels is one plain load, and the kernel and
  * {@code dy} into rows padded with zeros to whole vectors. Blocking: a shared kernel's vector is loaded once per
- * tap for {@value #CB} channels. Threads: the forward and {@code dkf} by output row (each row's elements are summed
- * in channel order by one thread), {@code dx} by channel (each channel's padded gradient buffer belongs to one
- * thread, and the taps are added in pixel, tap order), so results do not depend on the thread count. Workspaces grow
- * to the largest shape seen and are reused. Not thread-safe.
+ * tap for {@value #CB} channels, and {@code dkf} sums four taps at a time in registers. Threads: the forward and
+ * {@code dkf} by output row (each row's elements are summed in channel order by one thread), {@code dx} by channel
+ * (each channel's padded gradient buffer belongs to one thread, and the terms are added in tap, pixel order), so
+ * results do not depend on the thread count. Workspaces grow to the largest shape seen and are reused. Not
+ * thread-safe.
  */
 public final class LocalFilterVector {
 
@@ -176,21 +177,16 @@ public final class LocalFilterVector {
                         pl.in().fillChannel(xp, x, nn, c, g.mode());
                     }
                 });
-                Arrays.fill(dkfpad, 0, kfSize, 0f);
-                // dkf[kc, u, h, :] = sum_c x * dy, by output row; channels in order within each element.
+                // dkf[kc, u, h, :] = sum_c x * dy, by output row, in registers over the channels (in order), TB taps at a time.
                 rows.run(g.outH(), none, (h0, h1, ws) -> {
                     for (int h = h0; h < h1; h++) {
                         int base = pl.in().base(h, 0);
-                        for (int c = 0; c < channels; c++) {
-                            int kc = pl.kcs() == 1 ? 0 : c;
-                            int x0 = c * pl.chStride() + base;
-                            int d0 = pl.dyRow(c, h);
-                            for (int j = 0; j < pl.tiledW(); j += L) {
-                                FloatVector dv = FloatVector.fromArray(S, dypad, d0 + j);
-                                for (int u = 0; u < g.taps(); u++) {
-                                    int ko = pl.kfRow(kc, u, h) + j;
-                                    FloatVector.fromArray(S, xp, x0 + pl.off()[u] + j).fma(dv, FloatVector.fromArray(S, dkfpad, ko))
-                                            .intoArray(dkfpad, ko);
+                        for (int j = 0; j < pl.tiledW(); j += L) {
+                            if (pl.kcs() == 1) {
+                                filterGradientRow(pl, xp, dypad, dkfpad, 0, channels, h, base, j);
+                            } else {
+                                for (int c = 0; c < channels; c++) {
+                                    filterGradientRow(pl, xp, dypad, dkfpad, c, c + 1, h, base, j);
                                 }
                             }
                         }
@@ -214,15 +210,17 @@ public final class LocalFilterVector {
                         int kc = pl.kcs() == 1 ? 0 : c;
                         int start = c * pl.chStride();
                         Arrays.fill(dxpad, start, start + pl.chStride(), 0f);
-                        for (int h = 0; h < g.outH(); h++) {
-                            int x0 = start + pl.in().base(h, 0);
-                            int d0 = pl.dyRow(c, h);
-                            for (int j = 0; j < pl.tiledW(); j += L) {
-                                FloatVector dv = FloatVector.fromArray(S, dypad, d0 + j);
-                                for (int u = 0; u < g.taps(); u++) {
-                                    int xo = x0 + pl.off()[u] + j;
-                                    FloatVector kv = FloatVector.fromArray(S, kfpad, pl.kfRow(kc, u, h) + j);
-                                    kv.fma(dv, FloatVector.fromArray(S, dxpad, xo)).intoArray(dxpad, xo);
+                        // Taps outermost: the vectors one tap adds never overlap each other, so no store waits on a
+                        // partly overlapping earlier store (the next tap's, one column on).
+                        for (int u = 0; u < g.taps(); u++) {
+                            for (int h = 0; h < g.outH(); h++) {
+                                int x0 = start + pl.in().base(h, 0) + pl.off()[u];
+                                int d0 = pl.dyRow(c, h);
+                                int k0 = pl.kfRow(kc, u, h);
+                                for (int j = 0; j < pl.tiledW(); j += L) {
+                                    FloatVector kv = FloatVector.fromArray(S, kfpad, k0 + j);
+                                    kv.fma(FloatVector.fromArray(S, dypad, d0 + j), FloatVector.fromArray(S, dxpad, x0 + j))
+                                            .intoArray(dxpad, x0 + j);
                                 }
                             }
                         }
@@ -230,6 +228,48 @@ public final class LocalFilterVector {
                     }
                 });
             }
+        }
+    }
+
+    /**
+     * {@code dkfpad[kc, u, h, j..j+L) = sum_{c in [c0, c1)} xp[c, tap(u)] * dy[c, h, j..]} for every tap {@code u}, with
+     * {@code kc = 0} for a shared kernel ({@code c0 = 0, c1 = C}) or {@code c0} for one channel's own; four taps at a
+     * time in registers, the channels in order.
+     */
+    private static void filterGradientRow(Plan pl, float[] xp, float[] dypad, float[] dkfpad, int c0, int c1, int h, int base,
+                                          int j) {
+        int taps = pl.g().taps();
+        int kc = pl.kcs() == 1 ? 0 : c0;
+        int u = 0;
+        for (; u + 4 <= taps; u += 4) {
+            FloatVector a0 = FloatVector.zero(S);
+            FloatVector a1 = FloatVector.zero(S);
+            FloatVector a2 = FloatVector.zero(S);
+            FloatVector a3 = FloatVector.zero(S);
+            int o0 = pl.off()[u];
+            int o1 = pl.off()[u + 1];
+            int o2 = pl.off()[u + 2];
+            int o3 = pl.off()[u + 3];
+            for (int c = c0; c < c1; c++) {
+                FloatVector dv = FloatVector.fromArray(S, dypad, pl.dyRow(c, h) + j);
+                int x0 = c * pl.chStride() + base + j;
+                a0 = FloatVector.fromArray(S, xp, x0 + o0).fma(dv, a0);
+                a1 = FloatVector.fromArray(S, xp, x0 + o1).fma(dv, a1);
+                a2 = FloatVector.fromArray(S, xp, x0 + o2).fma(dv, a2);
+                a3 = FloatVector.fromArray(S, xp, x0 + o3).fma(dv, a3);
+            }
+            a0.intoArray(dkfpad, pl.kfRow(kc, u, h) + j);
+            a1.intoArray(dkfpad, pl.kfRow(kc, u + 1, h) + j);
+            a2.intoArray(dkfpad, pl.kfRow(kc, u + 2, h) + j);
+            a3.intoArray(dkfpad, pl.kfRow(kc, u + 3, h) + j);
+        }
+        for (; u < taps; u++) {
+            FloatVector a0 = FloatVector.zero(S);
+            for (int c = c0; c < c1; c++) {
+                FloatVector dv = FloatVector.fromArray(S, dypad, pl.dyRow(c, h) + j);
+                a0 = FloatVector.fromArray(S, xp, c * pl.chStride() + base + j + pl.off()[u]).fma(dv, a0);
+            }
+            a0.intoArray(dkfpad, pl.kfRow(kc, u, h) + j);
         }
     }
 
