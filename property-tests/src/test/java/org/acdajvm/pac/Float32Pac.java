@@ -152,6 +152,8 @@ final class Float32Pac {
                             float value;
                             if (pre != null) {
                                 value = pre[g * taps + v][ph][pw];
+                            } else if (!inImage(ph, pw, v) && !normalizeOverAllTaps) {
+                                value = 0f;             // outside the image (zero padding): K = 0
                             } else {
                                 float d2 = 0;
                                 for (int j = first(g); j < last(g); j++) {
@@ -175,12 +177,17 @@ final class Float32Pac {
                         zero[ph][pw][g] = s == 0;
                         sigma[ph][pw][g] = s == 0 ? 1 : s;
                         for (int v = 0; v < taps; v++) {
-                            kn[ph][pw][g][v] = c.normalizeKernel() ? kernelR.apply(kv[ph][pw][g][v] / sigma[ph][pw][g])
+                            kn[ph][pw][g][v] = normalize() ? kernelR.apply(kv[ph][pw][g][v] / sigma[ph][pw][g])
                                     : kv[ph][pw][g][v];
                         }
                     }
                 }
             }
+        }
+
+        /** A given kernel is used as given; the guidance's is normalised when the layer says so. */
+        boolean normalize() {
+            return c.normalizeKernel() && f != null;
         }
 
         int first(int g) {
@@ -216,7 +223,7 @@ final class Float32Pac {
                 for (int pw = 0; pw < kw; pw++) {
                     for (int g = 0; g < groups; g++) {
                         float[] dk = new float[taps];
-                        if (c.normalizeKernel() && !zero[ph][pw][g]) {
+                        if (normalize() && !zero[ph][pw][g]) {
                             float[] t = new float[taps];
                             for (int v = 0; v < taps; v++) {
                                 t[v] = dkn[ph][pw][g][v] * kn[ph][pw][g][v];
@@ -231,6 +238,9 @@ final class Float32Pac {
                         for (int v = 0; v < taps; v++) {
                             if (dkIn != null) {
                                 dkIn[g * taps + v][ph][pw] += dk[v];
+                                continue;
+                            }
+                            if (!inImage(ph, pw, v)) {
                                 continue;
                             }
                             float d2 = 0;

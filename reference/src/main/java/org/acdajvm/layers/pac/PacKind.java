@@ -21,7 +21,9 @@ import org.acdajvm.tensor.Tensor;
  * and {@code pac-kernel} (the adapting kernel alone). Inputs: {@code x [N, C, H, W]} and either the
  * guidance {@code guidance [N, Cf, H, W]} (for the transpose on its output grid {@code [N, Cf, H_out, W_out]})
  * or a precomputed kernel {@code kernel [N, G K^2, H', W']} (as {@code pac-kernel} outputs it; the
- * transpose's on its output grid). {@code pac-kernel}'s one input {@code x} is the guidance.
+ * transpose's on its output grid), used as given (normalisation is part of computing a kernel, so
+ * {@code normalize_kernel} applies to the guidance's kernel only). {@code pac-kernel}'s one input {@code x} is
+ * the guidance; with zero padding its taps outside the image are 0.
  */
 public final class PacKind implements LayerKind<PacLayer> {
 
@@ -121,7 +123,8 @@ public final class PacKind implements LayerKind<PacLayer> {
         String kgrid = variant == PacConfig.Variant.TRANSPOSED ? "H_out, W_out" : "H', W'";
         return List.of(new InputSpec(Inputs.X, "[N, C, H, W]", "the input"),
                 new InputSpec(GUIDANCE, "[N, Cf, " + grid + "]", "the guidance f (or give 'kernel' instead)"),
-                new InputSpec(KERNEL, "[N, G*K*K, " + kgrid + "]", "a precomputed adapting kernel, as pac-kernel outputs (instead of 'guidance')"));
+                new InputSpec(KERNEL, "[N, G*K*K, " + kgrid + "]",
+                        "a precomputed adapting kernel as pac-kernel outputs it, used as given (instead of 'guidance')"));
     }
 
     /** The config these settings describe; errors name the key and where it came from. */

@@ -11,12 +11,12 @@ import org.acdajvm.layers.dfn.DfnPaths;
 import org.junit.jupiter.api.Test;
 
 /**
- * The vector local filter and softmax against their readable scalar versions, forward and backward, over seeded
+ * The vector local filter ({@link TapConvVector#localFilter}) and softmax against their readable scalar versions, forward and backward, over seeded
  * geometries around the lane count (every stride, dilation, padding mode, shared and per-channel kernels, 1 and 3
  * threads). Each element is compared with {@code 1e-5} of its sum of absolute products (a wrong index or a lost tap
  * is of the size of the sum itself); the tight comparison with the oracle is the contract's.
  */
-class LocalFilterVectorTest {
+class TapConvLocalFilterTest {
 
     private static float[] random(SplittableRandom r, int n) {
         float[] a = new float[n];
