@@ -15,7 +15,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.acdajvm.backend.AcdaBackend;
 import org.acdajvm.backend.Backends;
 import org.acdajvm.layer.AcdaConfig;
-import org.acdajvm.layer.AcdaKind;
 import org.acdajvm.layer.AcdaLayer;
 import org.acdajvm.layer.Inputs;
 import org.acdajvm.layer.LayerKind;

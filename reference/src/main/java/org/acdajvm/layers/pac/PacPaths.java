@@ -16,13 +16,13 @@ import org.acdajvm.tensor.Tensor;
  * <ul>
  * <li>{@code pac-conv}: the {@code Kf}-weighted conv;</li>
  * <li>{@code pac-pool}: the local filter with {@code Kf} ({@code pool_mode = average}: {@code Kf} normalised);</li>
- * <li>{@code pac-transposed}: the adjoint of the conv, {@code out[o,q] = b[o] + sum_{c,u} W[c,o,K-1-u] K[u,q] zhat[c, q + d u - p']},
- *     with {@code zhat} the input with {@code s - 1} zeros between pixels, {@code p' = d(K-1) - p}, and the kernel
- *     {@code K[u,q]} on the output grid (a stride-1 kernel over the guidance with padding {@code p'}). Each
- *     {@code (u, q)} that reads a real input pixel {@code z[p]} is one tap {@code v = K-1-u} of the conv's pixel
- *     {@code p} ({@code q = s p + d v - p}), so the kernel is re-indexed to the conv's grid and the layer is the
- *     conv's input gradient; its backward is the conv's forward (for {@code dz}) and the conv's weight and
- *     kernel gradients with the roles of input and upstream gradient exchanged;</li>
+ * <li>{@code pac-transposed}: the adjoint of the conv over its output grid whose tap {@code v} at pixel {@code p}
+ *     lands on {@code q = s p + d v - pad} and is weighted by the kernel {@code K[q][K*K-1-v]} the guidance makes
+ *     centred at {@code q} (a stride-1 kernel, padding {@code d(K-1)/2}, over the output grid: its tap
+ *     {@code K*K-1-v} points back at {@code p}'s place {@code s p + d(K-1)/2 - pad}); the oracle's convention
+ *     ({@code PacFilter}). The kernel is re-indexed onto the conv's grid once, and the layer is the conv's input
+ *     gradient; its backward is the conv's forward (for {@code dz}) and the conv's weight and kernel gradients
+ *     with the roles of input and upstream gradient exchanged;</li>
  * <li>{@code pac-kernel}: {@code Kf} itself, {@code [N, G K^2, H', W']}.</li>
  * </ul>
  * The kernel's backward gives the guidance's gradient and {@code inv_alpha}'s, {@code inv_lambda}'s.
@@ -58,9 +58,9 @@ public final class PacPaths {
         };
     }
 
-    /** The transpose's kernel grid: a stride-1 kernel over its output grid with padding {@code d(K-1) - p}. */
+    /** The transpose's kernel grid: a stride-1 kernel centred on each pixel of its output grid (padding {@code d(K-1)/2}). */
     static FilterGeometry transposedKernelGrid(PacConfig c, FilterGeometry conv) {
-        int pad = c.dilation() * (c.kernelSize() - 1) - c.padding();
+        int pad = c.dilation() * (c.kernelSize() - 1) / 2;
         return new FilterGeometry(conv.batch(), 1, conv.inH(), conv.inW(), 1, c.kernelSize(), 1, c.dilation(), pad,
                 PaddingMode.ZEROS, conv.inH(), conv.inW());
     }
