@@ -45,6 +45,7 @@ public final class ScalarBackend implements AcdaBackend {
         return switch (kind.name()) {
             case "conv" -> FamilyOps.conv(() -> TapConv.SCALAR);
             case "pac-conv", "pac-transposed", "pac-pool", "pac-kernel" -> FamilyOps.pac(() -> TapConv.SCALAR);
+            case "dynamic-filter" -> org.acdajvm.layers.dfn.DfnPaths.op(() -> TapConv.SCALAR, () -> org.acdajvm.layers.dfn.DfnPaths.Softmax.SCALAR);
             default -> AcdaBackend.super.op(kind);
         };
     }

@@ -132,6 +132,8 @@ public final class VectorBackend implements AcdaBackend {
         return switch (kind.name()) {
             case "conv" -> FamilyOps.conv(this::tapConv);
             case "pac-conv", "pac-transposed", "pac-pool", "pac-kernel" -> FamilyOps.pac(this::tapConv);
+            case "dynamic-filter" -> org.acdajvm.layers.dfn.DfnPaths.op(this::tapConv, () -> fallbackReason == null
+                    ? org.acdajvm.vector.SoftmaxVector.INSTANCE : org.acdajvm.layers.dfn.DfnPaths.Softmax.SCALAR);
             default -> AcdaBackend.super.op(kind);
         };
     }

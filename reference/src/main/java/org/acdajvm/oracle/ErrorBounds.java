@@ -192,6 +192,46 @@ import org.acdajvm.layer.AcdaLayer;
  *       {@code O C + T + 6}. Their carried {@code E} is the kernel values' errors times the magnitudes they
  *       multiply.</li>
  * </ol>
+ *
+ * <h2>The softmax of dynamic local filtering ({@code dynamic-filter})</h2>
+ * Per pixel the filter's {@code T = K^2} logits {@code F_u} (exact float32 inputs) are normalised as every float32
+ * softmax is written, max-subtracted: {@code m = max F} (exact), {@code d_u = F_u - m <= 0}, {@code e_u = exp(d_u)},
+ * {@code Z = sum_u e_u >= 1}, {@code q_u = e_u / Z}.
+ * <ol>
+ *   <li><b>The subtraction</b> rounds once: {@code |fl(d) - d| <= u |d|} (exact by Sterbenz when {@code F_u} and
+ *       {@code m} are within a factor 2).</li>
+ *   <li><b>exp</b>: the argument's error moves {@code e} by at most {@code e expm1(4 u |d|)} (with the policy's
+ *       factor 4), and a float32 exp is within {@value #EXP_ULPS} ulp of its result plus {@link #FLUSH} (the same
+ *       allowance as PAC's gaussian kernel, for the same reasons: Java's {@code (float) Math.exp} 0.5 ulp plus the
+ *       double rounding, the Vector API's {@code EXP} 1 ulp, CUDA's {@code expf} 2, OpenCL 3; {@code d <= 0}, so
+ *       {@code e <= 1} never overflows and only underflows, below {@code d = -87}):
+ *       {@code err_e = e expm1(4 u |d|) + 2 u EXP_ULPS e + FLUSH} ({@link #softmaxExpError}). Tight: the subtraction's
+ *       rounding {@code (e d)^2} plus the exp's own {@link #expTight} squared ({@link #softmaxExpVariance}).</li>
+ *   <li><b>The sum</b> {@code Z}: all terms positive, so {@code S = Z}, {@code err_Z = sum err_e + 4 u (T - 1) Z}
+ *       ({@link #softmaxSumError}); tight: its partial sums ({@link SumModel#partials}).</li>
+ *   <li><b>The division</b> {@code q = e / Z}: {@link #quotientError} before the division's own rounding
+ *       ({@code Z >= 1} and {@code err_Z} is tiny, so the denominator is always determined); the division's rounding
+ *       is one step {@code f = 1} of the chain of every product {@code q x}: {@code n_y = K^2 + 1 + 1}
+ *       ({@link #filterForwardChain} with one input channel per output). A softmax written without the max
+ *       subtraction ({@code exp(F_u) / sum exp(F)}) has the same relative errors (no argument error at all), so the
+ *       bound covers it as long as it does not overflow; one written as {@code exp(F_u - m - log Z)} adds the
+ *       argument error {@code u |log Z|} and is not covered beyond the factor 4's margin.</li>
+ *   <li><b>Into y</b>: the {@code q_u} are shared by every channel of the pixel, so the worst case is
+ *       {@code E[c] = sum_u |xp[c,u]| err_q_u}, and the tight variance takes the signed sensitivities of
+ *       {@code y[c] = sum_w a_w q_w} ({@code a_w = xp[c,w]}): {@code dy/de_v = (a_v - y)/Z} for each exp's error,
+ *       {@code dy/dZ = -y/Z} for {@code Z}'s additions, and {@code a_w q_w} for each division's rounding
+ *       ({@code DfnFilter.Errors}). The same functional with {@code a = dy[c]} at tap {@code u} gives the error of
+ *       {@code dpatch[c][u] = dy[c] q_u} in the backward: {@code dx}'s chain is {@code K^2 + 1 + 1}.</li>
+ *   <li><b>The filter's gradient</b> {@code dF_u = q_u (g_u - sum_v q_v g_v)}, {@code g_u = sum_c dy[c] xp[c,u]}:
+ *       a product {@code dy x} goes through its own rounding and {@code C - 1} additions (into {@code g}), then
+ *       either the subtraction and the product with {@code q_u} (2) or the product {@code q_v g_v}, {@code T - 1}
+ *       additions, the subtraction and the product (3 + T - 1): {@code n_F = C + T + 2}
+ *       ({@link #dynamicFilterGradientChain}); without softmax {@code n_F = C}. {@code S = q_u (S_g_u + sum_v q_v S_g_v)};
+ *       {@code E = sum_w |a_w| (err_q_w + 4 u q_w)} with {@code a_w = d dF_u / d q_w} ({@code -q_u g_w}, plus
+ *       {@code g_u - m} at {@code w = u}: here the divisions' roundings are carried, not chained). Tight: the q errors
+ *       through the same signed sensitivities, {@code g_v}'s roundings times {@code (q_u (delta_uv - q_v))^2}, the
+ *       {@code q_v g_v} products' and additions' roundings times {@code q_u^2}, and the subtraction's {@code dF_u^2}.</li>
+ * </ol>
  */
 public final class ErrorBounds {
 
@@ -475,5 +515,25 @@ public final class ErrorBounds {
 
     private static int clamp(long v) {
         return (int) Math.min(Integer.MAX_VALUE, v);
+    }
+    /** Worst-case error of a float32 softmax exp {@code e = exp(d)}, {@code d = F_u - max F <= 0} rounded once (class comment). */
+    public static double softmaxExpError(double e, double d) {
+        return expError(e, SAFETY * U * Math.abs(d));
+    }
+
+    /** Tight variance proxy (units {@code u^2}) of that exp: the subtraction's rounding {@code (e d)^2} and the exp's own. */
+    public static double softmaxExpVariance(double e, double d) {
+        double own = expTight(e);
+        return e * e * d * d + own * own;
+    }
+
+    /** Worst-case error of the softmax's sum {@code Z} of {@code taps} positive terms whose own errors sum to {@code expErrors}. */
+    public static double softmaxSumError(double expErrors, double z, int taps) {
+        return expErrors + SAFETY * U * Math.max(0, taps - 1) * Math.abs(z);
+    }
+
+    /** Chain of the gradient of dynamic local filtering's input filter: {@code C + T + 2} with softmax, {@code C} without. */
+    public static int dynamicFilterGradientChain(int channels, int taps, boolean softmax) {
+        return clamp((long) channels + (softmax ? taps + 2L : 0));
     }
 }
