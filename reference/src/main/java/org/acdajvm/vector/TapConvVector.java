@@ -51,6 +51,7 @@ public final class TapConvVector implements TapConv, AutoCloseable {
     }
 
     private final RowParallel rows;
+    private final LocalFilterVector localFilter;
     private final Work[] work;
     private float[] packedW;
     private float[] packedWt;
@@ -72,6 +73,7 @@ public final class TapConvVector implements TapConv, AutoCloseable {
 
     public TapConvVector(int threads) {
         this.rows = new RowParallel(threads);
+        this.localFilter = new LocalFilterVector(rows);
         this.work = new Work[threads];
         for (int i = 0; i < threads; i++) {
             work[i] = new Work();
@@ -432,16 +434,37 @@ public final class TapConvVector implements TapConv, AutoCloseable {
         }
     }
 
-    /** PAC pool's local filter: the scalar kernel for now (its cost is {@code K^2} per output, no GEMM). */
+    /** The local filter ({@link LocalFilterVector}), one filter for all channels or one per channel (PAC pool). */
     @Override
     public void localFilter(FilterGeometry g, float[] kf, boolean perChannel, float[] x, float[] y) {
-        LocalFilterScalar.forward(g, kf, perChannel, x, y);
+        localFilter(g, kf, perChannel ? g.inC() : 1, x, y);
     }
 
     @Override
     public void localFilterBackward(FilterGeometry g, float[] kf, boolean perChannel, float[] x, float[] dy, float[] dx,
                                     float[] dkf) {
-        LocalFilterScalar.backward(g, kf, perChannel, x, dy, dx, dkf);
+        localFilterBackward(g, kf, perChannel ? g.inC() : 1, x, dy, dx, dkf);
+    }
+
+    /** The local filter with one filter per group of channels ({@link LocalFilterVector#forward}). */
+    @Override
+    public void localFilter(FilterGeometry g, float[] kf, int groups, float[] x, float[] y) {
+        localFilter.forward(g, kf, groups, x, y);
+    }
+
+    @Override
+    public void localFilterBackward(FilterGeometry g, float[] kf, int groups, float[] x, float[] dy, float[] dx, float[] dkf) {
+        localFilter.backward(g, kf, groups, x, dy, dx, dkf);
+    }
+
+    /** {@link VectorMath#affineReluInPlace}, channel by channel. */
+    @Override
+    public void affineRelu(float[] v, int batch, int channels, int plane, float[] mul, float[] add) {
+        for (int n = 0; n < batch; n++) {
+            for (int c = 0; c < channels; c++) {
+                VectorMath.affineReluInPlace(v, (n * channels + c) * plane, plane, mul[c], add[c]);
+            }
+        }
     }
 
     private static float[][] growSlices(float[][] a, int slices, int size) {
