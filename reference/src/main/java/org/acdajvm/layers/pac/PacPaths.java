@@ -74,7 +74,7 @@ public final class PacPaths {
         boolean perChannel = c.channelWise();
         Tensor y = Tensor.zeros(out);
         switch (c.variant()) {
-            case KERNEL -> PacKernelScalar.forward(g, spec(layer), x.data(), c.guidanceChannels(), y.data());
+            case KERNEL -> computeKernel(g, layer, x.data(), y.data());
             case CONV -> kernels.forward(g, x.data(), layer.param(PacLayer.WEIGHT).data(), c.bias() ? layer.biasOrZeros() : null,
                     kernel(layer, inputs, g), perChannel, y.data());
             case POOL -> kernels.localFilter(g, kernel(layer, inputs, g), perChannel, x.data(), y.data());
@@ -162,15 +162,22 @@ public final class PacPaths {
         }
     }
 
+    /** The kernel of {@code g} from guidance {@code f} into {@code kf}, rows handed out by the kernels' {@link TapConv#forRows}. */
+    private void computeKernel(FilterGeometry g, PacLayer layer, float[] f, float[] kf) {
+        PacKernelScalar.Spec spec = spec(layer);
+        int gc = layer.config().guidanceChannels();
+        kernels.forRows(g.outH(), (h0, h1) -> PacKernelScalar.forward(g, spec, f, gc, kf, h0, h1));
+    }
+
     /** {@code Kf [N, KC, K*K, outH, outW]} on the conv's grid, from the guidance or the input {@code kernel}. */
-    private static float[] kernel(PacLayer layer, Inputs inputs, FilterGeometry g) {
+    private float[] kernel(PacLayer layer, Inputs inputs, FilterGeometry g) {
         PacConfig c = layer.config();
         boolean transposed = c.variant() == PacConfig.Variant.TRANSPOSED;
         float[] k;
         if (inputs.has(PacKind.GUIDANCE)) {
             FilterGeometry kg = transposed ? transposedKernelGrid(c, g) : g;
             k = new float[g.batch() * c.kernelChannels() * kg.taps() * kg.outPlane()];
-            PacKernelScalar.forward(kg, spec(layer), inputs.require(PacKind.GUIDANCE).data(), c.guidanceChannels(), k);
+            computeKernel(kg, layer, inputs.require(PacKind.GUIDANCE).data(), k);
         } else {
             k = inputs.require(PacKind.KERNEL).data();
         }

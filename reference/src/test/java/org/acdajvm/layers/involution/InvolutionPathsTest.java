@@ -1,6 +1,5 @@
 package org.acdajvm.layers.involution;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -29,7 +28,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Involution's float32 paths (the scalar and vector backends' ops) against its oracle under the tight verdict,
  * forward and every gradient, over geometries around the vector lane count; and the grouped local filter's vector
- * forward against the scalar one, bit for bit (same operations in the same order).
+ * kernel against the scalar one (the vector forward uses fused multiply-adds, so the two agree to rounding, not to
+ * the bit).
  */
 class InvolutionPathsTest {
 
@@ -82,7 +82,7 @@ class InvolutionPathsTest {
     }
 
     @Test
-    void groupedLocalFilterVectorForwardEqualsTheScalarOneBitForBit() {
+    void groupedLocalFilterVectorKernelAgreesWithTheScalarOne() {
         SplittableRandom rng = new SplittableRandom(9);
         try (var v = new org.acdajvm.vector.TapConvVector(2)) {
             for (int[] cs : CASES) {
@@ -101,7 +101,9 @@ class InvolutionPathsTest {
                 float[] yv = new float[ys.length];
                 LocalFilterScalar.forward(g, kf, groups, x, ys);
                 ((TapConv) v).localFilter(g, kf, groups, x, yv);
-                assertArrayEquals(ys, yv, 0f, "forward " + g);
+                for (int i = 0; i < ys.length; i++) {
+                    assertEquals(ys[i], yv[i], 1e-5f * (1 + Math.abs(ys[i])), "forward " + g + " at " + i);
+                }
                 float[] dy = ys.clone();
                 float[] dks = new float[kf.length];
                 float[] dkv = new float[kf.length];
@@ -109,7 +111,9 @@ class InvolutionPathsTest {
                 float[] dxv = new float[x.length];
                 LocalFilterScalar.backward(g, kf, groups, x, dy, dxs, dks);
                 ((TapConv) v).localFilterBackward(g, kf, groups, x, dy, dxv, dkv);
-                assertArrayEquals(dks, dkv, 0f, "dkf (channels added in the same order) " + g);
+                for (int i = 0; i < dks.length; i++) {
+                    assertEquals(dks[i], dkv[i], 1e-5f * (1 + Math.abs(dks[i])), "dkf " + g + " at " + i);
+                }
                 for (int i = 0; i < dxs.length; i++) {
                     assertEquals(dxs[i], dxv[i], 1e-5f * (1 + Math.abs(dxs[i])), "dx " + g + " at " + i);
                 }
