@@ -46,6 +46,7 @@ public final class ScalarBackend implements AcdaBackend {
             case "conv" -> FamilyOps.conv(() -> TapConv.SCALAR);
             case "pac-conv", "pac-transposed", "pac-pool", "pac-kernel" -> FamilyOps.pac(() -> TapConv.SCALAR);
             case "dynamic-filter" -> org.acdajvm.layers.dfn.DfnPaths.op(() -> TapConv.SCALAR, () -> org.acdajvm.layers.dfn.DfnPaths.Softmax.SCALAR);
+            case "involution" -> org.acdajvm.layers.involution.InvolutionPaths.op(() -> TapConv.SCALAR);
             default -> AcdaBackend.super.op(kind);
         };
     }

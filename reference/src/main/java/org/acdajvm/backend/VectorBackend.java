@@ -134,6 +134,7 @@ public final class VectorBackend implements AcdaBackend {
             case "pac-conv", "pac-transposed", "pac-pool", "pac-kernel" -> FamilyOps.pac(this::tapConv);
             case "dynamic-filter" -> org.acdajvm.layers.dfn.DfnPaths.op(this::tapConv, () -> fallbackReason == null
                     ? org.acdajvm.vector.SoftmaxVector.INSTANCE : org.acdajvm.layers.dfn.DfnPaths.Softmax.SCALAR);
+            case "involution" -> org.acdajvm.layers.involution.InvolutionPaths.op(this::tapConv);
             default -> AcdaBackend.super.op(kind);
         };
     }

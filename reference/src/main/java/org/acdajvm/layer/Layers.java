@@ -16,7 +16,8 @@ public final class Layers {
             org.acdajvm.layers.pac.PacKind.TRANSPOSED,
             org.acdajvm.layers.pac.PacKind.POOL,
             org.acdajvm.layers.pac.PacKind.KERNEL_ONLY,
-            org.acdajvm.layers.dfn.DfnKind.INSTANCE);
+            org.acdajvm.layers.dfn.DfnKind.INSTANCE,
+            org.acdajvm.layers.involution.InvolutionKind.INSTANCE);
 
     private Layers() {
     }

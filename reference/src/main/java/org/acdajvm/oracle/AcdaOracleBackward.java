@@ -371,7 +371,7 @@ public final class AcdaOracleBackward {
             // Generator, second half: G = tanh(a2), a2 = bn2(g2), g2 = b2 + W2 * e1p.
             GradientAccumulator de1 = new GradientAccumulator(new int[] {inter, outH, outW});
             for (int j = 0; j < gen; j++) {
-                Params.BatchNorm bn = p.bn2(j);
+                BatchNorm bn = p.bn2(j);
                 for (int ho = 0; ho < outH; ho++) {
                     for (int wo = 0; wo < outW; wo++) {
                         double[] dgVar = new double[3];
@@ -411,7 +411,7 @@ public final class AcdaOracleBackward {
 
             // Generator, first half: e1 = tanh(a1), a1 = bn1(g1), g1 = b1 + W1 * xp.
             for (int i = 0; i < inter; i++) {
-                Params.BatchNorm bn = p.bn1(i);
+                BatchNorm bn = p.bn1(i);
                 for (int ho = 0; ho < outH; ho++) {
                     for (int wo = 0; wo < outW; wo++) {
                         int q = (i * outH + ho) * outW + wo;
@@ -480,7 +480,7 @@ public final class AcdaOracleBackward {
      * the pre-activation {@code g} (value, worst-case error, variance); fills {@code daVar},
      * {@code centredVar}, {@code dgVar}.
      */
-    private static Step activationBackward(Params.BatchNorm bn, double de, double des, double[] deVar, double e, double eErr,
+    private static Step activationBackward(BatchNorm bn, double de, double des, double[] deVar, double e, double eErr,
                                            double[] eVar, double gv, double gErr, double[] gVar, double deCarried,
                                            double[] daVar, double[] centredVar, double[] dgVar) {
         double slope = 1 - e * e;
@@ -493,18 +493,11 @@ public final class AcdaOracleBackward {
         daVar[0] = v[0] + da * da;
         daVar[1] = v[1] + 2 * da * da;
         daVar[2] = v[2] + da * da;
-        double centred = (gv - bn.mean()) / bn.sigma();
-        double centredErr = gErr / bn.sigma();
-        double sig2 = bn.sigma() * bn.sigma();
         // centred: g's variance over sigma^2, plus the subtraction and division roundings (sigma's own: 3 more, shared).
-        centredVar[0] = gVar[0] / sig2 + ErrorBounds.BN_TIGHT * sq(Math.abs(gv) + Math.abs(bn.mean())) / sig2;
-        centredVar[1] = gVar[1] / sig2;
-        centredVar[2] = gVar[2] / sig2 + sq(centred);
+        double centred = bn.centred(gv, gVar, centredVar);
+        double centredErr = gErr / bn.sigma();
         double scale = bn.gamma() / bn.sigma();
-        double dg = da * scale;
-        dgVar[0] = scale * scale * daVar[0] + ErrorBounds.BN_TIGHT * dg * dg;
-        dgVar[1] = scale * scale * daVar[1] + 2 * dg * dg;
-        dgVar[2] = scale * scale * daVar[2] + dg * dg;
+        double dg = bn.backward(da, daVar, dgVar);
         return new Step(da, das, dae, dg, das * Math.abs(scale), dae * Math.abs(scale), centred, centredErr);
     }
 

@@ -232,6 +232,57 @@ import org.acdajvm.layer.AcdaLayer;
  *       through the same signed sensitivities, {@code g_v}'s roundings times {@code (q_u (delta_uv - q_v))^2}, the
  *       {@code q_v g_v} products' and additions' roundings times {@code q_u^2}, and the subtraction's {@code dF_u^2}.</li>
  * </ol>
+ *
+ * <h2>Involution: average pooling, ReLU, and the kernel branch's errors</h2>
+ * The kernel branch {@code xa = avgpool_s(x)}, {@code r1 = rb + rw xa}, {@code a = bn(r1)}, {@code e = relu(a)},
+ * {@code H = sb + sw e} (all {@code 1x1}: nothing mixes pixels but the pooling window), then
+ * {@code y[c] = sum_u H[g(c),u] xp[c,u]}. The two new float32 steps:
+ * <ol>
+ *   <li><b>Average pooling</b> {@code xa = (1/cnt) sum_{i<cnt} x_i} over the window's {@code cnt} in-image inputs
+ *       (exact inputs): {@code cnt - 1} additions then a division, or a reciprocal and a product (2 roundings), so
+ *       every term passes at most {@code cnt + 1} roundings and {@code |e_xa| <= 4 u (cnt + 1) S_xa},
+ *       {@code S_xa = sum |x_i| / cnt} ({@link #poolError}); {@code s = 1} is the identity, exact. Tight
+ *       ({@link #poolTight}): {@code A = partials / cnt^2 + 2 xa^2} (the sum's partial sums, {@link SumModel},
+ *       scaled by {@code 1/cnt}, and the two final roundings), {@code B = 0} (no products), {@code C = xa^2}.</li>
+ *   <li><b>ReLU</b> {@code e = max(a, 0)} is exact in floating point (it returns one of its inputs) and
+ *       1-Lipschitz: {@code |relu(a') - relu(a)| <= |a' - a|}, so it adds no rounding and no chain, and carries
+ *       {@code e_a} at most unchanged. Better: when {@code a <= -e_a} every correct float32 path has
+ *       {@code a' <= 0} and returns exactly 0, so there {@code e_e = 0} and {@code e}'s tight variance is 0
+ *       ({@link #reluPasses}); elsewhere {@code e_e = e_a} and the variance passes with slope 1 (a first-order
+ *       slope of 0 just below the kink would understate a path that lands on the other side). The backward's
+ *       mask {@code [a > 0]} is the one non-smooth step: for {@code |a| <= e_a} ({@link #reluAmbiguous}) a correct
+ *       float32 path may take the other branch and make the whole term {@code de} instead of 0 (or 0 instead of
+ *       {@code de}): the carried error is then {@code S_de}, and the tight tier adds {@code (S_de / (LAMBDA u))^2}
+ *       to {@code A} ({@link #reluMaskTight}) so that its bound covers it. Random data meet this with probability
+ *       about {@code e_a / |a|}-scale, near 1e-6 per value. Finite differences must keep {@code |a|} away from 0
+ *       (their step would straddle the kink), which the oracle's tests do and say.</li>
+ *   <li><b>The carried error into y</b> ({@code E} and tight variance): {@code e[j]} is shared by every tap of its
+ *       pixel's kernel, so its error enters {@code y[c]} through the signed slope
+ *       {@code sl_j = sum_u sw[g K^2 + u, j] xp[c,u]}: {@code E[c] = sum_j |sl_j| e_e[j]}, tight
+ *       {@code sum_j sl_j^2 V_e[j]}; the span's own roundings (its {@link SumModel}, per kernel value) enter with
+ *       {@code xp[c,u]^2}. {@code e}'s error comes from the pool (through {@code |rw|}), the reduce conv
+ *       ({@link #conv}) and BatchNorm ({@link #batchNorm}, tight: {@link BatchNorm#forwardVariance}).</li>
+ *   <li><b>Chains.</b> Forward: a product {@code sw e xp} passes the span's product and {@code R} additions (its
+ *       {@code R - 1} other terms and the bias), the apply's product and {@code K^2 - 1} additions:
+ *       {@code n_y = K^2 + R + 2} (one spare; {@link #involutionForwardChain}); {@code S} expands through the span,
+ *       {@code S = sum_u (|sb| + sum_j |sw| |e|) |xp|}, and the pool, reduce and BatchNorm are in {@code E}.
+ *       Backward ({@link #involutionGradientChains}, {@code P = N H' W'} pixels, {@code T = K^2}):
+ *       <pre>
+ *   direct dx = dy H, at most T (pixel, tap) pairs per x element:   n_dir = (R + 1) + 1 + T
+ *   dH  = sum_{c in g} dy xp                                         ndH  = C/G
+ *   de  = sum_k dH sw  (G T terms), da = de [a > 0] (exact)          nde  = ndH + G T
+ *   dr1 = da gamma / sigma (the scale's own roundings)               ndr1 = nde + 1 + BN_ROUNDINGS
+ *   dxa = sum_j dr1 rw, then / cnt, then into dx                     n_br = ndr1 + R + 2 + T
+ *   dx: max(n_dir, n_br) + 1
+ *   span.bias  ndH + P      span.weight   ndH + 1 + P
+ *   bn.bias    nde + P      bn.weight     nde + BN_ROUNDINGS + 2 + P   ((r1 - mean)/sigma: subtraction, sigma, division)
+ *   reduce.bias ndr1 + P    reduce.weight ndr1 + 1 + P
+ *       </pre>
+ *       Their carried {@code E}: {@code span.weight} {@code |dH| e_e}, {@code bn.weight} {@code |da| e_r1/sigma}, {@code
+ *       reduce.weight} {@code |dr1| e_xa}, the direct {@code dx} {@code |dy| sum_j |sw| e_e}, and the mask's {@code S_de}
+ *       where it is ambiguous, carried on through {@code scale} and {@code rw}. Their tight variance multiplies
+ *       the factors' variances ({@code var(ab) = b^2 var(a) + a^2 var(b)}) and adds every sum's {@link SumModel}.</li>
+ * </ol>
  */
 public final class ErrorBounds {
 
@@ -511,6 +562,60 @@ public final class ErrorBounds {
             return Double.POSITIVE_INFINITY;
         }
         return (errA * ab + Math.abs(a) * errB) / (ab * (ab - errB));
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Involution (class comment, "Involution").
+
+    /** Worst-case error of a float32 average of {@code cnt} exact inputs with {@code meanAbs = sum |x| / cnt}: {@code 4 u (cnt + 1) meanAbs}. */
+    public static double poolError(int cnt, double meanAbs) {
+        return SAFETY * U * (cnt + 1) * meanAbs;
+    }
+
+    /**
+     * Tight variance proxies {@code {A, B, C}} of a float32 average {@code xa} of {@code cnt} exact inputs whose sum's
+     * partial sums model is {@code partials} ({@link SumModel#partials}): {@code {partials / cnt^2 + 2 xa^2, 0, xa^2}}.
+     */
+    public static double[] poolTight(int cnt, double xa, double partials) {
+        return new double[] {partials / ((double) cnt * cnt) + 2 * xa * xa, 0, xa * xa};
+    }
+
+    /** Whether {@code relu(a)} can differ from 0 in a float32 path whose {@code a} is within {@code errA}: {@code a > -errA}. */
+    public static boolean reluPasses(double a, double errA) {
+        return a > -errA;
+    }
+
+    /** Whether a float32 path's ReLU mask may differ from {@code [a > 0]}: {@code |a| <= errA}. */
+    public static boolean reluAmbiguous(double a, double errA) {
+        return Math.abs(a) <= errA;
+    }
+
+    /** The tight tier's allowance, in units of {@code u^2}, for a mask that may flip a term of magnitude {@code sumAbs}: {@code (sumAbs / (LAMBDA u))^2}. */
+    public static double reluMaskTight(double sumAbs) {
+        double r = sumAbs / (LAMBDA * U);
+        return r * r;
+    }
+
+    /** Involution's forward chain {@code n_y = K^2 + R + 2}. */
+    public static int involutionForwardChain(int taps, int reduced) {
+        return clamp((long) taps + reduced + 2);
+    }
+
+    /** Involution's gradient chain lengths (class comment, "Involution", chains). */
+    public record InvolutionChains(int dx, int reduceWeight, int reduceBias, int bnWeight, int bnBias, int spanWeight,
+                                   int spanBias) {
+    }
+
+    /** Involution's gradient chains for {@code C} channels, {@code G} groups, {@code R} reduced channels, {@code T} taps, {@code P} pixels. */
+    public static InvolutionChains involutionGradientChains(int channels, int groups, int reduced, int taps, long pixels) {
+        long p = Math.max(1, pixels);
+        long nDirect = reduced + 1L + 1 + taps;
+        long ndH = channels / groups;
+        long nde = ndH + (long) groups * taps;
+        long ndr1 = nde + 1 + BN_ROUNDINGS;
+        long nBranch = ndr1 + reduced + 2 + taps;
+        return new InvolutionChains(clamp(Math.max(nDirect, nBranch) + 1), clamp(ndr1 + 1 + p), clamp(ndr1 + p),
+                clamp(nde + BN_ROUNDINGS + 2 + p), clamp(nde + p), clamp(ndH + 1 + p), clamp(ndH + p));
     }
 
     private static int clamp(long v) {

@@ -95,7 +95,7 @@ final class ForwardRounding {
         double[][][][] g1Var = new double[3][inter][outH][outW];
         double[][][][] e1Var = new double[3][inter][outH][outW];
         for (int i = 0; i < inter; i++) {
-            Params.BatchNorm bn = p.bn1(i);
+            BatchNorm bn = p.bn1(i);
             for (int ho = 0; ho < outH; ho++) {
                 for (int wo = 0; wo < outW; wo++) {
                     sum.reset().add(p.b1[i]);
@@ -119,7 +119,7 @@ final class ForwardRounding {
         double[][][][] g2Var = new double[3][genC][outH][outW];
         double[][][][] gVar = new double[3][genC][outH][outW];
         for (int j = 0; j < genC; j++) {
-            Params.BatchNorm bn = p.bn2(j);
+            BatchNorm bn = p.bn2(j);
             for (int ho = 0; ho < outH; ho++) {
                 for (int wo = 0; wo < outW; wo++) {
                     sum.reset().add(p.b2[j]);
@@ -159,11 +159,11 @@ final class ForwardRounding {
     }
 
     /** BatchNorm then tanh of one convolution output {@code g} with variance {@code conv}, into {@code out[.][ch][ho][wo]}. */
-    private static void activation(Params.BatchNorm bn, double g, double e, double[] conv, double[][][][] out,
+    private static void activation(BatchNorm bn, double g, double e, double[] conv, double[][][][] out,
                                    int ch, int ho, int wo) {
         double scale = bn.gamma() / bn.sigma();
         double a = bn.apply(g);
-        double aMax = Math.abs(scale) * (Math.abs(g) + Math.abs(bn.mean())) + Math.abs(bn.beta());
+        double aMax = bn.largest(g);
         double slope = 1 - e * e;
         double tanhOwn = ErrorBounds.tanhTight(e);
         out[A][ch][ho][wo] = slope * slope * (scale * scale * conv[A] + ErrorBounds.BN_TIGHT * aMax * aMax) + tanhOwn * tanhOwn;

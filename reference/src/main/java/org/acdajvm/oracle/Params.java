@@ -64,25 +64,4 @@ final class Params {
         byKey.forEach((k, v) -> m.put(k, v.clone()));
         return new Params(config, m);
     }
-
-    /** One channel of an evaluation-mode BatchNorm: {@code bn(v) = gamma (v - mean)/sqrt(var + eps) + beta}. */
-    record BatchNorm(double gamma, double beta, double mean, double var) {
-        static BatchNorm of(Map<String, double[]> p, String prefix, int i) {
-            return new BatchNorm(p.get(prefix + "weight")[i], p.get(prefix + "bias")[i], p.get(prefix + "running_mean")[i],
-                    p.get(prefix + "running_var")[i]);
-        }
-
-        double sigma() {
-            return Math.sqrt(var + AcdaLayer.BN_EPS);
-        }
-
-        double apply(double v) {
-            return (v - mean) / sigma() * gamma + beta;
-        }
-
-        /** Error bound of a float32 evaluation, given a bound on |v| and v's own error bound. */
-        double error(double sumAbsV, double errV) {
-            return ErrorBounds.batchNorm(gamma / sigma(), mean, beta, sumAbsV, errV);
-        }
-    }
 }

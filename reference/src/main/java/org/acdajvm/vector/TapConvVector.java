@@ -84,6 +84,11 @@ public final class TapConvVector implements TapConv, AutoCloseable {
     /** The index layout of one call. */
     private record Plan(FilterGeometry g, PaddedInput in, int tiledW, int kdim, int kcs, int[] off, int[] tileOff) {
         static Plan of(FilterGeometry g, boolean perChannel) {
+            return of(g, perChannel ? g.inC() : 1);
+        }
+
+        /** A plan with {@code kcs} kernel channels (filters), channel {@code c} weighted by filter {@link #filter}. */
+        static Plan of(FilterGeometry g, int kcs) {
             int tiledW = (g.outW() + NW - 1) / NW * NW;
             int reach = g.dilation() * (g.k() - 1);
             PaddedInput in = new PaddedInput(g.inC(), g.inH(), g.inW(), g.stride(), g.pad(), tiledW, reach);
@@ -99,7 +104,12 @@ public final class TapConvVector implements TapConv, AutoCloseable {
                     }
                 }
             }
-            return new Plan(g, in, tiledW, kdim, perChannel ? g.inC() : 1, off, tileOff);
+            return new Plan(g, in, tiledW, kdim, kcs, off, tileOff);
+        }
+
+        /** The kernel channel of input channel {@code c}: {@code c / (C / kcs)} (0 for one shared kernel, c for one per channel). */
+        int filter(int c) {
+            return c / (g.inC() / kcs);
         }
 
         /** Start of row {@code h} of kernel channel {@code kc}, tap {@code u}, in the padded kernel layout. */
@@ -201,7 +211,7 @@ public final class TapConvVector implements TapConv, AutoCloseable {
         int taps = g.taps();
         int base = pl.in().base(h, w0);
         for (int c = 0; c < g.inC(); c++) {
-            int kc = pl.kcs() == 1 ? 0 : c;
+            int kc = pl.filter(c);
             for (int u = 0; u < taps; u++) {
                 int k = c * taps + u;
                 int xo = pl.off()[k] + base;
@@ -375,7 +385,7 @@ public final class TapConvVector implements TapConv, AutoCloseable {
         }
         float[] bwT = wk.bwT;
         for (int c = 0; c < g.inC(); c++) {
-            int kc = pl.kcs() == 1 ? 0 : c;
+            int kc = pl.filter(c);
             for (int u = 0; u < taps; u++) {
                 int k = c * taps + u;
                 int xo = pl.off()[k] + base;
@@ -431,7 +441,13 @@ public final class TapConvVector implements TapConv, AutoCloseable {
      */
     @Override
     public void localFilter(FilterGeometry g, float[] kf, boolean perChannel, float[] x, float[] y) {
-        Plan pl = Plan.of(g, perChannel);
+        localFilter(g, kf, perChannel ? g.inC() : 1, x, y);
+    }
+
+    /** The local filter with {@code groups} filters (involution: one per group of channels), as above. */
+    @Override
+    public void localFilter(FilterGeometry g, float[] kf, int groups, float[] x, float[] y) {
+        Plan pl = Plan.of(g, groups);
         xph = grow(xph, pl.in().size());
         kfp = grow(kfp, pl.kfSize());
         float[] xp = xph;
@@ -451,7 +467,7 @@ public final class TapConvVector implements TapConv, AutoCloseable {
                         int cols = Math.min(NW, g.outW() - w0);
                         int base = pl.in().base(h, w0);
                         for (int c = 0; c < g.inC(); c++) {
-                            int kc = pl.kcs() == 1 ? 0 : c;
+                            int kc = pl.filter(c);
                             FloatVector a0 = FloatVector.zero(S);
                             FloatVector a1 = FloatVector.zero(S);
                             FloatVector a2 = FloatVector.zero(S);
@@ -483,7 +499,13 @@ public final class TapConvVector implements TapConv, AutoCloseable {
     @Override
     public void localFilterBackward(FilterGeometry g, float[] kf, boolean perChannel, float[] x, float[] dy, float[] dx,
                                     float[] dkf) {
-        Plan pl = Plan.of(g, perChannel);
+        localFilterBackward(g, kf, perChannel ? g.inC() : 1, x, dy, dx, dkf);
+    }
+
+    /** The local filter's backward with {@code groups} filters, as above. */
+    @Override
+    public void localFilterBackward(FilterGeometry g, float[] kf, int groups, float[] x, float[] dy, float[] dx, float[] dkf) {
+        Plan pl = Plan.of(g, groups);
         int tiles = pl.tiledW() / NW;
         int taps = g.taps();
         int plane = g.outPlane();
@@ -521,7 +543,7 @@ public final class TapConvVector implements TapConv, AutoCloseable {
                             int w0 = t * NW;
                             int base = pl.in().base(h, w0);
                             for (int c = 0; c < g.inC(); c++) {
-                                int kc = pl.kcs() == 1 ? 0 : c;
+                                int kc = pl.filter(c);
                                 int dyo = c * dyPlane + h * rowLen + w0;
                                 for (int u = 0; u < taps; u++) {
                                     int xo = pl.off()[c * taps + u] + base;
@@ -541,7 +563,7 @@ public final class TapConvVector implements TapConv, AutoCloseable {
                 Arrays.fill(dxpad, 0, pl.in().size(), 0f);
                 rows.run(g.inC(), none, (c0, c1, unused) -> {
                     for (int c = c0; c < c1; c++) {
-                        int kc = pl.kcs() == 1 ? 0 : c;
+                        int kc = pl.filter(c);
                         for (int h = 0; h < g.outH(); h++) {
                             for (int t = 0; t < tiles; t++) {
                                 int w0 = t * NW;
@@ -686,6 +708,16 @@ public final class TapConvVector implements TapConv, AutoCloseable {
         }
         scratch[slot] = grow(scratch[slot], size);
         return scratch[slot];
+    }
+
+    /** {@link VectorMath#affineReluInPlace}, channel by channel (involution's folded BatchNorm and ReLU). */
+    @Override
+    public void affineRelu(float[] v, int batch, int channels, int plane, float[] mul, float[] add) {
+        for (int n = 0; n < batch; n++) {
+            for (int c = 0; c < channels; c++) {
+                VectorMath.affineReluInPlace(v, (n * channels + c) * plane, plane, mul[c], add[c]);
+            }
+        }
     }
 
     /** Rows handed out to the threads (see {@link TapConv#forRows}). */

@@ -55,6 +55,23 @@ final class VectorMath {
     }
 
     /**
+     * {@code a[i] = max(a[i] * mul + add, 0)} for {@code i} in {@code [off, off + len)}: a folded BatchNorm then ReLU,
+     * multiply then add (two roundings, as the scalar form; ReLU itself is exact).
+     */
+    static void affineReluInPlace(float[] a, int off, int len, float mul, float add) {
+        FloatVector m = FloatVector.broadcast(S, mul);
+        FloatVector c = FloatVector.broadcast(S, add);
+        FloatVector zero = FloatVector.zero(S);
+        int i = 0;
+        for (int bound = S.loopBound(len); i < bound; i += S.length()) {
+            FloatVector.fromArray(S, a, off + i).mul(m).add(c).max(zero).intoArray(a, off + i);
+        }
+        for (; i < len; i++) {
+            a[off + i] = Math.max(a[off + i] * mul + add, 0f);
+        }
+    }
+
+    /**
      * Replaces the {@code L} floats at {@code a[off ..]} by their {@code tanh} (finite inputs).
      * Arrays in and out, so that no vector crosses a method boundary: a vector passed to or
      * returned from a call the JIT does not inline is boxed on the heap.

@@ -1,11 +1,12 @@
 package org.acdajvm.layers.conv;
 
 /**
- * The readable float32 local filter (PAC pool; ARCHITECTURE's shared {@code LocalFilter}): every channel is
- * filtered by a per-pixel kernel, shared by all channels or one per channel,
+ * The readable float32 local filter (PAC pool, involution; ARCHITECTURE's shared {@code LocalFilter}): every
+ * channel is filtered by a per-pixel kernel, one per group of {@code C / groups} consecutive channels (one shared by
+ * all channels: {@code groups = 1}; one per channel: {@code groups = C}), filter index {@code f(c) = c / (C/groups)},
  * <pre>
- *   y[n,c,p]       = sum_u kf[n, c or 0, u, p] * xp[n,c,tap(p,u)]
- *   dx[n,c,tap]   += kf * dy[n,c,p];     dkf[n,.,u,p] += xp[n,c,tap(p,u)] * dy[n,c,p]
+ *   y[n,c,p]       = sum_u kf[n, f(c), u, p] * xp[n,c,tap(p,u)]
+ *   dx[n,c,tap]   += kf * dy[n,c,p];     dkf[n,f(c),u,p] += xp[n,c,tap(p,u)] * dy[n,c,p]
  * </pre>
  * ({@code g.outC() == g.inC()}). Float sums in tap order, one thread.
  */
@@ -20,14 +21,25 @@ public final class LocalFilterScalar {
      * @param y  {@code [N, C, outH, outW]}, overwritten
      */
     public static void forward(FilterGeometry g, float[] kf, boolean perChannel, float[] x, float[] y) {
+        forward(g, kf, perChannel ? g.inC() : 1, x, y);
+    }
+
+    /**
+     * @param kf     {@code [N, groups, K*K, outH, outW]}
+     * @param groups the number of filters, dividing {@code C}: channel {@code c} uses filter {@code c / (C/groups)}
+     * @param x      {@code [N, C, H, W]}
+     * @param y      {@code [N, C, outH, outW]}, overwritten
+     */
+    public static void forward(FilterGeometry g, float[] kf, int groups, float[] x, float[] y) {
         int k = g.k();
         int taps = g.taps();
         int plane = g.outPlane();
-        int kcs = perChannel ? g.inC() : 1;
+        int kcs = groups;
+        int per = g.inC() / groups;
         for (int n = 0; n < g.batch(); n++) {
             for (int c = 0; c < g.inC(); c++) {
                 int xc = (n * g.inC() + c) * g.inPlane();
-                int kfc = (n * kcs + (perChannel ? c : 0)) * taps * plane;
+                int kfc = (n * kcs + c / per) * taps * plane;
                 for (int h = 0; h < g.outH(); h++) {
                     for (int w = 0; w < g.outW(); w++) {
                         int p = h * g.outW() + w;
@@ -54,14 +66,20 @@ public final class LocalFilterScalar {
     /** Adds {@code dL/dx} into {@code dx} and {@code dL/dkf} into {@code dkf} (either may be {@code null}). */
     public static void backward(FilterGeometry g, float[] kf, boolean perChannel, float[] x, float[] dy, float[] dx,
                                 float[] dkf) {
+        backward(g, kf, perChannel ? g.inC() : 1, x, dy, dx, dkf);
+    }
+
+    /** As {@link #backward(FilterGeometry, float[], boolean, float[], float[], float[], float[])}, with {@code groups} filters. */
+    public static void backward(FilterGeometry g, float[] kf, int groups, float[] x, float[] dy, float[] dx, float[] dkf) {
         int k = g.k();
         int taps = g.taps();
         int plane = g.outPlane();
-        int kcs = perChannel ? g.inC() : 1;
+        int kcs = groups;
+        int per = g.inC() / groups;
         for (int n = 0; n < g.batch(); n++) {
             for (int c = 0; c < g.inC(); c++) {
                 int xc = (n * g.inC() + c) * g.inPlane();
-                int kfc = (n * kcs + (perChannel ? c : 0)) * taps * plane;
+                int kfc = (n * kcs + c / per) * taps * plane;
                 for (int h = 0; h < g.outH(); h++) {
                     for (int w = 0; w < g.outW(); w++) {
                         int p = h * g.outW() + w;

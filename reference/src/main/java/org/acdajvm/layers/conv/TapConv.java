@@ -23,6 +23,31 @@ public interface TapConv {
     /** {@link LocalFilterScalar#backward}. */
     void localFilterBackward(FilterGeometry g, float[] kf, boolean perChannel, float[] x, float[] dy, float[] dx, float[] dkf);
 
+    /** {@link LocalFilterScalar#forward(FilterGeometry, float[], int, float[], float[])}: {@code groups} filters, channel {@code c} uses {@code c / (C/groups)}. */
+    default void localFilter(FilterGeometry g, float[] kf, int groups, float[] x, float[] y) {
+        LocalFilterScalar.forward(g, kf, groups, x, y);
+    }
+
+    /** {@link LocalFilterScalar#backward(FilterGeometry, float[], int, float[], float[], float[], float[])}. */
+    default void localFilterBackward(FilterGeometry g, float[] kf, int groups, float[] x, float[] dy, float[] dx, float[] dkf) {
+        LocalFilterScalar.backward(g, kf, groups, x, dy, dx, dkf);
+    }
+
+    /**
+     * {@code v[n,c,p] = max(v[n,c,p] * mul[c] + add[c], 0)} in place (a folded BatchNorm then ReLU), {@code v} laid out
+     * {@code [batch, channels, plane]}; the scalar form is one float multiply, one add and a max per element.
+     */
+    default void affineRelu(float[] v, int batch, int channels, int plane, float[] mul, float[] add) {
+        for (int n = 0; n < batch; n++) {
+            for (int c = 0; c < channels; c++) {
+                int off = (n * channels + c) * plane;
+                for (int i = 0; i < plane; i++) {
+                    v[off + i] = Math.max(v[off + i] * mul[c] + add[c], 0f);
+                }
+            }
+        }
+    }
+
     /** A loop body over rows {@code [from, to)}. */
     @FunctionalInterface
     interface Rows {
