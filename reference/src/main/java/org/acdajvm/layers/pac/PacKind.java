@@ -28,11 +28,6 @@ public final class PacKind implements LayerKind<PacLayer> {
     public static final String GUIDANCE = "guidance";
     public static final String KERNEL = "kernel";
 
-    public static final PacKind CONV = new PacKind(PacConfig.Variant.CONV);
-    public static final PacKind TRANSPOSED = new PacKind(PacConfig.Variant.TRANSPOSED);
-    public static final PacKind POOL = new PacKind(PacConfig.Variant.POOL);
-    public static final PacKind KERNEL_ONLY = new PacKind(PacConfig.Variant.KERNEL);
-
     private static final Settings.Setting IN = new Settings.Setting("in_channels", "4", "input channels C");
     private static final Settings.Setting OUT = new Settings.Setting("out_channels", "4", "output channels O");
     private static final Settings.Setting KSIZE = new Settings.Setting("kernel_size", "3", "kernel size K (odd)");
@@ -54,6 +49,12 @@ public final class PacKind implements LayerKind<PacLayer> {
     private static final Settings.Setting POOL_MODE = new Settings.Setting("pool_mode", "sum",
             "sum: kernel-weighted sum; average: normalised by the kernel's sum over in-image taps");
     private static final Settings.Setting BIAS = new Settings.Setting("bias", "true", "whether the layer has a bias [O]");
+
+    // After the settings: class initialisation runs in text order.
+    public static final PacKind CONV = new PacKind(PacConfig.Variant.CONV);
+    public static final PacKind TRANSPOSED = new PacKind(PacConfig.Variant.TRANSPOSED);
+    public static final PacKind POOL = new PacKind(PacConfig.Variant.POOL);
+    public static final PacKind KERNEL_ONLY = new PacKind(PacConfig.Variant.KERNEL);
 
     private final PacConfig.Variant variant;
     private final List<Settings.Setting> settings;
