@@ -15,7 +15,8 @@ public final class Layers {
             org.acdajvm.layers.pac.PacKind.CONV,
             org.acdajvm.layers.pac.PacKind.TRANSPOSED,
             org.acdajvm.layers.pac.PacKind.POOL,
-            org.acdajvm.layers.pac.PacKind.KERNEL_ONLY);
+            org.acdajvm.layers.pac.PacKind.KERNEL_ONLY,
+            org.acdajvm.layers.tvconv.TvConvKind.INSTANCE);
 
     private Layers() {
     }

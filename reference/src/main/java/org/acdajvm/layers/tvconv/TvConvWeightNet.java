@@ -1,0 +1,526 @@
+package org.acdajvm.layers.tvconv;
+
+import org.acdajvm.oracle.ErrorBounds;
+import org.acdajvm.oracle.PixelFilter;
+import org.acdajvm.oracle.SumModel;
+
+/**
+ * TVConv's weight net in the oracle (double; the oracle's header rules apply): from the position map
+ * {@code A[ca, h, w]}, for {@code l < L}
+ * <pre>
+ *   g_l = conv3x3(in_l; W_l, b_l)                  zero padding 1; in_0 = A, in_l = h_{l-1}
+ *   mu  = sum g / M,   s2 = sum (g - mu)^2 / M,   r = (s2 + 1e-5)^(-1/2)        M = mid h w, over [mid, h, w]
+ *   z   = (g - mu) r,  a_l = gamma_l z + beta_l    (elementwise affine, [mid, h, w])
+ *   h_l = max(0, a_l)
+ * </pre>
+ * then {@code F = conv3x3(h_{L-1}; W_L, b_L)}, channel {@code c K^2 + u}: the filter of tap {@code u} of channel
+ * {@code c} at each position. Beside each value: the worst-case error {@code E} of a float32 evaluation, the
+ * tight tier's independent variance proxies {@code V} and coherent scale {@code K} ({@link ErrorBounds}, TVConv
+ * section). {@link #backward} is the exact derivative from {@code dF} to every parameter, with the same bookkeeping.
+ */
+final class TvConvWeightNet {
+
+    /** A {@code [channels][h][w]} tensor of forward values with their bounds' ingredients. */
+    static final class Field {
+        final int channels;
+        final double[] v;
+        final double[] e;
+        final double[][] ind;
+        final double[][] coh;
+
+        Field(int channels, int positions) {
+            this.channels = channels;
+            int n = channels * positions;
+            v = new double[n];
+            e = new double[n];
+            ind = new double[3][n];
+            coh = new double[3][n];
+        }
+
+        /** The whole error scale of element {@code i}, component {@code k}, taken as coherent (the backward's view). */
+        double sigma(int k, int i) {
+            return Math.sqrt(ind[k][i]) + coh[k][i];
+        }
+    }
+
+    /** A backward intermediate: value, {@code S}, {@code E}, independent variance {@code V}, coherent scale {@code K}. */
+    static final class Grad {
+        final double[] v;
+        final double[] s;
+        final double[] e;
+        final double[][] ind;
+        final double[][] coh;
+
+        Grad(int n) {
+            v = new double[n];
+            s = new double[n];
+            e = new double[n];
+            ind = new double[3][n];
+            coh = new double[3][n];
+        }
+    }
+
+    /** One LayerNorm's shared numbers: {@code r} with its worst-case error and coherent scale. */
+    record Norm(double mean, double r, double rError, double[] rSigma) {
+    }
+
+    private final TvConvOracle.Parts p;
+    private final TvConvConfig c;
+    private final int hh;
+    private final int ww;
+    private final int positions;
+    final Field affinity;
+    final Field[] conv;       // g_0 .. g_{L-1}, then F (index L)
+    final Field[] z;          // normalised values of block l
+    final Field[] ln;         // a_l
+    final Field[] relu;       // h_l
+    final Norm[] norm;
+
+    TvConvWeightNet(TvConvOracle.Parts p) {
+        this.p = p;
+        this.c = p.config();
+        hh = c.height();
+        ww = c.width();
+        positions = c.positions();
+        int layers = c.layers();
+        conv = new Field[layers + 1];
+        z = new Field[layers];
+        ln = new Field[layers];
+        relu = new Field[layers];
+        norm = new Norm[layers];
+        affinity = new Field(c.affinityChannels(), positions);
+        System.arraycopy(p.affinity(), 0, affinity.v, 0, affinity.v.length);
+        Field in = affinity;
+        for (int l = 0; l < layers; l++) {
+            conv[l] = conv(in, p.convWeight()[l], p.convBias()[l], c.convIn(l), c.midChannels());
+            layerNorm(l);
+            relu[l] = relu(ln[l]);
+            in = relu[l];
+        }
+        conv[layers] = conv(in, p.convWeight()[layers], p.convBias()[layers], c.midChannels(), c.filterChannels());
+    }
+
+    /** The filter {@code F} ({@code [C K^2][h][w]}) with its bounds' ingredients. */
+    Field filter() {
+        return conv[c.layers()];
+    }
+
+    /** {@code out[j,p] = b[j] + sum_{i,a,b} w[j,i,a,b] in[i, p + (a-1, b-1)]}, zero padding. */
+    private Field conv(Field in, double[] w, double[] b, int inC, int outC) {
+        Field out = new Field(outC, positions);
+        SumModel sum = new SumModel();
+        double[] vi = new double[3];
+        double[] co = new double[3];
+        for (int j = 0; j < outC; j++) {
+            for (int y = 0; y < hh; y++) {
+                for (int x = 0; x < ww; x++) {
+                    sum.reset().add(b[j]);
+                    double s = Math.abs(b[j]);
+                    double carried = 0;
+                    java.util.Arrays.fill(vi, 0);
+                    java.util.Arrays.fill(co, 0);
+                    for (int i = 0; i < inC; i++) {
+                        for (int a = 0; a < 3; a++) {
+                            int yy = y + a - 1;
+                            if (yy < 0 || yy >= hh) {
+                                continue;
+                            }
+                            for (int bb = 0; bb < 3; bb++) {
+                                int xx = x + bb - 1;
+                                if (xx < 0 || xx >= ww) {
+                                    continue;
+                                }
+                                double wv = w[((j * inC + i) * 3 + a) * 3 + bb];
+                                int q = (i * hh + yy) * ww + xx;
+                                double t = wv * in.v[q];
+                                sum.add(t);
+                                s += Math.abs(t);
+                                carried += Math.abs(wv) * in.e[q];
+                                for (int k = 0; k < 3; k++) {
+                                    vi[k] += wv * wv * in.ind[k][q];
+                                    co[k] += Math.abs(wv) * in.coh[k][q];
+                                }
+                            }
+                        }
+                    }
+                    int o = (j * hh + y) * ww + x;
+                    out.v[o] = sum.sum();
+                    out.e[o] = ErrorBounds.conv(9 * inC, s, carried);
+                    out.ind[0][o] = sum.roundings() + vi[0];
+                    out.ind[1][o] = 2 * sum.squares() + vi[1];
+                    out.ind[2][o] = vi[2] + sq(sum.sum());
+                    for (int k = 0; k < 3; k++) {
+                        out.coh[k][o] = co[k];
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /** LayerNorm over the whole {@code [mid, h, w]} of block {@code l}: {@code z[l]}, {@code ln[l]}, {@code norm[l]}. */
+    private void layerNorm(int l) {
+        Field g = conv[l];
+        int m = g.v.length;
+        double[] gamma = p.normWeight()[l];
+        double[] beta = p.normBias()[l];
+        SumModel sum = new SumModel();
+        double sAbs = 0;
+        double sE = 0;
+        double sSq = 0;
+        double[] indSum = new double[3];
+        double[] cohSum = new double[3];
+        for (int i = 0; i < m; i++) {
+            sum.add(g.v[i]);
+            sAbs += Math.abs(g.v[i]);
+            sE += g.e[i];
+            sSq += g.v[i] * g.v[i];
+            for (int k = 0; k < 3; k++) {
+                indSum[k] += g.ind[k][i];
+                cohSum[k] += g.coh[k][i];
+            }
+        }
+        double mu = sum.sum() / m;
+        double eMu = ErrorBounds.meanError(m, sAbs, sE);
+        double m2 = (double) m * m;
+        double[] sigMu = {Math.sqrt((sum.partials() + indSum[0]) / m2 + mu * mu) + cohSum[0] / m,
+                Math.sqrt(indSum[1] / m2) + cohSum[1] / m, Math.sqrt(indSum[2] / m2 + mu * mu) + cohSum[2] / m};
+
+        SumModel var = new SumModel();
+        double twoPass = 0;
+        double onePass = 0;
+        double[] varS2 = new double[3];
+        double[] cohS2 = new double[3];
+        double[] eD = new double[m];
+        for (int i = 0; i < m; i++) {
+            double d = g.v[i] - mu;
+            var.add(d * d);
+            eD[i] = g.e[i] + eMu + ErrorBounds.SAFETY * ErrorBounds.U * (Math.abs(g.v[i]) + Math.abs(mu));
+            twoPass += 2 * Math.abs(d) * eD[i] + eD[i] * eD[i];
+            onePass += 2 * Math.abs(g.v[i]) * g.e[i] + g.e[i] * g.e[i];
+            double slope = 2 * d / m;
+            double sub = 2 * d * d / m;
+            for (int k = 0; k < 3; k++) {
+                varS2[k] += slope * slope * g.ind[k][i];
+                cohS2[k] += Math.abs(slope) * g.coh[k][i];
+            }
+            varS2[0] += sub * sub;
+            varS2[2] += sub * sub;
+        }
+        double s2 = var.sum() / m;
+        double eVar = ErrorBounds.varianceError(m, twoPass, onePass, mu, eMu, sSq / m);
+        double v = s2 + TvConvLayer.LN_EPS;
+        double r = 1 / Math.sqrt(v);
+        double eR = ErrorBounds.layerNormRsqrtError(s2, eVar, TvConvLayer.LN_EPS);
+        varS2[0] += var.roundings() / m2 + s2 * s2 + v * v;
+        varS2[1] += 2 * var.squares() / m2;
+        varS2[2] += s2 * s2 + v * v;
+        double slope = r * r * r / 2;
+        double own = 2 * ErrorBounds.RSQRT_TIGHT_ULPS * r;
+        double[] sigR = {Math.sqrt(slope * slope * varS2[0] + own * own) + slope * cohS2[0],
+                Math.sqrt(slope * slope * varS2[1]) + slope * cohS2[1],
+                Math.sqrt(slope * slope * varS2[2] + r * r) + slope * cohS2[2]};
+        norm[l] = new Norm(mu, r, eR, sigR);
+
+        Field zf = new Field(g.channels, positions);
+        Field out = new Field(g.channels, positions);
+        for (int i = 0; i < m; i++) {
+            double d = g.v[i] - mu;
+            double zv = d * r;
+            double a = gamma[i] * zv + beta[i];
+            zf.v[i] = zv;
+            zf.e[i] = ErrorBounds.normalisedError(d, eD[i], r, eR);
+            out.v[i] = a;
+            out.e[i] = ErrorBounds.layerNormAffineError(zv, zf.e[i], gamma[i], beta[i]);
+            zf.ind[0][i] = r * r * g.ind[0][i] + 2 * zv * zv;
+            zf.ind[1][i] = r * r * g.ind[1][i] + 2 * zv * zv;
+            zf.ind[2][i] = r * r * g.ind[2][i] + zv * zv;
+            double gz = gamma[i] * zv;
+            out.ind[0][i] = gamma[i] * gamma[i] * zf.ind[0][i] + 2 * gz * gz + a * a;
+            out.ind[1][i] = gamma[i] * gamma[i] * zf.ind[1][i] + 2 * gz * gz;
+            out.ind[2][i] = gamma[i] * gamma[i] * zf.ind[2][i] + a * a;
+            for (int k = 0; k < 3; k++) {
+                zf.coh[k][i] = r * g.coh[k][i] + r * sigMu[k] + Math.abs(d) * sigR[k];
+                out.coh[k][i] = Math.abs(gamma[i]) * zf.coh[k][i];
+            }
+        }
+        z[l] = zf;
+        ln[l] = out;
+    }
+
+    /** {@code max(0, a)}: exact; the error passes where the float32 value may be positive. */
+    private Field relu(Field a) {
+        Field out = new Field(a.channels, positions);
+        for (int i = 0; i < a.v.length; i++) {
+            out.v[i] = Math.max(0, a.v[i]);
+            out.e[i] = ErrorBounds.reluError(a.v[i], a.e[i]);
+            boolean pass = a.v[i] > -a.e[i];
+            for (int k = 0; k < 3; k++) {
+                out.ind[k][i] = pass ? a.ind[k][i] : 0;
+                out.coh[k][i] = pass ? a.coh[k][i] : 0;
+            }
+        }
+        return out;
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Backward
+
+    /**
+     * From {@code dF} ({@code [C K^2][h][w]}, summed over the batch) to every weight-net parameter and the position
+     * map, into {@code sink} (one call per gradient element, with its value, {@code S}, {@code E} and variance).
+     */
+    void backward(Grad dF, PixelFilter.GradientSink sink) {
+        int layers = c.layers();
+        Grad up = convBackward(layers, dF, relu[layers - 1], c.midChannels(), c.filterChannels(), sink);
+        for (int l = layers - 1; l >= 0; l--) {
+            Grad da = reluBackward(up, ln[l]);
+            Grad dg = layerNormBackward(l, da, sink);
+            up = convBackward(l, dg, l == 0 ? affinity : relu[l - 1], c.convIn(l), c.midChannels(), sink);
+        }
+        for (int i = 0; i < up.v.length; i++) {
+            sink.add(TvConvLayer.AFFINITY, i, up.v[i], up.s[i], up.e[i], total(up, i), false);
+        }
+    }
+
+    /** {@code {V_k + K_k^2}} of element {@code i}. */
+    private static double[] total(Grad g, int i) {
+        return new double[] {g.ind[0][i] + sq(g.coh[0][i]), g.ind[1][i] + sq(g.coh[1][i]), g.ind[2][i] + sq(g.coh[2][i])};
+    }
+
+    /**
+     * The backward of conv {@code l} for output gradient {@code dg}: its weight and bias gradients into {@code sink},
+     * and the gradient of its input (returned).
+     */
+    private Grad convBackward(int l, Grad dg, Field in, int inC, int outC, PixelFilter.GradientSink sink) {
+        double[] w = p.convWeight()[l];
+        String wKey = TvConvLayer.convWeight(l);
+        String bKey = TvConvLayer.convBias(l);
+        SumModel sum = new SumModel();
+        double[] ind = new double[3];
+        double[] coh = new double[3];
+        // dW[j,i,a,b] = sum_p dg[j,p] in[i, p + (a-1, b-1)].
+        for (int j = 0; j < outC; j++) {
+            for (int i = 0; i < inC; i++) {
+                for (int a = 0; a < 3; a++) {
+                    for (int bb = 0; bb < 3; bb++) {
+                        sum.reset();
+                        double s = 0;
+                        double e = 0;
+                        java.util.Arrays.fill(ind, 0);
+                        java.util.Arrays.fill(coh, 0);
+                        for (int y = 0; y < hh; y++) {
+                            int yy = y + a - 1;
+                            if (yy < 0 || yy >= hh) {
+                                continue;
+                            }
+                            for (int x = 0; x < ww; x++) {
+                                int xx = x + bb - 1;
+                                if (xx < 0 || xx >= ww) {
+                                    continue;
+                                }
+                                int pg = (j * hh + y) * ww + x;
+                                int q = (i * hh + yy) * ww + xx;
+                                double iv = in.v[q];
+                                sum.add(dg.v[pg] * iv);
+                                s += dg.s[pg] * Math.abs(iv);
+                                e += dg.e[pg] * Math.abs(iv) + dg.s[pg] * in.e[q];
+                                for (int k = 0; k < 3; k++) {
+                                    ind[k] += iv * iv * dg.ind[k][pg];
+                                    coh[k] += Math.abs(iv) * dg.coh[k][pg] + Math.abs(dg.v[pg]) * in.sigma(k, q);
+                                }
+                            }
+                        }
+                        double[] var = {sum.roundings() + ind[0] + sq(coh[0]), 2 * sum.squares() + ind[1] + sq(coh[1]),
+                                ind[2] + sq(coh[2]) + sq(sum.sum())};
+                        sink.add(wKey, ((j * inC + i) * 3 + a) * 3 + bb, sum.sum(), s, e, var, false);
+                    }
+                }
+            }
+        }
+        // db[j] = sum_p dg[j,p].
+        for (int j = 0; j < outC; j++) {
+            sum.reset();
+            double s = 0;
+            double e = 0;
+            java.util.Arrays.fill(ind, 0);
+            java.util.Arrays.fill(coh, 0);
+            for (int q = j * positions; q < (j + 1) * positions; q++) {
+                sum.add(dg.v[q]);
+                s += dg.s[q];
+                e += dg.e[q];
+                for (int k = 0; k < 3; k++) {
+                    ind[k] += dg.ind[k][q];
+                    coh[k] += dg.coh[k][q];
+                }
+            }
+            double[] var = {sum.partials() + ind[0] + sq(coh[0]), ind[1] + sq(coh[1]), ind[2] + sq(coh[2]) + sq(sum.sum())};
+            sink.add(bKey, j, sum.sum(), s, e, var, false);
+        }
+        // din[i,q] = sum_{j,a,b} dg[j, q - (a-1, b-1)] w[j,i,a,b].
+        Grad din = new Grad(inC * positions);
+        for (int i = 0; i < inC; i++) {
+            for (int y = 0; y < hh; y++) {
+                for (int x = 0; x < ww; x++) {
+                    sum.reset();
+                    double s = 0;
+                    double e = 0;
+                    java.util.Arrays.fill(ind, 0);
+                    java.util.Arrays.fill(coh, 0);
+                    for (int j = 0; j < outC; j++) {
+                        for (int a = 0; a < 3; a++) {
+                            int py = y - a + 1;
+                            if (py < 0 || py >= hh) {
+                                continue;
+                            }
+                            for (int bb = 0; bb < 3; bb++) {
+                                int px = x - bb + 1;
+                                if (px < 0 || px >= ww) {
+                                    continue;
+                                }
+                                double wv = w[((j * inC + i) * 3 + a) * 3 + bb];
+                                int pg = (j * hh + py) * ww + px;
+                                sum.add(dg.v[pg] * wv);
+                                s += dg.s[pg] * Math.abs(wv);
+                                e += dg.e[pg] * Math.abs(wv);
+                                for (int k = 0; k < 3; k++) {
+                                    ind[k] += wv * wv * dg.ind[k][pg];
+                                    coh[k] += Math.abs(wv) * dg.coh[k][pg];
+                                }
+                            }
+                        }
+                    }
+                    int q = (i * hh + y) * ww + x;
+                    din.v[q] = sum.sum();
+                    din.s[q] = s;
+                    din.e[q] = e;
+                    din.ind[0][q] = sum.roundings() + ind[0];
+                    din.ind[1][q] = 2 * sum.squares() + ind[1];
+                    din.ind[2][q] = ind[2] + sq(sum.sum());
+                    for (int k = 0; k < 3; k++) {
+                        din.coh[k][q] = coh[k];
+                    }
+                }
+            }
+        }
+        return din;
+    }
+
+    /** ReLU's mask from the exact {@code a}; where the float32 {@code a} may cross the kink the upstream value is carried as error. */
+    private static Grad reluBackward(Grad up, Field a) {
+        Grad out = new Grad(up.v.length);
+        for (int i = 0; i < up.v.length; i++) {
+            if (a.v[i] > 0) {
+                out.v[i] = up.v[i];
+                out.s[i] = up.s[i];
+                out.e[i] = up.e[i];
+                for (int k = 0; k < 3; k++) {
+                    out.ind[k][i] = up.ind[k][i];
+                    out.coh[k][i] = up.coh[k][i];
+                }
+            }
+            if (ErrorBounds.reluAmbiguous(a.v[i], a.e[i])) {
+                double flip = up.s[i] + up.e[i];
+                out.e[i] += flip;
+                out.coh[0][i] += flip / ErrorBounds.U;
+            }
+        }
+        return out;
+    }
+
+    /**
+     * LayerNorm {@code l}'s backward for {@code da = dL/da_l}: {@code dgamma = da z}, {@code dbeta = da} into
+     * {@code sink}; returns {@code dg = r (dz - mean(dz) - z mean(dz z))}, {@code dz = gamma da}.
+     */
+    private Grad layerNormBackward(int l, Grad da, PixelFilter.GradientSink sink) {
+        Field zf = z[l];
+        double[] gamma = p.normWeight()[l];
+        Norm nm = norm[l];
+        double r = nm.r();
+        int m = da.v.length;
+        double[] var = new double[3];
+        Grad dz = new Grad(m);
+        for (int i = 0; i < m; i++) {
+            double zv = zf.v[i];
+            double t = da.v[i] * zv;
+            for (int k = 0; k < 3; k++) {
+                var[k] = zv * zv * da.ind[k][i] + sq(Math.abs(zv) * da.coh[k][i] + Math.abs(da.v[i]) * zf.sigma(k, i));
+            }
+            var[1] += 2 * t * t;
+            sink.add(TvConvLayer.normWeight(l), i, t, da.s[i] * Math.abs(zv), da.e[i] * Math.abs(zv) + da.s[i] * zf.e[i],
+                    var, false);
+            sink.add(TvConvLayer.normBias(l), i, da.v[i], da.s[i], da.e[i], total(da, i), false);
+            double gv = gamma[i];
+            double dzv = gv * da.v[i];
+            dz.v[i] = dzv;
+            dz.s[i] = Math.abs(gv) * da.s[i];
+            dz.e[i] = Math.abs(gv) * da.e[i];
+            dz.ind[0][i] = gv * gv * da.ind[0][i] + dzv * dzv;
+            dz.ind[1][i] = gv * gv * da.ind[1][i] + 2 * dzv * dzv;
+            dz.ind[2][i] = gv * gv * da.ind[2][i] + dzv * dzv;
+            for (int k = 0; k < 3; k++) {
+                dz.coh[k][i] = Math.abs(gv) * da.coh[k][i];
+            }
+        }
+        // The two shared means (each one number: its errors reach every dg coherently).
+        SumModel s1 = new SumModel();
+        SumModel s2 = new SumModel();
+        double m1S = 0;
+        double m1E = 0;
+        double m2S = 0;
+        double m2E = 0;
+        double[] ind1 = new double[3];
+        double[] ind2 = new double[3];
+        double[] coh1 = new double[3];
+        double[] coh2 = new double[3];
+        for (int i = 0; i < m; i++) {
+            double zv = zf.v[i];
+            s1.add(dz.v[i]);
+            s2.add(dz.v[i] * zv);
+            m1S += dz.s[i];
+            m1E += dz.e[i];
+            m2S += dz.s[i] * Math.abs(zv);
+            m2E += dz.e[i] * Math.abs(zv) + dz.s[i] * zf.e[i];
+            for (int k = 0; k < 3; k++) {
+                ind1[k] += dz.ind[k][i];
+                ind2[k] += zv * zv * dz.ind[k][i];
+                coh1[k] += dz.coh[k][i];
+                coh2[k] += Math.abs(zv) * dz.coh[k][i] + Math.abs(dz.v[i]) * zf.sigma(k, i);
+            }
+        }
+        double mm = (double) m * m;
+        double m1 = s1.sum() / m;
+        double m2 = s2.sum() / m;
+        double[] sig1 = {Math.sqrt((s1.partials() + ind1[0]) / mm + m1 * m1) + coh1[0] / m, Math.sqrt(ind1[1] / mm) + coh1[1] / m,
+                Math.sqrt(ind1[2] / mm + m1 * m1) + coh1[2] / m};
+        double[] sig2 = {Math.sqrt((s2.roundings() + ind2[0]) / mm + m2 * m2) + coh2[0] / m,
+                Math.sqrt((2 * s2.squares() + ind2[1]) / mm) + coh2[1] / m, Math.sqrt(ind2[2] / mm + m2 * m2) + coh2[2] / m};
+        m1S /= m;
+        m1E /= m;
+        m2S /= m;
+        m2E /= m;
+        Grad dg = new Grad(m);
+        for (int i = 0; i < m; i++) {
+            double zv = zf.v[i];
+            double inner = dz.v[i] - m1 - zv * m2;
+            double sIn = dz.s[i] + m1S + Math.abs(zv) * m2S;
+            double v = r * inner;
+            dg.v[i] = v;
+            dg.s[i] = r * sIn;
+            dg.e[i] = r * (dz.e[i] + m1E + Math.abs(zv) * m2E + zf.e[i] * m2S) + nm.rError() * sIn;
+            double rz = r * zv * m2;
+            dg.ind[0][i] = r * r * dz.ind[0][i] + sq(r * dz.v[i]) + sq(r * m1) + 2 * rz * rz + 2 * v * v;
+            dg.ind[1][i] = r * r * dz.ind[1][i] + 2 * rz * rz + 2 * v * v;
+            dg.ind[2][i] = r * r * dz.ind[2][i] + v * v;
+            for (int k = 0; k < 3; k++) {
+                dg.coh[k][i] = r * (dz.coh[k][i] + sig1[k] + Math.abs(zv) * sig2[k] + Math.abs(m2) * zf.sigma(k, i))
+                        + Math.abs(inner) * nm.rSigma()[k];
+            }
+        }
+        return dg;
+    }
+
+    private static double sq(double a) {
+        return a * a;
+    }
+}
