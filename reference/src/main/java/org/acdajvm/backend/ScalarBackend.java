@@ -45,6 +45,7 @@ public final class ScalarBackend implements AcdaBackend {
         return switch (kind.name()) {
             case "conv" -> FamilyOps.conv(() -> TapConv.SCALAR);
             case "pac-conv", "pac-transposed", "pac-pool", "pac-kernel" -> FamilyOps.pac(() -> TapConv.SCALAR);
+            case "tvconv" -> org.acdajvm.layers.tvconv.TvConvPaths.op(() -> TapConv.SCALAR);
             default -> AcdaBackend.super.op(kind);
         };
     }

@@ -132,6 +132,7 @@ public final class VectorBackend implements AcdaBackend {
         return switch (kind.name()) {
             case "conv" -> FamilyOps.conv(this::tapConv);
             case "pac-conv", "pac-transposed", "pac-pool", "pac-kernel" -> FamilyOps.pac(this::tapConv);
+            case "tvconv" -> org.acdajvm.layers.tvconv.TvConvPaths.op(this::tapConv);
             default -> AcdaBackend.super.op(kind);
         };
     }

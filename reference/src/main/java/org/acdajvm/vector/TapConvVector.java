@@ -11,7 +11,6 @@ import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 
 import org.acdajvm.layers.conv.FilterGeometry;
-import org.acdajvm.layers.conv.LocalFilterScalar;
 import org.acdajvm.layers.conv.TapConv;
 
 /**
@@ -51,6 +50,7 @@ public final class TapConvVector implements TapConv, AutoCloseable {
     }
 
     private final RowParallel rows;
+    private final LocalFilterVector localFilter;
     private final Work[] work;
     private float[] packedW;
     private float[] packedWt;
@@ -72,6 +72,7 @@ public final class TapConvVector implements TapConv, AutoCloseable {
 
     public TapConvVector(int threads) {
         this.rows = new RowParallel(threads);
+        this.localFilter = new LocalFilterVector(threads);
         this.work = new Work[threads];
         for (int i = 0; i < threads; i++) {
             work[i] = new Work();
@@ -432,16 +433,27 @@ public final class TapConvVector implements TapConv, AutoCloseable {
         }
     }
 
-    /** PAC pool's local filter: the scalar kernel for now (its cost is {@code K^2} per output, no GEMM). */
+    /** PAC pool's local filter: {@link LocalFilterVector} (stride 1; the scalar kernel otherwise). */
     @Override
     public void localFilter(FilterGeometry g, float[] kf, boolean perChannel, float[] x, float[] y) {
-        LocalFilterScalar.forward(g, kf, perChannel, x, y);
+        localFilter(g, kf, perChannel, false, x, y);
     }
 
     @Override
     public void localFilterBackward(FilterGeometry g, float[] kf, boolean perChannel, float[] x, float[] dy, float[] dx,
                                     float[] dkf) {
-        LocalFilterScalar.backward(g, kf, perChannel, x, dy, dx, dkf);
+        localFilterBackward(g, kf, perChannel, false, x, dy, dx, dkf);
+    }
+
+    @Override
+    public void localFilter(FilterGeometry g, float[] kf, boolean perChannel, boolean sharedByBatch, float[] x, float[] y) {
+        localFilter.forward(g, kf, perChannel, sharedByBatch, x, y);
+    }
+
+    @Override
+    public void localFilterBackward(FilterGeometry g, float[] kf, boolean perChannel, boolean sharedByBatch, float[] x,
+                                    float[] dy, float[] dx, float[] dkf) {
+        localFilter.backward(g, kf, perChannel, sharedByBatch, x, dy, dx, dkf);
     }
 
     private static float[][] growSlices(float[][] a, int slices, int size) {
@@ -466,5 +478,6 @@ public final class TapConvVector implements TapConv, AutoCloseable {
     @Override
     public void close() {
         rows.close();
+        localFilter.close();
     }
 }

@@ -7,7 +7,9 @@ package org.acdajvm.layers.conv;
  *   y[n,c,p]       = sum_u kf[n, c or 0, u, p] * xp[n,c,tap(p,u)]
  *   dx[n,c,tap]   += kf * dy[n,c,p];     dkf[n,.,u,p] += xp[n,c,tap(p,u)] * dy[n,c,p]
  * </pre>
- * ({@code g.outC() == g.inC()}). Float sums in tap order, one thread.
+ * ({@code g.outC() == g.inC()}). Float sums in tap order, one thread. With {@code sharedByBatch} one filter
+ * {@code kf[KC, K*K, outH, outW]} serves every image (TVConv's batch-shared per-position filters) and {@code dkf}
+ * sums over the images too.
  */
 public final class LocalFilterScalar {
 
@@ -20,6 +22,14 @@ public final class LocalFilterScalar {
      * @param y  {@code [N, C, outH, outW]}, overwritten
      */
     public static void forward(FilterGeometry g, float[] kf, boolean perChannel, float[] x, float[] y) {
+        forward(g, kf, perChannel, false, x, y);
+    }
+
+    /**
+     * @param kf            {@code [N, KC, K*K, outH, outW]}, or {@code [KC, K*K, outH, outW]} when {@code sharedByBatch}
+     * @param sharedByBatch whether one filter serves every image
+     */
+    public static void forward(FilterGeometry g, float[] kf, boolean perChannel, boolean sharedByBatch, float[] x, float[] y) {
         int k = g.k();
         int taps = g.taps();
         int plane = g.outPlane();
@@ -27,7 +37,7 @@ public final class LocalFilterScalar {
         for (int n = 0; n < g.batch(); n++) {
             for (int c = 0; c < g.inC(); c++) {
                 int xc = (n * g.inC() + c) * g.inPlane();
-                int kfc = (n * kcs + (perChannel ? c : 0)) * taps * plane;
+                int kfc = ((sharedByBatch ? 0 : n) * kcs + (perChannel ? c : 0)) * taps * plane;
                 for (int h = 0; h < g.outH(); h++) {
                     for (int w = 0; w < g.outW(); w++) {
                         int p = h * g.outW() + w;
@@ -54,6 +64,12 @@ public final class LocalFilterScalar {
     /** Adds {@code dL/dx} into {@code dx} and {@code dL/dkf} into {@code dkf} (either may be {@code null}). */
     public static void backward(FilterGeometry g, float[] kf, boolean perChannel, float[] x, float[] dy, float[] dx,
                                 float[] dkf) {
+        backward(g, kf, perChannel, false, x, dy, dx, dkf);
+    }
+
+    /** As {@link #backward(FilterGeometry, float[], boolean, float[], float[], float[], float[])}, {@code kf} and {@code dkf} shared by the batch when {@code sharedByBatch}. */
+    public static void backward(FilterGeometry g, float[] kf, boolean perChannel, boolean sharedByBatch, float[] x,
+                                float[] dy, float[] dx, float[] dkf) {
         int k = g.k();
         int taps = g.taps();
         int plane = g.outPlane();
@@ -61,7 +77,7 @@ public final class LocalFilterScalar {
         for (int n = 0; n < g.batch(); n++) {
             for (int c = 0; c < g.inC(); c++) {
                 int xc = (n * g.inC() + c) * g.inPlane();
-                int kfc = (n * kcs + (perChannel ? c : 0)) * taps * plane;
+                int kfc = ((sharedByBatch ? 0 : n) * kcs + (perChannel ? c : 0)) * taps * plane;
                 for (int h = 0; h < g.outH(); h++) {
                     for (int w = 0; w < g.outW(); w++) {
                         int p = h * g.outW() + w;

@@ -23,6 +23,20 @@ public interface TapConv {
     /** {@link LocalFilterScalar#backward}. */
     void localFilterBackward(FilterGeometry g, float[] kf, boolean perChannel, float[] x, float[] dy, float[] dx, float[] dkf);
 
+    /**
+     * The local filter with {@code kf} shared by every image when {@code sharedByBatch} ({@code [KC, K*K, outH, outW]};
+     * TVConv); {@link LocalFilterScalar#forward(FilterGeometry, float[], boolean, boolean, float[], float[])}.
+     */
+    default void localFilter(FilterGeometry g, float[] kf, boolean perChannel, boolean sharedByBatch, float[] x, float[] y) {
+        LocalFilterScalar.forward(g, kf, perChannel, sharedByBatch, x, y);
+    }
+
+    /** The local filter's backward, {@code dkf} summed over the images when {@code sharedByBatch}. */
+    default void localFilterBackward(FilterGeometry g, float[] kf, boolean perChannel, boolean sharedByBatch, float[] x,
+                                     float[] dy, float[] dx, float[] dkf) {
+        LocalFilterScalar.backward(g, kf, perChannel, sharedByBatch, x, dy, dx, dkf);
+    }
+
     /** The readable scalar kernels. */
     TapConv SCALAR = new TapConv() {
         @Override
