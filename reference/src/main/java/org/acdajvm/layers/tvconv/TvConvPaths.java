@@ -201,26 +201,50 @@ public final class TvConvPaths {
         return grads;
     }
 
-    /** TVConv's {@link LayerOp} on a backend's kernels (asked for on each call, so a backend may create them lazily). */
+    /**
+     * What an op offers beyond {@link LayerOp} for inference: the filter computed once ({@link #precompute}) and
+     * reused ({@link #forward(TvConvLayer, float[], Inputs)}); the scalar and vector backends' TVConv ops have it.
+     */
+    public interface Inference {
+        /** The filter {@code [C, K*K, h, w]} of {@code layer}. */
+        float[] precompute(TvConvLayer layer);
+
+        /** The forward with {@code filter} from {@link #precompute} of the same layer. */
+        Tensor forward(TvConvLayer layer, float[] filter, Inputs inputs);
+    }
+
+    /** TVConv's op on a backend's kernels (asked for on each call, so a backend may create them lazily). */
+    private record Op(Supplier<TapConv> kernels) implements LayerOp<TvConvLayer>, Inference {
+        @Override
+        public Tensor forward(TvConvLayer layer, Inputs inputs) {
+            return new TvConvPaths(kernels.get()).forward(TvConvKind.INSTANCE.cast(layer), inputs);
+        }
+
+        @Override
+        public Optional<String> backwardUnavailableReason() {
+            return Optional.empty();
+        }
+
+        @Override
+        public Map<String, Tensor> backward(TvConvLayer layer, Inputs inputs, Tensor dy) {
+            return new TvConvPaths(kernels.get()).backward(TvConvKind.INSTANCE.cast(layer), inputs, dy);
+        }
+
+        @Override
+        public float[] precompute(TvConvLayer layer) {
+            return new TvConvPaths(kernels.get()).precompute(layer);
+        }
+
+        @Override
+        public Tensor forward(TvConvLayer layer, float[] filter, Inputs inputs) {
+            return new TvConvPaths(kernels.get()).forward(layer, filter, inputs);
+        }
+    }
+
+    /** TVConv's {@link LayerOp} (also an {@link Inference}) on a backend's kernels. */
     public static <L extends Layer> Optional<LayerOp<L>> op(Supplier<TapConv> kernels) {
-        LayerOp<TvConvLayer> op = new LayerOp<>() {
-            @Override
-            public Tensor forward(TvConvLayer layer, Inputs inputs) {
-                return new TvConvPaths(kernels.get()).forward(TvConvKind.INSTANCE.cast(layer), inputs);
-            }
-
-            @Override
-            public Optional<String> backwardUnavailableReason() {
-                return Optional.empty();
-            }
-
-            @Override
-            public Map<String, Tensor> backward(TvConvLayer layer, Inputs inputs, Tensor dy) {
-                return new TvConvPaths(kernels.get()).backward(TvConvKind.INSTANCE.cast(layer), inputs, dy);
-            }
-        };
         @SuppressWarnings("unchecked")
-        LayerOp<L> cast = (LayerOp<L>) op;
+        LayerOp<L> cast = (LayerOp<L>) (LayerOp<?>) new Op(kernels);
         return Optional.of(cast);
     }
 }
