@@ -198,8 +198,11 @@ import org.acdajvm.layer.AcdaLayer;
  * {@code g = conv3x3(in)}, {@code a = LN(g)}, {@code h = relu(a)} and a last {@code conv3x3} to the filter {@code F}.
  * Every value carries a worst-case bound {@code E} and, for the tight tier, an independent part {@code V}
  * (variance proxies {@code {A, B, C}} of its own roundings and of its inputs' independent errors, in quadrature)
- * and a coherent part {@code K} (a standard-deviation scale of the errors shared by many values: LayerNorm's mean
- * and {@code rsqrt}, one number per layer; carried linearly, never in quadrature). With {@code M = mid h w}:
+ * and its signed sensitivity {@code J_s} to each shared number {@code s}: a LayerNorm's mean and {@code r} are one
+ * rounded number per layer whose error reaches every later value, so their variances {@code V_s} are carried by
+ * forward-mode differentiation through the linearised later stages (a direction per shared number: conv without
+ * bias, LayerNorm linearised, ReLU's mask), never element by element (an element's whole variance is
+ * {@code V + sum_s J_s^2 V_s}). With {@code M = mid h w}:
  * <ol>
  *   <li><b>conv</b> {@code g = b + sum w v}: {@code E = 4 u (9 C_in + 1) S + sum |w| E_v} ({@link #conv});
  *       {@code V} as ACDA's generator (the sum's roundings plus {@code sum w^2 V_v}), {@code K = sum |w| K_v}.</li>
@@ -223,8 +226,8 @@ import org.acdajvm.layer.AcdaLayer;
  *       the shared numbers' variances, {@code V_mu = (sum V_g + partials) / M^2 + mu^2} and, with
  *       {@code ds2/dg_i = 2 d_i / M} (the mean's part cancels), {@code V_r = (r^3/2)^2 (sum (2 d_i / M)^2 V_g + the
  *       sum's roundings / M^2 + sum (2 d_i^2 / M)^2 + s2^2 + (s2 + eps)^2) + (2 RSQRT_TIGHT_ULPS r)^2}, enter every output
- *       coherently: {@code K_a = |gamma| (r K_g + r sqrt(V_mu) + |d| sqrt(V_r))} (plus the shared numbers' own coherent
- *       parts). The tight tier models a two-pass (or Welford) variance: a one-pass {@code mean(g^2) - mu^2} is inside
+ *       with {@code J_mu = -gamma r}, {@code J_r = gamma d}; an earlier direction {@code dg} goes through as
+ *       {@code dz = r (dg - mean(dg)) + d dr}, {@code dr = -(r^3/2) 2 mean(d dg)}. The tight tier models a two-pass (or Welford) variance: a one-pass {@code mean(g^2) - mu^2} is inside
  *       the worst case but may be SUSPICIOUS when {@code |mu|} is far above the spread (its cancellation is real).</li>
  *   <li><b>ReLU</b> {@code h = max(0, a)} is exact in float32 and 1-Lipschitz: {@code E_h = E_a} when {@code a > -E_a}
  *       (the float32 value may be positive), else {@code 0} (every correct path gives exactly 0); {@code V}, {@code K}
@@ -233,10 +236,12 @@ import org.acdajvm.layer.AcdaLayer;
  *       gradient there carries {@code E += S + E} of the upstream value (and the same in {@code K}, in units of
  *       {@code u}); finite-difference tests keep their points away from the kink.</li>
  *   <li><b>The filter into y</b> {@code y[c,p] = b[c] + sum_u F[c,u,p] xp[c, p + d u - pad]}: {@code n_y = K^2 + 1}
- *       ({@link #tvconvForwardChain}), {@code S = |b| + sum |F| |xp|}, {@code E = sum_u |xp| E_F}; the taps' filter
- *       errors are correlated (one weight-net pixel feeds all of them), so their variance is bounded by
- *       Cauchy-Schwarz, {@code var(sum_u t_u) <= K^2 sum_u var(t_u)}: tight {@code K^2 sum_u xp^2 (V_F + K_F^2)}; the same
- *       multiplicity for {@code dpatch = dy F} into {@code dx}.</li>
+ *       ({@link #tvconvForwardChain}), {@code S = |b| + sum |F| |xp|}, {@code E = sum_u |xp| E_F}. The taps' filter
+ *       errors are correlated (one weight-net pixel feeds all of them), so the tight variance takes each source with
+ *       its signed sensitivity summed over the taps: the last conv's own roundings {@code sum_u xp_u^2 own_u}, each last
+ *       hidden value {@code (sum_u xp_u W[cK^2+u, i, ab])^2 V_h}, each shared number {@code (sum_u xp_u J_s)^2 V_s}. Into
+ *       {@code dx}, where taps of different pixels meet, Cauchy-Schwarz bounds it: {@code var(sum_j t_j) <= K^2 sum_j
+ *       var(t_j)}, so {@code dpatch = dy F} carries {@code K^2 dy^2 var_F}.</li>
  *   <li><b>Gradients</b> ({@link #tvconvGradientChains}). The filter is shared by the batch, so
  *       {@code dF[c,u,p] = sum_n dy xp} sums over the {@code N} images ({@code n_F = N}). The last conv's
  *       {@code dW = sum_p dF h} and {@code db = sum_p dF} add {@code P = h w}; its input gradient {@code dh = sum dF W}
@@ -244,8 +249,12 @@ import org.acdajvm.layer.AcdaLayer;
  *       {@code dg = r (dz - mean(dz) - z mean(dz z))}, {@code dz = gamma da}: at most {@code M + 8}; each conv's
  *       {@code dW}, {@code db} add {@code P}, its input gradient {@code 9 mid}; {@code affinity} is conv 0's input
  *       gradient. {@code dx = sum dy F} over at most {@code K^2} taps: {@code K^2 + 1}; the bias sums {@code N P} values.
- *       In the backward, the errors of forward values (with both parts) are taken as fully coherent over every sum
- *       they enter (a standard-deviation scale added linearly), the backward's own roundings as independent.</li>
+ *       In the backward, the errors of forward values (their whole tight scale) are taken as fully coherent over every
+ *       sum they enter (a standard-deviation scale added linearly), the backward's own roundings as independent; the
+ *       ReLU mask's flip counts in the tight tier where {@code |a| <= LAMBDA u sigma_a} (the worst case: {@code |a| <= E_a}).
+ *       The worst-case tier is rigorous but loose here: the variance's {@code M + 3} chain makes {@code E_r / r} about
+ *       {@code 2 M u}, and a second LayerNorm compounds it (on a 12x12, mid 8, 2-block net the filter's {@code E_F} is
+ *       about 10% of {@code |F|}), so the tight tier is what tells correct float32 from a shortcut.</li>
  * </ol>
  */
 public final class ErrorBounds {

@@ -7,9 +7,10 @@ import org.acdajvm.oracle.SumModel;
 /**
  * TVConv as a {@link PixelFilter}: {@code Wpix[n,p][o,c,u] = delta(o,c) F[c,u,p]}, the weight net's filter
  * ({@link TvConvWeightNet}), the same for every image. The filter's float32 errors reach {@code y} through
- * {@code E = sum_u |xp| E_F} and, since one weight-net pixel feeds every tap, a tight variance bounded by
- * Cauchy-Schwarz over the taps ({@code K^2 sum_u xp^2 var_F}; {@link org.acdajvm.oracle.ErrorBounds}, TVConv
- * step 7). In a backward {@code dF[c,u,p] = sum_n dWpix[c][c][u]} is summed over the whole batch, and after the
+ * {@code E = sum_u |xp| E_F} and a tight variance in which each source of error (the last conv's roundings, each
+ * last hidden value, each shared LayerNorm number) has its exact signed sensitivity summed over the taps
+ * ({@link #filterVariance}); into {@code dx}, where taps of different pixels meet, Cauchy-Schwarz bounds it
+ * ({@code K^2 sum dy^2 var_F}; {@link org.acdajvm.oracle.ErrorBounds}, TVConv step 7). In a backward {@code dF[c,u,p] = sum_n dWpix[c][c][u]} is summed over the whole batch, and after the
  * last image it goes back through the weight net. The oracle's header rules apply.
  */
 final class TvConvFilter implements PixelFilter {
@@ -63,9 +64,64 @@ final class TvConvFilter implements PixelFilter {
         return (ch * taps + u) * positions + ho * c.width() + wo;
     }
 
-    /** {@code V_F + K_F^2} of filter element {@code i}, component {@code k}. */
+    /** The whole tight variance proxy of filter element {@code i}, component {@code k}. */
     private double variance(int k, int i) {
-        return f.ind[k][i] + f.coh[k][i] * f.coh[k][i];
+        double s = net.sigma(f, k, i);
+        return s * s;
+    }
+
+    /**
+     * The tight variance proxies of {@code y[ch] - b - (the apply's own roundings)} at pixel {@code (ho, wo)}, from the
+     * filter's errors, each source with its exact signed sensitivity: the last conv's own roundings (one per filter
+     * value), each last hidden value's independent part (it feeds every tap's filter: {@code sum_u xp_u W[ch K^2 + u, i, ab]}),
+     * and each shared LayerNorm number ({@code sum_u xp_u dF_u/ds}).
+     */
+    private double[] filterVariance(int ch, int ho, int wo, double[] patch) {
+        double[] v = new double[3];
+        for (int u = 0; u < taps; u++) {
+            int i = index(ch, u, ho, wo);
+            for (int k = 0; k < 3; k++) {
+                v[k] += patch[u] * patch[u] * net.filterOwn[k][i];
+            }
+        }
+        TvConvWeightNet.Field h = net.lastHidden();
+        double[] w = net.lastWeight();
+        int mid = c.midChannels();
+        for (int i = 0; i < mid; i++) {
+            for (int a = 0; a < 3; a++) {
+                int y = ho + a - 1;
+                if (y < 0 || y >= c.height()) {
+                    continue;
+                }
+                for (int b = 0; b < 3; b++) {
+                    int x = wo + b - 1;
+                    if (x < 0 || x >= c.width()) {
+                        continue;
+                    }
+                    double sens = 0;
+                    for (int u = 0; u < taps; u++) {
+                        sens += patch[u] * w[(((ch * taps + u) * mid + i) * 3 + a) * 3 + b];
+                    }
+                    int q = (i * c.height() + y) * c.width() + x;
+                    for (int k = 0; k < 3; k++) {
+                        v[k] += sens * sens * h.ind[k][q];
+                    }
+                }
+            }
+        }
+        for (int s = 0; s < f.dir.length; s++) {
+            if (f.dir[s] == null) {
+                continue;
+            }
+            double sens = 0;
+            for (int u = 0; u < taps; u++) {
+                sens += patch[u] * f.dir[s][index(ch, u, ho, wo)];
+            }
+            for (int k = 0; k < 3; k++) {
+                v[k] += sens * sens * net.shared[s][k];
+            }
+        }
+        return v;
     }
 
     @Override
@@ -73,20 +129,16 @@ final class TvConvFilter implements PixelFilter {
         for (int ch = 0; ch < c.channels(); ch++) {
             px.bias[ch] = bias[ch];
             double e = 0;
-            double[] v = new double[3];
             for (int u = 0; u < taps; u++) {
                 int i = index(ch, u, ho, wo);
                 px.w[ch][ch][u] = f.v[i];
                 px.wAbs[ch][ch][u] = Math.abs(f.v[i]);
-                double xv = px.patch[ch][u];
-                e += Math.abs(xv) * f.e[i];
-                for (int k = 0; k < 3; k++) {
-                    v[k] += xv * xv * variance(k, i);
-                }
+                e += Math.abs(px.patch[ch][u]) * f.e[i];
             }
             px.carried[ch] = e;
+            double[] v = filterVariance(ch, ho, wo, px.patch[ch]);
             for (int k = 0; k < 3; k++) {
-                px.variance[k][ch] = taps * v[k];
+                px.variance[k][ch] = v[k];
             }
             if (px.dy == null) {
                 continue;

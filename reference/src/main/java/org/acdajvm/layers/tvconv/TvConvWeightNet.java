@@ -15,31 +15,32 @@ import org.acdajvm.oracle.SumModel;
  * </pre>
  * then {@code F = conv3x3(h_{L-1}; W_L, b_L)}, channel {@code c K^2 + u}: the filter of tap {@code u} of channel
  * {@code c} at each position. Beside each value: the worst-case error {@code E} of a float32 evaluation, the
- * tight tier's independent variance proxies {@code V} and coherent scale {@code K} ({@link ErrorBounds}, TVConv
- * section). {@link #backward} is the exact derivative from {@code dF} to every parameter, with the same bookkeeping.
+ * tight tier's independent variance proxies {@code V} and the signed sensitivities to each shared number (a
+ * LayerNorm's mean and {@code r}: one rounded number per layer, whose error reaches every element), propagated
+ * exactly through the linearised later stages ({@link ErrorBounds}, TVConv section). {@link #backward} is the exact derivative from {@code dF} to every parameter, with the same bookkeeping.
  */
 final class TvConvWeightNet {
 
-    /** A {@code [channels][h][w]} tensor of forward values with their bounds' ingredients. */
+    /**
+     * A {@code [channels][h][w]} tensor of forward values with their bounds' ingredients: {@code e} the worst-case
+     * error, {@code ind} the independent variance proxies {@code [A, B, C][element]}, and {@code dir[s]} the signed
+     * sensitivity of each element to shared number {@code s} (a LayerNorm's mean or {@code r}; {@code null} before
+     * it exists), whose variance is {@link TvConvWeightNet#shared}.
+     */
     static final class Field {
         final int channels;
         final double[] v;
         final double[] e;
         final double[][] ind;
-        final double[][] coh;
+        final double[][] dir;
 
-        Field(int channels, int positions) {
+        Field(int channels, int positions, int sharedCount) {
             this.channels = channels;
             int n = channels * positions;
             v = new double[n];
             e = new double[n];
             ind = new double[3][n];
-            coh = new double[3][n];
-        }
-
-        /** The whole error scale of element {@code i}, component {@code k}, taken as coherent (the backward's view). */
-        double sigma(int k, int i) {
-            return Math.sqrt(ind[k][i]) + coh[k][i];
+            dir = new double[sharedCount][];
         }
     }
 
@@ -60,7 +61,7 @@ final class TvConvWeightNet {
         }
     }
 
-    /** One LayerNorm's shared numbers: {@code r} with its worst-case error and coherent scale. */
+    /** One LayerNorm's shared numbers: {@code r} with its worst-case error and its whole tight scale (own and induced). */
     record Norm(double mean, double r, double rError, double[] rSigma) {
     }
 
@@ -75,6 +76,10 @@ final class TvConvWeightNet {
     final Field[] ln;         // a_l
     final Field[] relu;       // h_l
     final Norm[] norm;
+    /** {@code [s][A, B, C]}: the variance proxies of shared number {@code s} (mean of block l: 2l, r of block l: 2l + 1). */
+    final double[][] shared;
+    /** {@code [A, B, C][element]}: the last conv's own roundings in {@code F} (the rest of its independent part is from h). */
+    final double[][] filterOwn;
 
     TvConvWeightNet(TvConvOracle.Parts p) {
         this.p = p;
@@ -88,7 +93,8 @@ final class TvConvWeightNet {
         ln = new Field[layers];
         relu = new Field[layers];
         norm = new Norm[layers];
-        affinity = new Field(c.affinityChannels(), positions);
+        shared = new double[2 * layers][3];
+        affinity = new Field(c.affinityChannels(), positions, 2 * layers);
         System.arraycopy(p.affinity(), 0, affinity.v, 0, affinity.v.length);
         Field in = affinity;
         for (int l = 0; l < layers; l++) {
@@ -97,7 +103,37 @@ final class TvConvWeightNet {
             relu[l] = relu(ln[l]);
             in = relu[l];
         }
+        filterOwn = new double[3][c.filterChannels() * positions];
         conv[layers] = conv(in, p.convWeight()[layers], p.convBias()[layers], c.midChannels(), c.filterChannels());
+    }
+
+    /**
+     * The tight scale of element {@code i} of {@code f}, component {@code k}: {@code sqrt(V + sum_s dir_s^2 var_s)}
+     * (the backward takes it as coherent over every sum it enters).
+     */
+    double sigma(Field f, int k, int i) {
+        double v = f.ind[k][i];
+        for (int s = 0; s < f.dir.length; s++) {
+            if (f.dir[s] != null) {
+                v += f.dir[s][i] * f.dir[s][i] * shared[s][k];
+            }
+        }
+        return Math.sqrt(v);
+    }
+
+    /** The fp32 tight scale {@code u sigma_A} of element {@code i}: how far a correct float32 value may be, at most LAMBDA of it. */
+    double tightReach(Field f, int i) {
+        return ErrorBounds.LAMBDA * ErrorBounds.U * sigma(f, 0, i);
+    }
+
+    /** Weight net pixel sensitivities: {@code d out[j,p] / d in[i, p + (a-1, b-1)] = w[j,i,a,b]} (the last conv's weight). */
+    double[] lastWeight() {
+        return p.convWeight()[c.layers()];
+    }
+
+    /** The last hidden map {@code h_{L-1}} (the last conv's input). */
+    Field lastHidden() {
+        return relu[c.layers() - 1];
     }
 
     /** The filter {@code F} ({@code [C K^2][h][w]}) with its bounds' ingredients. */
@@ -105,12 +141,12 @@ final class TvConvWeightNet {
         return conv[c.layers()];
     }
 
-    /** {@code out[j,p] = b[j] + sum_{i,a,b} w[j,i,a,b] in[i, p + (a-1, b-1)]}, zero padding. */
+    /** {@code out[j,p] = b[j] + sum_{i,a,b} w[j,i,a,b] in[i, p + (a-1, b-1)]}, zero padding; directions through its linear part. */
     private Field conv(Field in, double[] w, double[] b, int inC, int outC) {
-        Field out = new Field(outC, positions);
+        Field out = new Field(outC, positions, in.dir.length);
+        boolean last = outC == c.filterChannels() && in == relu[c.layers() - 1];
         SumModel sum = new SumModel();
         double[] vi = new double[3];
-        double[] co = new double[3];
         for (int j = 0; j < outC; j++) {
             for (int y = 0; y < hh; y++) {
                 for (int x = 0; x < ww; x++) {
@@ -118,7 +154,6 @@ final class TvConvWeightNet {
                     double s = Math.abs(b[j]);
                     double carried = 0;
                     java.util.Arrays.fill(vi, 0);
-                    java.util.Arrays.fill(co, 0);
                     for (int i = 0; i < inC; i++) {
                         for (int a = 0; a < 3; a++) {
                             int yy = y + a - 1;
@@ -138,7 +173,6 @@ final class TvConvWeightNet {
                                 carried += Math.abs(wv) * in.e[q];
                                 for (int k = 0; k < 3; k++) {
                                     vi[k] += wv * wv * in.ind[k][q];
-                                    co[k] += Math.abs(wv) * in.coh[k][q];
                                 }
                             }
                         }
@@ -146,12 +180,46 @@ final class TvConvWeightNet {
                     int o = (j * hh + y) * ww + x;
                     out.v[o] = sum.sum();
                     out.e[o] = ErrorBounds.conv(9 * inC, s, carried);
-                    out.ind[0][o] = sum.roundings() + vi[0];
-                    out.ind[1][o] = 2 * sum.squares() + vi[1];
-                    out.ind[2][o] = vi[2] + sq(sum.sum());
+                    double[] own = {sum.roundings(), 2 * sum.squares(), sq(sum.sum())};
                     for (int k = 0; k < 3; k++) {
-                        out.coh[k][o] = co[k];
+                        out.ind[k][o] = own[k] + vi[k];
+                        if (last) {
+                            filterOwn[k][o] = own[k];
+                        }
                     }
+                }
+            }
+        }
+        for (int sh = 0; sh < in.dir.length; sh++) {
+            if (in.dir[sh] != null) {
+                out.dir[sh] = linearConv(in.dir[sh], w, inC, outC);
+            }
+        }
+        return out;
+    }
+
+    /** {@code sum_{i,a,b} w[j,i,a,b] d[i, p + (a-1, b-1)]}: a direction through a conv (no bias). */
+    private double[] linearConv(double[] d, double[] w, int inC, int outC) {
+        double[] out = new double[outC * positions];
+        for (int j = 0; j < outC; j++) {
+            for (int y = 0; y < hh; y++) {
+                for (int x = 0; x < ww; x++) {
+                    double acc = 0;
+                    for (int i = 0; i < inC; i++) {
+                        for (int a = 0; a < 3; a++) {
+                            int yy = y + a - 1;
+                            if (yy < 0 || yy >= hh) {
+                                continue;
+                            }
+                            for (int bb = 0; bb < 3; bb++) {
+                                int xx = x + bb - 1;
+                                if (xx >= 0 && xx < ww) {
+                                    acc += w[((j * inC + i) * 3 + a) * 3 + bb] * d[(i * hh + yy) * ww + xx];
+                                }
+                            }
+                        }
+                    }
+                    out[(j * hh + y) * ww + x] = acc;
                 }
             }
         }
@@ -169,7 +237,6 @@ final class TvConvWeightNet {
         double sE = 0;
         double sSq = 0;
         double[] indSum = new double[3];
-        double[] cohSum = new double[3];
         for (int i = 0; i < m; i++) {
             sum.add(g.v[i]);
             sAbs += Math.abs(g.v[i]);
@@ -177,20 +244,21 @@ final class TvConvWeightNet {
             sSq += g.v[i] * g.v[i];
             for (int k = 0; k < 3; k++) {
                 indSum[k] += g.ind[k][i];
-                cohSum[k] += g.coh[k][i];
             }
         }
         double mu = sum.sum() / m;
         double eMu = ErrorBounds.meanError(m, sAbs, sE);
         double m2 = (double) m * m;
-        double[] sigMu = {Math.sqrt((sum.partials() + indSum[0]) / m2 + mu * mu) + cohSum[0] / m,
-                Math.sqrt(indSum[1] / m2) + cohSum[1] / m, Math.sqrt(indSum[2] / m2 + mu * mu) + cohSum[2] / m};
+        int sMu = 2 * l;
+        int sR = 2 * l + 1;
+        shared[sMu][0] = (sum.partials() + indSum[0]) / m2 + mu * mu;
+        shared[sMu][1] = indSum[1] / m2;
+        shared[sMu][2] = indSum[2] / m2 + mu * mu;
 
         SumModel var = new SumModel();
         double twoPass = 0;
         double onePass = 0;
         double[] varS2 = new double[3];
-        double[] cohS2 = new double[3];
         double[] eD = new double[m];
         for (int i = 0; i < m; i++) {
             double d = g.v[i] - mu;
@@ -202,7 +270,6 @@ final class TvConvWeightNet {
             double sub = 2 * d * d / m;
             for (int k = 0; k < 3; k++) {
                 varS2[k] += slope * slope * g.ind[k][i];
-                cohS2[k] += Math.abs(slope) * g.coh[k][i];
             }
             varS2[0] += sub * sub;
             varS2[2] += sub * sub;
@@ -217,13 +284,54 @@ final class TvConvWeightNet {
         varS2[2] += s2 * s2 + v * v;
         double slope = r * r * r / 2;
         double own = 2 * ErrorBounds.RSQRT_TIGHT_ULPS * r;
-        double[] sigR = {Math.sqrt(slope * slope * varS2[0] + own * own) + slope * cohS2[0],
-                Math.sqrt(slope * slope * varS2[1]) + slope * cohS2[1],
-                Math.sqrt(slope * slope * varS2[2] + r * r) + slope * cohS2[2]};
-        norm[l] = new Norm(mu, r, eR, sigR);
+        shared[sR][0] = slope * slope * varS2[0] + own * own;
+        shared[sR][1] = slope * slope * varS2[1];
+        shared[sR][2] = slope * slope * varS2[2] + r * r;
 
-        Field zf = new Field(g.channels, positions);
-        Field out = new Field(g.channels, positions);
+        Field zf = new Field(g.channels, positions, g.dir.length);
+        Field out = new Field(g.channels, positions, g.dir.length);
+        // Directions of earlier shared numbers, through the linearised LayerNorm; their effect on r adds to r's scale.
+        double[] rVar = shared[sR].clone();
+        for (int sh = 0; sh < g.dir.length; sh++) {
+            double[] dg = g.dir[sh];
+            if (dg == null) {
+                continue;
+            }
+            double dMu = 0;
+            double dS2 = 0;
+            for (int i = 0; i < m; i++) {
+                dMu += dg[i] / m;
+                dS2 += 2 * (g.v[i] - mu) * dg[i] / m;
+            }
+            double dR = -slope * dS2;
+            for (int k = 0; k < 3; k++) {
+                rVar[k] += dR * dR * shared[sh][k];
+            }
+            double[] dz = new double[m];
+            double[] da = new double[m];
+            for (int i = 0; i < m; i++) {
+                dz[i] = r * (dg[i] - dMu) + (g.v[i] - mu) * dR;
+                da[i] = gamma[i] * dz[i];
+            }
+            zf.dir[sh] = dz;
+            out.dir[sh] = da;
+        }
+        double[] dzMu = new double[m];
+        double[] daMu = new double[m];
+        double[] dzR = new double[m];
+        double[] daR = new double[m];
+        for (int i = 0; i < m; i++) {
+            dzMu[i] = -r;
+            daMu[i] = -gamma[i] * r;
+            dzR[i] = g.v[i] - mu;
+            daR[i] = gamma[i] * (g.v[i] - mu);
+        }
+        zf.dir[sMu] = dzMu;
+        out.dir[sMu] = daMu;
+        zf.dir[sR] = dzR;
+        out.dir[sR] = daR;
+        norm[l] = new Norm(mu, r, eR, new double[] {Math.sqrt(rVar[0]), Math.sqrt(rVar[1]), Math.sqrt(rVar[2])});
+
         for (int i = 0; i < m; i++) {
             double d = g.v[i] - mu;
             double zv = d * r;
@@ -239,26 +347,35 @@ final class TvConvWeightNet {
             out.ind[0][i] = gamma[i] * gamma[i] * zf.ind[0][i] + 2 * gz * gz + a * a;
             out.ind[1][i] = gamma[i] * gamma[i] * zf.ind[1][i] + 2 * gz * gz;
             out.ind[2][i] = gamma[i] * gamma[i] * zf.ind[2][i] + a * a;
-            for (int k = 0; k < 3; k++) {
-                zf.coh[k][i] = r * g.coh[k][i] + r * sigMu[k] + Math.abs(d) * sigR[k];
-                out.coh[k][i] = Math.abs(gamma[i]) * zf.coh[k][i];
-            }
         }
         z[l] = zf;
         ln[l] = out;
     }
 
-    /** {@code max(0, a)}: exact; the error passes where the float32 value may be positive. */
+    /**
+     * {@code max(0, a)}: exact. The worst-case error passes where the float32 value may be positive
+     * ({@code a > -E_a}); the tight parts pass where it may be positive within the tight reach, and the directions
+     * through the derivative's mask.
+     */
     private Field relu(Field a) {
-        Field out = new Field(a.channels, positions);
+        Field out = new Field(a.channels, positions, a.dir.length);
         for (int i = 0; i < a.v.length; i++) {
             out.v[i] = Math.max(0, a.v[i]);
             out.e[i] = ErrorBounds.reluError(a.v[i], a.e[i]);
-            boolean pass = a.v[i] > -a.e[i];
+            boolean pass = a.v[i] > -tightReach(a, i);
             for (int k = 0; k < 3; k++) {
                 out.ind[k][i] = pass ? a.ind[k][i] : 0;
-                out.coh[k][i] = pass ? a.coh[k][i] : 0;
             }
+        }
+        for (int sh = 0; sh < a.dir.length; sh++) {
+            if (a.dir[sh] == null) {
+                continue;
+            }
+            double[] d = new double[a.v.length];
+            for (int i = 0; i < d.length; i++) {
+                d[i] = a.v[i] > 0 ? a.dir[sh][i] : 0;
+            }
+            out.dir[sh] = d;
         }
         return out;
     }
@@ -327,7 +444,7 @@ final class TvConvWeightNet {
                                 e += dg.e[pg] * Math.abs(iv) + dg.s[pg] * in.e[q];
                                 for (int k = 0; k < 3; k++) {
                                     ind[k] += iv * iv * dg.ind[k][pg];
-                                    coh[k] += Math.abs(iv) * dg.coh[k][pg] + Math.abs(dg.v[pg]) * in.sigma(k, q);
+                                    coh[k] += Math.abs(iv) * dg.coh[k][pg] + Math.abs(dg.v[pg]) * sigma(in, k, q);
                                 }
                             }
                         }
@@ -407,7 +524,7 @@ final class TvConvWeightNet {
     }
 
     /** ReLU's mask from the exact {@code a}; where the float32 {@code a} may cross the kink the upstream value is carried as error. */
-    private static Grad reluBackward(Grad up, Field a) {
+    private Grad reluBackward(Grad up, Field a) {
         Grad out = new Grad(up.v.length);
         for (int i = 0; i < up.v.length; i++) {
             if (a.v[i] > 0) {
@@ -419,9 +536,11 @@ final class TvConvWeightNet {
                     out.coh[k][i] = up.coh[k][i];
                 }
             }
+            double flip = up.s[i] + up.e[i];
             if (ErrorBounds.reluAmbiguous(a.v[i], a.e[i])) {
-                double flip = up.s[i] + up.e[i];
                 out.e[i] += flip;
+            }
+            if (ErrorBounds.reluAmbiguous(a.v[i], tightReach(a, i))) {
                 out.coh[0][i] += flip / ErrorBounds.U;
             }
         }
@@ -444,7 +563,7 @@ final class TvConvWeightNet {
             double zv = zf.v[i];
             double t = da.v[i] * zv;
             for (int k = 0; k < 3; k++) {
-                var[k] = zv * zv * da.ind[k][i] + sq(Math.abs(zv) * da.coh[k][i] + Math.abs(da.v[i]) * zf.sigma(k, i));
+                var[k] = zv * zv * da.ind[k][i] + sq(Math.abs(zv) * da.coh[k][i] + Math.abs(da.v[i]) * sigma(zf, k, i));
             }
             var[1] += 2 * t * t;
             sink.add(TvConvLayer.normWeight(l), i, t, da.s[i] * Math.abs(zv), da.e[i] * Math.abs(zv) + da.s[i] * zf.e[i],
@@ -485,7 +604,7 @@ final class TvConvWeightNet {
                 ind1[k] += dz.ind[k][i];
                 ind2[k] += zv * zv * dz.ind[k][i];
                 coh1[k] += dz.coh[k][i];
-                coh2[k] += Math.abs(zv) * dz.coh[k][i] + Math.abs(dz.v[i]) * zf.sigma(k, i);
+                coh2[k] += Math.abs(zv) * dz.coh[k][i] + Math.abs(dz.v[i]) * sigma(zf, k, i);
             }
         }
         double mm = (double) m * m;
@@ -513,7 +632,7 @@ final class TvConvWeightNet {
             dg.ind[1][i] = r * r * dz.ind[1][i] + 2 * rz * rz + 2 * v * v;
             dg.ind[2][i] = r * r * dz.ind[2][i] + v * v;
             for (int k = 0; k < 3; k++) {
-                dg.coh[k][i] = r * (dz.coh[k][i] + sig1[k] + Math.abs(zv) * sig2[k] + Math.abs(m2) * zf.sigma(k, i))
+                dg.coh[k][i] = r * (dz.coh[k][i] + sig1[k] + Math.abs(zv) * sig2[k] + Math.abs(m2) * sigma(zf, k, i))
                         + Math.abs(inner) * nm.rSigma()[k];
             }
         }
