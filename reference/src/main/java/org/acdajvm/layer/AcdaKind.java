@@ -3,7 +3,7 @@ package org.acdajvm.layer;
 import java.util.List;
 import java.util.Map;
 
-import org.acdajvm.oracle.AcdaOracle;
+import org.acdajvm.oracle.AcdaFilter;
 import org.acdajvm.oracle.AcdaOracleBackward;
 import org.acdajvm.oracle.OracleResult;
 import org.acdajvm.tensor.Tensor;
@@ -114,7 +114,7 @@ public final class AcdaKind implements LayerKind<AcdaLayer> {
     @Override
     public OracleResult oracleForward(AcdaLayer layer, Inputs inputs) {
         checkInputs(layer, inputs);
-        return AcdaOracle.forward(layer, inputs.x());
+        return AcdaFilter.forward(layer, inputs.x());
     }
 
     @Override

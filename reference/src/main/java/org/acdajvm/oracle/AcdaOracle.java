@@ -233,7 +233,7 @@ public final class AcdaOracle {
      * {@link ErrorBounds} covers the rest). Summing with signs before taking the absolute value is
      * what keeps this tight: each {@code G} value is one number, shared by every tap and channel.
      */
-    private static double carriedGeneratorError(Params p, double[][] basisDotPatch, Generator gen, int o, int ho, int wo) {
+    static double carriedGeneratorError(Params p, double[][] basisDotPatch, Generator gen, int o, int ho, int wo) {
         AcdaConfig cfg = p.config;
         int inC = cfg.inChannels();
         int atoms = cfg.atoms();

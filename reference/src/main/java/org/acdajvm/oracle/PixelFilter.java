@@ -82,6 +82,12 @@ public interface PixelFilter {
         public final double[] carried;
         /** {@code [A, B, C][o]}: that error's tight variance proxies, beyond the final sum's own roundings. */
         public final double[][] variance;
+        /**
+         * Optional, forward only: the complete tight variance of {@code y[o]} per evaluation order,
+         * {@code [order 0 two-layer, 1 per-pixel][A, B, C][o]}, replacing the core's model (ACDA, whose
+         * two-layer order is not a per-pixel filter's). {@code null} (reset before every pixel): the core's model.
+         */
+        public double[][][] orderVariance;
         /** {@code E} of {@code dpatch[c][u]} from building {@code Wpix} (backward, adjoint). */
         public final double[][] dPatchCarried;
         /** {@code [A, B, C][c][u]}: its tight variance proxies beyond the sum over {@code o}'s own roundings. */

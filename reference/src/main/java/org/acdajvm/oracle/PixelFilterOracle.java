@@ -49,6 +49,15 @@ public final class PixelFilterOracle {
      *         {@link ErrorBounds.Evaluation} and the same variance for both orders
      */
     public static OracleResult forward(PixelFilter f, double[][][][] x, int chainLength) {
+        return forward(f, x, sameChain(chainLength));
+    }
+
+    /**
+     * The exact forward with a chain length per evaluation order (ACDA's two-layer and per-pixel orders differ).
+     * When the filter fills {@link PixelFilter.Pixel#orderVariance}, the tight variance of each order is taken
+     * from it whole; otherwise both orders get the core's model.
+     */
+    public static OracleResult forward(PixelFilter f, double[][][][] x, Map<ErrorBounds.Evaluation, Integer> chains) {
         Sampling s = f.sampling();
         int batch = x.length;
         int outC = f.outChannels();
@@ -56,7 +65,7 @@ public final class PixelFilterOracle {
         double[] y = new double[size];
         double[] sumAbs = new double[size];
         double[] carried = new double[size];
-        double[][] variance = new double[3][size];
+        double[][][] variance = new double[2][3][size];
         PixelFilter.Pixel px = new PixelFilter.Pixel(outC, f.inChannels(), s.taps());
         SumModel sum = new SumModel();
         for (int n = 0; n < batch; n++) {
@@ -65,21 +74,52 @@ public final class PixelFilterOracle {
                 for (int wo = 0; wo < s.outWidth(); wo++) {
                     readPatch(s, f.inChannels(), x[n], ho, wo, px.patch);
                     px.dy = null;
+                    px.orderVariance = null;
                     f.filterAt(ho, wo, px);
                     for (int o = 0; o < outC; o++) {
                         int i = ((n * outC + o) * s.outHeight() + ho) * s.outWidth() + wo;
-                        apply(px, o, sum);
-                        y[i] = sum.sum();
+                        y[i] = value(px, o);
                         sumAbs[i] = magnitude(px, o);
                         carried[i] = px.carried[o];
-                        variance[0][i] = sum.roundings() + px.variance[0][o];
-                        variance[1][i] = 2 * sum.squares() + px.variance[1][o];
-                        variance[2][i] = sq(sum.sum()) + px.variance[2][o];
+                        if (px.orderVariance == null) {
+                            apply(px, o, sum);
+                        }
+                        for (int order = 0; order < 2; order++) {
+                            if (px.orderVariance != null) {
+                                for (int c3 = 0; c3 < 3; c3++) {
+                                    variance[order][c3][i] = px.orderVariance[order][c3][o];
+                                }
+                            } else {
+                                variance[order][0][i] = sum.roundings() + px.variance[0][o];
+                                variance[order][1][i] = 2 * sum.squares() + px.variance[1][o];
+                                variance[order][2][i] = sq(y[i]) + px.variance[2][o];
+                            }
+                        }
                     }
                 }
             }
         }
-        return result(new int[] {batch, outC, s.outHeight(), s.outWidth()}, y, sumAbs, carried, variance, chainLength);
+        return new OracleResult(new int[] {batch, outC, s.outHeight(), s.outWidth()}, y, sumAbs, carried, chains, variance);
+    }
+
+    private static Map<ErrorBounds.Evaluation, Integer> sameChain(int chainLength) {
+        Map<ErrorBounds.Evaluation, Integer> chain = new EnumMap<>(ErrorBounds.Evaluation.class);
+        for (ErrorBounds.Evaluation e : ErrorBounds.Evaluation.values()) {
+            chain.put(e, chainLength);
+        }
+        return chain;
+    }
+
+    /** {@code y[o] = bias[o] + sum_{c,u} Wpix[o][c][u] patch[c][u]}, accumulated in that order (c outer, u inner). */
+    private static double value(PixelFilter.Pixel px, int o) {
+        double acc = px.bias[o];
+        double[][] w = px.w[o];
+        for (int c = 0; c < w.length; c++) {
+            for (int u = 0; u < w[c].length; u++) {
+                acc += w[c][u] * px.patch[c][u];
+            }
+        }
+        return acc;
     }
 
     /**
@@ -256,11 +296,7 @@ public final class PixelFilterOracle {
      */
     public static OracleResult result(int[] shape, double[] y, double[] sumAbs, double[] carried, double[][] variance,
                                       int chainLength) {
-        Map<ErrorBounds.Evaluation, Integer> chain = new EnumMap<>(ErrorBounds.Evaluation.class);
-        for (ErrorBounds.Evaluation e : ErrorBounds.Evaluation.values()) {
-            chain.put(e, chainLength);
-        }
-        return new OracleResult(shape, y, sumAbs, carried, chain, new double[][][] {variance, variance});
+        return new OracleResult(shape, y, sumAbs, carried, sameChain(chainLength), new double[][][] {variance, variance});
     }
 
     /** {@code patch[c][a*K + b] = xp[c, s*ho + d*a - padTop, s*wo + d*b - padLeft]}. */

@@ -15,7 +15,9 @@ import org.acdajvm.oracle.SumModel;
  *   K       = exp(-0.5 d2)  or  alpha + (d2 + 1e-4)^(lambda/2)
  *   Kn      = K / Sigma,  Sigma = sum_{in-image v} K  (1 when that sum is exactly 0; Kn = K without normalisation)
  * </pre>
- * or {@code K} read from a precomputed kernel input {@code [G*T][kh][kw]} (exact float32 values). Beside
+ * with {@code K = 0} at taps outside the image (zero padding: they multiply a padding zero; a centre outside
+ * reads guidance 0), or {@code K} read from a precomputed kernel input {@code [G*T][kh][kw]} (exact float32
+ * values, used as given: a precomputed kernel is {@code pac-kernel}'s output, already normalised). Beside
  * each value: its worst-case error {@code e} and tight variance proxies {@code {A, B, C}} (units
  * {@code u^2}, {@code u_in^2}, {@code u_st^2}). {@link #backward} takes {@code dL/dKn} and sends the
  * gradients of the guidance (or the kernel input), {@code inv_alpha} and {@code inv_lambda} to a sink.
@@ -70,7 +72,7 @@ final class PacKernel {
         this.taps = ks.taps();
         this.mid = (ks.kernelSize() - 1) / 2;
         this.type = c.kernelType();
-        this.normalize = c.normalizeKernel();
+        this.normalize = c.normalizeKernel() && kernelInput == null;   // a given kernel is used as given
         this.channelWise = c.channelWise();
         this.alpha = alpha;
         this.lambda = lambda;
@@ -129,6 +131,10 @@ final class PacKernel {
         if (kernelInput != null) {
             double kv = kernelInput[image][g * taps + v][ph][pw];
             return new Value(0, null, 0, 0, null, 0, 0, null, kv, 0, new double[] {0, kv * kv, 0});
+        }
+        if (!in[ph][pw][v]) {
+            // A tap outside the image (zero padding) has K = 0: it multiplies a padding zero and is not normalised over.
+            return new Value(0, null, 0, 0, null, 0, 0, null, 0, 0, new double[3]);
         }
         int kk = ks.kernelSize();
         int qh = ks.row(ph, v / kk);
@@ -324,6 +330,9 @@ final class PacKernel {
                             int index = ((image * groups * taps + g * taps + v) * kh + ph) * kw + pw;
                             sink.add(kernelKey, index, dk[v], dkS[v], dkE[v], column(dkVar, v), false);
                             continue;
+                        }
+                        if (!in[ph][pw][v]) {
+                            continue;                   // K = 0 there, whatever the guidance and the scalars
                         }
                         Value val = value(ph, pw, g, v);
                         double factor;

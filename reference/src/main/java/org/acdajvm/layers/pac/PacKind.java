@@ -21,7 +21,9 @@ import org.acdajvm.tensor.Tensor;
  * and {@code pac-kernel} (the adapting kernel alone). Inputs: {@code x [N, C, H, W]} and either the
  * guidance {@code guidance [N, Cf, H, W]} (for the transpose on its output grid {@code [N, Cf, H_out, W_out]})
  * or a precomputed kernel {@code kernel [N, G K^2, H', W']} (as {@code pac-kernel} outputs it; the
- * transpose's on its output grid). {@code pac-kernel}'s one input {@code x} is the guidance.
+ * transpose's on its output grid), used as given (normalisation is part of computing a kernel, so
+ * {@code normalize_kernel} applies to the guidance's kernel only). {@code pac-kernel}'s one input {@code x} is
+ * the guidance; with zero padding its taps outside the image are 0.
  */
 public final class PacKind implements LayerKind<PacLayer> {
 
@@ -50,7 +52,7 @@ public final class PacKind implements LayerKind<PacLayer> {
             "sum: kernel-weighted sum; average: normalised by the kernel's sum over in-image taps");
     private static final Settings.Setting BIAS = new Settings.Setting("bias", "true", "whether the layer has a bias [O]");
 
-    // After the settings: class initialisation runs in text order.
+    // After the settings: static fields initialise in order, and the constructor reads them.
     public static final PacKind CONV = new PacKind(PacConfig.Variant.CONV);
     public static final PacKind TRANSPOSED = new PacKind(PacConfig.Variant.TRANSPOSED);
     public static final PacKind POOL = new PacKind(PacConfig.Variant.POOL);
@@ -121,7 +123,8 @@ public final class PacKind implements LayerKind<PacLayer> {
         String kgrid = variant == PacConfig.Variant.TRANSPOSED ? "H_out, W_out" : "H', W'";
         return List.of(new InputSpec(Inputs.X, "[N, C, H, W]", "the input"),
                 new InputSpec(GUIDANCE, "[N, Cf, " + grid + "]", "the guidance f (or give 'kernel' instead)"),
-                new InputSpec(KERNEL, "[N, G*K*K, " + kgrid + "]", "a precomputed adapting kernel, as pac-kernel outputs (instead of 'guidance')"));
+                new InputSpec(KERNEL, "[N, G*K*K, " + kgrid + "]",
+                        "a precomputed adapting kernel as pac-kernel outputs it, used as given (instead of 'guidance')"));
     }
 
     /** The config these settings describe; errors name the key and where it came from. */
