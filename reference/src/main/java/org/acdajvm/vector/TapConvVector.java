@@ -16,7 +16,7 @@ import org.acdajvm.layers.conv.TapConv;
 /**
  * The Vector API path of a 2-D convolution whose products may be weighted per (pixel, tap): plain conv
  * ({@code kf == null}) and PAC conv, forward and backward; PAC's transposed conv is this backward's
- * {@code dx}. The mathematics is {@link org.acdajvm.layers.conv.ConvForwardScalar}'s:
+ * {@code dx}; and the local filter of PAC pool. The mathematics is {@link org.acdajvm.layers.conv.ConvForwardScalar}'s:
  * <pre>
  *   y[n,o,p] = bias[o] + sum_{c,u} W[o,c,u] * kf[n,.,u,p] * xp[n,c,tap(p,u)]      k = c*K*K + u
  * </pre>
@@ -50,13 +50,13 @@ public final class TapConvVector implements TapConv, AutoCloseable {
     }
 
     private final RowParallel rows;
-    private final LocalFilterVector localFilter;
     private final Work[] work;
     private float[] packedW;
     private float[] packedWt;
     private float[] xph;
     private float[] kfp;
     private float[] dkfp;
+    private float[] dyp;
     private float[][] dxp = new float[0][];
     private float[][] dwt = new float[0][];
 
@@ -72,7 +72,6 @@ public final class TapConvVector implements TapConv, AutoCloseable {
 
     public TapConvVector(int threads) {
         this.rows = new RowParallel(threads);
-        this.localFilter = new LocalFilterVector(threads);
         this.work = new Work[threads];
         for (int i = 0; i < threads; i++) {
             work[i] = new Work();
@@ -324,17 +323,7 @@ public final class TapConvVector implements TapConv, AutoCloseable {
                 }
             }
             if (dkf != null) {
-                for (int kc = 0; kc < pl.kcs(); kc++) {
-                    for (int u = 0; u < g.taps(); u++) {
-                        int dst = ((n * pl.kcs() + kc) * g.taps() + u) * plane;
-                        for (int h = 0; h < g.outH(); h++) {
-                            int src = pl.kfRow(kc, u, h);
-                            for (int j = 0; j < g.outW(); j++) {
-                                dkf[dst + h * g.outW() + j] += dkfpad[src + j];
-                            }
-                        }
-                    }
-                }
+                addKernelGradient(pl, n, dkfpad, dkf);
             }
         }
         if (dw != null) {
@@ -394,23 +383,31 @@ public final class TapConvVector implements TapConv, AutoCloseable {
                 int ko = kfpad == null ? 0 : pl.kfRow(kc, u, h) + w0;
                 int bo = k * NW;
                 int packRow = (k / MR * NW) * MR + k % MR;
-                for (int j = 0; j < NW; j += L) {
-                    FloatVector kv = kfpad == null ? null : FloatVector.fromArray(S, kfpad, ko + j);
-                    if (dxpad != null || dkfpad != null) {
-                        FloatVector dbv = FloatVector.fromArray(S, dbt, bo + j);
-                        if (dxpad != null) {
-                            FloatVector t = kv == null ? dbv : dbv.mul(kv);
-                            FloatVector.fromArray(S, dxpad, xo + j).add(t).intoArray(dxpad, xo + j);
-                        }
-                        if (dkfpad != null) {
-                            FloatVector xv = FloatVector.fromArray(S, xp, xo + j);
-                            FloatVector.fromArray(S, dkfpad, ko + j).add(xv.mul(dbv)).intoArray(dkfpad, ko + j);
-                        }
+                // One loop per product, each over plain vectors (a vector that may be null defeats C2's unboxing).
+                if (dxpad != null && kfpad != null) {
+                    for (int j = 0; j < NW; j += L) {
+                        FloatVector t = FloatVector.fromArray(S, dbt, bo + j).mul(FloatVector.fromArray(S, kfpad, ko + j));
+                        FloatVector.fromArray(S, dxpad, xo + j).add(t).intoArray(dxpad, xo + j);
                     }
-                    if (dwT != null) {
-                        FloatVector xv = FloatVector.fromArray(S, xp, xo + j);
-                        FloatVector bv = kv == null ? xv : xv.mul(kv);
-                        bv.intoArray(bwT, packRow + j * MR, PACK_MAP, 0);
+                } else if (dxpad != null) {
+                    for (int j = 0; j < NW; j += L) {
+                        FloatVector.fromArray(S, dxpad, xo + j).add(FloatVector.fromArray(S, dbt, bo + j)).intoArray(dxpad, xo + j);
+                    }
+                }
+                if (dkfpad != null) {
+                    for (int j = 0; j < NW; j += L) {
+                        FloatVector t = FloatVector.fromArray(S, xp, xo + j).mul(FloatVector.fromArray(S, dbt, bo + j));
+                        FloatVector.fromArray(S, dkfpad, ko + j).add(t).intoArray(dkfpad, ko + j);
+                    }
+                }
+                if (dwT != null && kfpad != null) {
+                    for (int j = 0; j < NW; j += L) {
+                        FloatVector.fromArray(S, xp, xo + j).mul(FloatVector.fromArray(S, kfpad, ko + j))
+                                .intoArray(bwT, packRow + j * MR, PACK_MAP, 0);
+                    }
+                } else if (dwT != null) {
+                    for (int j = 0; j < NW; j += L) {
+                        FloatVector.fromArray(S, xp, xo + j).intoArray(bwT, packRow + j * MR, PACK_MAP, 0);
                     }
                 }
             }
@@ -433,27 +430,183 @@ public final class TapConvVector implements TapConv, AutoCloseable {
         }
     }
 
-    /** PAC pool's local filter: {@link LocalFilterVector} (stride 1; the scalar kernel otherwise). */
+    /**
+     * The local filter (PAC pool; {@link org.acdajvm.layers.conv.LocalFilterScalar}'s mathematics): per tile of {@code NW} pixels of a row
+     * and channel, {@code y = sum_u kf[u] * xp[tap_u]} with vector FMAs. Rows go to the threads.
+     */
     @Override
     public void localFilter(FilterGeometry g, float[] kf, boolean perChannel, float[] x, float[] y) {
         localFilter(g, kf, perChannel, false, x, y);
     }
 
+    /** As {@link #localFilter(FilterGeometry, float[], boolean, float[], float[])}; one kernel for every image when {@code sharedByBatch} (TVConv). */
+    @Override
+    public void localFilter(FilterGeometry g, float[] kf, boolean perChannel, boolean sharedByBatch, float[] x, float[] y) {
+        Plan pl = Plan.of(g, perChannel);
+        xph = grow(xph, pl.in().size());
+        kfp = grow(kfp, pl.kfSize());
+        float[] xp = xph;
+        float[] kfpad = kfp;
+        int tiles = pl.tiledW() / NW;
+        int taps = g.taps();
+        int plane = g.outPlane();
+        for (int n = 0; n < g.batch(); n++) {
+            pl.in().fill(xp, x, n, g.mode());
+            if (!sharedByBatch || n == 0) {
+                padKernel(pl, kf, sharedByBatch ? 0 : n, kfpad);
+            }
+            int image = n * g.inC() * plane;
+            rows.run(g.outH(), work, (r0, r1, wk) -> {
+                float[] acc = wk.scratch;
+                for (int h = r0; h < r1; h++) {
+                    for (int t = 0; t < tiles; t++) {
+                        int w0 = t * NW;
+                        int cols = Math.min(NW, g.outW() - w0);
+                        int base = pl.in().base(h, w0);
+                        for (int c = 0; c < g.inC(); c++) {
+                            int kc = pl.kcs() == 1 ? 0 : c;
+                            FloatVector a0 = FloatVector.zero(S);
+                            FloatVector a1 = FloatVector.zero(S);
+                            FloatVector a2 = FloatVector.zero(S);
+                            FloatVector a3 = FloatVector.zero(S);
+                            for (int u = 0; u < taps; u++) {
+                                int xo = pl.off()[c * taps + u] + base;
+                                int ko = pl.kfRow(kc, u, h) + w0;
+                                a0 = FloatVector.fromArray(S, kfpad, ko).fma(FloatVector.fromArray(S, xp, xo), a0);
+                                a1 = FloatVector.fromArray(S, kfpad, ko + L).fma(FloatVector.fromArray(S, xp, xo + L), a1);
+                                a2 = FloatVector.fromArray(S, kfpad, ko + 2 * L).fma(FloatVector.fromArray(S, xp, xo + 2 * L), a2);
+                                a3 = FloatVector.fromArray(S, kfpad, ko + 3 * L).fma(FloatVector.fromArray(S, xp, xo + 3 * L), a3);
+                            }
+                            a0.intoArray(acc, 0);
+                            a1.intoArray(acc, L);
+                            a2.intoArray(acc, 2 * L);
+                            a3.intoArray(acc, 3 * L);
+                            System.arraycopy(acc, 0, y, image + c * plane + h * g.outW() + w0, cols);
+                        }
+                    }
+                }
+            });
+        }
+    }
+
+    /**
+     * The local filter's backward: {@code dkf} by rows (each pixel's sum over channels is one thread's), {@code dx}
+     * by channels (each channel's scatter is one thread's), so neither depends on the thread count.
+     */
     @Override
     public void localFilterBackward(FilterGeometry g, float[] kf, boolean perChannel, float[] x, float[] dy, float[] dx,
                                     float[] dkf) {
         localFilterBackward(g, kf, perChannel, false, x, dy, dx, dkf);
     }
 
-    @Override
-    public void localFilter(FilterGeometry g, float[] kf, boolean perChannel, boolean sharedByBatch, float[] x, float[] y) {
-        localFilter.forward(g, kf, perChannel, sharedByBatch, x, y);
-    }
-
+    /** As the other; with {@code sharedByBatch} one kernel serves every image and {@code dkf} sums over them, in image order. */
     @Override
     public void localFilterBackward(FilterGeometry g, float[] kf, boolean perChannel, boolean sharedByBatch, float[] x,
                                     float[] dy, float[] dx, float[] dkf) {
-        localFilter.backward(g, kf, perChannel, sharedByBatch, x, dy, dx, dkf);
+        Plan pl = Plan.of(g, perChannel);
+        int tiles = pl.tiledW() / NW;
+        int taps = g.taps();
+        int plane = g.outPlane();
+        int rowLen = pl.tiledW();
+        int dyPlane = g.outH() * rowLen;
+        xph = grow(xph, pl.in().size());
+        kfp = grow(kfp, pl.kfSize());
+        dkfp = grow(dkfp, pl.kfSize());
+        dxp = growSlices(dxp, 1, pl.in().size());
+        dyp = grow(dyp, g.inC() * dyPlane);
+        float[] xp = xph;
+        float[] kfpad = kfp;
+        float[] dkfpad = dkfp;
+        float[] dxpad = dxp[0];
+        float[] dypad = dyp;
+        Object[] none = new Object[rows.threads()];
+        for (int n = 0; n < g.batch(); n++) {
+            int nn = n;
+            if (dkf != null) {
+                pl.in().fill(xp, x, n, g.mode());
+            }
+            if (!sharedByBatch || n == 0) {
+                padKernel(pl, kf, sharedByBatch ? 0 : n, kfpad);
+            }
+            for (int c = 0; c < g.inC(); c++) {
+                for (int h = 0; h < g.outH(); h++) {
+                    int d = c * dyPlane + h * rowLen;
+                    System.arraycopy(dy, (n * g.inC() + c) * plane + h * g.outW(), dypad, d, g.outW());
+                    Arrays.fill(dypad, d + g.outW(), d + rowLen, 0f);
+                }
+            }
+            if (dkf != null) {
+                Arrays.fill(dkfpad, 0, pl.kfSize(), 0f);
+                rows.run(g.outH(), none, (r0, r1, unused) -> {
+                    for (int h = r0; h < r1; h++) {
+                        for (int t = 0; t < tiles; t++) {
+                            int w0 = t * NW;
+                            int base = pl.in().base(h, w0);
+                            for (int c = 0; c < g.inC(); c++) {
+                                int kc = pl.kcs() == 1 ? 0 : c;
+                                int dyo = c * dyPlane + h * rowLen + w0;
+                                for (int u = 0; u < taps; u++) {
+                                    int xo = pl.off()[c * taps + u] + base;
+                                    int ko = pl.kfRow(kc, u, h) + w0;
+                                    for (int j = 0; j < NW; j += L) {
+                                        FloatVector.fromArray(S, xp, xo + j).fma(FloatVector.fromArray(S, dypad, dyo + j),
+                                                FloatVector.fromArray(S, dkfpad, ko + j)).intoArray(dkfpad, ko + j);
+                                    }
+                                }
+                            }
+                        }
+                    }
+                });
+                addKernelGradient(pl, sharedByBatch ? 0 : nn, dkfpad, dkf);
+            }
+            if (dx != null) {
+                Arrays.fill(dxpad, 0, pl.in().size(), 0f);
+                rows.run(g.inC(), none, (c0, c1, unused) -> {
+                    for (int c = c0; c < c1; c++) {
+                        int kc = pl.kcs() == 1 ? 0 : c;
+                        for (int h = 0; h < g.outH(); h++) {
+                            for (int t = 0; t < tiles; t++) {
+                                int w0 = t * NW;
+                                int base = pl.in().base(h, w0);
+                                int dyo = c * dyPlane + h * rowLen + w0;
+                                for (int u = 0; u < taps; u++) {
+                                    int xo = pl.off()[c * taps + u] + base;
+                                    int ko = pl.kfRow(kc, u, h) + w0;
+                                    for (int j = 0; j < NW; j += L) {
+                                        FloatVector.fromArray(S, kfpad, ko + j).fma(FloatVector.fromArray(S, dypad, dyo + j),
+                                                FloatVector.fromArray(S, dxpad, xo + j)).intoArray(dxpad, xo + j);
+                                    }
+                                }
+                            }
+                        }
+                        pl.in().foldChannel(dxpad, dx, nn, c, g.mode());
+                    }
+                });
+            }
+        }
+    }
+
+    /** Adds the padded kernel gradient of image {@code n} into {@code dkf [N, KC, K*K, outH, outW]}. */
+    private static void addKernelGradient(Plan pl, int n, float[] dkfpad, float[] dkf) {
+        FilterGeometry g = pl.g();
+        int plane = g.outPlane();
+        for (int kc = 0; kc < pl.kcs(); kc++) {
+            for (int u = 0; u < g.taps(); u++) {
+                int dst = ((n * pl.kcs() + kc) * g.taps() + u) * plane;
+                for (int h = 0; h < g.outH(); h++) {
+                    int src = pl.kfRow(kc, u, h);
+                    for (int j = 0; j < g.outW(); j++) {
+                        dkf[dst + h * g.outW() + j] += dkfpad[src + j];
+                    }
+                }
+            }
+        }
+    }
+
+    /** Rows handed out to the threads (see {@link TapConv#forRows}). */
+    @Override
+    public void forRows(int count, Rows body) {
+        rows.run(count, new Object[rows.threads()], (r0, r1, unused) -> body.run(r0, r1));
     }
 
     private static float[][] growSlices(float[][] a, int slices, int size) {
@@ -478,6 +631,5 @@ public final class TapConvVector implements TapConv, AutoCloseable {
     @Override
     public void close() {
         rows.close();
-        localFilter.close();
     }
 }

@@ -15,8 +15,13 @@ class PlainConvVectorTest {
 
     /** Direct double-precision convolution, with the sum of absolute products for the bound. */
     private static double[][] reference(Tensor x, Tensor w, float[] bias, int s, int d, PaddingMode mode) {
+        return reference(x, w, bias, s, d, d * (w.dim(2) - 1) / 2, mode);
+    }
+
+    /** As PyTorch's conv2d: explicit padding, output {@code floor((H + 2 pad - d(K-1) - 1)/s) + 1}. */
+    private static double[][] reference(Tensor x, Tensor w, float[] bias, int s, int d, int pad, PaddingMode mode) {
         int n = x.dim(0), c = x.dim(1), h = x.dim(2), wd = x.dim(3), o = w.dim(0), k = w.dim(2);
-        int oh = (h + s - 1) / s, ow = (wd + s - 1) / s, pad = d * (k - 1) / 2;
+        int oh = Math.floorDiv(h + 2 * pad - d * (k - 1) - 1, s) + 1, ow = Math.floorDiv(wd + 2 * pad - d * (k - 1) - 1, s) + 1;
         double[] y = new double[n * o * oh * ow];
         double[] abs = new double[y.length];
         for (int b = 0; b < n; b++) {
@@ -73,6 +78,34 @@ class PlainConvVectorTest {
                     double err = Math.abs(y.data()[i] - ref[0][i]);
                     assertTrue(err <= bound, "case " + java.util.Arrays.toString(cs) + " element " + i + ": " + y.data()[i]
                             + " vs " + ref[0][i] + ", bound " + bound);
+                }
+            }
+        }
+    }
+
+    @Test
+    void explicitPaddingGivesPyTorchsOutputSize() {
+        SplittableRandom rng = new SplittableRandom(4);
+        int l = AcdaForwardVector.lanes();
+        // {N, C, O, K, s, d, pad, circular, W}
+        int[][] cases = {{1, 3, 5, 3, 1, 1, 0, 0, l - 1}, {2, 2, 7, 5, 2, 1, 3, 1, l + 1}, {1, 4, 3, 3, 3, 2, 1, 0, 2 * l + 1},
+            {1, 2, 6, 1, 2, 1, 0, 1, l}};
+        try (PlainConvVector conv = new PlainConvVector(2)) {
+            for (int[] cs : cases) {
+                int n = cs[0], c = cs[1], o = cs[2], k = cs[3], s = cs[4], d = cs[5], pad = cs[6];
+                PaddingMode mode = cs[7] == 1 ? PaddingMode.CIRCULAR : PaddingMode.ZEROS;
+                Tensor x = Tensor.zeros(n, c, 11, cs[8]);
+                Tensor w = Tensor.zeros(o, c, k, k);
+                AcdaInit.fill(x, rng, -1, 1);
+                AcdaInit.fill(w, rng, -1, 1);
+                float[] bias = new float[o];
+                Tensor y = conv.forward(x, w, bias, s, d, pad, mode);
+                double[][] ref = reference(x, w, bias, s, d, pad, mode);
+                assertTrue(y.size() == ref[0].length, "case " + java.util.Arrays.toString(cs) + ": shape " + y.shapeString());
+                for (int i = 0; i < y.size(); i++) {
+                    double bound = ErrorBounds.accept(c * k * k + 1, ref[1][i], 0);
+                    assertTrue(Math.abs(y.data()[i] - ref[0][i]) <= bound, "case " + java.util.Arrays.toString(cs)
+                            + " element " + i + ": " + y.data()[i] + " vs " + ref[0][i]);
                 }
             }
         }

@@ -37,6 +37,20 @@ public interface TapConv {
         LocalFilterScalar.backward(g, kf, perChannel, sharedByBatch, x, dy, dx, dkf);
     }
 
+    /** A loop body over rows {@code [from, to)}. */
+    @FunctionalInterface
+    interface Rows {
+        void run(int from, int to);
+    }
+
+    /**
+     * Runs {@code body} over rows {@code [0, count)}: in one call here; the vector kernels hand chunks of rows to
+     * their threads. Each row must be independent of the others (its own outputs only).
+     */
+    default void forRows(int count, Rows body) {
+        body.run(0, count);
+    }
+
     /** The readable scalar kernels. */
     TapConv SCALAR = new TapConv() {
         @Override

@@ -53,13 +53,18 @@ public final class PacKernelScalar {
      * @param kf    output {@code [N, KC, K*K, outH, outW]}, overwritten
      */
     public static void forward(FilterGeometry g, Spec spec, float[] f, int gc, float[] kf) {
+        forward(g, spec, f, gc, kf, 0, g.outH());
+    }
+
+    /** {@link #forward} for output rows {@code [h0, h1)} only (rows are independent: callers may run them in parallel). */
+    public static void forward(FilterGeometry g, Spec spec, float[] f, int gc, float[] kf, int h0, int h1) {
         int taps = g.taps();
         int plane = g.outPlane();
         int kcs = kernelChannels(spec, gc);
         float[] raw = new float[taps];
         for (int n = 0; n < g.batch(); n++) {
             for (int kc = 0; kc < kcs; kc++) {
-                for (int h = 0; h < g.outH(); h++) {
+                for (int h = h0; h < h1; h++) {
                     for (int w = 0; w < g.outW(); w++) {
                         float sum = rawKernel(g, spec, f, gc, n, kc, h, w, raw);
                         float div = spec.normalise() && sum != 0f ? sum : 1f;

@@ -16,13 +16,13 @@ import org.acdajvm.tensor.Tensor;
  * <ul>
  * <li>{@code pac-conv}: the {@code Kf}-weighted conv;</li>
  * <li>{@code pac-pool}: the local filter with {@code Kf} ({@code pool_mode = average}: {@code Kf} normalised);</li>
- * <li>{@code pac-transposed}: the adjoint of the conv, {@code out[o,q] = b[o] + sum_{c,u} W[c,o,K-1-u] K[u,q] zhat[c, q + d u - p']},
- *     with {@code zhat} the input with {@code s - 1} zeros between pixels, {@code p' = d(K-1) - p}, and the kernel
- *     {@code K[u,q]} on the output grid (a stride-1 kernel over the guidance with padding {@code p'}). Each
- *     {@code (u, q)} that reads a real input pixel {@code z[p]} is one tap {@code v = K-1-u} of the conv's pixel
- *     {@code p} ({@code q = s p + d v - p}), so the kernel is re-indexed to the conv's grid and the layer is the
- *     conv's input gradient; its backward is the conv's forward (for {@code dz}) and the conv's weight and
- *     kernel gradients with the roles of input and upstream gradient exchanged;</li>
+ * <li>{@code pac-transposed}: the adjoint of the conv over its output grid whose tap {@code v} at pixel {@code p}
+ *     lands on {@code q = s p + d v - pad} and is weighted by the kernel {@code K[q][K*K-1-v]} the guidance makes
+ *     centred at {@code q} (a stride-1 kernel, padding {@code d(K-1)/2}, over the output grid: its tap
+ *     {@code K*K-1-v} points back at {@code p}'s place {@code s p + d(K-1)/2 - pad}); the oracle's convention
+ *     ({@code PacFilter}). The kernel is re-indexed onto the conv's grid once, and the layer is the conv's input
+ *     gradient; its backward is the conv's forward (for {@code dz}) and the conv's weight and kernel gradients
+ *     with the roles of input and upstream gradient exchanged;</li>
  * <li>{@code pac-kernel}: {@code Kf} itself, {@code [N, G K^2, H', W']}.</li>
  * </ul>
  * The kernel's backward gives the guidance's gradient and {@code inv_alpha}'s, {@code inv_lambda}'s.
@@ -58,9 +58,9 @@ public final class PacPaths {
         };
     }
 
-    /** The transpose's kernel grid: a stride-1 kernel over its output grid with padding {@code d(K-1) - p}. */
+    /** The transpose's kernel grid: a stride-1 kernel centred on each pixel of its output grid (padding {@code d(K-1)/2}). */
     static FilterGeometry transposedKernelGrid(PacConfig c, FilterGeometry conv) {
-        int pad = c.dilation() * (c.kernelSize() - 1) - c.padding();
+        int pad = c.dilation() * (c.kernelSize() - 1) / 2;
         return new FilterGeometry(conv.batch(), 1, conv.inH(), conv.inW(), 1, c.kernelSize(), 1, c.dilation(), pad,
                 PaddingMode.ZEROS, conv.inH(), conv.inW());
     }
@@ -74,7 +74,7 @@ public final class PacPaths {
         boolean perChannel = c.channelWise();
         Tensor y = Tensor.zeros(out);
         switch (c.variant()) {
-            case KERNEL -> PacKernelScalar.forward(g, spec(layer), x.data(), c.guidanceChannels(), y.data());
+            case KERNEL -> computeKernel(g, layer, x.data(), y.data());
             case CONV -> kernels.forward(g, x.data(), layer.param(PacLayer.WEIGHT).data(), c.bias() ? layer.biasOrZeros() : null,
                     kernel(layer, inputs, g), perChannel, y.data());
             case POOL -> kernels.localFilter(g, kernel(layer, inputs, g), perChannel, x.data(), y.data());
@@ -162,15 +162,22 @@ public final class PacPaths {
         }
     }
 
+    /** The kernel of {@code g} from guidance {@code f} into {@code kf}, rows handed out by the kernels' {@link TapConv#forRows}. */
+    private void computeKernel(FilterGeometry g, PacLayer layer, float[] f, float[] kf) {
+        PacKernelScalar.Spec spec = spec(layer);
+        int gc = layer.config().guidanceChannels();
+        kernels.forRows(g.outH(), (h0, h1) -> PacKernelScalar.forward(g, spec, f, gc, kf, h0, h1));
+    }
+
     /** {@code Kf [N, KC, K*K, outH, outW]} on the conv's grid, from the guidance or the input {@code kernel}. */
-    private static float[] kernel(PacLayer layer, Inputs inputs, FilterGeometry g) {
+    private float[] kernel(PacLayer layer, Inputs inputs, FilterGeometry g) {
         PacConfig c = layer.config();
         boolean transposed = c.variant() == PacConfig.Variant.TRANSPOSED;
         float[] k;
         if (inputs.has(PacKind.GUIDANCE)) {
             FilterGeometry kg = transposed ? transposedKernelGrid(c, g) : g;
             k = new float[g.batch() * c.kernelChannels() * kg.taps() * kg.outPlane()];
-            PacKernelScalar.forward(kg, spec(layer), inputs.require(PacKind.GUIDANCE).data(), c.guidanceChannels(), k);
+            computeKernel(kg, layer, inputs.require(PacKind.GUIDANCE).data(), k);
         } else {
             k = inputs.require(PacKind.KERNEL).data();
         }
