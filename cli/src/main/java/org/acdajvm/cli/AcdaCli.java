@@ -20,10 +20,11 @@ import picocli.CommandLine.Option;
  * line; the stack trace with {@code --verbose}).
  */
 @Command(name = "acda", mixinStandardHelpOptions = true, versionProvider = AcdaCli.Version.class,
-        description = "Oracle and fast paths for ACDA (adaptive convolutions with per-pixel dynamic filter atoms).",
+        description = "Oracle and fast paths for per-pixel adaptive convolutions, ACDA (adaptive convolutions with "
+                + "per-pixel dynamic filter atoms) at the centre; 'acda layers' lists the layers.",
         subcommands = {CheckCommand.class, ForwardCommand.class, BasesCommand.class, MakeCaseCommand.class,
                 VerifyCommand.class, FuzzCommand.class, ConvertConvCommand.class, DevicesCommand.class, DemoCommand.class,
-                CommandLine.HelpCommand.class})
+                LayersCommand.class, CommandLine.HelpCommand.class})
 public final class AcdaCli implements Runnable {
 
     public static final int EXIT_OK = 0;

@@ -15,8 +15,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.acdajvm.backend.AcdaBackend;
 import org.acdajvm.backend.Backends;
 import org.acdajvm.layer.AcdaConfig;
+import org.acdajvm.layer.AcdaKind;
 import org.acdajvm.layer.AcdaLayer;
-import org.acdajvm.oracle.AcdaOracle;
+import org.acdajvm.layer.Inputs;
+import org.acdajvm.layer.LayerKind;
 import org.acdajvm.oracle.ErrorReport;
 import org.acdajvm.oracle.ErrorBounds;
 import org.acdajvm.oracle.OracleResult;
@@ -32,8 +34,9 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code acda check}: every available backend against the oracle on one random layer. */
 @Command(name = "check", mixinStandardHelpOptions = true,
-        description = {"Builds a random ACDA layer, runs every backend available here against the oracle, and prints "
-                + "one row per backend: time, maximum error ratio (accepted when <= 1), max abs and relative error, verdict.",
+        description = {"Builds a random layer (acda unless --layer), runs every backend available here that implements "
+                + "it against the layer's oracle, and prints one row per backend: time, maximum error ratio (accepted "
+                + "when <= 1), max abs and relative error, verdict. A backend without the layer is listed as such.",
                 "Exit code 0 when every backend is within its bound, 1 otherwise."})
 final class CheckCommand implements Callable<Integer> {
 
@@ -95,22 +98,25 @@ final class CheckCommand implements Callable<Integer> {
                     + "opencl backend only, which --backends " + String.join(",", backends) + " does not include");
         }
         Precision prec = Precision.parse(precision, "--precision");
-        AcdaConfig cfg = layer.config();
-        AcdaLayer l = input.layer(cfg);
+        LayerKind<?> kind = layer.kind();
+        BoundLayer<?> l = BoundLayer.of(input.layer(kind, layer));
         List<String> names = backends == null ? Backends.names() : backends;
         for (String name : names) {
             Backends.get(name).close();             // an unknown name is a usage error before any work
         }
-        Memory.require(Memory.layerBytes(cfg, input.batch, input.height, input.width, false), "check with input ["
-                + input.batch + ", " + cfg.inChannels() + ", " + input.height + ", " + input.width + "]",
-                "-n/--batch, --height, --width or the channels");
-        Tensor x = input.input(cfg);
+        if (l.layer() instanceof AcdaLayer acda) {
+            AcdaConfig cfg = acda.config();
+            Memory.require(Memory.layerBytes(cfg, input.batch, input.height, input.width, false), "check with input ["
+                    + input.batch + ", " + cfg.inChannels() + ", " + input.height + ", " + input.width + "]",
+                    "-n/--batch, --height, --width or the channels");
+        }
+        Inputs in = input.inputs(l);
         if (!json) {
-            out.printf(Locale.ROOT, "acda check: %s, input %s, %s init, seed %d%n", cfg.summary(), x.shapeString(),
-                    input.init, input.seed);
+            out.printf(Locale.ROOT, "acda check: %s, input %s, %s init, seed %d%n", l.title(), shapes(in), input.init,
+                    input.seed);
         }
         long t0 = System.nanoTime();
-        OracleResult oracle = AcdaOracle.forward(l, x);
+        OracleResult oracle = l.oracleForward(in);
         double oracleMs = (System.nanoTime() - t0) / 1e6;
         if (!json) {
             out.printf(Locale.ROOT, "reference: the oracle (naive per-pixel filters, double) took %.1f ms%n%n", oracleMs);
@@ -124,11 +130,14 @@ final class CheckCommand implements Callable<Integer> {
         List<String> missing = new ArrayList<>();
         for (String name : names) {
             try (AcdaBackend b = Backends.get(name)) {
-                Optional<String> reason = b.unavailableReason();
+                Optional<BoundLayer.Op> op = l.op(b);
+                Optional<String> reason = op.isEmpty() ? Optional.of("does not implement layer " + kind.name())
+                        : b.unavailableReason();
                 if (reason.isPresent()) {
                     rows.add(new Row(name, reason.get(), Double.NaN, null, null));
                     if (!json) {
-                        out.printf("%-8s %12s %12s %11s %9s %11s %11s  %s%n", name, "-", "-", "-", "-", "-", "-", "unavailable");
+                        out.printf("%-8s %12s %12s %11s %9s %11s %11s  %s%n", name, "-", "-", "-", "-", "-", "-",
+                                op.isEmpty() ? "no " + kind.name() : "unavailable");
                     }
                     if (backends != null) {
                         missing.add(name);             // asked for by name: not checking it is a failure
@@ -139,10 +148,10 @@ final class CheckCommand implements Callable<Integer> {
                 long best = Long.MAX_VALUE;
                 for (int r = 0; r < repeat; r++) {
                     long s = System.nanoTime();
-                    y = b.forward(l, x);
+                    y = op.get().forward(in);
                     best = Math.min(best, System.nanoTime() - s);
                 }
-                ErrorReport rep = ErrorReport.compare(oracle, y, b.evaluation(), prec);
+                ErrorReport rep = ErrorReport.compare(oracle, y, op.get().evaluation(), prec);
                 allAccepted &= rep.accepted();
                 ran++;
                 rows.add(new Row(name, null, best / 1e6, rep, b.description()));
@@ -156,7 +165,7 @@ final class CheckCommand implements Callable<Integer> {
         }
         boolean pass = allAccepted && ran > 0 && missing.isEmpty();
         if (json) {
-            out.println(json(cfg, x, oracleMs, rows, missing, pass));
+            out.println(json(l, in, oracleMs, rows, missing, pass));
         } else {
             out.println();
             for (Row r : rows) {
@@ -172,14 +181,29 @@ final class CheckCommand implements Callable<Integer> {
         return pass ? AcdaCli.EXIT_OK : AcdaCli.EXIT_FAILED;
     }
 
-    private String json(AcdaConfig cfg, Tensor x, double oracleMs, List<Row> rows, List<String> missing, boolean pass) {
+    /** The input's shape, or with several inputs each one's, for the header line. */
+    static String shapes(Inputs in) {
+        return in.all().size() == 1 ? in.x().shapeString() : in.toString();
+    }
+
+    private String json(BoundLayer<?> l, Inputs in, double oracleMs, List<Row> rows, List<String> missing, boolean pass) {
         ObjectMapper m = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         ObjectNode root = m.createObjectNode();
         root.put("pass", pass);
-        root.put("layer", cfg.summary());
+        root.put("layer", l.summary());
+        root.put("layer_name", l.name());
         ArrayNode shape = root.putArray("input");
-        for (int d : x.shape()) {
+        for (int d : in.x().shape()) {
             shape.add(d);
+        }
+        if (in.all().size() > 1) {
+            ObjectNode inputs = root.putObject("inputs");
+            in.all().forEach((name, t) -> {
+                ArrayNode a = inputs.putArray(name);
+                for (int d : t.shape()) {
+                    a.add(d);
+                }
+            });
         }
         root.put("init", input.init);
         root.put("seed", input.seed);

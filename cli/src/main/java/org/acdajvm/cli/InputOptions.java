@@ -2,14 +2,15 @@ package org.acdajvm.cli;
 
 import java.util.Locale;
 
-import org.acdajvm.layer.AcdaConfig;
 import org.acdajvm.layer.AcdaInit;
-import org.acdajvm.layer.AcdaLayer;
-import org.acdajvm.tensor.Tensor;
+import org.acdajvm.layer.AcdaKind;
+import org.acdajvm.layer.Inputs;
+import org.acdajvm.layer.Layer;
+import org.acdajvm.layer.LayerKind;
 
 import picocli.CommandLine.Option;
 
-/** The random layer and input of the commands that make their own: size, seed, initialisation. */
+/** The random layer and inputs of the commands that make their own: size, seed, initialisation. */
 final class InputOptions {
 
     @Option(names = {"-n", "--batch"}, paramLabel = "N", description = "batch size N (default: ${DEFAULT-VALUE})")
@@ -21,30 +22,41 @@ final class InputOptions {
     @Option(names = "--width", paramLabel = "W", description = "input width W (default: ${DEFAULT-VALUE})")
     int width = 32;
 
-    @Option(names = "--seed", description = "seed of the random layer and input (default: ${DEFAULT-VALUE})")
+    @Option(names = "--seed", description = "seed of the random layer and inputs (default: ${DEFAULT-VALUE})")
     long seed = 42;
 
     @Option(names = "--init", paramLabel = "KIND",
-            description = "reference (the PyTorch layer's defaults) or randomized (every parameter random, BatchNorm "
-                    + "statistics included) (default: ${DEFAULT-VALUE})")
+            description = "randomized (every parameter random, acda's BatchNorm statistics included) or, for acda, "
+                    + "reference (the PyTorch layer's defaults) (default: ${DEFAULT-VALUE})")
     String init = "randomized";
 
-    /** The seeded random layer. */
-    AcdaLayer layer(AcdaConfig cfg) {
+    /** The seeded random layer of {@code kind} with these settings. */
+    Layer layer(LayerKind<?> kind, LayerOptions options) {
         return switch (init.toLowerCase(Locale.ROOT)) {
-            case "randomized" -> AcdaInit.randomized(cfg, seed);
-            case "reference" -> AcdaInit.reference(cfg, seed);
+            case "randomized" -> options.build(kind, s -> kind.random(s, seed));
+            case "reference" -> {
+                if (kind != AcdaKind.INSTANCE) {
+                    throw new IllegalArgumentException("--init reference is the reference PyTorch layer's initialisation, "
+                            + "which only acda has: use --init randomized for layer " + kind.name());
+                }
+                yield options.build(kind, s -> AcdaInit.reference(AcdaKind.INSTANCE.config(s), seed));
+            }
             default -> throw new IllegalArgumentException("--init = '" + init
                     + "' is not allowed: expected reference or randomized");
         };
     }
 
-    /** The seeded random input, uniform in [-1, 1). */
-    Tensor input(AcdaConfig cfg) {
+    /** Checks the sizes, before anything large is made. */
+    void checkSizes() {
         if (batch < 1 || height < 1 || width < 1) {
             throw new IllegalArgumentException("--batch, --height and --width must be >= 1, got " + batch + ", " + height
                     + ", " + width);
         }
-        return AcdaInit.input(cfg, batch, height, width, seed + 1);
+    }
+
+    /** The seeded random inputs ({@code x} uniform in [-1, 1), and whatever else the layer takes). */
+    Inputs inputs(BoundLayer<?> layer) {
+        checkSizes();
+        return layer.randomInputs(batch, height, width, seed + 1);
     }
 }

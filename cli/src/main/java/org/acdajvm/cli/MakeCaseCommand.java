@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Locale;
@@ -18,7 +19,10 @@ import org.acdajvm.io.Npy;
 import org.acdajvm.io.Weights;
 import org.acdajvm.layer.AcdaConfig;
 import org.acdajvm.layer.AcdaInit;
+import org.acdajvm.layer.AcdaKind;
 import org.acdajvm.layer.AcdaLayer;
+import org.acdajvm.layer.Inputs;
+import org.acdajvm.layer.LayerKind;
 import org.acdajvm.backend.AcdaBackend;
 import org.acdajvm.backend.Backends;
 import org.acdajvm.tensor.Tensor;
@@ -32,8 +36,10 @@ import picocli.CommandLine.Model.CommandSpec;
 /** {@code acda make-case}: test vectors for someone else's kernel. */
 @Command(name = "make-case", mixinStandardHelpOptions = true,
         description = {"Writes a case folder: case.json (every hyper-parameter), the weights (state-dict keys of the "
-                + "reference PyTorch layer), a random input x.npy and the oracle's output y.npy (float32).",
-                "With --with-grads also dy.npy (a random upstream gradient) and grads/ (dL/dx and every parameter's gradient).",
+                + "reference PyTorch layer), random inputs (x.npy, and e.g. guidance.npy) and the oracle's output y.npy "
+                + "(float32). An acda case is case.json version 1 unless --case-version 2; other layers' are version 2.",
+                "With --with-grads also dy.npy (a random upstream gradient) and grads/ (the gradient of every input that "
+                        + "takes one, x.npy first, and of every parameter).",
                 "The folder is written under a temporary name and renamed into place: it appears whole or not at all."})
 final class MakeCaseCommand implements Callable<Integer> {
 
@@ -43,9 +49,6 @@ final class MakeCaseCommand implements Callable<Integer> {
     @Mixin
     LayerOptions layer;
 
-    @Option(names = "--layer", paramLabel = "KIND", description = "layer kind; only acda so far (default: ${DEFAULT-VALUE})")
-    String kind = "acda";
-
     @Mixin
     InputOptions input;
 
@@ -54,8 +57,13 @@ final class MakeCaseCommand implements Callable<Integer> {
     String weightsFormat = "safetensors";
 
     @Option(names = "--with-grads", description = "also write a random upstream gradient dy.npy and the oracle's "
-            + "gradients of x and of every parameter (folder grads/, float32)")
+            + "gradients of the inputs and of every parameter (folder grads/, float32)")
     boolean withGrads;
+
+    @Option(names = "--case-version", paramLabel = "V",
+            description = "the case.json version: 1 (acda only, the settings at the top level) or 2 (\"settings\" and "
+                    + "\"inputs\") (default: 1 for acda, which every reader of acda cases knows, 2 for other layers)")
+    Integer caseVersion;
 
     @Option(names = "--backend", paramLabel = "NAME", description = "compute y (and with --with-grads the gradients, "
             + "with the backend's backward) with this backend instead of the oracle, e.g. for shapes where the oracle is "
@@ -74,9 +82,6 @@ final class MakeCaseCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if (!kind.equals("acda")) {
-            throw new IllegalArgumentException("--layer = '" + kind + "' is not supported: expected acda");
-        }
         boolean npy = switch (weightsFormat.toLowerCase(Locale.ROOT)) {
             case "npy" -> true;
             case "safetensors" -> false;
@@ -95,58 +100,92 @@ final class MakeCaseCommand implements Callable<Integer> {
             }
             Files.createDirectories(parent);
         }
-        AcdaConfig cfg = layer.config();
-        AcdaLayer l = input.layer(cfg);
-        Memory.require(Memory.layerBytes(cfg, input.batch, input.height, input.width, withGrads),
-                "make-case" + (withGrads ? " --with-grads" : "") + " for input [" + input.batch + ", " + cfg.inChannels()
-                        + ", " + input.height + ", " + input.width + "]", "-n/--batch, --height, --width or the channels");
-        Tensor x = input.input(cfg);
-        double fw = Progress.forwardWeight(cfg, input.batch, input.height, input.width);
-        List<Progress.Stage> stages = new ArrayList<>(List.of(new Progress.Stage("oracle forward", fw)));
+        LayerKind<?> kind = layer.kind();
+        int version = caseVersion == null ? (kind == AcdaKind.INSTANCE ? 1 : 2) : caseVersion;
+        if (version != 1 && version != 2) {
+            throw new IllegalArgumentException("--case-version = " + version + " is not allowed: expected 1 or 2");
+        }
+        if (version == 1 && kind != AcdaKind.INSTANCE) {
+            throw new IllegalArgumentException("--case-version 1 is acda's: a case of layer " + kind.name()
+                    + " is version 2");
+        }
+        BoundLayer<?> l = BoundLayer.of(input.layer(kind, layer));
+        input.checkSizes();
+        double fw = 1;
+        if (l.layer() instanceof AcdaLayer acda) {
+            AcdaConfig cfg = acda.config();
+            Memory.require(Memory.layerBytes(cfg, input.batch, input.height, input.width, withGrads),
+                    "make-case" + (withGrads ? " --with-grads" : "") + " for input [" + input.batch + ", " + cfg.inChannels()
+                            + ", " + input.height + ", " + input.width + "]", "-n/--batch, --height, --width or the channels");
+            fw = Progress.forwardWeight(cfg, input.batch, input.height, input.width);
+        }
+        Inputs in = input.inputs(l);
+        List<Progress.Stage> stages = new ArrayList<>(List.of(new Progress.Stage(backend + " forward", fw)));
         if (withGrads) {
-            stages.add(new Progress.Stage("oracle backward", fw * Progress.BACKWARD_PER_FORWARD));
+            stages.add(new Progress.Stage(backend + " backward", fw * Progress.BACKWARD_PER_FORWARD));
         }
         Tensor y;
-        String weights = npy ? "weights" : "weights.safetensors";
+        Map<String, Tensor> stateDict = l.layer().stateDict();
+        String weights = stateDict.isEmpty() ? null : npy ? "weights" : "weights.safetensors";
         try (Progress progress = Progress.start(spec.commandLine().getErr(), quiet, stages);
              AcdaBackend b = Backends.require(backend)) {
+            BoundLayer.Op op = l.requireOp(b, "--backend");
             if (withGrads) {
-                b.backwardUnavailableReason().ifPresent(r -> {
+                op.backwardUnavailableReason().ifPresent(r -> {
                     throw new IllegalArgumentException("--with-grads --backend " + backend + ": " + r);
                 });
             }
             progress.next();
-            y = b.forward(l, x);
+            y = op.forward(in);
             AtomicFiles.writeFolder(target, tmp -> {
-                if (npy) {
-                    Weights.writeFolder(tmp.resolve(weights), l.stateDict());
-                } else {
-                    Weights.writeSafeTensors(tmp.resolve(weights), l.stateDict());
+                if (weights != null && npy) {
+                    Weights.writeFolder(tmp.resolve(weights), stateDict);
+                } else if (weights != null) {
+                    Weights.writeSafeTensors(tmp.resolve(weights), stateDict);
                 }
-                Npy.write(tmp.resolve("x.npy"), x);
+                Map<String, String> inputFiles = new LinkedHashMap<>();
+                for (var e : in.all().entrySet()) {
+                    inputFiles.put(e.getKey(), e.getKey() + ".npy");
+                    Npy.write(tmp.resolve(e.getKey() + ".npy"), e.getValue());
+                }
                 Npy.write(tmp.resolve("y.npy"), y);
                 if (withGrads) {
                     Tensor dy = Tensor.zeros(y.shape());
                     AcdaInit.fill(dy, new java.util.SplittableRandom(input.seed + 2), -1, 1);
                     Npy.write(tmp.resolve("dy.npy"), dy);
                     progress.next();
-                    Map<String, Tensor> g = b.backward(l, x, dy);
+                    Map<String, Tensor> g = op.backward(in, dy);
                     // createDirectory, not createDirectories: after an interrupt removed tmp it must not come back.
                     Files.createDirectory(tmp.resolve("grads"));
                     for (var e : g.entrySet()) {
                         Npy.write(tmp.resolve("grads").resolve(e.getKey() + ".npy"), e.getValue());
                     }
                 }
-                String json = withGrads ? CaseFolder.toJson(cfg, weights, "x.npy", "y.npy", "dy.npy", "grads")
-                        : CaseFolder.toJson(cfg, weights, "x.npy", "y.npy");
+                String json;
+                if (version == 1) {
+                    AcdaConfig cfg = ((AcdaLayer) l.layer()).config();
+                    json = withGrads ? CaseFolder.toJson(cfg, weights, "x.npy", "y.npy", "dy.npy", "grads")
+                            : CaseFolder.toJson(cfg, weights, "x.npy", "y.npy");
+                } else {
+                    json = CaseFolder.toJson(kind, l.settings(), weights, inputFiles, "y.npy", withGrads ? "dy.npy" : null,
+                            withGrads ? "grads" : null);
+                }
                 AtomicFiles.write(tmp.resolve(CaseFolder.CASE_FILE), o -> o.write(json.getBytes(StandardCharsets.UTF_8)));
             });
         }
         PrintWriter pw = spec.commandLine().getOut();
-        pw.printf("wrote %s: %s, x %s, y %s%s%s%n", out, cfg.summary(), x.shapeString(), y.shapeString(),
+        pw.printf("wrote %s: %s, %s, y %s%s%s%n", out, l.title(),
+                inputsLine(in), y.shapeString(),
                 withGrads ? ", dy and the gradients in grads/" : "", backend.equals("oracle") ? ""
                         : " (computed by backend " + backend + ")");
         pw.flush();
         return AcdaCli.EXIT_OK;
+    }
+
+    /** {@code x [1, 3, 8, 8]}, or every input so. */
+    private static String inputsLine(Inputs in) {
+        StringBuilder s = new StringBuilder();
+        in.all().forEach((name, t) -> s.append(s.isEmpty() ? "" : ", ").append(name).append(' ').append(t.shapeString()));
+        return s.toString();
     }
 }

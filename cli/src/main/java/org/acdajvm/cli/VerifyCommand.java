@@ -24,7 +24,7 @@ import org.acdajvm.backend.Backends;
 import org.acdajvm.io.CaseFolder;
 import org.acdajvm.io.Npy;
 import org.acdajvm.layer.AcdaLayer;
-import org.acdajvm.layer.AcdaShapes;
+import org.acdajvm.layer.Inputs;
 import org.acdajvm.oracle.AcdaOracleBackward;
 import org.acdajvm.oracle.ErrorBounds;
 import org.acdajvm.oracle.ErrorReport;
@@ -43,7 +43,7 @@ import picocli.CommandLine.Model.CommandSpec;
 /** {@code acda verify}: another implementation's outputs (and gradients) against the oracle. */
 @Command(name = "verify", mixinStandardHelpOptions = true,
         description = {"Checks an output produced elsewhere (the case's y.npy, or --expected FILE, float32 or float64) "
-                + "against the oracle, and every gradient in the case's gradients folder against the oracle's backward, "
+                + "against the oracle of the case's layer (case.json version 1 or 2), and every gradient in the case's gradients folder against the oracle's backward, "
                 + "or checks one of our backends on the case (--backend).",
                 "Verdict per tensor (DESIGN section 7): ACCEPTED within the tight bound (what float32 rounding explains, "
                         + "a correct kernel fails an element with probability below 1e-12) and its aggregate test; "
@@ -58,6 +58,10 @@ final class VerifyCommand implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "DIR", description = "the case folder (case.json, weights, x.npy, ...)")
     Path dir;
+
+    @Option(names = "--layer", paramLabel = "NAME",
+            description = "the layer the case must be of (default: whichever its case.json names)")
+    String layerName;
 
     @Option(names = "--expected", paramLabel = "FILE", description = "the output to check, instead of the case's own")
     Path expected;
@@ -86,14 +90,15 @@ final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--pixels", paramLabel = "N",
             description = "compute the oracle only at a random sample of N output pixels plus every pixel whose receptive "
                     + "field reaches a border, and judge the output there (for layers too large to compute whole; "
-                    + "gradients are still computed whole)")
+                    + "gradients are still computed whole; acda only)")
     Integer pixels;
 
     @Option(names = "--seed", paramLabel = "S", description = "seed of the --pixels sample (default: ${DEFAULT-VALUE})")
     long seed = 1;
 
     @Option(names = "--threads", paramLabel = "T",
-            description = "threads for the oracle's forward (default: all available processors; results are bit-identical)")
+            description = "threads for the acda oracle's forward (default: all available processors; results are "
+                    + "bit-identical)")
     Integer threads;
 
     @Option(names = "--quiet", description = "no progress bar (it is drawn only on a terminal anyway)")
@@ -134,10 +139,17 @@ final class VerifyCommand implements Callable<Integer> {
         ErrorBounds.Evaluation order = parseEvaluation(evaluation);
         Precision prec = Precision.parse(precision, "--precision");
         ErrorReport.Tier tier = ErrorReport.Tier.parse(bound, "--bound");
-        CaseFolder.Description d = CaseFolder.read(dir);
-        AcdaLayer layer = CaseFolder.loadLayer(d, narrowF64);
-        Tensor x = Npy.read(d.inputPath(), narrowF64);
-        AcdaShapes.checkInput(layer.config(), x);
+        CaseFolder.Case d = CaseFolder.readCase(dir);
+        if (layerName != null && !layerName.equals(d.kind().name())) {
+            LayerOptions.kind(layerName);             // an unknown name says so first
+            throw new IllegalArgumentException("--layer " + layerName + ": the case " + dir + " is of layer "
+                    + d.kind().name());
+        }
+        BoundLayer<?> layer = BoundLayer.of(d.loadLayer(narrowF64));
+        Inputs in = d.readInputs(narrowF64);
+        layer.checkInputs(in);
+        Tensor x = in.x();
+        AcdaLayer acda = layer.layer() instanceof AcdaLayer a ? a : null;
 
         double[] candidate;
         int[] candidateShape;
@@ -146,17 +158,18 @@ final class VerifyCommand implements Callable<Integer> {
         String noBackward = null;
         if (backend != null) {
             try (AcdaBackend b = Backends.require(backend)) {
-                Tensor y = b.forward(layer, x);
+                BoundLayer.Op op = layer.requireOp(b, "--backend");
+                Tensor y = op.forward(in);
                 candidate = ErrorReport.widen(y);
                 candidateShape = y.shape();
-                order = b.evaluation();
+                order = op.evaluation();
                 source = "backend " + b.description();
                 if (d.upstreamPath() != null) {
-                    var reason = b.backwardUnavailableReason();
+                    var reason = op.backwardUnavailableReason();
                     if (reason.isPresent()) {
                         noBackward = "gradients not checked: " + reason.get();
                     } else {
-                        backendGrads = b.backward(layer, x, Npy.read(d.upstreamPath(), narrowF64));
+                        backendGrads = op.backward(in, Npy.read(d.upstreamPath(), narrowF64));
                     }
                 }
             }
@@ -170,20 +183,24 @@ final class VerifyCommand implements Callable<Integer> {
             candidateShape = y.shape();
             source = file.toString();
         }
+        if (pixels != null && acda == null) {
+            throw new IllegalArgumentException("--pixels samples the acda oracle only; the oracle of layer "
+                    + layer.name() + " computes every pixel");
+        }
         PixelSelection selection = pixels == null ? null
-                : PixelSelection.sample(layer.config(), x.dim(0), x.dim(2), x.dim(3), pixels, seed);
+                : PixelSelection.sample(acda.config(), x.dim(0), x.dim(2), x.dim(3), pixels, seed);
         int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         if (t < 1 || t > 1024) {
             throw new IllegalArgumentException("--threads = " + t + " is not allowed: expected 1..1024");
         }
-        double fw = Progress.forwardWeight(layer.config(), x.dim(0), x.dim(2), x.dim(3))
+        double fw = (acda == null ? 1 : Progress.forwardWeight(acda.config(), x.dim(0), x.dim(2), x.dim(3)))
                 * (selection == null ? 1.0 : (double) selection.count() / selection.total());
         Progress progress = Progress.start(spec.commandLine().getErr(), quiet, d.gradientsPath() != null && backend == null
                 ? List.of(new Progress.Stage("oracle forward", fw), new Progress.Stage("oracle backward",
                         fw * Progress.BACKWARD_PER_FORWARD)) : List.of(new Progress.Stage("oracle forward", fw)));
         Outcome outcome;
         try {
-            outcome = verify(d, layer, x, candidate, candidateShape, backend == null || backendGrads != null, backendGrads,
+            outcome = verify(d, layer, in, candidate, candidateShape, backend == null || backendGrads != null, backendGrads,
                     order, prec, tier, narrowF64, selection, t, progress);
         } finally {
             progress.close();
@@ -196,12 +213,16 @@ final class VerifyCommand implements Callable<Integer> {
         if (noBackward != null) {
             outcome.notes().add(noBackward);
         }
+        if (threads != null && acda == null) {
+            outcome.notes().add("--threads applies to the acda oracle; that of layer " + layer.name()
+                    + " ran on one thread");
+        }
         boolean passed = outcome.passed(allowMissing);
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
-            out.println(json(d, source, outcome, passed, prec));
+            out.println(json(d, layer, source, outcome, passed, prec));
         } else {
-            text(out, d, source, outcome, passed, prec);
+            text(out, d, layer, source, outcome, passed, prec);
         }
         out.flush();
         return passed ? AcdaCli.EXIT_OK : AcdaCli.EXIT_FAILED;
@@ -217,7 +238,7 @@ final class VerifyCommand implements Callable<Integer> {
      * @param progress told as each stage (oracle forward, oracle backward) starts; may be null
      * @throws IllegalArgumentException for a shape mismatch or an unexpected gradient file (naming it)
      */
-    static Outcome verify(CaseFolder.Description d, AcdaLayer layer, Tensor x, double[] candidate, int[] candidateShape,
+    static Outcome verify(CaseFolder.Case d, BoundLayer<?> layer, Inputs in, double[] candidate, int[] candidateShape,
                           boolean withGradients, Map<String, Tensor> gradients, ErrorBounds.Evaluation order, Precision prec, ErrorReport.Tier tier,
                           boolean narrowF64, PixelSelection selection, int threads, Progress progress) throws IOException {
         List<Checked> checked = new ArrayList<>();
@@ -226,7 +247,9 @@ final class VerifyCommand implements Callable<Integer> {
         if (progress != null) {
             progress.next();
         }
-        OracleResult oracle = OracleRunner.forward(layer, x, threads, selection, null);
+        // ACDA's oracle runs on threads and can sample pixels; every other layer's is its kind's, whole.
+        OracleResult oracle = layer.layer() instanceof AcdaLayer acda
+                ? OracleRunner.forward(acda, in.x(), threads, selection, null) : layer.oracleForward(in);
         checked.add(new Checked("y", ErrorReport.compare(ErrorReport.Reference.of(oracle, order, prec), candidate,
                 candidateShape, tier)));
         if (d.gradientsPath() != null && withGradients) {
@@ -234,7 +257,7 @@ final class VerifyCommand implements Callable<Integer> {
             if (progress != null) {
                 progress.next();
             }
-            AcdaOracleBackward.Gradients g = AcdaOracleBackward.backward(layer, x, dy);
+            AcdaOracleBackward.Gradients g = layer.oracleBackward(in, dy);
             Path folder = d.gradientsPath();
             if (gradients != null) {
                 for (Map.Entry<String, AcdaOracleBackward.Gradient> e : g.byKey().entrySet()) {
@@ -282,8 +305,9 @@ final class VerifyCommand implements Callable<Integer> {
                 + "per-pixel-filter or any");
     }
 
-    private static void text(PrintWriter out, CaseFolder.Description d, String source, Outcome o, boolean passed, Precision prec) {
-        out.printf("acda verify %s: %s%nchecking %s%n%n", d.folder(), d.config().summary(), source);
+    private static void text(PrintWriter out, CaseFolder.Case d, BoundLayer<?> layer, String source, Outcome o,
+                             boolean passed, Precision prec) {
+        out.printf("acda verify %s: %s%nchecking %s%n%n", d.folder(), layer.title(), source);
         out.printf("%-26s %-10s %11s %11s %9s %17s %10s  %-16s %15s %15s%n", "tensor", "verdict", "tight ratio",
                 "worst-case", "over", "mean z^2 (limit)", "max abs", "worst at", "expected", "actual");
         for (Checked c : o.checked()) {
@@ -328,14 +352,15 @@ final class VerifyCommand implements Callable<Integer> {
                 o.checked().get(0).report().boundLabel(), ErrorBounds.LAMBDA, ErrorBounds.FAILURE_PROBABILITY);
     }
 
-    private static String json(CaseFolder.Description d, String source, Outcome o, boolean passed, Precision prec)
-            throws IOException {
+    private static String json(CaseFolder.Case d, BoundLayer<?> layer, String source, Outcome o, boolean passed,
+                               Precision prec) throws IOException {
         ObjectMapper m = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         ObjectNode root = m.createObjectNode();
         root.put("accepted", passed);
         root.put("verdict", o.verdict().name());
         root.put("case", d.folder().toString());
-        root.put("layer", d.config().summary());
+        root.put("layer", layer.summary());
+        root.put("layer_name", layer.name());
         root.put("checked", source);
         root.put("bound", o.tier().id());
         root.put("precision", prec.id());
