@@ -28,8 +28,8 @@ public final class TvConvKind implements LayerKind<TvConvLayer> {
             new Settings.Setting("kernel_size", "3", "kernel size K (odd); stride 1, padding d(K-1)/2"),
             new Settings.Setting("dilation", "1", "dilation d"),
             new Settings.Setting("padding_mode", "zeros", "zeros or circular (the apply; the weight net pads with zeros)"),
-            new Settings.Setting("height", "16", "h: the position map's height; every input must have it"),
-            new Settings.Setting("width", "16", "w: the position map's width; every input must have it"),
+            new Settings.Setting("height", "32", "h: the position map's height; every input must have it"),
+            new Settings.Setting("width", "32", "w: the position map's width; every input must have it"),
             new Settings.Setting("affinity_channels", "4", "ca: channels of the position map A"),
             new Settings.Setting("mid_channels", "16", "mid: hidden channels of the weight net"),
             new Settings.Setting("layers", "2", "(3x3 conv, LayerNorm, ReLU) blocks before the last 3x3 conv"),
@@ -165,7 +165,7 @@ public final class TvConvKind implements LayerKind<TvConvLayer> {
             throw new IllegalArgumentException("input 'x' is " + x.dim(2) + "x" + x.dim(3) + " (H x W) but this tvconv layer"
                     + " was built for " + c.height() + "x" + c.width() + " (its position map 'affinity' is ["
                     + c.affinityChannels() + ", " + c.height() + ", " + c.width() + "]): expected x of shape [N, "
-                    + c.channels() + ", " + c.height() + ", " + c.width() + "]");
+                    + c.channels() + ", " + c.height() + ", " + c.width() + "] (the layer's size is its settings 'height' and 'width')");
         }
         return new int[] {x.dim(0), c.channels(), c.height(), c.width()};
     }
