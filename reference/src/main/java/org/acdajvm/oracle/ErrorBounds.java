@@ -230,11 +230,13 @@ import org.acdajvm.layer.AcdaLayer;
  *       {@code dz = r (dg - mean(dg)) + d dr}, {@code dr = -(r^3/2) 2 mean(d dg)}. The tight tier models a two-pass (or Welford) variance: a one-pass {@code mean(g^2) - mu^2} is inside
  *       the worst case but may be SUSPICIOUS when {@code |mu|} is far above the spread (its cancellation is real).</li>
  *   <li><b>ReLU</b> {@code h = max(0, a)} is exact in float32 and 1-Lipschitz: {@code E_h = E_a} when {@code a > -E_a}
- *       (the float32 value may be positive), else {@code 0} (every correct path gives exactly 0); {@code V}, {@code K}
- *       pass or vanish by the same test ({@link #reluError}). Its derivative is a mask: where {@code |a| <= E_a}
- *       ({@link #reluAmbiguous}, judged for float32) a correct float32 backward may take the other branch, so the
- *       gradient there carries {@code E += S + E} of the upstream value (and the same in {@code K}, in units of
- *       {@code u}); finite-difference tests keep their points away from the kink.</li>
+ *       (the float32 value may be positive), else {@code 0} (every correct path gives exactly 0) ({@link #reluError});
+ *       the tight parts pass where {@code a > -LAMBDA u sigma_a} (the float32 value may be positive within the tight
+ *       reach), the directions through the derivative's mask {@code a > 0}. The derivative is a mask: where
+ *       {@code |a| <= E_a} ({@link #reluAmbiguous}, judged for float32) a correct float32 backward may take the other
+ *       branch, so the gradient there carries {@code E += S + E} of the upstream value, and where
+ *       {@code |a| <= LAMBDA u sigma_a} the same as a tight scale; finite-difference tests keep their points away from
+ *       the kink.</li>
  *   <li><b>The filter into y</b> {@code y[c,p] = b[c] + sum_u F[c,u,p] xp[c, p + d u - pad]}: {@code n_y = K^2 + 1}
  *       ({@link #tvconvForwardChain}), {@code S = |b| + sum |F| |xp|}, {@code E = sum_u |xp| E_F}. The taps' filter
  *       errors are correlated (one weight-net pixel feeds all of them), so the tight variance takes each source with
