@@ -191,4 +191,234 @@ class TvConvMutantsTest {
         }
         assertTrue(table.get(Mutant.CORRECT)[0] <= 1, "the correct kernel's excess");
     }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Gradients
+
+    enum GradMutant {
+        CORRECT("correct float32"),
+        LN_NO_PROJECTION("LayerNorm backward without the - z mean(dz z) term"),
+        RELU_NO_MASK("ReLU backward passes every gradient (no mask)"),
+        LAST_IMAGE_ONLY("filter gradient from the last image only (not summed over the batch)"),
+        ONE_OFF("one element of weight_net.0.weight off by 1e-5 max|g| (reported)"),
+        ONE_OFF_1E3("one element of weight_net.0.weight off by 1e-3 max|g| (reported)"),
+        ONE_OFF_LAST("one element of the last conv's weight off by 1e-3 max|g| (reported)"),
+        ONE_OFF_X("one element of x's gradient off by 1e-5 max|g| (reported)");
+
+        boolean reported() {
+            return what.endsWith("(reported)");
+        }
+
+        final String what;
+
+        GradMutant(String what) {
+            this.what = what;
+        }
+    }
+
+    /** The float32 backward, keyed as the oracle's (x, then the parameters in state-dict order), with {@code m}'s bug. */
+    static Map<String, float[]> backward(TvConvLayer layer, Tensor x, Tensor dyT, GradMutant m) {
+        TvConvConfig c = layer.config();
+        int hh = c.height();
+        int ww = c.width();
+        int p = c.positions();
+        int layers = c.layers();
+        int mm = c.midChannels() * p;
+        float[][] in = new float[layers + 1][];
+        float[][] z = new float[layers][];
+        float[][] a = new float[layers][];
+        float[] r = new float[layers];
+        in[0] = layer.param(TvConvLayer.AFFINITY);
+        for (int l = 0; l < layers; l++) {
+            float[] g = conv(in[l], layer.param(TvConvLayer.convWeight(l)), layer.param(TvConvLayer.convBias(l)), c.convIn(l),
+                    c.midChannels(), hh, ww);
+            float s = 0f;
+            for (float v : g) {
+                s += v;
+            }
+            float mu = s / mm;
+            float v2 = 0f;
+            for (float v : g) {
+                v2 += (v - mu) * (v - mu);
+            }
+            r[l] = 1f / (float) Math.sqrt(v2 / mm + 1e-5f);
+            z[l] = new float[mm];
+            a[l] = new float[mm];
+            in[l + 1] = new float[mm];
+            float[] gamma = layer.param(TvConvLayer.normWeight(l));
+            float[] beta = layer.param(TvConvLayer.normBias(l));
+            for (int i = 0; i < mm; i++) {
+                z[l][i] = (g[i] - mu) * r[l];
+                a[l][i] = gamma[i] * z[l][i] + beta[i];
+                in[l + 1][i] = Math.max(0f, a[l][i]);
+            }
+        }
+        float[] f = conv(in[layers], layer.param(TvConvLayer.convWeight(layers)), layer.param(TvConvLayer.convBias(layers)),
+                c.midChannels(), c.filterChannels(), hh, ww);
+        int k = c.kernelSize();
+        int taps = c.taps();
+        float[] xd = x.data();
+        float[] dy = dyT.data();
+        float[] dx = new float[xd.length];
+        float[] dF = new float[f.length];
+        for (int n = 0; n < x.dim(0); n++) {
+            boolean toF = m != GradMutant.LAST_IMAGE_ONLY || n == x.dim(0) - 1;
+            for (int ch = 0; ch < c.channels(); ch++) {
+                for (int i = 0; i < hh; i++) {
+                    for (int j = 0; j < ww; j++) {
+                        float gy = dy[((n * c.channels() + ch) * hh + i) * ww + j];
+                        for (int u = 0; u < taps; u++) {
+                            int rr = c.paddingMode().index(i + c.dilation() * (u / k) - c.pad(), hh);
+                            int q = c.paddingMode().index(j + c.dilation() * (u % k) - c.pad(), ww);
+                            if (rr < 0 || q < 0) {
+                                continue;
+                            }
+                            int fi = (ch * taps + u) * p + i * ww + j;
+                            int xi = ((n * c.channels() + ch) * hh + rr) * ww + q;
+                            dx[xi] += f[fi] * gy;
+                            if (toF) {
+                                dF[fi] += xd[xi] * gy;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        Map<String, float[]> grads = new java.util.LinkedHashMap<>();
+        grads.put("x", dx);
+        Map<String, float[]> params = new java.util.LinkedHashMap<>();
+        TvConvLayer.expectedShapes(c).forEach((key, shape) -> params.put(key, new float[(int) Tensor.elementCount(shape)]));
+        float[] up = convBackward(dF, in[layers], layer.param(TvConvLayer.convWeight(layers)), c.midChannels(),
+                c.filterChannels(), hh, ww, params.get(TvConvLayer.convWeight(layers)), params.get(TvConvLayer.convBias(layers)));
+        for (int l = layers - 1; l >= 0; l--) {
+            float[] gamma = layer.param(TvConvLayer.normWeight(l));
+            float[] dz = new float[mm];
+            float s1 = 0f;
+            float s2 = 0f;
+            for (int i = 0; i < mm; i++) {
+                float da = m == GradMutant.RELU_NO_MASK || a[l][i] > 0f ? up[i] : 0f;
+                params.get(TvConvLayer.normWeight(l))[i] = da * z[l][i];
+                params.get(TvConvLayer.normBias(l))[i] = da;
+                dz[i] = gamma[i] * da;
+                s1 += dz[i];
+                s2 += dz[i] * z[l][i];
+            }
+            float m1 = s1 / mm;
+            float m2 = m == GradMutant.LN_NO_PROJECTION ? 0f : s2 / mm;
+            float[] dg = new float[mm];
+            for (int i = 0; i < mm; i++) {
+                dg[i] = r[l] * (dz[i] - m1 - z[l][i] * m2);
+            }
+            up = convBackward(dg, in[l], layer.param(TvConvLayer.convWeight(l)), c.convIn(l), c.midChannels(), hh, ww,
+                    params.get(TvConvLayer.convWeight(l)), params.get(TvConvLayer.convBias(l)));
+        }
+        System.arraycopy(up, 0, params.get(TvConvLayer.AFFINITY), 0, up.length);
+        if (c.bias()) {
+            float[] db = params.get(TvConvLayer.BIAS);
+            for (int n = 0; n < x.dim(0); n++) {
+                for (int ch = 0; ch < c.channels(); ch++) {
+                    for (int i = 0; i < p; i++) {
+                        db[ch] += dy[(n * c.channels() + ch) * p + i];
+                    }
+                }
+            }
+        }
+        if (m == GradMutant.ONE_OFF || m == GradMutant.ONE_OFF_1E3) {
+            float[] w0 = params.get(TvConvLayer.convWeight(0));
+            float max = 0f;
+            for (float v : w0) {
+                max = Math.max(max, Math.abs(v));
+            }
+            w0[w0.length / 2] += (m == GradMutant.ONE_OFF ? 1e-5f : 1e-3f) * max;
+        }
+        if (m == GradMutant.ONE_OFF_LAST || m == GradMutant.ONE_OFF_X) {
+            float[] t = m == GradMutant.ONE_OFF_X ? dx : params.get(TvConvLayer.convWeight(layers));
+            float max = 0f;
+            for (float v : t) {
+                max = Math.max(max, Math.abs(v));
+            }
+            t[t.length / 2] += (m == GradMutant.ONE_OFF_X ? 1e-5f : 1e-3f) * max;
+        }
+        grads.putAll(params);
+        return grads;
+    }
+
+    /** Adds {@code dW}, {@code db} of a 3x3 zero-padded conv for output gradient {@code dg}; returns the input gradient. */
+    private static float[] convBackward(float[] dg, float[] in, float[] w, int inC, int outC, int hh, int ww, float[] dw,
+                                        float[] db) {
+        float[] din = new float[inC * hh * ww];
+        for (int j = 0; j < outC; j++) {
+            for (int y = 0; y < hh; y++) {
+                for (int x = 0; x < ww; x++) {
+                    float g = dg[(j * hh + y) * ww + x];
+                    db[j] += g;
+                    for (int i = 0; i < inC; i++) {
+                        for (int a = 0; a < 3; a++) {
+                            for (int bb = 0; bb < 3; bb++) {
+                                int yy = y + a - 1;
+                                int xx = x + bb - 1;
+                                if (yy >= 0 && yy < hh && xx >= 0 && xx < ww) {
+                                    int wi = ((j * inC + i) * 3 + a) * 3 + bb;
+                                    int q = (i * hh + yy) * ww + xx;
+                                    dw[wi] += g * in[q];
+                                    din[q] += g * w[wi];
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return din;
+    }
+
+    /**
+     * The backward's tight tier takes forward values' errors as coherent over every sum (ErrorBounds, TVConv step 8),
+     * so it is looser than the forward's, and the more so the deeper the parameter: single elements off by 1e-5 or
+     * even 1e-3 of the largest can be within it (their excess is printed, not asserted); every structural bug is
+     * caught.
+     */
+    @Test
+    void theGradientVerdictsRejectEveryGradientMutantAndAcceptTheCorrectBackward() {
+        System.out.println("TVConv gradient mutants (per mutant: the tensor it is caught on, its smallest excess over the layers):");
+        long seed = 60;
+        Map<GradMutant, String> caught = new EnumMap<>(GradMutant.class);
+        Map<GradMutant, Double> excess = new EnumMap<>(GradMutant.class);
+        for (TvConvLayer layer : layers()) {
+            TvConvConfig c = layer.config();
+            Inputs in = TvConvKind.INSTANCE.randomInputs(layer, 2, c.height(), c.width(), seed++);
+            Tensor dy = Tensor.zeros(in.x().shape());
+            org.acdajvm.layers.conv.StateDicts.uniform(dy, new java.util.SplittableRandom(seed), -1, 1);
+            var oracle = TvConvKind.INSTANCE.oracleBackward(layer, in, dy);
+            for (GradMutant m : GradMutant.values()) {
+                Map<String, float[]> g = backward(layer, in.x(), dy, m);
+                assertEquals(List.copyOf(oracle.byKey().keySet()), List.copyOf(g.keySet()));
+                double worst = 0;
+                String where = "";
+                for (var e : oracle.byKey().entrySet()) {
+                    ErrorReport r = ErrorReport.compare(e.getValue().reference(org.acdajvm.oracle.Precision.FP32),
+                            ErrorReport.widen(Tensor.wrap(g.get(e.getKey()), e.getValue().shape())), e.getValue().shape(),
+                            ErrorReport.Tier.TIGHT);
+                    if (m == GradMutant.CORRECT) {
+                        assertEquals(ErrorReport.Verdict.ACCEPTED, r.verdict(), "correct backward d" + e.getKey() + ", "
+                                + c.summary() + ": " + r.describe());
+                    }
+                    if (r.excess() > worst) {
+                        worst = r.excess();
+                        where = e.getKey();
+                    }
+                }
+                if (m != GradMutant.CORRECT && !m.reported()) {
+                    assertTrue(worst > 1, m.what + " passes every gradient verdict, " + c.summary());
+                }
+                if (!excess.containsKey(m) || (m == GradMutant.CORRECT ? worst > excess.get(m) : worst < excess.get(m))) {
+                    excess.put(m, worst);
+                    caught.put(m, where);
+                }
+            }
+        }
+        for (GradMutant m : GradMutant.values()) {
+            System.out.printf("  %-72s %-22s excess %.3g%n", m.what, "d" + caught.get(m), excess.get(m));
+        }
+    }
 }
