@@ -251,9 +251,13 @@ import org.acdajvm.layer.AcdaLayer;
  *       {@code dg = r (dz - mean(dz) - z mean(dz z))}, {@code dz = gamma da}: at most {@code M + 8}; each conv's
  *       {@code dW}, {@code db} add {@code P}, its input gradient {@code 9 mid}; {@code affinity} is conv 0's input
  *       gradient. {@code dx = sum dy F} over at most {@code K^2} taps: {@code K^2 + 1}; the bias sums {@code N P} values.
- *       In the backward, the errors of forward values (their whole tight scale) are taken as fully coherent over every
- *       sum they enter (a standard-deviation scale added linearly), the backward's own roundings as independent; the
- *       ReLU mask's flip counts in the tight tier where {@code |a| <= LAMBDA u sigma_a} (the worst case: {@code |a| <= E_a}).
+ *       The backward's tight tier keeps the same split: independent parts in quadrature (the backward's own roundings,
+ *       the forward values' independent errors, each entering a gradient term once), and signed directions for every
+ *       shared number: the forward's (through {@code dr/ds} and the forward directions of {@code z} and {@code h}) and the
+ *       backward's own {@code mean(dz)}, {@code mean(dz z)} of each LayerNorm (sensitivities {@code -r}, {@code -r z}),
+ *       carried through the transposed convs and the LayerNorm backward; a gradient element's variance is
+ *       {@code V + sum_s J_s^2 V_s}. The ReLU mask's flip counts in the tight tier (independently, per element) where
+ *       {@code |a| <= LAMBDA u sigma_a} (the worst case: {@code |a| <= E_a}).
  *       The worst-case tier is rigorous but loose here: the variance's {@code M + 3} chain makes {@code E_r / r} about
  *       {@code 2 M u}, and a second LayerNorm compounds it (on a 12x12, mid 8, 2-block net the filter's {@code E_F} is
  *       about 10% of {@code |F|}), so the tight tier is what tells correct float32 from a shortcut.</li>

@@ -179,7 +179,7 @@ final class TvConvFilter implements PixelFilter {
         if (n != batch - 1 || dF == null) {
             return;
         }
-        TvConvWeightNet.Grad g = new TvConvWeightNet.Grad(dF.length);
+        TvConvWeightNet.Grad g = new TvConvWeightNet.Grad(dF.length, net.sharedCount());
         for (int i = 0; i < dF.length; i++) {
             double s = dF[i].sum();
             g.v[i] = s;

@@ -44,25 +44,37 @@ final class TvConvWeightNet {
         }
     }
 
-    /** A backward intermediate: value, {@code S}, {@code E}, independent variance {@code V}, coherent scale {@code K}. */
+    /**
+     * A backward intermediate: value, {@code S}, {@code E}, the independent variance {@code ind} ({@code [A, B, C][element]})
+     * and the signed sensitivity {@code dir[s]} to each shared number {@code s} (the forward's LayerNorm means and
+     * {@code r}s, then the backward's own shared means {@code mean(dz)}, {@code mean(dz z)} of each LayerNorm), whose
+     * variances are {@link TvConvWeightNet#allShared}; {@code null} where it does not depend on {@code s}.
+     */
     static final class Grad {
         final double[] v;
         final double[] s;
         final double[] e;
         final double[][] ind;
-        final double[][] coh;
+        final double[][] dir;
 
-        Grad(int n) {
+        Grad(int n, int sharedCount) {
             v = new double[n];
             s = new double[n];
             e = new double[n];
             ind = new double[3][n];
-            coh = new double[3][n];
+            dir = new double[sharedCount][];
+        }
+
+        double[] dir(int sh) {
+            if (dir[sh] == null) {
+                dir[sh] = new double[v.length];
+            }
+            return dir[sh];
         }
     }
 
     /** One LayerNorm's shared numbers: {@code r} with its worst-case error and its whole tight scale (own and induced). */
-    record Norm(double mean, double r, double rError, double[] rSigma) {
+    record Norm(double mean, double r, double rError, double[] rSigma, double[] rDir) {
     }
 
     private final TvConvOracle.Parts p;
@@ -78,6 +90,11 @@ final class TvConvWeightNet {
     final Norm[] norm;
     /** {@code [s][A, B, C]}: the variance proxies of shared number {@code s} (mean of block l: 2l, r of block l: 2l + 1). */
     final double[][] shared;
+    /**
+     * {@link #shared}, then the backward's own shared numbers ({@code mean(dz)} of block l: {@code 2L + 2l},
+     * {@code mean(dz z)}: {@code 2L + 2l + 1}), filled by {@link #backward}.
+     */
+    final double[][] allShared;
     /** {@code [A, B, C][element]}: the last conv's own roundings in {@code F} (the rest of its independent part is from h). */
     final double[][] filterOwn;
 
@@ -94,6 +111,7 @@ final class TvConvWeightNet {
         relu = new Field[layers];
         norm = new Norm[layers];
         shared = new double[2 * layers][3];
+        allShared = new double[4 * layers][3];
         affinity = new Field(c.affinityChannels(), positions, 2 * layers);
         System.arraycopy(p.affinity(), 0, affinity.v, 0, affinity.v.length);
         Field in = affinity;
@@ -107,10 +125,7 @@ final class TvConvWeightNet {
         conv[layers] = conv(in, p.convWeight()[layers], p.convBias()[layers], c.midChannels(), c.filterChannels());
     }
 
-    /**
-     * The tight scale of element {@code i} of {@code f}, component {@code k}: {@code sqrt(V + sum_s dir_s^2 var_s)}
-     * (the backward takes it as coherent over every sum it enters).
-     */
+    /** The tight scale of element {@code i} of {@code f}, component {@code k}: {@code sqrt(V + sum_s dir_s^2 var_s)}. */
     double sigma(Field f, int k, int i) {
         double v = f.ind[k][i];
         for (int s = 0; s < f.dir.length; s++) {
@@ -330,7 +345,18 @@ final class TvConvWeightNet {
         out.dir[sMu] = daMu;
         zf.dir[sR] = dzR;
         out.dir[sR] = daR;
-        norm[l] = new Norm(mu, r, eR, new double[] {Math.sqrt(rVar[0]), Math.sqrt(rVar[1]), Math.sqrt(rVar[2])});
+        double[] rDir = new double[g.dir.length];
+        for (int sh = 0; sh < g.dir.length; sh++) {
+            if (g.dir[sh] != null) {
+                double dS2 = 0;
+                for (int i = 0; i < m; i++) {
+                    dS2 += 2 * (g.v[i] - mu) * g.dir[sh][i] / m;
+                }
+                rDir[sh] = -slope * dS2;
+            }
+        }
+        rDir[sR] = 1;
+        norm[l] = new Norm(mu, r, eR, new double[] {Math.sqrt(rVar[0]), Math.sqrt(rVar[1]), Math.sqrt(rVar[2])}, rDir);
 
         for (int i = 0; i < m; i++) {
             double d = g.v[i] - mu;
@@ -383,12 +409,20 @@ final class TvConvWeightNet {
     // ---------------------------------------------------------------------------------------------------------
     // Backward
 
+    /** Shared numbers the backward tracks: the forward's 2L, then its own 2L. */
+    int sharedCount() {
+        return 4 * c.layers();
+    }
+
     /**
      * From {@code dF} ({@code [C K^2][h][w]}, summed over the batch) to every weight-net parameter and the position
      * map, into {@code sink} (one call per gradient element, with its value, {@code S}, {@code E} and variance).
      */
     void backward(Grad dF, PixelFilter.GradientSink sink) {
         int layers = c.layers();
+        for (int sh = 0; sh < 2 * layers; sh++) {
+            allShared[sh] = shared[sh].clone();
+        }
         Grad up = convBackward(layers, dF, relu[layers - 1], c.midChannels(), c.filterChannels(), sink);
         for (int l = layers - 1; l >= 0; l--) {
             Grad da = reluBackward(up, ln[l]);
@@ -400,22 +434,45 @@ final class TvConvWeightNet {
         }
     }
 
-    /** {@code {V_k + K_k^2}} of element {@code i}. */
-    private static double[] total(Grad g, int i) {
-        return new double[] {g.ind[0][i] + sq(g.coh[0][i]), g.ind[1][i] + sq(g.coh[1][i]), g.ind[2][i] + sq(g.coh[2][i])};
+    /** {@code {ind_k + sum_s dir_s^2 var_s}} of element {@code i}. */
+    private double[] total(Grad g, int i) {
+        double[] t = {g.ind[0][i], g.ind[1][i], g.ind[2][i]};
+        for (int sh = 0; sh < g.dir.length; sh++) {
+            if (g.dir[sh] != null) {
+                double d = g.dir[sh][i];
+                for (int k = 0; k < 3; k++) {
+                    t[k] += d * d * allShared[sh][k];
+                }
+            }
+        }
+        return t;
+    }
+
+    /** {@code own + ind + sum_s dir_s^2 var_s} for one emitted element from its accumulated parts. */
+    private double[] total(double[] ind, double[] dir) {
+        double[] t = ind.clone();
+        for (int sh = 0; sh < dir.length; sh++) {
+            for (int k = 0; k < 3; k++) {
+                t[k] += dir[sh] * dir[sh] * allShared[sh][k];
+            }
+        }
+        return t;
     }
 
     /**
      * The backward of conv {@code l} for output gradient {@code dg}: its weight and bias gradients into {@code sink},
-     * and the gradient of its input (returned).
+     * and the gradient of its input (returned). The forward input's independent errors enter each weight-gradient
+     * term once (in quadrature), its shared directions with signs.
      */
     private Grad convBackward(int l, Grad dg, Field in, int inC, int outC, PixelFilter.GradientSink sink) {
         double[] w = p.convWeight()[l];
         String wKey = TvConvLayer.convWeight(l);
         String bKey = TvConvLayer.convBias(l);
+        int ns = sharedCount();
+        int nf = in.dir.length;
         SumModel sum = new SumModel();
         double[] ind = new double[3];
-        double[] coh = new double[3];
+        double[] dir = new double[ns];
         // dW[j,i,a,b] = sum_p dg[j,p] in[i, p + (a-1, b-1)].
         for (int j = 0; j < outC; j++) {
             for (int i = 0; i < inC; i++) {
@@ -425,7 +482,7 @@ final class TvConvWeightNet {
                         double s = 0;
                         double e = 0;
                         java.util.Arrays.fill(ind, 0);
-                        java.util.Arrays.fill(coh, 0);
+                        java.util.Arrays.fill(dir, 0);
                         for (int y = 0; y < hh; y++) {
                             int yy = y + a - 1;
                             if (yy < 0 || yy >= hh) {
@@ -439,18 +496,26 @@ final class TvConvWeightNet {
                                 int pg = (j * hh + y) * ww + x;
                                 int q = (i * hh + yy) * ww + xx;
                                 double iv = in.v[q];
-                                sum.add(dg.v[pg] * iv);
+                                double gv = dg.v[pg];
+                                sum.add(gv * iv);
                                 s += dg.s[pg] * Math.abs(iv);
                                 e += dg.e[pg] * Math.abs(iv) + dg.s[pg] * in.e[q];
                                 for (int k = 0; k < 3; k++) {
-                                    ind[k] += iv * iv * dg.ind[k][pg];
-                                    coh[k] += Math.abs(iv) * dg.coh[k][pg] + Math.abs(dg.v[pg]) * sigma(in, k, q);
+                                    ind[k] += iv * iv * dg.ind[k][pg] + gv * gv * in.ind[k][q];
+                                }
+                                for (int sh = 0; sh < ns; sh++) {
+                                    double d = dg.dir[sh] == null ? 0 : iv * dg.dir[sh][pg];
+                                    if (sh < nf && in.dir[sh] != null) {
+                                        d += gv * in.dir[sh][q];
+                                    }
+                                    dir[sh] += d;
                                 }
                             }
                         }
-                        double[] var = {sum.roundings() + ind[0] + sq(coh[0]), 2 * sum.squares() + ind[1] + sq(coh[1]),
-                                ind[2] + sq(coh[2]) + sq(sum.sum())};
-                        sink.add(wKey, ((j * inC + i) * 3 + a) * 3 + bb, sum.sum(), s, e, var, false);
+                        ind[0] += sum.roundings();
+                        ind[1] += 2 * sum.squares();
+                        ind[2] += sq(sum.sum());
+                        sink.add(wKey, ((j * inC + i) * 3 + a) * 3 + bb, sum.sum(), s, e, total(ind, dir), false);
                     }
                 }
             }
@@ -461,21 +526,26 @@ final class TvConvWeightNet {
             double s = 0;
             double e = 0;
             java.util.Arrays.fill(ind, 0);
-            java.util.Arrays.fill(coh, 0);
+            java.util.Arrays.fill(dir, 0);
             for (int q = j * positions; q < (j + 1) * positions; q++) {
                 sum.add(dg.v[q]);
                 s += dg.s[q];
                 e += dg.e[q];
                 for (int k = 0; k < 3; k++) {
                     ind[k] += dg.ind[k][q];
-                    coh[k] += dg.coh[k][q];
+                }
+                for (int sh = 0; sh < ns; sh++) {
+                    if (dg.dir[sh] != null) {
+                        dir[sh] += dg.dir[sh][q];
+                    }
                 }
             }
-            double[] var = {sum.partials() + ind[0] + sq(coh[0]), ind[1] + sq(coh[1]), ind[2] + sq(coh[2]) + sq(sum.sum())};
-            sink.add(bKey, j, sum.sum(), s, e, var, false);
+            ind[0] += sum.partials();
+            ind[2] += sq(sum.sum());
+            sink.add(bKey, j, sum.sum(), s, e, total(ind, dir), false);
         }
-        // din[i,q] = sum_{j,a,b} dg[j, q - (a-1, b-1)] w[j,i,a,b].
-        Grad din = new Grad(inC * positions);
+        // din[i,q] = sum_{j,a,b} dg[j, q - (a-1, b-1)] w[j,i,a,b]; each direction through the same linear map.
+        Grad din = new Grad(inC * positions, ns);
         for (int i = 0; i < inC; i++) {
             for (int y = 0; y < hh; y++) {
                 for (int x = 0; x < ww; x++) {
@@ -483,7 +553,6 @@ final class TvConvWeightNet {
                     double s = 0;
                     double e = 0;
                     java.util.Arrays.fill(ind, 0);
-                    java.util.Arrays.fill(coh, 0);
                     for (int j = 0; j < outC; j++) {
                         for (int a = 0; a < 3; a++) {
                             int py = y - a + 1;
@@ -502,7 +571,6 @@ final class TvConvWeightNet {
                                 e += dg.e[pg] * Math.abs(wv);
                                 for (int k = 0; k < 3; k++) {
                                     ind[k] += wv * wv * dg.ind[k][pg];
-                                    coh[k] += Math.abs(wv) * dg.coh[k][pg];
                                 }
                             }
                         }
@@ -514,26 +582,62 @@ final class TvConvWeightNet {
                     din.ind[0][q] = sum.roundings() + ind[0];
                     din.ind[1][q] = 2 * sum.squares() + ind[1];
                     din.ind[2][q] = ind[2] + sq(sum.sum());
-                    for (int k = 0; k < 3; k++) {
-                        din.coh[k][q] = coh[k];
-                    }
                 }
+            }
+        }
+        for (int sh = 0; sh < ns; sh++) {
+            if (dg.dir[sh] != null) {
+                din.dir[sh] = transposedConv(dg.dir[sh], w, inC, outC);
             }
         }
         return din;
     }
 
-    /** ReLU's mask from the exact {@code a}; where the float32 {@code a} may cross the kink the upstream value is carried as error. */
+    /** {@code sum_{j,a,b} d[j, q - (a-1, b-1)] w[j,i,a,b]}: a direction back through a conv. */
+    private double[] transposedConv(double[] d, double[] w, int inC, int outC) {
+        double[] out = new double[inC * positions];
+        for (int j = 0; j < outC; j++) {
+            for (int y = 0; y < hh; y++) {
+                for (int x = 0; x < ww; x++) {
+                    double g = d[(j * hh + y) * ww + x];
+                    if (g == 0) {
+                        continue;
+                    }
+                    for (int i = 0; i < inC; i++) {
+                        for (int a = 0; a < 3; a++) {
+                            int yy = y + a - 1;
+                            if (yy < 0 || yy >= hh) {
+                                continue;
+                            }
+                            for (int bb = 0; bb < 3; bb++) {
+                                int xx = x + bb - 1;
+                                if (xx >= 0 && xx < ww) {
+                                    out[(i * hh + yy) * ww + xx] += g * w[((j * inC + i) * 3 + a) * 3 + bb];
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * ReLU's mask from the exact {@code a}; where the float32 {@code a} may cross the kink the upstream value is carried
+     * as error: in {@code E} where {@code |a| <= E_a}, in the independent variance where {@code |a|} is within the tight
+     * reach (a flip is an event of its own element).
+     */
     private Grad reluBackward(Grad up, Field a) {
-        Grad out = new Grad(up.v.length);
+        Grad out = new Grad(up.v.length, up.dir.length);
         for (int i = 0; i < up.v.length; i++) {
-            if (a.v[i] > 0) {
+            boolean pass = a.v[i] > 0;
+            if (pass) {
                 out.v[i] = up.v[i];
                 out.s[i] = up.s[i];
                 out.e[i] = up.e[i];
                 for (int k = 0; k < 3; k++) {
                     out.ind[k][i] = up.ind[k][i];
-                    out.coh[k][i] = up.coh[k][i];
                 }
             }
             double flip = up.s[i] + up.e[i];
@@ -541,7 +645,15 @@ final class TvConvWeightNet {
                 out.e[i] += flip;
             }
             if (ErrorBounds.reluAmbiguous(a.v[i], tightReach(a, i))) {
-                out.coh[0][i] += flip / ErrorBounds.U;
+                out.ind[0][i] += sq(flip / ErrorBounds.U);
+            }
+        }
+        for (int sh = 0; sh < up.dir.length; sh++) {
+            if (up.dir[sh] != null) {
+                double[] d = out.dir(sh);
+                for (int i = 0; i < d.length; i++) {
+                    d[i] = a.v[i] > 0 ? up.dir[sh][i] : 0;
+                }
             }
         }
         return out;
@@ -549,7 +661,9 @@ final class TvConvWeightNet {
 
     /**
      * LayerNorm {@code l}'s backward for {@code da = dL/da_l}: {@code dgamma = da z}, {@code dbeta = da} into
-     * {@code sink}; returns {@code dg = r (dz - mean(dz) - z mean(dz z))}, {@code dz = gamma da}.
+     * {@code sink}; returns {@code dg = r (dz - mean(dz) - z mean(dz z))}, {@code dz = gamma da}. The two means are
+     * shared numbers of the backward (their own roundings and the independent errors they average are one error
+     * each, reaching every {@code dg} with sensitivities {@code -r} and {@code -r z}).
      */
     private Grad layerNormBackward(int l, Grad da, PixelFilter.GradientSink sink) {
         Field zf = z[l];
@@ -557,17 +671,29 @@ final class TvConvWeightNet {
         Norm nm = norm[l];
         double r = nm.r();
         int m = da.v.length;
+        int ns = sharedCount();
+        int nf = zf.dir.length;
+        int b1 = 2 * c.layers() + 2 * l;
+        int b2 = b1 + 1;
+        double[] dirTmp = new double[ns];
         double[] var = new double[3];
-        Grad dz = new Grad(m);
+        Grad dz = new Grad(m, ns);
         for (int i = 0; i < m; i++) {
             double zv = zf.v[i];
             double t = da.v[i] * zv;
             for (int k = 0; k < 3; k++) {
-                var[k] = zv * zv * da.ind[k][i] + sq(Math.abs(zv) * da.coh[k][i] + Math.abs(da.v[i]) * sigma(zf, k, i));
+                var[k] = zv * zv * da.ind[k][i] + da.v[i] * da.v[i] * zf.ind[k][i];
             }
             var[1] += 2 * t * t;
+            for (int sh = 0; sh < ns; sh++) {
+                double d = da.dir[sh] == null ? 0 : zv * da.dir[sh][i];
+                if (sh < nf && zf.dir[sh] != null) {
+                    d += da.v[i] * zf.dir[sh][i];
+                }
+                dirTmp[sh] = d;
+            }
             sink.add(TvConvLayer.normWeight(l), i, t, da.s[i] * Math.abs(zv), da.e[i] * Math.abs(zv) + da.s[i] * zf.e[i],
-                    var, false);
+                    total(var, dirTmp), false);
             sink.add(TvConvLayer.normBias(l), i, da.v[i], da.s[i], da.e[i], total(da, i), false);
             double gv = gamma[i];
             double dzv = gv * da.v[i];
@@ -577,11 +703,16 @@ final class TvConvWeightNet {
             dz.ind[0][i] = gv * gv * da.ind[0][i] + dzv * dzv;
             dz.ind[1][i] = gv * gv * da.ind[1][i] + 2 * dzv * dzv;
             dz.ind[2][i] = gv * gv * da.ind[2][i] + dzv * dzv;
-            for (int k = 0; k < 3; k++) {
-                dz.coh[k][i] = Math.abs(gv) * da.coh[k][i];
+        }
+        for (int sh = 0; sh < ns; sh++) {
+            if (da.dir[sh] != null) {
+                double[] d = dz.dir(sh);
+                for (int i = 0; i < m; i++) {
+                    d[i] = gamma[i] * da.dir[sh][i];
+                }
             }
         }
-        // The two shared means (each one number: its errors reach every dg coherently).
+        // The two shared means: values, S, E, their own variance (a new shared number each) and their directions.
         SumModel s1 = new SumModel();
         SumModel s2 = new SumModel();
         double m1S = 0;
@@ -590,8 +721,8 @@ final class TvConvWeightNet {
         double m2E = 0;
         double[] ind1 = new double[3];
         double[] ind2 = new double[3];
-        double[] coh1 = new double[3];
-        double[] coh2 = new double[3];
+        double[] dir1 = new double[ns];
+        double[] dir2 = new double[ns];
         for (int i = 0; i < m; i++) {
             double zv = zf.v[i];
             s1.add(dz.v[i]);
@@ -602,23 +733,29 @@ final class TvConvWeightNet {
             m2E += dz.e[i] * Math.abs(zv) + dz.s[i] * zf.e[i];
             for (int k = 0; k < 3; k++) {
                 ind1[k] += dz.ind[k][i];
-                ind2[k] += zv * zv * dz.ind[k][i];
-                coh1[k] += dz.coh[k][i];
-                coh2[k] += Math.abs(zv) * dz.coh[k][i] + Math.abs(dz.v[i]) * sigma(zf, k, i);
+                ind2[k] += zv * zv * dz.ind[k][i] + dz.v[i] * dz.v[i] * zf.ind[k][i];
+            }
+            for (int sh = 0; sh < ns; sh++) {
+                if (dz.dir[sh] != null) {
+                    dir1[sh] += dz.dir[sh][i] / m;
+                    dir2[sh] += zv * dz.dir[sh][i] / m;
+                }
+                if (sh < nf && zf.dir[sh] != null) {
+                    dir2[sh] += dz.v[i] * zf.dir[sh][i] / m;
+                }
             }
         }
         double mm = (double) m * m;
         double m1 = s1.sum() / m;
         double m2 = s2.sum() / m;
-        double[] sig1 = {Math.sqrt((s1.partials() + ind1[0]) / mm + m1 * m1) + coh1[0] / m, Math.sqrt(ind1[1] / mm) + coh1[1] / m,
-                Math.sqrt(ind1[2] / mm + m1 * m1) + coh1[2] / m};
-        double[] sig2 = {Math.sqrt((s2.roundings() + ind2[0]) / mm + m2 * m2) + coh2[0] / m,
-                Math.sqrt((2 * s2.squares() + ind2[1]) / mm) + coh2[1] / m, Math.sqrt(ind2[2] / mm + m2 * m2) + coh2[2] / m};
+        allShared[b1] = new double[] {(s1.partials() + ind1[0]) / mm + m1 * m1, ind1[1] / mm, ind1[2] / mm + m1 * m1};
+        allShared[b2] = new double[] {(s2.roundings() + ind2[0]) / mm + m2 * m2, (2 * s2.squares() + ind2[1]) / mm,
+                ind2[2] / mm + m2 * m2};
         m1S /= m;
         m1E /= m;
         m2S /= m;
         m2E /= m;
-        Grad dg = new Grad(m);
+        Grad dg = new Grad(m, ns);
         for (int i = 0; i < m; i++) {
             double zv = zf.v[i];
             double inner = dz.v[i] - m1 - zv * m2;
@@ -628,13 +765,35 @@ final class TvConvWeightNet {
             dg.s[i] = r * sIn;
             dg.e[i] = r * (dz.e[i] + m1E + Math.abs(zv) * m2E + zf.e[i] * m2S) + nm.rError() * sIn;
             double rz = r * zv * m2;
-            dg.ind[0][i] = r * r * dz.ind[0][i] + sq(r * dz.v[i]) + sq(r * m1) + 2 * rz * rz + 2 * v * v;
-            dg.ind[1][i] = r * r * dz.ind[1][i] + 2 * rz * rz + 2 * v * v;
-            dg.ind[2][i] = r * r * dz.ind[2][i] + v * v;
             for (int k = 0; k < 3; k++) {
-                dg.coh[k][i] = r * (dz.coh[k][i] + sig1[k] + Math.abs(zv) * sig2[k] + Math.abs(m2) * sigma(zf, k, i))
-                        + Math.abs(inner) * nm.rSigma()[k];
+                dg.ind[k][i] = r * r * (dz.ind[k][i] + m2 * m2 * zf.ind[k][i]);
             }
+            dg.ind[0][i] += sq(r * dz.v[i]) + sq(r * m1) + 2 * rz * rz + 2 * v * v;
+            dg.ind[1][i] += 2 * rz * rz + 2 * v * v;
+            dg.ind[2][i] += v * v;
+        }
+        for (int sh = 0; sh < ns; sh++) {
+            boolean any = dz.dir[sh] != null || dir1[sh] != 0 || dir2[sh] != 0 || (sh < nf && (zf.dir[sh] != null
+                    || nm.rDir()[sh] != 0));
+            if (!any) {
+                continue;
+            }
+            double[] d = dg.dir(sh);
+            for (int i = 0; i < m; i++) {
+                double zv = zf.v[i];
+                double v = (dz.dir[sh] == null ? 0 : dz.dir[sh][i]) - dir1[sh] - zv * dir2[sh];
+                if (sh < nf && zf.dir[sh] != null) {
+                    v -= m2 * zf.dir[sh][i];
+                }
+                double inner = dz.v[i] - m1 - zv * m2;
+                d[i] = r * v + (sh < nf ? inner * nm.rDir()[sh] : 0);
+            }
+        }
+        double[] d1 = dg.dir(b1);
+        double[] d2 = dg.dir(b2);
+        for (int i = 0; i < m; i++) {
+            d1[i] += -r;
+            d2[i] += -r * zf.v[i];
         }
         return dg;
     }
