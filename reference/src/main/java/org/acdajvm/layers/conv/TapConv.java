@@ -57,6 +57,15 @@ public interface TapConv {
         return false;
     }
 
+    /**
+     * The backward of {@link #gaussianKernel}: adds {@code dL/df} into {@code df [N, G, H, W]} for
+     * {@code dkf = dL/dKf}, when these kernels have a fast path for it; {@code false} (nothing written) otherwise.
+     */
+    default boolean gaussianKernelBackward(FilterGeometry g, float[] f, int gc, boolean channelWise, boolean normalise,
+                                           float[] dkf, float[] df) {
+        return false;
+    }
+
     /** The readable scalar kernels. */
     TapConv SCALAR = new TapConv() {
         @Override
