@@ -9,7 +9,9 @@ import static org.acdajvm.vector.VectorGemm.S;
 import java.util.Arrays;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 
+import org.acdajvm.layer.PaddingMode;
 import org.acdajvm.layers.conv.FilterGeometry;
 import org.acdajvm.layers.conv.TapConv;
 
@@ -27,8 +29,8 @@ import org.acdajvm.layers.conv.TapConv;
  *     {@link VectorGemm#blockWide};</li>
  * <li>backward: {@code dB = W^T dy} (one GEMM), then per row {@code k}: {@code dx[tap] += kf * dB} (a vector add
  *     into a padded buffer, folded back at the end), {@code dkf[u,p] += xp * dB}, and
- *     {@code dW^T += B dy^T} (the tile {@code B} packed transposed with a scatter store, then
- *     {@link VectorGemm#blockAddTo}).</li>
+ *     {@code dW^T += B dy^T} ({@link VectorGemm#blockAddToRows}: the row-major tile {@code B} broadcast row by
+ *     row, {@code dy} transposed; no transpose of {@code B}).</li>
  * </ul>
  * Rows are handed to the threads by {@link RowParallel}; the backward's sums over pixels ({@code dx}, {@code dW})
  * go to a fixed number of row slices, each with its own accumulators, added in slice order at the end, so
@@ -40,15 +42,6 @@ public final class TapConvVector implements TapConv, AutoCloseable {
     /** Row slices of the backward's pixel sums (more when there are more threads). */
     static final int SLICES = 4;
 
-    /** {@code i * MR}: a vector of {@code L} consecutive pixels of one row of B lands in its packed transposed place. */
-    private static final int[] PACK_MAP = new int[L];
-
-    static {
-        for (int i = 0; i < L; i++) {
-            PACK_MAP[i] = i * MR;
-        }
-    }
-
     private final RowParallel rows;
     private final Work[] work;
     private float[] packedW;
@@ -57,6 +50,12 @@ public final class TapConvVector implements TapConv, AutoCloseable {
     private float[] kfp;
     private float[] dkfp;
     private float[] dyp;
+    private float[][] scratch = new float[0][];
+    private float[] guidancePad;
+    private float[] maskPad;
+    private float[] ones;
+    private float[] dd2p;
+    private float[] dfp;
     private float[][] dxp = new float[0][];
     private float[][] dwt = new float[0][];
 
@@ -67,6 +66,7 @@ public final class TapConvVector implements TapConv, AutoCloseable {
         float[] dyt = new float[0];
         float[] dyT = new float[0];
         float[] bwT = new float[0];
+        float[] kt = new float[0];
         final float[] scratch = new float[MR * NW];
     }
 
@@ -97,7 +97,7 @@ public final class TapConvVector implements TapConv, AutoCloseable {
                     for (int b = 0; b < g.k(); b++) {
                         int k = (c * g.k() + a) * g.k() + b;
                         off[k] = in.tap(c, g.dilation() * a, g.dilation() * b);
-                        tileOff[k] = k * NW;
+                        tileOff[k] = k * NR;
                     }
                 }
             }
@@ -139,7 +139,7 @@ public final class TapConvVector implements TapConv, AutoCloseable {
         if (kf != null) {
             kfp = grow(kfp, pl.kfSize());
             for (Work wk : work) {
-                wk.tile = grow(wk.tile, kdim * NW);
+                wk.tile = grow(wk.tile, kdim * NR);
             }
         }
         float[] packed = packedW;
@@ -157,22 +157,23 @@ public final class TapConvVector implements TapConv, AutoCloseable {
                     for (int t = 0; t < tiles; t++) {
                         int w0 = t * NW;
                         int cols = Math.min(NW, g.outW() - w0);
-                        float[] b;
-                        int[] bOff;
-                        int bBase;
                         if (kfpad == null || kf == null) {
-                            b = xp;
-                            bOff = pl.off();
-                            bBase = pl.in().base(h, w0);
-                        } else {
-                            weightedTile(pl, xp, kfpad, h, w0, wk.tile);
-                            b = wk.tile;
-                            bOff = pl.tileOff();
-                            bBase = 0;
+                            for (int blk = 0; blk < VectorGemm.blocks(outC); blk++) {
+                                VectorGemm.blockWide(packed, blk * kdim * MR, kdim, xp, pl.off(), pl.in().base(h, w0), null,
+                                        bias, false, blk * MR, outC, y, image + blk * MR * plane + h * g.outW() + w0, plane,
+                                        cols, wk.scratch);
+                            }
+                            continue;
                         }
-                        for (int blk = 0; blk < VectorGemm.blocks(outC); blk++) {
-                            VectorGemm.blockWide(packed, blk * kdim * MR, kdim, b, bOff, bBase, null, bias, false,
-                                    blk * MR, outC, y, image + blk * MR * plane + h * g.outW() + w0, plane, cols, wk.scratch);
+                        // The weighted tile in halves of NR columns: a K=7, C=64 tile of NW columns (800 KB) would not
+                        // stay in L2 while every block of output channels streams it.
+                        for (int half = 0; half < NW && half < cols; half += NR) {
+                            weightedTile(pl, xp, kfpad, h, w0 + half, wk.tile);
+                            for (int blk = 0; blk < VectorGemm.blocks(outC); blk++) {
+                                VectorGemm.block(packed, blk * kdim * MR, kdim, wk.tile, pl.tileOff(), 0, null, bias, false,
+                                        blk * MR, outC, y, image + blk * MR * plane + h * g.outW() + w0 + half, plane,
+                                        Math.min(NR, cols - half), wk.scratch);
+                            }
                         }
                     }
                 }
@@ -196,7 +197,7 @@ public final class TapConvVector implements TapConv, AutoCloseable {
         }
     }
 
-    /** The tile {@code B[k][j] = kf[kc(k), u(k), h, w0+j] * xp[tap_k + base + j]}, {@code NW} columns per row. */
+    /** The tile {@code B[k][j] = kf[kc(k), u(k), h, w0+j] * xp[tap_k + base + j]}, {@code NR} columns per row. */
     private static void weightedTile(Plan pl, float[] xp, float[] kfpad, int h, int w0, float[] tile) {
         FilterGeometry g = pl.g();
         int taps = g.taps();
@@ -207,8 +208,8 @@ public final class TapConvVector implements TapConv, AutoCloseable {
                 int k = c * taps + u;
                 int xo = pl.off()[k] + base;
                 int ko = pl.kfRow(kc, u, h) + w0;
-                int to = k * NW;
-                for (int j = 0; j < NW; j += L) {
+                int to = k * NR;
+                for (int j = 0; j < NR; j += L) {
                     FloatVector.fromArray(S, xp, xo + j).mul(FloatVector.fromArray(S, kfpad, ko + j)).intoArray(tile, to + j);
                 }
             }
@@ -263,7 +264,7 @@ public final class TapConvVector implements TapConv, AutoCloseable {
             wk.dyt = grow(wk.dyt, outC * NW);
             wk.db = needDb ? grow(wk.db, kdim * NW) : wk.db;
             wk.dyT = dw != null ? grow(wk.dyT, NW * opad) : wk.dyT;
-            wk.bwT = dw != null ? grow(wk.bwT, VectorGemm.blocks(kdim) * MR * NW) : wk.bwT;
+            wk.bwT = dw != null ? grow(wk.bwT, kdim * NW) : wk.bwT;
         }
         int[] dytOff = new int[outC];
         for (int o = 0; o < outC; o++) {
@@ -382,7 +383,6 @@ public final class TapConvVector implements TapConv, AutoCloseable {
                 int xo = pl.off()[k] + base;
                 int ko = kfpad == null ? 0 : pl.kfRow(kc, u, h) + w0;
                 int bo = k * NW;
-                int packRow = (k / MR * NW) * MR + k % MR;
                 // One loop per product, each over plain vectors (a vector that may be null defeats C2's unboxing).
                 if (dxpad != null && kfpad != null) {
                     for (int j = 0; j < NW; j += L) {
@@ -402,13 +402,10 @@ public final class TapConvVector implements TapConv, AutoCloseable {
                 }
                 if (dwT != null && kfpad != null) {
                     for (int j = 0; j < NW; j += L) {
-                        FloatVector.fromArray(S, xp, xo + j).mul(FloatVector.fromArray(S, kfpad, ko + j))
-                                .intoArray(bwT, packRow + j * MR, PACK_MAP, 0);
+                        FloatVector.fromArray(S, xp, xo + j).mul(FloatVector.fromArray(S, kfpad, ko + j)).intoArray(bwT, bo + j);
                     }
                 } else if (dwT != null) {
-                    for (int j = 0; j < NW; j += L) {
-                        FloatVector.fromArray(S, xp, xo + j).intoArray(bwT, packRow + j * MR, PACK_MAP, 0);
-                    }
+                    System.arraycopy(xp, xo, bwT, bo, NW);
                 }
             }
         }
@@ -423,7 +420,7 @@ public final class TapConvVector implements TapConv, AutoCloseable {
             }
             for (int kb = 0; kb < VectorGemm.blocks(kdim); kb++) {
                 for (int oc = 0; oc < opad; oc += NR) {
-                    VectorGemm.blockAddTo(bwT, kb * NW * MR, NW, dyT, dyTOff, oc, kb * MR, kdim, dwT, dwtOff, oc,
+                    VectorGemm.blockAddToRows(bwT, kb * MR * NW, NW, NW, dyT, dyTOff, oc, kb * MR, kdim, dwT, dwtOff, oc,
                             wk.scratch);
                 }
             }
@@ -601,6 +598,216 @@ public final class TapConvVector implements TapConv, AutoCloseable {
                 }
             }
         }
+    }
+
+    /**
+     * PAC's gaussian kernel on vectors: the guidance copied once per image into the padded layout, then per tile
+     * of {@code NW} pixels and tap the squared distance over guidance channels, {@link VectorMath#expInPlace}, the
+     * in-image mask (zero padding: a padded image of ones), and the normaliser summed over taps in tap order.
+     * Rows go to the threads.
+     */
+    @Override
+    public boolean gaussianKernel(FilterGeometry g, float[] f, int gc, boolean channelWise, boolean normalise, float[] kf) {
+        Guide gd = guide(g, gc, channelWise);
+        int taps = g.taps();
+        int plane = g.outPlane();
+        for (Work wk : work) {
+            wk.kt = grow(wk.kt, taps * NW);
+        }
+        for (int n = 0; n < g.batch(); n++) {
+            int nn = n;
+            gd.fin().fill(guidancePad, f, n, g.mode());
+            rows.run(g.outH(), work, (r0, r1, wk) -> {
+                float[] kt = wk.kt;
+                for (int h = r0; h < r1; h++) {
+                    for (int w0 = 0; w0 < g.outW(); w0 += NW) {
+                        int cols = Math.min(NW, g.outW() - w0);
+                        for (int kc = 0; kc < gd.kcs(); kc++) {
+                            rawGaussian(gd, kc, h, w0, kt);
+                            if (normalise) {
+                                for (int j = 0; j < NW; j += L) {
+                                    FloatVector sum = FloatVector.zero(S);
+                                    for (int u = 0; u < taps; u++) {
+                                        sum = sum.add(FloatVector.fromArray(S, kt, u * NW + j));
+                                    }
+                                    sum = sum.blend(1f, sum.compare(VectorOperators.EQ, 0f));
+                                    for (int u = 0; u < taps; u++) {
+                                        FloatVector.fromArray(S, kt, u * NW + j).div(sum).intoArray(kt, u * NW + j);
+                                    }
+                                }
+                            }
+                            for (int u = 0; u < taps; u++) {
+                                System.arraycopy(kt, u * NW, kf, ((nn * gd.kcs() + kc) * taps + u) * plane + h * g.outW() + w0, cols);
+                            }
+                        }
+                    }
+                }
+            });
+        }
+        return true;
+    }
+
+    /**
+     * The gaussian kernel's backward on vectors: per tile (rows to the threads) the raw kernel again, the
+     * normaliser's backward, {@code dd2 = -0.5 K dK}, kept in a padded buffer; then per guidance channel (channels
+     * to the threads, so the scatter needs no slices) {@code df[tap] += 2 (f_tap - f_centre) dd2} and
+     * {@code df[centre] -= } the same, into a padded buffer folded back like {@code dx}.
+     */
+    @Override
+    public boolean gaussianKernelBackward(FilterGeometry g, float[] f, int gc, boolean channelWise, boolean normalise,
+                                          float[] dkf, float[] df) {
+        Guide gd = guide(g, gc, channelWise);
+        int taps = g.taps();
+        int plane = g.outPlane();
+        int tiledW = gd.tiledW();
+        int rowsPerTap = g.outH() * tiledW;
+        for (Work wk : work) {
+            wk.kt = grow(wk.kt, taps * NW);
+        }
+        dd2p = grow(dd2p, gd.kcs() * taps * rowsPerTap);
+        dfp = grow(dfp, gd.fin().size());
+        float[] dd2 = dd2p;
+        float[] dfpad = dfp;
+        float[] gp = guidancePad;
+        Object[] none = new Object[rows.threads()];
+        for (int n = 0; n < g.batch(); n++) {
+            int nn = n;
+            gd.fin().fill(gp, f, n, g.mode());
+            rows.run(g.outH(), work, (r0, r1, wk) -> {
+                float[] kt = wk.kt;
+                for (int h = r0; h < r1; h++) {
+                    for (int w0 = 0; w0 < g.outW(); w0 += NW) {
+                        int cols = Math.min(NW, g.outW() - w0);
+                        for (int kc = 0; kc < gd.kcs(); kc++) {
+                            rawGaussian(gd, kc, h, w0, kt);
+                            int src = ((nn * gd.kcs() + kc) * taps) * plane + h * g.outW() + w0;
+                            for (int j = 0; j < NW; j += L) {
+                                var m = S.indexInRange(j, cols);
+                                FloatVector s = FloatVector.zero(S);
+                                FloatVector dot = FloatVector.zero(S);
+                                if (normalise) {
+                                    for (int u = 0; u < taps; u++) {
+                                        s = s.add(FloatVector.fromArray(S, kt, u * NW + j));
+                                    }
+                                    var zero = s.compare(VectorOperators.EQ, 0f);
+                                    s = s.blend(1f, zero);
+                                    for (int u = 0; u < taps; u++) {
+                                        FloatVector kn = FloatVector.fromArray(S, kt, u * NW + j).div(s);
+                                        dot = FloatVector.fromArray(S, dkf, src + u * plane + j, m).fma(kn, dot);
+                                    }
+                                    dot = dot.blend(0f, zero);
+                                }
+                                for (int u = 0; u < taps; u++) {
+                                    FloatVector dk = FloatVector.fromArray(S, dkf, src + u * plane + j, m);
+                                    FloatVector draw = normalise ? dk.sub(dot).div(s) : dk;
+                                    draw.mul(FloatVector.fromArray(S, kt, u * NW + j)).mul(-0.5f)
+                                            .intoArray(dd2, (kc * taps + u) * rowsPerTap + h * tiledW + w0 + j);
+                                }
+                            }
+                        }
+                    }
+                }
+            });
+            Arrays.fill(dfpad, 0, gd.fin().size(), 0f);
+            rows.run(gc, none, (c0, c1, unused) -> {
+                for (int gi = c0; gi < c1; gi++) {
+                    int kc = channelWise ? gi : 0;
+                    int mid = gd.mid()[gi];
+                    for (int h = 0; h < g.outH(); h++) {
+                        for (int w0 = 0; w0 < g.outW(); w0 += NW) {
+                            int bf = gd.fin().base(h, w0);
+                            for (int u = 0; u < taps; u++) {
+                                int tap = gd.off()[gi * taps + u];
+                                int di = (kc * taps + u) * rowsPerTap + h * tiledW + w0;
+                                for (int j = 0; j < NW; j += L) {
+                                    FloatVector diff = FloatVector.fromArray(S, gp, tap + bf + j)
+                                            .sub(FloatVector.fromArray(S, gp, mid + bf + j));
+                                    FloatVector gdv = diff.mul(FloatVector.fromArray(S, dd2, di + j)).mul(2f);
+                                    FloatVector.fromArray(S, dfpad, tap + bf + j).add(gdv).intoArray(dfpad, tap + bf + j);
+                                    FloatVector.fromArray(S, dfpad, mid + bf + j).sub(gdv).intoArray(dfpad, mid + bf + j);
+                                }
+                            }
+                        }
+                    }
+                    gd.fin().foldChannel(dfpad, df, nn, gi, g.mode());
+                }
+            });
+        }
+        return true;
+    }
+
+    /** The padded guidance's layout, tap offsets and in-image mask of one call. */
+    private record Guide(FilterGeometry g, PaddedInput fin, PaddedInput min, boolean masked, int[] off, int[] mid, int[] moff,
+                         int kcs, int gc, boolean channelWise, int tiledW) {
+    }
+
+    private Guide guide(FilterGeometry g, int gc, boolean channelWise) {
+        int k = g.k();
+        int taps = g.taps();
+        int d = g.dilation();
+        int centre = (k - 1) / 2;
+        int tiledW = (g.outW() + NW - 1) / NW * NW;
+        int reach = d * (k - 1);
+        PaddedInput fin = new PaddedInput(gc, g.inH(), g.inW(), g.stride(), g.pad(), tiledW, reach);
+        PaddedInput min = new PaddedInput(1, g.inH(), g.inW(), g.stride(), g.pad(), tiledW, reach);
+        boolean masked = g.mode() == PaddingMode.ZEROS;
+        guidancePad = grow(guidancePad, fin.size());
+        if (masked) {
+            maskPad = grow(maskPad, min.size());
+            ones = grow(ones, g.inPlane());
+            Arrays.fill(ones, 0, g.inPlane(), 1f);
+            min.fill(maskPad, ones, 0, PaddingMode.ZEROS);
+        }
+        int[] off = new int[gc * taps];
+        int[] mid = new int[gc];
+        int[] moff = new int[taps];
+        for (int gi = 0; gi < gc; gi++) {
+            mid[gi] = fin.tap(gi, d * centre, d * centre);
+            for (int a = 0; a < k; a++) {
+                for (int b = 0; b < k; b++) {
+                    off[gi * taps + a * k + b] = fin.tap(gi, d * a, d * b);
+                    moff[a * k + b] = min.tap(0, d * a, d * b);
+                }
+            }
+        }
+        return new Guide(g, fin, min, masked, off, mid, moff, channelWise ? gc : 1, gc, channelWise, tiledW);
+    }
+
+    /** The unnormalised gaussian kernel of kernel channel {@code kc} at the tile {@code (h, w0)}: {@code kt[u][NW]}. */
+    private void rawGaussian(Guide gd, int kc, int h, int w0, float[] kt) {
+        float[] gp = guidancePad;
+        float[] mp = maskPad;
+        int taps = gd.g().taps();
+        int g0 = gd.channelWise() ? kc : 0;
+        int g1 = gd.channelWise() ? kc + 1 : gd.gc();
+        int bf = gd.fin().base(h, w0);
+        int bm = gd.min().base(h, w0);
+        for (int u = 0; u < taps; u++) {
+            for (int j = 0; j < NW; j += L) {
+                FloatVector d2 = FloatVector.zero(S);
+                for (int gi = g0; gi < g1; gi++) {
+                    FloatVector diff = FloatVector.fromArray(S, gp, gd.off()[gi * taps + u] + bf + j)
+                            .sub(FloatVector.fromArray(S, gp, gd.mid()[gi] + bf + j));
+                    d2 = diff.fma(diff, d2);
+                }
+                d2.mul(-0.5f).intoArray(kt, u * NW + j);
+                VectorMath.expInPlace(kt, u * NW + j);
+                if (gd.masked()) {
+                    FloatVector.fromArray(S, kt, u * NW + j).mul(FloatVector.fromArray(S, mp, gd.moff()[u] + bm + j))
+                            .intoArray(kt, u * NW + j);
+                }
+            }
+        }
+    }
+
+    /** Kept per slot and reused while large enough (see {@link TapConv#scratch}). */
+    @Override
+    public float[] scratch(int slot, int size) {
+        if (slot >= scratch.length) {
+            scratch = Arrays.copyOf(scratch, slot + 1);
+        }
+        scratch[slot] = grow(scratch[slot], size);
+        return scratch[slot];
     }
 
     /** Rows handed out to the threads (see {@link TapConv#forRows}). */

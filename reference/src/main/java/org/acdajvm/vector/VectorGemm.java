@@ -116,6 +116,76 @@ final class VectorGemm {
         }
     }
 
+    /**
+     * As {@link #blockAddTo}, with {@code A} not packed: row {@code r} of the block is
+     * {@code a[aOff + min(r, rows - row0 - 1) * aStride + k]}, so a row-major tile serves as {@code A} directly
+     * (a weight gradient {@code dW^T = B dy^T} from the same tile {@code B} the forward builds, with no transpose).
+     * The broadcasts read six rows instead of one packed run; rows past the valid ones repeat the last (not stored).
+     */
+    static void blockAddToRows(float[] a, int aOff, int aStride, int kdim, float[] b, int[] bOff, int bBase, int row0,
+                               int rows, float[] out, int[] outOff, int outBase, float[] scratch) {
+        int last = Math.min(MR, rows - row0) - 1;
+        int r0 = aOff;
+        int r1 = aOff + Math.min(1, last) * aStride;
+        int r2 = aOff + Math.min(2, last) * aStride;
+        int r3 = aOff + Math.min(3, last) * aStride;
+        int r4 = aOff + Math.min(4, last) * aStride;
+        int r5 = aOff + Math.min(5, last) * aStride;
+        FloatVector c00 = FloatVector.zero(S);
+        FloatVector c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S);
+        FloatVector c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S);
+        FloatVector c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S);
+        FloatVector c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S);
+        FloatVector c41 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S);
+        FloatVector c51 = FloatVector.zero(S);
+        for (int k = 0; k < kdim; k++) {
+            int bo = bOff[k] + bBase;
+            FloatVector b0 = FloatVector.fromArray(S, b, bo);
+            FloatVector b1 = FloatVector.fromArray(S, b, bo + L);
+            FloatVector a0 = FloatVector.broadcast(S, a[r0 + k]);
+            c00 = a0.fma(b0, c00);
+            c01 = a0.fma(b1, c01);
+            FloatVector a1 = FloatVector.broadcast(S, a[r1 + k]);
+            c10 = a1.fma(b0, c10);
+            c11 = a1.fma(b1, c11);
+            FloatVector a2 = FloatVector.broadcast(S, a[r2 + k]);
+            c20 = a2.fma(b0, c20);
+            c21 = a2.fma(b1, c21);
+            FloatVector a3 = FloatVector.broadcast(S, a[r3 + k]);
+            c30 = a3.fma(b0, c30);
+            c31 = a3.fma(b1, c31);
+            FloatVector a4 = FloatVector.broadcast(S, a[r4 + k]);
+            c40 = a4.fma(b0, c40);
+            c41 = a4.fma(b1, c41);
+            FloatVector a5 = FloatVector.broadcast(S, a[r5 + k]);
+            c50 = a5.fma(b0, c50);
+            c51 = a5.fma(b1, c51);
+        }
+        float[] acc = scratch;
+        c00.intoArray(acc, 0);
+        c01.intoArray(acc, L);
+        c10.intoArray(acc, 2 * L);
+        c11.intoArray(acc, 3 * L);
+        c20.intoArray(acc, 4 * L);
+        c21.intoArray(acc, 5 * L);
+        c30.intoArray(acc, 6 * L);
+        c31.intoArray(acc, 7 * L);
+        c40.intoArray(acc, 8 * L);
+        c41.intoArray(acc, 9 * L);
+        c50.intoArray(acc, 10 * L);
+        c51.intoArray(acc, 11 * L);
+        for (int r = 0; r <= last; r++) {
+            int o = outOff[row0 + r] + outBase;
+            FloatVector.fromArray(S, out, o).add(FloatVector.fromArray(S, acc, 2 * r * L)).intoArray(out, o);
+            FloatVector.fromArray(S, out, o + L).add(FloatVector.fromArray(S, acc, 2 * r * L + L)).intoArray(out, o + L);
+        }
+    }
+
     /** The register-blocked sums of {@link #block}, written row-major {@code MR x NR} into {@code acc}. */
     private static void accumulate(float[] a, int aOff, int kdim, float[] b, int[] bOff, int bBase, float[] acc) {
         FloatVector c00 = FloatVector.zero(S);

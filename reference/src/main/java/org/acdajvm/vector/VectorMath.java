@@ -2,6 +2,7 @@ package org.acdajvm.vector;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -80,5 +81,29 @@ final class VectorMath {
         FloatVector big = FloatVector.broadcast(S, 1f).sub(e.add(e).div(e.add(1f)));
         big = big.lanewise(VectorOperators.NEG, x.compare(VectorOperators.LT, 0f));
         small.blend(big, ax.compare(VectorOperators.GE, SWITCH)).intoArray(a, off);
+    }
+
+    /** Below this, {@code exp} is subnormal in float32: {@link #expInPlace} gives 0 (a flush the error policy allows). */
+    private static final float EXP_MIN = -87.336544f;
+
+    /**
+     * Replaces the {@code L} floats at {@code a[off ..]} (each {@code <= 0}) by their {@code exp}, from the same
+     * reduction and polynomial as {@link #tanhInPlace}'s {@code exp} (which keeps its own inline copy, so that
+     * ACDA's bits and speed never depend on what the JIT inlines): {@code n = rint(z log2 e)},
+     * {@code r = z - n ln2}, {@code exp r = 1 + r + r^2 Q(r)}, times {@code 2^n}. Results that would be subnormal
+     * ({@code z < ln 2^-126 = -87.3365}) are 0. Accuracy against {@link Math#exp} in {@code VectorExpTest}.
+     */
+    static void expInPlace(float[] a, int off) {
+        FloatVector z = FloatVector.fromArray(S, a, off);
+        VectorMask<Float> tiny = z.compare(VectorOperators.LT, EXP_MIN);
+        FloatVector zc = z.max(EXP_MIN).min(0f);
+        FloatVector n = zc.mul(LOG2E).add(ROUND).sub(ROUND);
+        FloatVector r = n.fma(FloatVector.broadcast(S, -LN2_HI), zc);
+        r = n.fma(FloatVector.broadcast(S, -LN2_LO), r);
+        FloatVector q = r.fma(Q4, Q3).fma(r, FloatVector.broadcast(S, Q2)).fma(r, FloatVector.broadcast(S, Q1))
+                .fma(r, FloatVector.broadcast(S, Q0));
+        FloatVector er = r.mul(r).fma(q, r.add(1f));
+        IntVector bits = ((IntVector) n.convertShape(VectorOperators.F2I, I, 0)).add(127).lanewise(VectorOperators.LSHL, 23);
+        er.mul(bits.reinterpretAsFloats()).blend(0f, tiny).intoArray(a, off);
     }
 }

@@ -13,7 +13,6 @@ import org.acdajvm.layers.conv.ConvKind;
 import org.acdajvm.layers.pac.PacConfig;
 import org.acdajvm.layers.pac.PacKind;
 import org.acdajvm.layers.pac.PacLayer;
-import org.acdajvm.layers.pac.PacPaths;
 import org.acdajvm.tensor.Tensor;
 import org.acdajvm.vector.TapConvVector;
 
@@ -135,10 +134,5 @@ final class FamilyCases {
             dy.data()[i] = (float) r.nextDouble(-1, 1);
         }
         return new Case(kind, layer, in, dy, label);
-    }
-
-    /** Unused geometry helper kept close to the cases: the conv geometry a PAC case runs on. */
-    static String geometry(Case c) {
-        return c.layer() instanceof PacLayer p ? PacPaths.geometry(p.config(), c.inputs().x()).toString() : "";
     }
 }

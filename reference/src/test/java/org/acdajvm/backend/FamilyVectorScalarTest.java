@@ -55,4 +55,43 @@ class FamilyVectorScalarTest {
         }
         assertTrue(compared >= 3 * 24 * 4, "compared " + compared);
     }
+
+    /** Rows and slices are fixed by the shape, not by the threads: 1 and 3 threads give the same bits. */
+    @Test
+    void resultsDoNotDependOnTheThreadCount() {
+        List<FamilyCases.Case> cases = FamilyCases.all(12, 9);
+        try (VectorBackend one = new VectorBackend(1); VectorBackend three = new VectorBackend(3)) {
+            for (FamilyCases.Case c : cases) {
+                LayerOp<Layer> a = one.op(c.kind()).orElseThrow();
+                LayerOp<Layer> b = three.op(c.kind()).orElseThrow();
+                assertEquals(a.forward(c.layer(), c.inputs()), b.forward(c.layer(), c.inputs()), c.label() + " y");
+                assertEquals(a.backward(c.layer(), c.inputs(), c.dy()), b.backward(c.layer(), c.inputs(), c.dy()),
+                        c.label() + " gradients");
+            }
+        }
+    }
+
+    /** Without the Vector API the vector backend still answers every family op, with the scalar kernels' very bits. */
+    @Test
+    void theScalarFallbackAnswersWithTheScalarKernels() {
+        String key = VectorBackend.IMPLEMENTATION_PROPERTY;
+        String before = System.getProperty(key);
+        System.setProperty(key, "scalar");
+        try (VectorBackend fallback = new VectorBackend(2); ScalarBackend scalar = new ScalarBackend()) {
+            assertTrue(!fallback.vectorized(), "the fallback must be in use");
+            for (FamilyCases.Case c : FamilyCases.all(6, 13)) {
+                LayerOp<Layer> f = fallback.op(c.kind()).orElseThrow();
+                LayerOp<Layer> s = scalar.op(c.kind()).orElseThrow();
+                assertEquals(s.forward(c.layer(), c.inputs()), f.forward(c.layer(), c.inputs()), c.label() + " y");
+                assertEquals(s.backward(c.layer(), c.inputs(), c.dy()), f.backward(c.layer(), c.inputs(), c.dy()),
+                        c.label() + " gradients");
+            }
+        } finally {
+            if (before == null) {
+                System.clearProperty(key);
+            } else {
+                System.setProperty(key, before);
+            }
+        }
+    }
 }

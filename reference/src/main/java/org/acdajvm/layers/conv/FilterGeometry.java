@@ -85,9 +85,4 @@ public record FilterGeometry(int batch, int inC, int inH, int inW, int outC, int
     public int col(int w, int b) {
         return mode.index(stride * w + dilation * b - pad, inW);
     }
-
-    /** The same geometry with another output size (the adjoint of a transposed conv). */
-    public FilterGeometry withOutput(int height, int width) {
-        return new FilterGeometry(batch, inC, inH, inW, outC, k, stride, dilation, pad, mode, height, width);
-    }
 }

@@ -51,6 +51,35 @@ public interface TapConv {
         body.run(0, count);
     }
 
+    /**
+     * A float array of at least {@code size} elements for workspace {@code slot} (contents unspecified): a new
+     * one here; the vector kernels keep one per slot and hand it out again, so that a layer's per-call buffers
+     * (its adapting kernel, that kernel's gradient) are not reallocated on every call. A slot's array is valid
+     * until the next request for the same slot.
+     */
+    default float[] scratch(int slot, int size) {
+        return new float[size];
+    }
+
+    /**
+     * PAC's gaussian kernel ({@code layers.pac.PacKernelScalar}'s mathematics: {@code exp(-0.5 d2)}, 0 at taps
+     * outside the image with zero padding, optionally normalised over in-image taps) into
+     * {@code kf [N, KC, K*K, outH, outW]} from guidance {@code f [N, G, H, W]}, when these kernels have a fast path
+     * for it; {@code false} (and nothing written) when they have none, and the caller computes it.
+     */
+    default boolean gaussianKernel(FilterGeometry g, float[] f, int gc, boolean channelWise, boolean normalise, float[] kf) {
+        return false;
+    }
+
+    /**
+     * The backward of {@link #gaussianKernel}: adds {@code dL/df} into {@code df [N, G, H, W]} for
+     * {@code dkf = dL/dKf}, when these kernels have a fast path for it; {@code false} (nothing written) otherwise.
+     */
+    default boolean gaussianKernelBackward(FilterGeometry g, float[] f, int gc, boolean channelWise, boolean normalise,
+                                           float[] dkf, float[] df) {
+        return false;
+    }
+
     /** The readable scalar kernels. */
     TapConv SCALAR = new TapConv() {
         @Override

@@ -1,5 +1,6 @@
 package org.acdajvm.layers.pac;
 
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -28,6 +29,12 @@ import org.acdajvm.tensor.Tensor;
  * The kernel's backward gives the guidance's gradient and {@code inv_alpha}'s, {@code inv_lambda}'s.
  */
 public final class PacPaths {
+
+    /** Workspace slots ({@link TapConv#scratch}): the conv-grid kernel, the output-grid kernel, their gradients. */
+    private static final int KF = 0;
+    private static final int KF_OUTPUT_GRID = 1;
+    private static final int DKF = 2;
+    private static final int DKF_OUTPUT_GRID = 3;
 
     private final TapConv kernels;
 
@@ -103,13 +110,15 @@ public final class PacPaths {
         Map<String, Tensor> grads = new LinkedHashMap<>();
         if (c.variant() == PacConfig.Variant.KERNEL) {
             Tensor df = Tensor.zeros(x.shape());
-            float[] s = PacKernelScalar.backward(g, spec(layer), x.data(), c.guidanceChannels(), dy.data(), df.data());
+            float[] s = kernelBackward(g, layer, x.data(), dy.data(), df.data());
             grads.put(Inputs.X, df);
             putScalars(grads, layer, s);
             return grads;
         }
         float[] kf = kernel(layer, inputs, g);
-        float[] dkf = new float[kf.length];
+        int kfSize = g.batch() * c.kernelChannels() * g.taps() * g.outPlane();
+        float[] dkf = kernels.scratch(DKF, kfSize);
+        Arrays.fill(dkf, 0, kfSize, 0f);
         Tensor dx = Tensor.zeros(x.shape());
         Tensor dw = c.variant() == PacConfig.Variant.POOL ? null : Tensor.zeros(layer.param(PacLayer.WEIGHT).shape());
         Tensor db = c.bias() ? Tensor.zeros(c.outChannels()) : null;
@@ -132,18 +141,23 @@ public final class PacPaths {
         if (inputs.has(PacKind.GUIDANCE)) {
             Tensor f = inputs.require(PacKind.GUIDANCE);
             Tensor df = Tensor.zeros(f.shape());
+            FilterGeometry gk = g;
+            float[] dk = dkf;
             if (c.variant() == PacConfig.Variant.TRANSPOSED) {
-                FilterGeometry gk = transposedKernelGrid(c, g);
-                s = PacKernelScalar.backward(gk, spec(layer), f.data(), c.guidanceChannels(), toOutputGrid(g, 1, dkf),
-                        df.data());
-            } else {
-                s = PacKernelScalar.backward(g, spec(layer), f.data(), c.guidanceChannels(), dkf, df.data());
+                gk = transposedKernelGrid(c, g);
+                dk = toOutputGrid(g, 1, dkf, kernels.scratch(DKF_OUTPUT_GRID, g.batch() * g.taps() * g.inPlane()));
             }
+            s = kernelBackward(gk, layer, f.data(), dk, df.data());
             grads.put(PacKind.GUIDANCE, df);
         } else {
             Tensor k = inputs.require(PacKind.KERNEL);
-            float[] dk = c.variant() == PacConfig.Variant.TRANSPOSED ? toOutputGrid(g, 1, dkf) : dkf;
-            grads.put(PacKind.KERNEL, Tensor.wrap(dk, k.shape()));
+            Tensor dk = Tensor.zeros(k.shape());
+            if (c.variant() == PacConfig.Variant.TRANSPOSED) {
+                toOutputGrid(g, 1, dkf, dk.data());
+            } else {
+                System.arraycopy(dkf, 0, dk.data(), 0, dk.size());
+            }
+            grads.put(PacKind.KERNEL, dk);
         }
         if (dw != null) {
             grads.put(PacLayer.WEIGHT, dw);
@@ -166,7 +180,22 @@ public final class PacPaths {
     private void computeKernel(FilterGeometry g, PacLayer layer, float[] f, float[] kf) {
         PacKernelScalar.Spec spec = spec(layer);
         int gc = layer.config().guidanceChannels();
+        if (spec.function() == PacKernelScalar.Function.GAUSSIAN
+                && kernels.gaussianKernel(g, f, gc, spec.channelWise(), spec.normalise(), kf)) {
+            return;
+        }
         kernels.forRows(g.outH(), (h0, h1) -> PacKernelScalar.forward(g, spec, f, gc, kf, h0, h1));
+    }
+
+    /** The kernel's backward: adds {@code dL/df} into {@code df}; returns {@code {dL/d inv_alpha, dL/d inv_lambda}}. */
+    private float[] kernelBackward(FilterGeometry g, PacLayer layer, float[] f, float[] dkf, float[] df) {
+        PacKernelScalar.Spec spec = spec(layer);
+        int gc = layer.config().guidanceChannels();
+        if (spec.function() == PacKernelScalar.Function.GAUSSIAN
+                && kernels.gaussianKernelBackward(g, f, gc, spec.channelWise(), spec.normalise(), dkf, df)) {
+            return new float[] {0f, 0f};
+        }
+        return PacKernelScalar.backward(g, spec, f, gc, dkf, df);
     }
 
     /** {@code Kf [N, KC, K*K, outH, outW]} on the conv's grid, from the guidance or the input {@code kernel}. */
@@ -176,27 +205,27 @@ public final class PacPaths {
         float[] k;
         if (inputs.has(PacKind.GUIDANCE)) {
             FilterGeometry kg = transposed ? transposedKernelGrid(c, g) : g;
-            k = new float[g.batch() * c.kernelChannels() * kg.taps() * kg.outPlane()];
+            k = kernels.scratch(transposed ? KF_OUTPUT_GRID : KF, g.batch() * c.kernelChannels() * kg.taps() * kg.outPlane());
             computeKernel(kg, layer, inputs.require(PacKind.GUIDANCE).data(), k);
         } else {
             k = inputs.require(PacKind.KERNEL).data();
         }
-        return transposed ? toConvGrid(g, 1, k) : k;
+        return transposed ? toConvGrid(g, 1, k, kernels.scratch(KF, g.batch() * g.taps() * g.outPlane())) : k;
     }
 
     /**
      * The transpose's kernel {@code K[n, kc, u, q]} (output grid) as the conv's {@code kf[n, kc, v, p]}: tap
      * {@code v = K*K-1-u} of pixel {@code p} is {@code (u, q = s p + d v - pad)}; taps outside the output grid read no input.
      */
-    static float[] toConvGrid(FilterGeometry g, int kcs, float[] big) {
-        float[] small = new float[g.batch() * kcs * g.taps() * g.outPlane()];
+    static float[] toConvGrid(FilterGeometry g, int kcs, float[] big, float[] small) {
+        Arrays.fill(small, 0, g.batch() * kcs * g.taps() * g.outPlane(), 0f);
         reindex(g, kcs, big, small, true);
         return small;
     }
 
     /** The adjoint of {@link #toConvGrid} (a gradient with respect to the conv-grid kernel back onto the output grid). */
-    static float[] toOutputGrid(FilterGeometry g, int kcs, float[] small) {
-        float[] big = new float[g.batch() * kcs * g.taps() * g.inPlane()];
+    static float[] toOutputGrid(FilterGeometry g, int kcs, float[] small, float[] big) {
+        Arrays.fill(big, 0, g.batch() * kcs * g.taps() * g.inPlane(), 0f);
         reindex(g, kcs, big, small, false);
         return big;
     }
