@@ -15,7 +15,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.acdajvm.backend.AcdaBackend;
 import org.acdajvm.backend.Backends;
 import org.acdajvm.layer.AcdaConfig;
-import org.acdajvm.layer.AcdaKind;
 import org.acdajvm.layer.AcdaLayer;
 import org.acdajvm.layer.Inputs;
 import org.acdajvm.layer.LayerKind;
@@ -128,6 +127,7 @@ final class CheckCommand implements Callable<Integer> {
         int ran = 0;
         List<Row> rows = new ArrayList<>();
         List<String> missing = new ArrayList<>();
+        List<String> withoutLayer = new ArrayList<>();
         for (String name : names) {
             try (AcdaBackend b = Backends.get(name)) {
                 Optional<BoundLayer.Op> op = l.op(b);
@@ -140,7 +140,8 @@ final class CheckCommand implements Callable<Integer> {
                                 op.isEmpty() ? "no " + kind.name() : "unavailable");
                     }
                     if (backends != null) {
-                        missing.add(name);             // asked for by name: not checking it is a failure
+                        // asked for by name: not checking it is a failure
+                        (op.isEmpty() ? withoutLayer : missing).add(name);
                     }
                     continue;
                 }
@@ -163,9 +164,9 @@ final class CheckCommand implements Callable<Integer> {
                 }
             }
         }
-        boolean pass = allAccepted && ran > 0 && missing.isEmpty();
+        boolean pass = allAccepted && ran > 0 && missing.isEmpty() && withoutLayer.isEmpty();
         if (json) {
-            out.println(json(l, in, oracleMs, rows, missing, pass));
+            out.println(json(l, in, oracleMs, rows, missing, withoutLayer, pass));
         } else {
             out.println();
             for (Row r : rows) {
@@ -174,8 +175,10 @@ final class CheckCommand implements Callable<Integer> {
             }
             out.printf(Locale.ROOT, "%n%s: %d backend(s) checked%s; tight ratio = |y - y_oracle| / (%.2f sigma), sigma "
                             + "from the float32 rounding model (%s), ok when <= 1 and mean z^2 within its limit; worst-case = "
-                            + "|err| / (4 u n S + E)%n", pass ? "PASS" : "FAIL", ran, missing.isEmpty() ? ""
-                            : " (requested but unavailable: " + String.join(", ", missing) + ")", ErrorBounds.LAMBDA, prec.id());
+                            + "|err| / (4 u n S + E)%n", pass ? "PASS" : "FAIL", ran, (missing.isEmpty() ? ""
+                            : " (requested but unavailable: " + String.join(", ", missing) + ")") + (withoutLayer.isEmpty()
+                            ? "" : " (requested but without layer " + kind.name() + ": " + String.join(", ", withoutLayer)
+                            + ")"), ErrorBounds.LAMBDA, prec.id());
         }
         out.flush();
         return pass ? AcdaCli.EXIT_OK : AcdaCli.EXIT_FAILED;
@@ -186,7 +189,8 @@ final class CheckCommand implements Callable<Integer> {
         return in.all().size() == 1 ? in.x().shapeString() : in.toString();
     }
 
-    private String json(BoundLayer<?> l, Inputs in, double oracleMs, List<Row> rows, List<String> missing, boolean pass) {
+    private String json(BoundLayer<?> l, Inputs in, double oracleMs, List<Row> rows, List<String> missing,
+                        List<String> withoutLayer, boolean pass) {
         ObjectMapper m = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         ObjectNode root = m.createObjectNode();
         root.put("pass", pass);
@@ -234,6 +238,8 @@ final class CheckCommand implements Callable<Integer> {
         }
         ArrayNode miss = root.putArray("requested_but_unavailable");
         missing.forEach(miss::add);
+        ArrayNode lacking = root.putArray("requested_without_layer");
+        withoutLayer.forEach(lacking::add);
         root.put("bound", "error ratio = |y - y_oracle| / (4 u n S + E), accepted when <= 1");
         try {
             return m.writeValueAsString(root);

@@ -189,6 +189,39 @@ class LayerCommandsTest {
                     assertEquals(1, none.code(), "a backend named that cannot run the layer fails: " + none.out());
                     assertTrue(none.out().lines().anyMatch(l -> l.startsWith("opencl ") && l.endsWith("no conv")), none.out());
                     assertTrue(none.out().contains("opencl: does not implement layer conv"), none.out());
+                    assertTrue(none.out().contains("FAIL: 1 backend(s) checked (requested but without layer conv: opencl)"),
+                            none.out());
+                }
+            }
+        }
+    }
+
+    /**
+     * Every registered layer, as a new one joins: check passes, and a case with gradients verifies against the
+     * oracle, and against every backend that claims the layer.
+     */
+    @Test
+    void everyLayerChecksAndItsCaseVerifiesOnEveryBackendThatHasIt() {
+        for (LayerKind<?> k : Layers.all()) {
+            AcdaCliTest.Result r = run("check", "--layer", k.name(), "--height", "7", "--width", "6", "--repeat", "1");
+            assertEquals(0, r.code(), k.name() + ": " + r.out() + r.err());
+            Path c = dir.resolve("case-" + k.name());
+            AcdaCliTest.Result made = run("make-case", "--layer", k.name(), "--height", "6", "--width", "5", "--with-grads",
+                    "--out", c.toString());
+            assertEquals(0, made.code(), k.name() + ": " + made.err());
+            AcdaCliTest.Result v = run("verify", c.toString());
+            assertEquals(0, v.code(), k.name() + ": " + v.out() + v.err());
+            for (String b : Backends.names()) {
+                try (AcdaBackend backend = Backends.get(b)) {
+                    if (backend.unavailableReason().isPresent()) {
+                        continue;
+                    }
+                    AcdaCliTest.Result vb = run("verify", c.toString(), "--backend", b);
+                    if (backend.op(k).isEmpty()) {
+                        assertUsageError(vb, "backend '" + b + "' does not implement layer " + k.name());
+                    } else {
+                        assertEquals(0, vb.code(), k.name() + " on " + b + ": " + vb.out() + vb.err());
+                    }
                 }
             }
         }
