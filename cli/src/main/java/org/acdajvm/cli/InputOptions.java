@@ -1,5 +1,6 @@
 package org.acdajvm.cli;
 
+import java.util.List;
 import java.util.Locale;
 
 import org.acdajvm.layer.AcdaInit;
@@ -33,7 +34,7 @@ final class InputOptions {
     /** The seeded random layer of {@code kind} with these settings. */
     Layer layer(LayerKind<?> kind, LayerOptions options) {
         return switch (init.toLowerCase(Locale.ROOT)) {
-            case "randomized" -> options.build(kind, s -> kind.random(s, seed));
+            case "randomized" -> options.build(kind, s -> kind.random(withGrid(kind, s), seed));
             case "reference" -> {
                 if (kind != AcdaKind.INSTANCE) {
                     throw new IllegalArgumentException("--init reference is the reference PyTorch layer's initialisation, "
@@ -44,6 +45,22 @@ final class InputOptions {
             default -> throw new IllegalArgumentException("--init = '" + init
                     + "' is not allowed: expected reference or randomized");
         };
+    }
+
+    /**
+     * A layer whose grid is fixed by settings {@code height} and {@code width} (TVConv's position map) takes the
+     * input's size, {@code --height} and {@code --width}, unless {@code --set} gives them.
+     */
+    private org.acdajvm.layer.Settings withGrid(LayerKind<?> kind, org.acdajvm.layer.Settings s) {
+        List<String> keys = kind.settings().stream().map(org.acdajvm.layer.Settings.Setting::key).toList();
+        org.acdajvm.layer.Settings out = s;
+        if (keys.contains("height") && !s.has("height")) {
+            out = out.with("height", height);
+        }
+        if (keys.contains("width") && !s.has("width")) {
+            out = out.with("width", width);
+        }
+        return out;
     }
 
     /** Checks the sizes, before anything large is made. */

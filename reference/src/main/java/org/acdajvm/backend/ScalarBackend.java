@@ -47,6 +47,7 @@ public final class ScalarBackend implements AcdaBackend {
             case "pac-conv", "pac-transposed", "pac-pool", "pac-kernel" -> FamilyOps.pac(() -> TapConv.SCALAR);
             case "dynamic-filter" -> org.acdajvm.layers.dfn.DfnPaths.op(() -> TapConv.SCALAR, () -> org.acdajvm.layers.dfn.DfnPaths.Softmax.SCALAR);
             case "involution" -> org.acdajvm.layers.involution.InvolutionPaths.op(() -> TapConv.SCALAR);
+            case "tvconv" -> org.acdajvm.layers.tvconv.TvConvPaths.op(() -> TapConv.SCALAR);
             default -> AcdaBackend.super.op(kind);
         };
     }

@@ -135,6 +135,7 @@ public final class VectorBackend implements AcdaBackend {
             case "dynamic-filter" -> org.acdajvm.layers.dfn.DfnPaths.op(this::tapConv, () -> fallbackReason == null
                     ? org.acdajvm.vector.SoftmaxVector.INSTANCE : org.acdajvm.layers.dfn.DfnPaths.Softmax.SCALAR);
             case "involution" -> org.acdajvm.layers.involution.InvolutionPaths.op(this::tapConv);
+            case "tvconv" -> org.acdajvm.layers.tvconv.TvConvPaths.op(this::tapConv);
             default -> AcdaBackend.super.op(kind);
         };
     }

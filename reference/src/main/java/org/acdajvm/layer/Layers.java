@@ -17,7 +17,8 @@ public final class Layers {
             org.acdajvm.layers.pac.PacKind.POOL,
             org.acdajvm.layers.pac.PacKind.KERNEL_ONLY,
             org.acdajvm.layers.dfn.DfnKind.INSTANCE,
-            org.acdajvm.layers.involution.InvolutionKind.INSTANCE);
+            org.acdajvm.layers.involution.InvolutionKind.INSTANCE,
+            org.acdajvm.layers.tvconv.TvConvKind.INSTANCE);
 
     private Layers() {
     }

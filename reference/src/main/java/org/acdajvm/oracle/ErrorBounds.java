@@ -283,6 +283,76 @@ import org.acdajvm.layer.AcdaLayer;
  *       where it is ambiguous, carried on through {@code scale} and {@code rw}. Their tight variance multiplies
  *       the factors' variances ({@code var(ab) = b^2 var(a) + a^2 var(b)}) and adds every sum's {@link SumModel}.</li>
  * </ol>
+ *
+ * <h2>TVConv's weight net: LayerNorm and ReLU (the new float32 steps)</h2>
+ * The weight net maps the position map {@code A} (a parameter: exact) through {@code L} blocks
+ * {@code g = conv3x3(in)}, {@code a = LN(g)}, {@code h = relu(a)} and a last {@code conv3x3} to the filter {@code F}.
+ * Every value carries a worst-case bound {@code E} and, for the tight tier, an independent part {@code V}
+ * (variance proxies {@code {A, B, C}} of its own roundings and of its inputs' independent errors, in quadrature)
+ * and its signed sensitivity {@code J_s} to each shared number {@code s}: a LayerNorm's mean and {@code r} are one
+ * rounded number per layer whose error reaches every later value, so their variances {@code V_s} are carried by
+ * forward-mode differentiation through the linearised later stages (a direction per shared number: conv without
+ * bias, LayerNorm linearised, ReLU's mask), never element by element (an element's whole variance is
+ * {@code V + sum_s J_s^2 V_s}). With {@code M = mid h w}:
+ * <ol>
+ *   <li><b>conv</b> {@code g = b + sum w v}: {@code E = 4 u (9 C_in + 1) S + sum |w| E_v} ({@link #conv});
+ *       {@code V} as ACDA's generator (the sum's roundings plus {@code sum w^2 V_v}), {@code K = sum |w| K_v}.</li>
+ *   <li><b>mean</b> {@code mu = sum g / M}: {@code M - 1} additions and a division on terms of total size
+ *       {@code sum |g|}: {@code E_mu = sum E_g / M + 4 u (M + 1) sum |g| / M} ({@link #meanError}).</li>
+ *   <li><b>variance</b> {@code s2 = sum (g - mu)^2 / M} (biased, as {@code nn.LayerNorm}). Whatever the algorithm
+ *       (two-pass, Welford, or one-pass {@code mean(g^2) - mu^2}), its products expand to terms of size at most
+ *       {@code mean(g^2) + mu^2}, each through at most {@code M + 3} roundings (square, {@code M - 1} additions,
+ *       division, {@code mu^2}, subtraction); the inputs' errors move it by at most the larger of the two-pass
+ *       {@code sum (2 |d| E_d + E_d^2) / M} ({@code E_d = E_g + E_mu + 4 u (|g| + |mu|)}) and the one-pass
+ *       {@code sum (2 |g| E_g + E_g^2) / M + 2 |mu| E_mu + E_mu^2} ({@link #varianceError}).</li>
+ *   <li><b>rsqrt</b> {@code r = (s2 + eps)^(-1/2)}: eps (1e-5 is not a float) and the addition add {@code 8 u (s2 + eps)};
+ *       then {@code |d r| <= E_s2 (s2 + eps - E_s2)^(-3/2) / 2} plus the float32 {@code rsqrt}'s own error,
+ *       {@value #RSQRT_ULPS} ulp of {@code r} (OpenCL allows 4 for {@code rsqrt}, CUDA's {@code rsqrtf} 2, {@code 1/sqrt}
+ *       in two correctly rounded steps 1.5) ({@link #layerNormRsqrtError}); infinite when {@code E_s2 >= s2 + eps},
+ *       which eps makes impossible for sane data.</li>
+ *   <li><b>normalise and affine</b> {@code z = d r}, {@code a = gamma z + beta} (or {@code d (gamma r) + beta}):
+ *       {@code E_z = |d| E_r + r E_d + E_d E_r + 4 u |z|}, {@code E_a = |gamma| E_z + 4 u LN_ROUNDINGS (|gamma z| + |beta|)},
+ *       {@value #LN_ROUNDINGS} roundings covering both groupings ({@link #normalisedError}, {@link #layerNormAffineError}).
+ *       Tight: per element {@code V_z = r^2 V_g + 2 z^2} (subtraction, product), {@code V_a = gamma^2 V_z + 2 (gamma z)^2 + a^2};
+ *       the shared numbers' variances, {@code V_mu = (sum V_g + partials) / M^2 + mu^2} and, with
+ *       {@code ds2/dg_i = 2 d_i / M} (the mean's part cancels), {@code V_r = (r^3/2)^2 (sum (2 d_i / M)^2 V_g + the
+ *       sum's roundings / M^2 + sum (2 d_i^2 / M)^2 + s2^2 + (s2 + eps)^2) + (2 RSQRT_TIGHT_ULPS r)^2}, enter every output
+ *       with {@code J_mu = -gamma r}, {@code J_r = gamma d}; an earlier direction {@code dg} goes through as
+ *       {@code dz = r (dg - mean(dg)) + d dr}, {@code dr = -(r^3/2) 2 mean(d dg)}. The tight tier models a two-pass (or Welford) variance: a one-pass {@code mean(g^2) - mu^2} is inside
+ *       the worst case but may be SUSPICIOUS when {@code |mu|} is far above the spread (its cancellation is real).</li>
+ *   <li><b>ReLU</b> {@code h = max(0, a)} is exact in float32 and 1-Lipschitz: {@code E_h = E_a} when {@code a > -E_a}
+ *       (the float32 value may be positive), else {@code 0} (every correct path gives exactly 0) ({@link #reluError});
+ *       the tight parts pass where {@code a > -LAMBDA u sigma_a} (the float32 value may be positive within the tight
+ *       reach), the directions through the derivative's mask {@code a > 0}. The derivative is a mask: where
+ *       {@code |a| <= E_a} ({@link #reluAmbiguous}, judged for float32) a correct float32 backward may take the other
+ *       branch, so the gradient there carries {@code E += S + E} of the upstream value, and where
+ *       {@code |a| <= LAMBDA u sigma_a} the same as a tight scale; finite-difference tests keep their points away from
+ *       the kink.</li>
+ *   <li><b>The filter into y</b> {@code y[c,p] = b[c] + sum_u F[c,u,p] xp[c, p + d u - pad]}: {@code n_y = K^2 + 1}
+ *       ({@link #tvconvForwardChain}), {@code S = |b| + sum |F| |xp|}, {@code E = sum_u |xp| E_F}. The taps' filter
+ *       errors are correlated (one weight-net pixel feeds all of them), so the tight variance takes each source with
+ *       its signed sensitivity summed over the taps: the last conv's own roundings {@code sum_u xp_u^2 own_u}, each last
+ *       hidden value {@code (sum_u xp_u W[cK^2+u, i, ab])^2 V_h}, each shared number {@code (sum_u xp_u J_s)^2 V_s}. Into
+ *       {@code dx}, where taps of different pixels meet, Cauchy-Schwarz bounds it: {@code var(sum_j t_j) <= K^2 sum_j
+ *       var(t_j)}, so {@code dpatch = dy F} carries {@code K^2 dy^2 var_F}.</li>
+ *   <li><b>Gradients</b> ({@link #tvconvGradientChains}). The filter is shared by the batch, so
+ *       {@code dF[c,u,p] = sum_n dy xp} sums over the {@code N} images ({@code n_F = N}). The last conv's
+ *       {@code dW = sum_p dF h} and {@code db = sum_p dF} add {@code P = h w}; its input gradient {@code dh = sum dF W}
+ *       adds {@code 9 C K^2}. Through ReLU nothing; LayerNorm's backward {@code dgamma = da z} (1), {@code dbeta = da},
+ *       {@code dg = r (dz - mean(dz) - z mean(dz z))}, {@code dz = gamma da}: at most {@code M + 8}; each conv's
+ *       {@code dW}, {@code db} add {@code P}, its input gradient {@code 9 mid}; {@code affinity} is conv 0's input
+ *       gradient. {@code dx = sum dy F} over at most {@code K^2} taps: {@code K^2 + 1}; the bias sums {@code N P} values.
+ *       The backward's tight tier keeps the same split: independent parts in quadrature (the backward's own roundings,
+ *       the forward values' independent errors, each entering a gradient term once), and signed directions for every
+ *       shared number: the forward's (through {@code dr/ds} and the forward directions of {@code z} and {@code h}) and the
+ *       backward's own {@code mean(dz)}, {@code mean(dz z)} of each LayerNorm (sensitivities {@code -r}, {@code -r z}),
+ *       carried through the transposed convs and the LayerNorm backward; a gradient element's variance is
+ *       {@code V + sum_s J_s^2 V_s}. The ReLU mask's flip counts in the tight tier (independently, per element) where
+ *       {@code |a| <= LAMBDA u sigma_a} (the worst case: {@code |a| <= E_a}).
+ *       The worst-case tier is rigorous but loose here: the variance's {@code M + 3} chain makes {@code E_r / r} about
+ *       {@code 2 M u}, and a second LayerNorm compounds it (on a 12x12, mid 8, 2-block net the filter's {@code E_F} is
+ *       about 10% of {@code |F|}), so the tight tier is what tells correct float32 from a shortcut.</li>
+ * </ol>
  */
 public final class ErrorBounds {
 
@@ -616,6 +686,97 @@ public final class ErrorBounds {
         long nBranch = ndr1 + reduced + 2 + taps;
         return new InvolutionChains(clamp(Math.max(nDirect, nBranch) + 1), clamp(ndr1 + 1 + p), clamp(ndr1 + p),
                 clamp(nde + BN_ROUNDINGS + 2 + p), clamp(nde + p), clamp(ndH + 1 + p), clamp(ndH + p));
+    }
+
+    /** LayerNorm's roundings from the centred value and rsqrt to its output (class comment, TVConv step 5). */
+    public static final int LN_ROUNDINGS = 4;
+    /** Ulps of its result a float32 rsqrt may be off by, worst case (OpenCL allows 4). */
+    public static final int RSQRT_ULPS = 4;
+    /** Ulps of its result a float32 rsqrt may be off by in the tight tier. */
+    public static final int RSQRT_TIGHT_ULPS = 2;
+
+    /** Worst-case error of a float32 mean of {@code m} values of total magnitude {@code sumAbs} and carried errors {@code sumCarried}. */
+    public static double meanError(int m, double sumAbs, double sumCarried) {
+        return sumCarried / m + SAFETY * U * (m + 1.0) * sumAbs / m;
+    }
+
+    /**
+     * Worst-case error of a float32 biased variance of {@code m} values (class comment, TVConv step 3).
+     *
+     * @param twoPassCarried {@code sum (2 |d| E_d + E_d^2)}
+     * @param onePassCarried {@code sum (2 |g| E_g + E_g^2)}
+     * @param meanSquare     {@code sum g^2 / m}
+     */
+    public static double varianceError(int m, double twoPassCarried, double onePassCarried, double mean, double meanError,
+                                       double meanSquare) {
+        double carried = Math.max(twoPassCarried / m,
+                onePassCarried / m + 2 * Math.abs(mean) * meanError + meanError * meanError);
+        return carried + SAFETY * U * (m + 3.0) * (meanSquare + mean * mean);
+    }
+
+    /** Worst-case error of {@code r = (s2 + eps)^(-1/2)} for a variance {@code s2} off by {@code s2Error} (TVConv step 4). */
+    public static double layerNormRsqrtError(double s2, double s2Error, double eps) {
+        double v = s2 + eps;
+        double e = s2Error + 2 * SAFETY * U * v;
+        if (e >= v) {
+            return Double.POSITIVE_INFINITY;
+        }
+        return 0.5 * e * Math.pow(v - e, -1.5) + 2 * U * RSQRT_ULPS / Math.sqrt(v);
+    }
+
+    /** Worst-case error of a float32 {@code z = d r} from {@code d}, {@code r} off by {@code dError}, {@code rError}. */
+    public static double normalisedError(double d, double dError, double r, double rError) {
+        return Math.abs(d) * rError + r * dError + dError * rError + SAFETY * U * Math.abs(d * r);
+    }
+
+    /** Worst-case error of a float32 {@code gamma z + beta} for {@code z} off by {@code zError}. */
+    public static double layerNormAffineError(double z, double zError, double gamma, double beta) {
+        return Math.abs(gamma) * zError + SAFETY * U * LN_ROUNDINGS * (Math.abs(gamma * z) + Math.abs(beta));
+    }
+
+    /** Worst-case error of a float32 {@code max(0, a)} for {@code a} off by {@code aError}: {@code aError}, or 0 when {@code a <= -aError}. */
+    public static double reluError(double a, double aError) {
+        return a > -aError ? aError : 0;
+    }
+
+    /** Whether a float32 {@code a} within {@code aError} of {@code a} may fall on the other side of ReLU's kink. */
+    public static boolean reluAmbiguous(double a, double aError) {
+        return Math.abs(a) <= aError;
+    }
+
+    /** TVConv's forward chain {@code n_y = K^2 + 1} (class comment, TVConv step 7). */
+    public static int tvconvForwardChain(int taps) {
+        return clamp(taps + 1L);
+    }
+
+    /**
+     * TVConv's gradient chain lengths (class comment, TVConv step 8); arrays indexed by weight-net block {@code l}
+     * ({@code convWeight}, {@code convBias} have {@code L + 1} entries, the last conv last).
+     */
+    public record TvConvChains(int x, int bias, int affinity, int[] convWeight, int[] convBias, int[] normWeight,
+                               int[] normBias) {
+    }
+
+    /** TVConv's gradient chains for {@code N} images, {@code C}, {@code K^2}, {@code mid}, {@code L} blocks, {@code P = h w}. */
+    public static TvConvChains tvconvGradientChains(int batch, int channels, int taps, int mid, int layers, long positions) {
+        long m = mid * positions;
+        long up = batch;                                   // dF
+        int[] cw = new int[layers + 1];
+        int[] cb = new int[layers + 1];
+        int[] nw = new int[layers];
+        int[] nb = new int[layers];
+        cw[layers] = clamp(up + positions);
+        cb[layers] = clamp(up + positions);
+        up += 9L * channels * taps;                        // dh into the last block
+        for (int l = layers - 1; l >= 0; l--) {
+            nw[l] = clamp(up + 1);
+            nb[l] = clamp(up);
+            long v = up + m + 8;                           // LayerNorm's backward
+            cw[l] = clamp(v + positions);
+            cb[l] = clamp(v + positions);
+            up = v + 9L * mid;                             // the conv's input gradient
+        }
+        return new TvConvChains(clamp(taps + 1L), clamp(Math.max(1, (long) batch * positions)), clamp(up), cw, cb, nw, nb);
     }
 
     private static int clamp(long v) {

@@ -54,6 +54,8 @@ public final class TapConvVector implements TapConv, AutoCloseable {
     private float[] guidancePad;
     private float[] maskPad;
     private float[] ones;
+    private float[] dd2p;
+    private float[] dfp;
     private float[][] dxp = new float[0][];
     private float[][] dwt = new float[0][];
 
@@ -441,12 +443,23 @@ public final class TapConvVector implements TapConv, AutoCloseable {
      */
     @Override
     public void localFilter(FilterGeometry g, float[] kf, boolean perChannel, float[] x, float[] y) {
-        localFilter(g, kf, perChannel ? g.inC() : 1, x, y);
+        localFilter(g, kf, perChannel ? g.inC() : 1, false, x, y);
     }
 
     /** The local filter with {@code groups} filters (involution: one per group of channels), as above. */
     @Override
     public void localFilter(FilterGeometry g, float[] kf, int groups, float[] x, float[] y) {
+        localFilter(g, kf, groups, false, x, y);
+    }
+
+    /** As {@link #localFilter(FilterGeometry, float[], boolean, float[], float[])}; one kernel for every image when {@code sharedByBatch} (TVConv). */
+    @Override
+    public void localFilter(FilterGeometry g, float[] kf, boolean perChannel, boolean sharedByBatch, float[] x, float[] y) {
+        localFilter(g, kf, perChannel ? g.inC() : 1, sharedByBatch, x, y);
+    }
+
+    /** The general form: {@code groups} filters (channel {@code c} uses {@code c / (C/groups)}), shared by the batch or one set per image. */
+    public void localFilter(FilterGeometry g, float[] kf, int groups, boolean sharedByBatch, float[] x, float[] y) {
         Plan pl = Plan.of(g, groups);
         xph = grow(xph, pl.in().size());
         kfp = grow(kfp, pl.kfSize());
@@ -457,7 +470,9 @@ public final class TapConvVector implements TapConv, AutoCloseable {
         int plane = g.outPlane();
         for (int n = 0; n < g.batch(); n++) {
             pl.in().fill(xp, x, n, g.mode());
-            padKernel(pl, kf, n, kfpad);
+            if (!sharedByBatch || n == 0) {
+                padKernel(pl, kf, sharedByBatch ? 0 : n, kfpad);
+            }
             int image = n * g.inC() * plane;
             rows.run(g.outH(), work, (r0, r1, wk) -> {
                 float[] acc = wk.scratch;
@@ -499,12 +514,25 @@ public final class TapConvVector implements TapConv, AutoCloseable {
     @Override
     public void localFilterBackward(FilterGeometry g, float[] kf, boolean perChannel, float[] x, float[] dy, float[] dx,
                                     float[] dkf) {
-        localFilterBackward(g, kf, perChannel ? g.inC() : 1, x, dy, dx, dkf);
+        localFilterBackward(g, kf, perChannel ? g.inC() : 1, false, x, dy, dx, dkf);
     }
 
     /** The local filter's backward with {@code groups} filters, as above. */
     @Override
     public void localFilterBackward(FilterGeometry g, float[] kf, int groups, float[] x, float[] dy, float[] dx, float[] dkf) {
+        localFilterBackward(g, kf, groups, false, x, dy, dx, dkf);
+    }
+
+    /** As the other; with {@code sharedByBatch} one kernel serves every image and {@code dkf} sums over them, in image order. */
+    @Override
+    public void localFilterBackward(FilterGeometry g, float[] kf, boolean perChannel, boolean sharedByBatch, float[] x,
+                                    float[] dy, float[] dx, float[] dkf) {
+        localFilterBackward(g, kf, perChannel ? g.inC() : 1, sharedByBatch, x, dy, dx, dkf);
+    }
+
+    /** The general form of the backward: {@code groups} filters, shared by the batch or one set per image. */
+    public void localFilterBackward(FilterGeometry g, float[] kf, int groups, boolean sharedByBatch, float[] x, float[] dy,
+                                    float[] dx, float[] dkf) {
         Plan pl = Plan.of(g, groups);
         int tiles = pl.tiledW() / NW;
         int taps = g.taps();
@@ -527,7 +555,9 @@ public final class TapConvVector implements TapConv, AutoCloseable {
             if (dkf != null) {
                 pl.in().fill(xp, x, n, g.mode());
             }
-            padKernel(pl, kf, n, kfpad);
+            if (!sharedByBatch || n == 0) {
+                padKernel(pl, kf, sharedByBatch ? 0 : n, kfpad);
+            }
             for (int c = 0; c < g.inC(); c++) {
                 for (int h = 0; h < g.outH(); h++) {
                     int d = c * dyPlane + h * rowLen;
@@ -557,7 +587,7 @@ public final class TapConvVector implements TapConv, AutoCloseable {
                         }
                     }
                 });
-                addKernelGradient(pl, nn, dkfpad, dkf);
+                addKernelGradient(pl, sharedByBatch ? 0 : nn, dkfpad, dkf);
             }
             if (dx != null) {
                 Arrays.fill(dxpad, 0, pl.in().size(), 0f);
@@ -611,6 +641,140 @@ public final class TapConvVector implements TapConv, AutoCloseable {
      */
     @Override
     public boolean gaussianKernel(FilterGeometry g, float[] f, int gc, boolean channelWise, boolean normalise, float[] kf) {
+        Guide gd = guide(g, gc, channelWise);
+        int taps = g.taps();
+        int plane = g.outPlane();
+        for (Work wk : work) {
+            wk.kt = grow(wk.kt, taps * NW);
+        }
+        for (int n = 0; n < g.batch(); n++) {
+            int nn = n;
+            gd.fin().fill(guidancePad, f, n, g.mode());
+            rows.run(g.outH(), work, (r0, r1, wk) -> {
+                float[] kt = wk.kt;
+                for (int h = r0; h < r1; h++) {
+                    for (int w0 = 0; w0 < g.outW(); w0 += NW) {
+                        int cols = Math.min(NW, g.outW() - w0);
+                        for (int kc = 0; kc < gd.kcs(); kc++) {
+                            rawGaussian(gd, kc, h, w0, kt);
+                            if (normalise) {
+                                for (int j = 0; j < NW; j += L) {
+                                    FloatVector sum = FloatVector.zero(S);
+                                    for (int u = 0; u < taps; u++) {
+                                        sum = sum.add(FloatVector.fromArray(S, kt, u * NW + j));
+                                    }
+                                    sum = sum.blend(1f, sum.compare(VectorOperators.EQ, 0f));
+                                    for (int u = 0; u < taps; u++) {
+                                        FloatVector.fromArray(S, kt, u * NW + j).div(sum).intoArray(kt, u * NW + j);
+                                    }
+                                }
+                            }
+                            for (int u = 0; u < taps; u++) {
+                                System.arraycopy(kt, u * NW, kf, ((nn * gd.kcs() + kc) * taps + u) * plane + h * g.outW() + w0, cols);
+                            }
+                        }
+                    }
+                }
+            });
+        }
+        return true;
+    }
+
+    /**
+     * The gaussian kernel's backward on vectors: per tile (rows to the threads) the raw kernel again, the
+     * normaliser's backward, {@code dd2 = -0.5 K dK}, kept in a padded buffer; then per guidance channel (channels
+     * to the threads, so the scatter needs no slices) {@code df[tap] += 2 (f_tap - f_centre) dd2} and
+     * {@code df[centre] -= } the same, into a padded buffer folded back like {@code dx}.
+     */
+    @Override
+    public boolean gaussianKernelBackward(FilterGeometry g, float[] f, int gc, boolean channelWise, boolean normalise,
+                                          float[] dkf, float[] df) {
+        Guide gd = guide(g, gc, channelWise);
+        int taps = g.taps();
+        int plane = g.outPlane();
+        int tiledW = gd.tiledW();
+        int rowsPerTap = g.outH() * tiledW;
+        for (Work wk : work) {
+            wk.kt = grow(wk.kt, taps * NW);
+        }
+        dd2p = grow(dd2p, gd.kcs() * taps * rowsPerTap);
+        dfp = grow(dfp, gd.fin().size());
+        float[] dd2 = dd2p;
+        float[] dfpad = dfp;
+        float[] gp = guidancePad;
+        Object[] none = new Object[rows.threads()];
+        for (int n = 0; n < g.batch(); n++) {
+            int nn = n;
+            gd.fin().fill(gp, f, n, g.mode());
+            rows.run(g.outH(), work, (r0, r1, wk) -> {
+                float[] kt = wk.kt;
+                for (int h = r0; h < r1; h++) {
+                    for (int w0 = 0; w0 < g.outW(); w0 += NW) {
+                        int cols = Math.min(NW, g.outW() - w0);
+                        for (int kc = 0; kc < gd.kcs(); kc++) {
+                            rawGaussian(gd, kc, h, w0, kt);
+                            int src = ((nn * gd.kcs() + kc) * taps) * plane + h * g.outW() + w0;
+                            for (int j = 0; j < NW; j += L) {
+                                var m = S.indexInRange(j, cols);
+                                FloatVector s = FloatVector.zero(S);
+                                FloatVector dot = FloatVector.zero(S);
+                                if (normalise) {
+                                    for (int u = 0; u < taps; u++) {
+                                        s = s.add(FloatVector.fromArray(S, kt, u * NW + j));
+                                    }
+                                    var zero = s.compare(VectorOperators.EQ, 0f);
+                                    s = s.blend(1f, zero);
+                                    for (int u = 0; u < taps; u++) {
+                                        FloatVector kn = FloatVector.fromArray(S, kt, u * NW + j).div(s);
+                                        dot = FloatVector.fromArray(S, dkf, src + u * plane + j, m).fma(kn, dot);
+                                    }
+                                    dot = dot.blend(0f, zero);
+                                }
+                                for (int u = 0; u < taps; u++) {
+                                    FloatVector dk = FloatVector.fromArray(S, dkf, src + u * plane + j, m);
+                                    FloatVector draw = normalise ? dk.sub(dot).div(s) : dk;
+                                    draw.mul(FloatVector.fromArray(S, kt, u * NW + j)).mul(-0.5f)
+                                            .intoArray(dd2, (kc * taps + u) * rowsPerTap + h * tiledW + w0 + j);
+                                }
+                            }
+                        }
+                    }
+                }
+            });
+            Arrays.fill(dfpad, 0, gd.fin().size(), 0f);
+            rows.run(gc, none, (c0, c1, unused) -> {
+                for (int gi = c0; gi < c1; gi++) {
+                    int kc = channelWise ? gi : 0;
+                    int mid = gd.mid()[gi];
+                    for (int h = 0; h < g.outH(); h++) {
+                        for (int w0 = 0; w0 < g.outW(); w0 += NW) {
+                            int bf = gd.fin().base(h, w0);
+                            for (int u = 0; u < taps; u++) {
+                                int tap = gd.off()[gi * taps + u];
+                                int di = (kc * taps + u) * rowsPerTap + h * tiledW + w0;
+                                for (int j = 0; j < NW; j += L) {
+                                    FloatVector diff = FloatVector.fromArray(S, gp, tap + bf + j)
+                                            .sub(FloatVector.fromArray(S, gp, mid + bf + j));
+                                    FloatVector gdv = diff.mul(FloatVector.fromArray(S, dd2, di + j)).mul(2f);
+                                    FloatVector.fromArray(S, dfpad, tap + bf + j).add(gdv).intoArray(dfpad, tap + bf + j);
+                                    FloatVector.fromArray(S, dfpad, mid + bf + j).sub(gdv).intoArray(dfpad, mid + bf + j);
+                                }
+                            }
+                        }
+                    }
+                    gd.fin().foldChannel(dfpad, df, nn, gi, g.mode());
+                }
+            });
+        }
+        return true;
+    }
+
+    /** The padded guidance's layout, tap offsets and in-image mask of one call. */
+    private record Guide(FilterGeometry g, PaddedInput fin, PaddedInput min, boolean masked, int[] off, int[] mid, int[] moff,
+                         int kcs, int gc, boolean channelWise, int tiledW) {
+    }
+
+    private Guide guide(FilterGeometry g, int gc, boolean channelWise) {
         int k = g.k();
         int taps = g.taps();
         int d = g.dilation();
@@ -639,65 +803,34 @@ public final class TapConvVector implements TapConv, AutoCloseable {
                 }
             }
         }
-        int kcs = channelWise ? gc : 1;
-        int plane = g.outPlane();
-        int tiles = tiledW / NW;
-        for (Work wk : work) {
-            wk.kt = grow(wk.kt, taps * NW);
-        }
+        return new Guide(g, fin, min, masked, off, mid, moff, channelWise ? gc : 1, gc, channelWise, tiledW);
+    }
+
+    /** The unnormalised gaussian kernel of kernel channel {@code kc} at the tile {@code (h, w0)}: {@code kt[u][NW]}. */
+    private void rawGaussian(Guide gd, int kc, int h, int w0, float[] kt) {
         float[] gp = guidancePad;
         float[] mp = maskPad;
-        for (int n = 0; n < g.batch(); n++) {
-            int nn = n;
-            fin.fill(gp, f, n, g.mode());
-            rows.run(g.outH(), work, (r0, r1, wk) -> {
-                float[] kt = wk.kt;
-                for (int h = r0; h < r1; h++) {
-                    for (int t = 0; t < tiles; t++) {
-                        int w0 = t * NW;
-                        int cols = Math.min(NW, g.outW() - w0);
-                        int bf = fin.base(h, w0);
-                        int bm = min.base(h, w0);
-                        for (int kc = 0; kc < kcs; kc++) {
-                            int g0 = channelWise ? kc : 0;
-                            int g1 = channelWise ? kc + 1 : gc;
-                            for (int u = 0; u < taps; u++) {
-                                for (int j = 0; j < NW; j += L) {
-                                    FloatVector d2 = FloatVector.zero(S);
-                                    for (int gi = g0; gi < g1; gi++) {
-                                        FloatVector diff = FloatVector.fromArray(S, gp, off[gi * taps + u] + bf + j)
-                                                .sub(FloatVector.fromArray(S, gp, mid[gi] + bf + j));
-                                        d2 = diff.fma(diff, d2);
-                                    }
-                                    d2.mul(-0.5f).intoArray(kt, u * NW + j);
-                                    VectorMath.expInPlace(kt, u * NW + j);
-                                    if (masked) {
-                                        FloatVector.fromArray(S, kt, u * NW + j).mul(FloatVector.fromArray(S, mp, moff[u] + bm + j))
-                                                .intoArray(kt, u * NW + j);
-                                    }
-                                }
-                            }
-                            if (normalise) {
-                                for (int j = 0; j < NW; j += L) {
-                                    FloatVector sum = FloatVector.zero(S);
-                                    for (int u = 0; u < taps; u++) {
-                                        sum = sum.add(FloatVector.fromArray(S, kt, u * NW + j));
-                                    }
-                                    sum = sum.blend(1f, sum.compare(VectorOperators.EQ, 0f));
-                                    for (int u = 0; u < taps; u++) {
-                                        FloatVector.fromArray(S, kt, u * NW + j).div(sum).intoArray(kt, u * NW + j);
-                                    }
-                                }
-                            }
-                            for (int u = 0; u < taps; u++) {
-                                System.arraycopy(kt, u * NW, kf, ((nn * kcs + kc) * taps + u) * plane + h * g.outW() + w0, cols);
-                            }
-                        }
-                    }
+        int taps = gd.g().taps();
+        int g0 = gd.channelWise() ? kc : 0;
+        int g1 = gd.channelWise() ? kc + 1 : gd.gc();
+        int bf = gd.fin().base(h, w0);
+        int bm = gd.min().base(h, w0);
+        for (int u = 0; u < taps; u++) {
+            for (int j = 0; j < NW; j += L) {
+                FloatVector d2 = FloatVector.zero(S);
+                for (int gi = g0; gi < g1; gi++) {
+                    FloatVector diff = FloatVector.fromArray(S, gp, gd.off()[gi * taps + u] + bf + j)
+                            .sub(FloatVector.fromArray(S, gp, gd.mid()[gi] + bf + j));
+                    d2 = diff.fma(diff, d2);
                 }
-            });
+                d2.mul(-0.5f).intoArray(kt, u * NW + j);
+                VectorMath.expInPlace(kt, u * NW + j);
+                if (gd.masked()) {
+                    FloatVector.fromArray(S, kt, u * NW + j).mul(FloatVector.fromArray(S, mp, gd.moff()[u] + bm + j))
+                            .intoArray(kt, u * NW + j);
+                }
+            }
         }
-        return true;
     }
 
     /** Kept per slot and reused while large enough (see {@link TapConv#scratch}). */

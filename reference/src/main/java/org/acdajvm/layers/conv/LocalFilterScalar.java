@@ -8,7 +8,9 @@ package org.acdajvm.layers.conv;
  *   y[n,c,p]       = sum_u kf[n, f(c), u, p] * xp[n,c,tap(p,u)]
  *   dx[n,c,tap]   += kf * dy[n,c,p];     dkf[n,f(c),u,p] += xp[n,c,tap(p,u)] * dy[n,c,p]
  * </pre>
- * ({@code g.outC() == g.inC()}). Float sums in tap order, one thread.
+ * ({@code g.outC() == g.inC()}). Float sums in tap order, one thread. With {@code sharedByBatch} one filter
+ * {@code kf[groups, K*K, outH, outW]} serves every image (TVConv's batch-shared per-position filters) and {@code dkf}
+ * sums over the images too.
  */
 public final class LocalFilterScalar {
 
@@ -31,6 +33,19 @@ public final class LocalFilterScalar {
      * @param y      {@code [N, C, outH, outW]}, overwritten
      */
     public static void forward(FilterGeometry g, float[] kf, int groups, float[] x, float[] y) {
+        forward(g, kf, groups, false, x, y);
+    }
+
+    /**
+     * @param kf            {@code [N, KC, K*K, outH, outW]}, or {@code [KC, K*K, outH, outW]} when {@code sharedByBatch}
+     * @param sharedByBatch whether one filter serves every image
+     */
+    public static void forward(FilterGeometry g, float[] kf, boolean perChannel, boolean sharedByBatch, float[] x, float[] y) {
+        forward(g, kf, perChannel ? g.inC() : 1, sharedByBatch, x, y);
+    }
+
+    /** The general form: {@code groups} filters, shared by the batch or one set per image. */
+    public static void forward(FilterGeometry g, float[] kf, int groups, boolean sharedByBatch, float[] x, float[] y) {
         int k = g.k();
         int taps = g.taps();
         int plane = g.outPlane();
@@ -39,7 +54,7 @@ public final class LocalFilterScalar {
         for (int n = 0; n < g.batch(); n++) {
             for (int c = 0; c < g.inC(); c++) {
                 int xc = (n * g.inC() + c) * g.inPlane();
-                int kfc = (n * kcs + c / per) * taps * plane;
+                int kfc = ((sharedByBatch ? 0 : n) * kcs + c / per) * taps * plane;
                 for (int h = 0; h < g.outH(); h++) {
                     for (int w = 0; w < g.outW(); w++) {
                         int p = h * g.outW() + w;
@@ -71,6 +86,18 @@ public final class LocalFilterScalar {
 
     /** As {@link #backward(FilterGeometry, float[], boolean, float[], float[], float[], float[])}, with {@code groups} filters. */
     public static void backward(FilterGeometry g, float[] kf, int groups, float[] x, float[] dy, float[] dx, float[] dkf) {
+        backward(g, kf, groups, false, x, dy, dx, dkf);
+    }
+
+    /** As {@link #backward(FilterGeometry, float[], boolean, float[], float[], float[], float[])}, {@code kf} and {@code dkf} shared by the batch when {@code sharedByBatch}. */
+    public static void backward(FilterGeometry g, float[] kf, boolean perChannel, boolean sharedByBatch, float[] x,
+                                float[] dy, float[] dx, float[] dkf) {
+        backward(g, kf, perChannel ? g.inC() : 1, sharedByBatch, x, dy, dx, dkf);
+    }
+
+    /** The general form of the backward: {@code groups} filters, shared by the batch or one set per image. */
+    public static void backward(FilterGeometry g, float[] kf, int groups, boolean sharedByBatch, float[] x, float[] dy,
+                                float[] dx, float[] dkf) {
         int k = g.k();
         int taps = g.taps();
         int plane = g.outPlane();
@@ -79,7 +106,7 @@ public final class LocalFilterScalar {
         for (int n = 0; n < g.batch(); n++) {
             for (int c = 0; c < g.inC(); c++) {
                 int xc = (n * g.inC() + c) * g.inPlane();
-                int kfc = (n * kcs + c / per) * taps * plane;
+                int kfc = ((sharedByBatch ? 0 : n) * kcs + c / per) * taps * plane;
                 for (int h = 0; h < g.outH(); h++) {
                     for (int w = 0; w < g.outW(); w++) {
                         int p = h * g.outW() + w;

@@ -48,6 +48,20 @@ public interface TapConv {
         }
     }
 
+    /**
+     * The local filter with {@code kf} shared by every image when {@code sharedByBatch} ({@code [KC, K*K, outH, outW]};
+     * TVConv); {@link LocalFilterScalar#forward(FilterGeometry, float[], boolean, boolean, float[], float[])}.
+     */
+    default void localFilter(FilterGeometry g, float[] kf, boolean perChannel, boolean sharedByBatch, float[] x, float[] y) {
+        LocalFilterScalar.forward(g, kf, perChannel, sharedByBatch, x, y);
+    }
+
+    /** The local filter's backward, {@code dkf} summed over the images when {@code sharedByBatch}. */
+    default void localFilterBackward(FilterGeometry g, float[] kf, boolean perChannel, boolean sharedByBatch, float[] x,
+                                     float[] dy, float[] dx, float[] dkf) {
+        LocalFilterScalar.backward(g, kf, perChannel, sharedByBatch, x, dy, dx, dkf);
+    }
+
     /** A loop body over rows {@code [from, to)}. */
     @FunctionalInterface
     interface Rows {
@@ -79,6 +93,15 @@ public interface TapConv {
      * for it; {@code false} (and nothing written) when they have none, and the caller computes it.
      */
     default boolean gaussianKernel(FilterGeometry g, float[] f, int gc, boolean channelWise, boolean normalise, float[] kf) {
+        return false;
+    }
+
+    /**
+     * The backward of {@link #gaussianKernel}: adds {@code dL/df} into {@code df [N, G, H, W]} for
+     * {@code dkf = dL/dKf}, when these kernels have a fast path for it; {@code false} (nothing written) otherwise.
+     */
+    default boolean gaussianKernelBackward(FilterGeometry g, float[] f, int gc, boolean channelWise, boolean normalise,
+                                           float[] dkf, float[] df) {
         return false;
     }
 

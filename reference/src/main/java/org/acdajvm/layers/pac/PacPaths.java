@@ -110,7 +110,7 @@ public final class PacPaths {
         Map<String, Tensor> grads = new LinkedHashMap<>();
         if (c.variant() == PacConfig.Variant.KERNEL) {
             Tensor df = Tensor.zeros(x.shape());
-            float[] s = PacKernelScalar.backward(g, spec(layer), x.data(), c.guidanceChannels(), dy.data(), df.data());
+            float[] s = kernelBackward(g, layer, x.data(), dy.data(), df.data());
             grads.put(Inputs.X, df);
             putScalars(grads, layer, s);
             return grads;
@@ -141,13 +141,13 @@ public final class PacPaths {
         if (inputs.has(PacKind.GUIDANCE)) {
             Tensor f = inputs.require(PacKind.GUIDANCE);
             Tensor df = Tensor.zeros(f.shape());
+            FilterGeometry gk = g;
+            float[] dk = dkf;
             if (c.variant() == PacConfig.Variant.TRANSPOSED) {
-                FilterGeometry gk = transposedKernelGrid(c, g);
-                s = PacKernelScalar.backward(gk, spec(layer), f.data(), c.guidanceChannels(), toOutputGrid(g, 1, dkf,
-                        kernels.scratch(DKF_OUTPUT_GRID, g.batch() * g.taps() * g.inPlane())), df.data());
-            } else {
-                s = PacKernelScalar.backward(g, spec(layer), f.data(), c.guidanceChannels(), dkf, df.data());
+                gk = transposedKernelGrid(c, g);
+                dk = toOutputGrid(g, 1, dkf, kernels.scratch(DKF_OUTPUT_GRID, g.batch() * g.taps() * g.inPlane()));
             }
+            s = kernelBackward(gk, layer, f.data(), dk, df.data());
             grads.put(PacKind.GUIDANCE, df);
         } else {
             Tensor k = inputs.require(PacKind.KERNEL);
@@ -185,6 +185,17 @@ public final class PacPaths {
             return;
         }
         kernels.forRows(g.outH(), (h0, h1) -> PacKernelScalar.forward(g, spec, f, gc, kf, h0, h1));
+    }
+
+    /** The kernel's backward: adds {@code dL/df} into {@code df}; returns {@code {dL/d inv_alpha, dL/d inv_lambda}}. */
+    private float[] kernelBackward(FilterGeometry g, PacLayer layer, float[] f, float[] dkf, float[] df) {
+        PacKernelScalar.Spec spec = spec(layer);
+        int gc = layer.config().guidanceChannels();
+        if (spec.function() == PacKernelScalar.Function.GAUSSIAN
+                && kernels.gaussianKernelBackward(g, f, gc, spec.channelWise(), spec.normalise(), dkf, df)) {
+            return new float[] {0f, 0f};
+        }
+        return PacKernelScalar.backward(g, spec, f, gc, dkf, df);
     }
 
     /** {@code Kf [N, KC, K*K, outH, outW]} on the conv's grid, from the guidance or the input {@code kernel}. */
