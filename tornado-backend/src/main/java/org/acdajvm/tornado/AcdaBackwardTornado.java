@@ -29,8 +29,8 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
  * device, float32; the kernels are in {@link TornadoBackwardKernels}, in the phases of
  * {@link org.acdajvm.backend.AcdaBackwardScalar}:
  * <pre>
- *   recompute   g1, e1 (genConv1); g2, G (genConv2); D (atoms); Z (atomConv)
- *   dZ          dZ = coef^T dy
+ *   recompute   g1, e1 (conv1); g2, G (conv2); D (atoms); Z (atomConv): the forward's own kernels
+ *   dZ          dZ = coef^T dy: the forward's coefConv on coef^T, a zero bias and dy
  *   dCoefBias   dcoef = dy Z^T, dbias = sum dy                 (sums over every image and pixel)
  *   dAtoms      dD[m,u,p] = sum_c dZ[cM+m,p] xp[c,u,p]
  *   dGen2       da2 = (Psi dD)(1 - G^2), dg2 = da2 scale2
@@ -51,7 +51,7 @@ public final class AcdaBackwardTornado implements AutoCloseable {
 
     private static final int LOCAL_SIZE = TornadoKernels.BLOCK_PIXELS;
     private static final AtomicLong GRAPH_IDS = new AtomicLong();
-    private static final String[] TASKS = {"genConv1", "genConv2", "atoms", "atomConv", "dZ", "dCoefBias", "dAtoms",
+    private static final String[] TASKS = {"conv1", "conv2", "atoms", "atomConv", "dZ", "dCoefBias", "dAtoms",
             "dGen2", "bnReduce2", "dW2", "dGen1", "bnReduce1", "dW1", "dx"};
 
     private final TornadoDevice device;
@@ -127,6 +127,13 @@ public final class AcdaBackwardTornado implements AutoCloseable {
         dims[TornadoKernels.PAD] = cfg.pad();
         dims[TornadoKernels.CIRCULAR] = cfg.padding() == PaddingMode.CIRCULAR ? 1 : 0;
         MemorySegment.copy(dims, 0, w.dims.getSegment(), ValueLayout.JAVA_INT, 0, dims.length);
+        // dZ[n,j,p] = sum_o coef[o,j] dy[n,o,p] is the coefficient convolution with O input channels (one
+        // "atom" each), C*M output channels and the weights transposed.
+        int[] dimsT = dims.clone();
+        dimsT[TornadoKernels.OUT_C] = x.dim(1) * cfg.atoms();
+        dimsT[TornadoKernels.IN_C] = outShape[1];
+        dimsT[TornadoKernels.ATOMS] = 1;
+        MemorySegment.copy(dimsT, 0, w.dimsT.getSegment(), ValueLayout.JAVA_INT, 0, dimsT.length);
 
         float[][] bn1 = layer.batchNormScaleShift("bases_net.1.");
         float[][] bn2 = layer.batchNormScaleShift("bases_net.4.");
@@ -145,7 +152,10 @@ public final class AcdaBackwardTornado implements AutoCloseable {
         put(w.mean2, layer.data(AcdaLayer.BN2_MEAN));
         put(w.invSigma2, invSigma(layer.data(AcdaLayer.BN2_VAR)));
         put(w.psi, layer.data(AcdaLayer.BASES));
-        put(w.coef, layer.data(AcdaLayer.COEF));
+        float[] coef = layer.data(AcdaLayer.COEF);
+        put(w.coef, coef);
+        put(w.coefT, transpose(coef, outShape[1], x.dim(1) * cfg.atoms()));
+        put(w.zeros, new float[x.dim(1) * cfg.atoms()]);
 
         int batch = outShape[0];
         int outC = outShape[1];
@@ -153,12 +163,11 @@ public final class AcdaBackwardTornado implements AutoCloseable {
         int inC = x.dim(1);
         int g = cfg.generatorKernel();
         long cm = (long) inC * cfg.atoms();
-        w.grid("genConv1", need[Sizes.E1]);
-        w.grid("genConv2", need[Sizes.GEN]);
+        w.grid("conv1", blockedItems(batch, pixels, cfg.interChannels(), TornadoKernels.BLOCK_CHANNELS));
+        w.grid("conv2", blockedItems(batch, pixels, cfg.generatorChannels(), TornadoKernels.BLOCK_CHANNELS));
         w.grid("atoms", need[Sizes.D]);
-        w.grid("atomConv", (long) batch * ceilDiv(pixels, TornadoKernels.BLOCK_PIXELS)
-                * ceilDiv(inC, TornadoKernels.BLOCK_CHANNELS) * TornadoKernels.BLOCK_PIXELS * cfg.atoms());
-        w.grid("dZ", need[Sizes.Z]);
+        w.grid("atomConv", blockedItems(batch, pixels, inC, TornadoKernels.BLOCK_CHANNELS) * cfg.atoms());
+        w.grid("dZ", blockedItems(batch, pixels, cm, TornadoKernels.COEF_CHANNELS));
         w.grid("dCoefBias", outC * cm + outC);
         w.grid("dAtoms", need[Sizes.D]);
         w.grid("dGen2", need[Sizes.GEN]);
@@ -202,6 +211,22 @@ public final class AcdaBackwardTornado implements AutoCloseable {
         return (a + b - 1) / b;
     }
 
+    /** Work-items of a channel-blocked forward kernel: {@code block} channels of one pixel each, whole pixel blocks. */
+    private static long blockedItems(long batch, long pixels, long channels, int block) {
+        return batch * ceilDiv(pixels, TornadoKernels.BLOCK_PIXELS) * ceilDiv(channels, block) * TornadoKernels.BLOCK_PIXELS;
+    }
+
+    /** {@code a [rows, cols]} transposed to {@code [cols, rows]}. */
+    private static float[] transpose(float[] a, int rows, int cols) {
+        float[] t = new float[a.length];
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) {
+                t[c * rows + r] = a[r * cols + c];
+            }
+        }
+        return t;
+    }
+
     private static void put(FloatArray target, float[] values) {
         MemorySegment.copy(values, 0, target.getSegment(), ValueLayout.JAVA_FLOAT, 0, values.length);
     }
@@ -225,10 +250,11 @@ public final class AcdaBackwardTornado implements AutoCloseable {
         static final int PSI = 10;
         static final int COEF = 11;
         static final int OUT_C = 12;
-        static final int COUNT = 13;
+        static final int CM = 13;
+        static final int COUNT = 14;
         private static final String[] NAMES = {"input x", "generator hidden e1", "generator output G", "atoms D",
                 "atom conv Z", "upstream gradient dy", "conv1 weight", "BN1", "conv2 weight", "BN2", "bases", "coef",
-                "bias"};
+                "bias", "atom channels C*M"};
 
         private Sizes() {
         }
@@ -251,6 +277,7 @@ public final class AcdaBackwardTornado implements AutoCloseable {
             s[PSI] = (long) cfg.bases() * cfg.taps();
             s[COEF] = (long) out[1] * cfg.inChannels() * cfg.atoms();
             s[OUT_C] = out[1];
+            s[CM] = (long) cfg.inChannels() * cfg.atoms();
             for (int i = 0; i < COUNT; i++) {
                 if (s[i] > Integer.MAX_VALUE - 64L * LOCAL_SIZE) {
                     throw new IllegalArgumentException("the tornado backend cannot run this shape: its " + NAMES[i]
@@ -265,6 +292,7 @@ public final class AcdaBackwardTornado implements AutoCloseable {
     private final class Workspace implements AutoCloseable {
         final long[] capacity;
         final IntArray dims = new IntArray(TornadoKernels.DIMS);
+        final IntArray dimsT = new IntArray(TornadoKernels.DIMS);
         final FloatArray x;
         final FloatArray dy;
         final FloatArray w1;
@@ -281,6 +309,8 @@ public final class AcdaBackwardTornado implements AutoCloseable {
         final FloatArray invSigma2;
         final FloatArray psi;
         final FloatArray coef;
+        final FloatArray coefT;
+        final FloatArray zeros;
         // Intermediates, on the device only.
         final FloatArray g1;
         final FloatArray e1;
@@ -328,6 +358,8 @@ public final class AcdaBackwardTornado implements AutoCloseable {
             invSigma2 = array(Sizes.GEN_CHANNELS);
             psi = array(Sizes.PSI);
             coef = array(Sizes.COEF);
+            coefT = array(Sizes.COEF);
+            zeros = array(Sizes.CM);
             g1 = array(Sizes.E1);
             e1 = array(Sizes.E1);
             g2 = array(Sizes.GEN);
@@ -356,12 +388,12 @@ public final class AcdaBackwardTornado implements AutoCloseable {
             KernelContext ctx = new KernelContext();
             TaskGraph tg = new TaskGraph(graph)
                     .transferToDevice(DataTransferMode.EVERY_EXECUTION, dims, x, dy, w1, b1, scale1, shift1, mean1,
-                            invSigma1, w2, b2, scale2, shift2, mean2, invSigma2, psi, coef)
-                    .task("genConv1", TornadoBackwardKernels::genConv1, ctx, dims, x, w1, b1, scale1, shift1, g1, e1)
-                    .task("genConv2", TornadoBackwardKernels::genConv2, ctx, dims, e1, w2, b2, scale2, shift2, g2, gen)
+                            invSigma1, w2, b2, scale2, shift2, mean2, invSigma2, psi, coef, dimsT, coefT, zeros)
+                    .task("conv1", TornadoKernels::conv1BnTanh, ctx, dims, x, w1, b1, scale1, shift1, g1, e1)
+                    .task("conv2", TornadoKernels::conv2BnTanh, ctx, dims, e1, w2, b2, scale2, shift2, g2, gen)
                     .task("atoms", TornadoKernels::atoms, ctx, dims, gen, psi, d)
                     .task("atomConv", TornadoKernels::atomConv, ctx, dims, x, d, z)
-                    .task("dZ", TornadoBackwardKernels::dZ, ctx, dims, coef, dy, dz)
+                    .task("dZ", TornadoKernels::coefConv, ctx, dimsT, coefT, zeros, dy, dz)
                     .task("dCoefBias", TornadoBackwardKernels::dCoefBias, ctx, dims, dy, z, dcoef, dbias)
                     .task("dAtoms", TornadoBackwardKernels::dAtoms, ctx, dims, x, dz, dd)
                     .task("dGen2", TornadoBackwardKernels::dGen2, ctx, dims, dd, psi, gen, scale2, da2, dg2)

@@ -25,10 +25,10 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 
 /**
  * The kernels of the ACDA backward (DESIGN section 6) in the two-layer form, written in Java for
- * TornadoVM, phase for phase as {@link org.acdajvm.backend.AcdaBackwardScalar}: the generator is
- * recomputed keeping its pre-activations ({@link #genConv1}, {@link #genConv2}; the atoms and the
- * atom convolution are the forward's own {@link TornadoKernels#atoms} and
- * {@link TornadoKernels#atomConv}), then differentiated stage by stage in reverse.
+ * TornadoVM, phase for phase as {@link org.acdajvm.backend.AcdaBackwardScalar}: the forward is
+ * recomputed by the forward's own kernels ({@link TornadoKernels}, whose generator convolutions also
+ * keep their pre-activations), {@code dZ = coef^T dy} is the forward's {@link TornadoKernels#coefConv}
+ * on the transposed {@code coef}, and the rest is differentiated stage by stage in reverse here.
  *
  * <p>Every work-item computes whole output elements, each a plain loop in a fixed order, so a
  * result never depends on how the device schedules work-items and two runs give the same bits:
@@ -51,102 +51,6 @@ final class TornadoBackwardKernels {
     private static final int ONCE = 1 << 30;
 
     private TornadoBackwardKernels() {
-    }
-
-    /**
-     * Generator conv 1 keeping its pre-activation: {@code g1[n,i,p] = b1[i] + sum_{c,a,b<g} W1[i,c,a,b] xp[...]}
-     * (the sum in the order of the forward's) and {@code e1 = tanh(g1 scale1 + shift1)}; one work-item per {@code (n, i, p)}.
-     */
-    static void genConv1(KernelContext ctx, IntArray dims, FloatArray x, FloatArray w1, FloatArray b1,
-                         FloatArray scale1, FloatArray shift1, FloatArray g1, FloatArray e1) {
-        int id = ctx.globalIdx;
-        int inC = dims.get(IN_C);
-        int inH = dims.get(IN_H);
-        int inW = dims.get(IN_W);
-        int outW = dims.get(OUT_W);
-        int pixels = dims.get(OUT_H) * outW;
-        int inter = dims.get(INTER);
-        int g = dims.get(G);
-        int half = (g - 1) / 2;
-        int s = dims.get(STRIDE);
-        int circular = dims.get(CIRCULAR);
-        if (id < dims.get(BATCH) * inter * pixels) {
-            int p = id % pixels;
-            int i = (id / pixels) % inter;
-            int n = id / (pixels * inter);
-            int ho = p / outW;
-            int wo = p % outW;
-            int taps = g * g;
-            float acc = b1.get(i);
-            for (int c = 0; c < inC; c++) {
-                for (int a = 0; a < g; a++) {
-                    int hh = index(s * ho + a - half, inH, circular);
-                    for (int b = 0; b < g; b++) {
-                        int ww = index(s * wo + b - half, inW, circular);
-                        if (hh >= 0 && ww >= 0) {
-                            acc += w1.get((i * inC + c) * taps + a * g + b) * x.get(((n * inC + c) * inH + hh) * inW + ww);
-                        }
-                    }
-                }
-            }
-            g1.set(id, acc);
-            e1.set(id, TornadoMath.tanh(acc * scale1.get(i) + shift1.get(i)));
-        }
-    }
-
-    /**
-     * Generator conv 2 keeping its pre-activation: {@code g2[n,j,p] = b2[j] + sum_{i,a,b<3} W2[j,i,a,b] e1p[...]}
-     * and {@code G = tanh(g2 scale2 + shift2)}; one work-item per {@code (n, j, p)}.
-     */
-    static void genConv2(KernelContext ctx, IntArray dims, FloatArray e1, FloatArray w2, FloatArray b2,
-                         FloatArray scale2, FloatArray shift2, FloatArray g2, FloatArray gen) {
-        int id = ctx.globalIdx;
-        int outH = dims.get(OUT_H);
-        int outW = dims.get(OUT_W);
-        int pixels = outH * outW;
-        int inter = dims.get(INTER);
-        int channels = dims.get(ATOMS) * dims.get(BASES);
-        int circular = dims.get(CIRCULAR);
-        if (id < dims.get(BATCH) * channels * pixels) {
-            int p = id % pixels;
-            int j = (id / pixels) % channels;
-            int n = id / (pixels * channels);
-            int ho = p / outW;
-            int wo = p % outW;
-            float acc = b2.get(j);
-            for (int i = 0; i < inter; i++) {
-                for (int a = 0; a < 3; a++) {
-                    int hh = index(ho + a - 1, outH, circular);
-                    for (int b = 0; b < 3; b++) {
-                        int ww = index(wo + b - 1, outW, circular);
-                        if (hh >= 0 && ww >= 0) {
-                            acc += w2.get((j * inter + i) * 9 + a * 3 + b) * e1.get((n * inter + i) * pixels + hh * outW + ww);
-                        }
-                    }
-                }
-            }
-            g2.set(id, acc);
-            gen.set(id, TornadoMath.tanh(acc * scale2.get(j) + shift2.get(j)));
-        }
-    }
-
-    /** {@code dZ[n,j,p] = sum_o coef[o,j] dy[n,o,p]}, in order of {@code o}; one work-item per {@code (n, j, p)}. */
-    static void dZ(KernelContext ctx, IntArray dims, FloatArray coef, FloatArray dy, FloatArray dz) {
-        int id = ctx.globalIdx;
-        int pixels = dims.get(OUT_H) * dims.get(OUT_W);
-        int outC = dims.get(OUT_C);
-        int cm = dims.get(IN_C) * dims.get(ATOMS);
-        if (id < dims.get(BATCH) * cm * pixels) {
-            int p = id % pixels;
-            int j = (id / pixels) % cm;
-            int n = id / (pixels * cm);
-            int dyBase = n * outC * pixels + p;
-            float acc = 0f;
-            for (int o = 0; o < outC; o++) {
-                acc += coef.get(o * cm + j) * dy.get(dyBase + o * pixels);
-            }
-            dz.set(id, acc);
-        }
     }
 
     /**
