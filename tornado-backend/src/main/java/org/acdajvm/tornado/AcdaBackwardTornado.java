@@ -31,15 +31,15 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
  * <pre>
  *   recompute   g1, e1 (conv1); g2, G (conv2); D (atoms); Z (atomConv): the forward's own kernels
  *   dZ          dZ = coef^T dy: the forward's coefConv on coef^T, a zero bias and dy
- *   dCoef*      dcoef = dy Z^T                                  (two stages: 64 partial sums per weight, then their sum)
- *   dBias       dbias = sum dy                                  (one work-item's loop over every image and pixel)
+ *   dCoef       dcoef = dy Z^T                                  (sums over every image and pixel)
+ *   dBias       dbias = sum dy
  *   dAtoms      dD[m,u,p] = sum_c dZ[cM+m,p] xp[c,u,p]
  *   dGen2       da2 = (Psi dD)(1 - G^2), dg2 = da2 scale2
  *   bnReduce2   dgamma2, dbeta2, db2                            (sums over every image and pixel)
- *   dW2*        dW2 = dg2 e1p^T                                 (two stages)
+ *   dW2         dW2 = dg2 e1p^T                                 (sums over every image and pixel)
  *   dGen1       da1 = (W2^T dg2)(1 - e1^2), dg1 = da1 scale1     (a gather through conv 2's padding)
  *   bnReduce1   dgamma1, dbeta1, db1
- *   dW1*        dW1 = dg1 xp^T                                  (two stages)
+ *   dW1         dW1 = dg1 xp^T                                  (sums over every image and pixel)
  *   dx          direct path sum_m dZ D and generator path W1^T dg1, gathered through the padding
  * </pre>
  * Every sum is one work-item's loop in a fixed order, so the result does not depend on scheduling.
@@ -52,9 +52,8 @@ public final class AcdaBackwardTornado implements AutoCloseable {
 
     private static final int LOCAL_SIZE = TornadoKernels.BLOCK_PIXELS;
     private static final AtomicLong GRAPH_IDS = new AtomicLong();
-    private static final String[] TASKS = {"conv1", "conv2", "atoms", "atomConv", "dZ", "dCoefPartial", "dCoefLanes",
-            "dBias", "dAtoms", "dGen2", "bnReduce2", "dW2Partial", "dW2Lanes", "dGen1", "bnReduce1", "dW1Partial",
-            "dW1Lanes", "dx"};
+    private static final String[] TASKS = {"conv1", "conv2", "atoms", "atomConv", "dZ", "dCoef", "dBias", "dAtoms",
+            "dGen2", "bnReduce2", "dW2", "dGen1", "bnReduce1", "dW1", "dx"};
 
     private final TornadoDevice device;
     private final boolean profile;
@@ -170,20 +169,16 @@ public final class AcdaBackwardTornado implements AutoCloseable {
         w.grid("atoms", need[Sizes.D]);
         w.grid("atomConv", blockedItems(batch, pixels, inC, TornadoKernels.BLOCK_CHANNELS) * cfg.atoms());
         w.grid("dZ", blockedItems(batch, pixels, cm, TornadoKernels.COEF_CHANNELS));
-        int lanes = TornadoBackwardKernels.LANES;
         int rows = TornadoBackwardKernels.ROWS;
-        w.grid("dCoefPartial", ceilDiv(outC, rows) * cm * lanes);
-        w.grid("dCoefLanes", outC * cm);
+        w.grid("dCoef", ceilDiv(outC, rows) * cm);
         w.grid("dBias", outC);
         w.grid("dAtoms", need[Sizes.D]);
         w.grid("dGen2", need[Sizes.GEN]);
         w.grid("bnReduce2", cfg.generatorChannels());
-        w.grid("dW2Partial", ceilDiv(cfg.generatorChannels(), rows) * cfg.interChannels() * 9 * lanes);
-        w.grid("dW2Lanes", need[Sizes.W2]);
+        w.grid("dW2", ceilDiv(cfg.generatorChannels(), rows) * cfg.interChannels() * 9);
         w.grid("dGen1", blockedItems(batch, pixels, cfg.interChannels(), TornadoKernels.BLOCK_CHANNELS));
         w.grid("bnReduce1", cfg.interChannels());
-        w.grid("dW1Partial", ceilDiv(cfg.interChannels(), rows) * inC * g * g * lanes);
-        w.grid("dW1Lanes", (long) cfg.interChannels() * inC * g * g);
+        w.grid("dW1", ceilDiv(cfg.interChannels(), rows) * inC * g * g);
         w.grid("dx", need[Sizes.X]);
 
         TornadoExecutionResult result = w.plan.execute();
@@ -259,11 +254,10 @@ public final class AcdaBackwardTornado implements AutoCloseable {
         static final int COEF = 11;
         static final int OUT_C = 12;
         static final int CM = 13;
-        static final int PARTIAL = 14;
-        static final int COUNT = 15;
+        static final int COUNT = 14;
         private static final String[] NAMES = {"input x", "generator hidden e1", "generator output G", "atoms D",
                 "atom conv Z", "upstream gradient dy", "conv1 weight", "BN1", "conv2 weight", "BN2", "bases", "coef",
-                "bias", "atom channels C*M", "partial sums of the weight gradients"};
+                "bias", "atom channels C*M"};
 
         private Sizes() {
         }
@@ -287,12 +281,6 @@ public final class AcdaBackwardTornado implements AutoCloseable {
             s[COEF] = (long) out[1] * cfg.inChannels() * cfg.atoms();
             s[OUT_C] = out[1];
             s[CM] = (long) cfg.inChannels() * cfg.atoms();
-            // One buffer for the three two-stage sums, which run one after the other; the first stages
-            // write whole blocks of ROWS rows.
-            long rows = TornadoBackwardKernels.ROWS;
-            s[PARTIAL] = TornadoBackwardKernels.LANES * Math.max(ceilDiv(out[1], rows) * rows * s[CM],
-                    Math.max(ceilDiv(cfg.generatorChannels(), rows) * rows * cfg.interChannels() * 9,
-                            ceilDiv(cfg.interChannels(), rows) * rows * s[W1] / cfg.interChannels()));
             for (int i = 0; i < COUNT; i++) {
                 if (s[i] > Integer.MAX_VALUE - 64L * LOCAL_SIZE) {
                     throw new IllegalArgumentException("the tornado backend cannot run this shape: its " + NAMES[i]
@@ -339,7 +327,6 @@ public final class AcdaBackwardTornado implements AutoCloseable {
         final FloatArray dg2;
         final FloatArray da1;
         final FloatArray dg1;
-        final FloatArray partial;
         // Gradients, back to the host.
         final FloatArray dx;
         final FloatArray dw1;
@@ -388,7 +375,6 @@ public final class AcdaBackwardTornado implements AutoCloseable {
             dg2 = array(Sizes.GEN);
             da1 = array(Sizes.E1);
             dg1 = array(Sizes.E1);
-            partial = array(Sizes.PARTIAL);
             dx = array(Sizes.X);
             dw1 = array(Sizes.W1);
             db1 = array(Sizes.INTER);
@@ -411,20 +397,17 @@ public final class AcdaBackwardTornado implements AutoCloseable {
                     .task("atoms", TornadoKernels::atoms, ctx, dims, gen, psi, d)
                     .task("atomConv", TornadoKernels::atomConv, ctx, dims, x, d, z)
                     .task("dZ", TornadoKernels::coefConv, ctx, dimsT, coefT, zeros, dy, dz)
-                    .task("dCoefPartial", TornadoBackwardKernels::dCoefPartial, ctx, dims, dy, z, partial)
-                    .task("dCoefLanes", TornadoBackwardKernels::dCoefLanes, ctx, dims, partial, dcoef)
+                    .task("dCoef", TornadoBackwardKernels::dCoef, ctx, dims, dy, z, dcoef)
                     .task("dBias", TornadoBackwardKernels::dBias, ctx, dims, dy, dbias)
                     .task("dAtoms", TornadoBackwardKernels::dAtoms, ctx, dims, x, dz, dd)
                     .task("dGen2", TornadoBackwardKernels::dGen2, ctx, dims, dd, psi, gen, scale2, da2, dg2)
                     .task("bnReduce2", TornadoBackwardKernels::bnReduce2, ctx, dims, da2, dg2, g2, mean2, invSigma2,
                             dgamma2, dbeta2, db2)
-                    .task("dW2Partial", TornadoBackwardKernels::dW2Partial, ctx, dims, dg2, e1, partial)
-                    .task("dW2Lanes", TornadoBackwardKernels::dW2Lanes, ctx, dims, partial, dw2)
+                    .task("dW2", TornadoBackwardKernels::dW2, ctx, dims, dg2, e1, dw2)
                     .task("dGen1", TornadoBackwardKernels::dGen1, ctx, dims, dg2, w2, e1, scale1, da1, dg1)
                     .task("bnReduce1", TornadoBackwardKernels::bnReduce1, ctx, dims, da1, dg1, g1, mean1, invSigma1,
                             dgamma1, dbeta1, db1)
-                    .task("dW1Partial", TornadoBackwardKernels::dW1Partial, ctx, dims, dg1, x, partial)
-                    .task("dW1Lanes", TornadoBackwardKernels::dW1Lanes, ctx, dims, partial, dw1)
+                    .task("dW1", TornadoBackwardKernels::dW1, ctx, dims, dg1, x, dw1)
                     .task("dx", TornadoBackwardKernels::dx, ctx, dims, dz, d, dg1, w1, dx)
                     .transferToHost(DataTransferMode.EVERY_EXECUTION, dx, dw1, db1, dgamma1, dbeta1, dw2, db2, dgamma2,
                             dbeta2, dcoef, dbias);

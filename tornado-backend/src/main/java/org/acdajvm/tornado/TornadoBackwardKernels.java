@@ -33,12 +33,10 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
  * <p>Every work-item computes whole output elements, each a plain loop in a fixed order, so a
  * result never depends on how the device schedules work-items and two runs give the same bits:
  * <ul>
- *   <li>the weight gradients are sums over every pixel of every image, in two stages
- *       ({@link #LANES}): {@link #dCoefPartial}, {@link #dW2Partial}, {@link #dW1Partial} write 64
- *       partial sums per weight, {@link #dCoefLanes}, {@link #dW2Lanes}, {@link #dW1Lanes} add them
- *       in lane order; the per-channel sums ({@link #dBias}, {@link #bnReduce2}, {@link #bnReduce1}) have
- *       one work-item per channel, which loops over every image and pixel in order; no atomics, no
- *       TornadoVM reductions;</li>
+ *   <li>the weight gradients ({@link #dCoef}, {@link #dW2}, {@link #dW1}; {@value #ROWS} weights per
+ *       work-item) and the per-channel sums ({@link #dBias}, {@link #bnReduce2}, {@link #bnReduce1}; one
+ *       channel per work-item) are loops over every image, then every pixel, in order, as in the
+ *       scalar backward; no atomics, no TornadoVM reductions;</li>
  *   <li>the reads through the padding that the scalar backward turns into scatters (into {@code dx}
  *       and {@code de1}) are gathers here: one work-item per element of {@code dx} (or {@code de1})
  *       visits every output pixel whose window read it ({@link #dx}, {@link #dGen1}).</li>
@@ -57,31 +55,24 @@ final class TornadoBackwardKernels {
     }
 
     /**
-     * Lanes of the two-stage weight gradients: the first stage splits every sum over the pixels of all
-     * images into {@value} partial sums, lane {@code l} taking the pixels {@code p = l, l + 64, ...}
-     * of each image, so that neighbouring work-items read neighbouring pixels (PoCL and GPUs turn
-     * that into vector loads); the second sums the lanes of each weight in lane order. Both orders
-     * are fixed, so the result does not depend on scheduling.
+     * Weights one work-item of {@link #dCoef}, {@link #dW2} and {@link #dW1} computes: consecutive rows of
+     * the first operand, so that each read of the second feeds that many independent sums.
      */
-    static final int LANES = 64;
-
-    /** Rows of the first operand one work-item of a first stage takes, so that each read of the second feeds that many sums. */
     static final int ROWS = 4;
 
     /**
-     * First stage of {@code dcoef[o,j] = sum_{n,p} dy[n,o,p] Z[n,j,p]}: {@code partial[(o C M + j) LANES + l]},
-     * {@value #ROWS} consecutive {@code o} per work-item; the global id runs over {@code [o block][j][lane]}.
+     * {@code dcoef[o,j] = sum_{n,p} dy[n,o,p] Z[n,j,p]}, over images, then pixels, in order; {@value #ROWS}
+     * consecutive {@code o} per work-item, the global id over {@code [o block][j]}.
      */
-    static void dCoefPartial(KernelContext ctx, IntArray dims, FloatArray dy, FloatArray z, FloatArray partial) {
+    static void dCoef(KernelContext ctx, IntArray dims, FloatArray dy, FloatArray z, FloatArray dcoef) {
         int id = ctx.globalIdx;
         int batch = dims.get(BATCH);
         int pixels = dims.get(OUT_H) * dims.get(OUT_W);
         int outC = dims.get(OUT_C);
         int cm = dims.get(IN_C) * dims.get(ATOMS);
         int oBlocks = (outC + ROWS - 1) / ROWS;
-        int l = id % LANES;
-        int j = (id / LANES) % cm;
-        int ob = id / (LANES * cm);
+        int j = id % cm;
+        int ob = id / cm;
         if (ob < oBlocks) {
             // Rows past O (in the last block) compute a copy of row O-1 and are not written.
             int o0 = ob * ROWS;
@@ -95,7 +86,7 @@ final class TornadoBackwardKernels {
             for (int n = 0; n < batch; n++) {
                 int zBase = (n * cm + j) * pixels;
                 int dyBase = n * outC * pixels;
-                for (int p = l; p < pixels; p += LANES) {
+                for (int p = 0; p < pixels; p++) {
                     float v = z.get(zBase + p);
                     acc0 += dy.get(dyBase + o0 * pixels + p) * v;
                     acc1 += dy.get(dyBase + o1 * pixels + p) * v;
@@ -103,28 +94,69 @@ final class TornadoBackwardKernels {
                     acc3 += dy.get(dyBase + o3 * pixels + p) * v;
                 }
             }
-            int out = (o0 * cm + j) * LANES + l;
-            partial.set(out, acc0);
+            int out = o0 * cm + j;
+            dcoef.set(out, acc0);
             if (o0 + 1 < outC) {
-                partial.set(out + cm * LANES, acc1);
+                dcoef.set(out + cm, acc1);
             }
             if (o0 + 2 < outC) {
-                partial.set(out + 2 * cm * LANES, acc2);
+                dcoef.set(out + 2 * cm, acc2);
             }
             if (o0 + 3 < outC) {
-                partial.set(out + 3 * cm * LANES, acc3);
+                dcoef.set(out + 3 * cm, acc3);
             }
         }
     }
 
     /**
-     * First stage of {@code dW2[j,i,a,b] = sum_{n,p} dg2[n,j,p] e1p[n, i, h' + a - 1, w' + b - 1]}:
-     * {@code partial[((j I + i) 9 + a 3 + b) LANES + l]}, {@value #ROWS} consecutive {@code j} per work-item;
-     * the global id runs over {@code [j block][i][a][b][lane]}. A read in the zero padding is masked
-     * (it reads element 0 and multiplies by 0), never skipped: TornadoVM 5.2 miscompiles a test that
-     * skips the rest of a loop body holding another loop (it falls through with an undefined index).
+     * {@code i} wrapped into {@code [0, n)} when circular, else itself: for coordinates that the loop
+     * bounds ({@link #firstInside}, {@link #endInside}) already keep inside with zero padding.
      */
-    static void dW2Partial(KernelContext ctx, IntArray dims, FloatArray dg2, FloatArray e1, FloatArray partial) {
+    static int wrap(int i, int n, int circular) {
+        int r = i;
+        if (circular == 1) {
+            r = i % n;
+            if (r < 0) {
+                r += n;
+            }
+        }
+        return r;
+    }
+
+    /** The first {@code o >= 0} with {@code s o + off >= 0} (0 with circular padding, where every {@code o} reads inside). */
+    static int firstInside(int off, int s, int circular) {
+        int o = 0;
+        if (circular == 0 && off < 0) {
+            o = (s - 1 - off) / s;
+        }
+        return o;
+    }
+
+    /**
+     * One past the last {@code o < outN} with {@code s o + off <= n - 1} ({@code outN} with circular
+     * padding); at most {@link #firstInside} when there is none.
+     */
+    static int endInside(int off, int s, int n, int outN, int circular) {
+        int e = outN;
+        if (circular == 0) {
+            int room = n - 1 - off;
+            e = 0;
+            if (room >= 0) {
+                e = TornadoMath.min(outN, room / s + 1);
+            }
+        }
+        return e;
+    }
+
+    /**
+     * {@code dW2[j,i,a,b] = sum_{n,p} dg2[n,j,p] e1p[n, i, h' + a - 1, w' + b - 1]}, over images, then
+     * pixels, in order; {@value #ROWS} consecutive {@code j} per work-item, the global id over
+     * {@code [j block][i][a][b]}. The pixel loops run only over the output pixels whose tap reads
+     * inside {@code e1} (every pixel with circular padding): TornadoVM 5.2 miscompiles a test that
+     * skips the rest of a loop body holding another loop (it falls through with an undefined index),
+     * so no kernel of this class has one.
+     */
+    static void dW2(KernelContext ctx, IntArray dims, FloatArray dg2, FloatArray e1, FloatArray dw2) {
         int id = ctx.globalIdx;
         int batch = dims.get(BATCH);
         int outH = dims.get(OUT_H);
@@ -134,16 +166,19 @@ final class TornadoBackwardKernels {
         int channels = dims.get(ATOMS) * dims.get(BASES);
         int circular = dims.get(CIRCULAR);
         int jBlocks = (channels + ROWS - 1) / ROWS;
-        int l = id % LANES;
-        int b = (id / LANES) % 3;
-        int a = (id / (LANES * 3)) % 3;
-        int i = (id / (LANES * 9)) % inter;
-        int jb = id / (LANES * 9 * inter);
+        int b = id % 3;
+        int a = (id / 3) % 3;
+        int i = (id / 9) % inter;
+        int jb = id / (9 * inter);
         if (jb < jBlocks) {
             int j0 = jb * ROWS;
             int j1 = TornadoMath.min(j0 + 1, channels - 1);
             int j2 = TornadoMath.min(j0 + 2, channels - 1);
             int j3 = TornadoMath.min(j0 + 3, channels - 1);
+            int hoLo = firstInside(a - 1, 1, circular);
+            int hoEnd = endInside(a - 1, 1, outH, outH, circular);
+            int woLo = firstInside(b - 1, 1, circular);
+            int woEnd = endInside(b - 1, 1, outW, outW, circular);
             float acc0 = 0f;
             float acc1 = 0f;
             float acc2 = 0f;
@@ -151,45 +186,48 @@ final class TornadoBackwardKernels {
             for (int n = 0; n < batch; n++) {
                 int gBase = n * channels * pixels;
                 int eBase = (n * inter + i) * pixels;
-                for (int p = l; p < pixels; p += LANES) {
-                    int hh = index(p / outW + a - 1, outH, circular);
-                    int ww = index(p % outW + b - 1, outW, circular);
-                    float inside = hh >= 0 && ww >= 0 ? 1f : 0f;
-                    float v = inside * e1.get(eBase + TornadoMath.max(hh, 0) * outW + TornadoMath.max(ww, 0));
-                    acc0 += dg2.get(gBase + j0 * pixels + p) * v;
-                    acc1 += dg2.get(gBase + j1 * pixels + p) * v;
-                    acc2 += dg2.get(gBase + j2 * pixels + p) * v;
-                    acc3 += dg2.get(gBase + j3 * pixels + p) * v;
+                for (int ho = hoLo; ho < hoEnd; ho++) {
+                    int hh = wrap(ho + a - 1, outH, circular);
+                    for (int wo = woLo; wo < woEnd; wo++) {
+                        int ww = wrap(wo + b - 1, outW, circular);
+                        float v = e1.get(eBase + hh * outW + ww);
+                        int p = ho * outW + wo;
+                        acc0 += dg2.get(gBase + j0 * pixels + p) * v;
+                        acc1 += dg2.get(gBase + j1 * pixels + p) * v;
+                        acc2 += dg2.get(gBase + j2 * pixels + p) * v;
+                        acc3 += dg2.get(gBase + j3 * pixels + p) * v;
+                    }
                 }
             }
-            int stride = inter * 9 * LANES;
-            int out = ((j0 * inter + i) * 9 + a * 3 + b) * LANES + l;
-            partial.set(out, acc0);
+            int stride = inter * 9;
+            int out = (j0 * inter + i) * 9 + a * 3 + b;
+            dw2.set(out, acc0);
             if (j0 + 1 < channels) {
-                partial.set(out + stride, acc1);
+                dw2.set(out + stride, acc1);
             }
             if (j0 + 2 < channels) {
-                partial.set(out + 2 * stride, acc2);
+                dw2.set(out + 2 * stride, acc2);
             }
             if (j0 + 3 < channels) {
-                partial.set(out + 3 * stride, acc3);
+                dw2.set(out + 3 * stride, acc3);
             }
         }
     }
 
     /**
-     * First stage of {@code dW1[i,c,a,b] = sum_{n,p} dg1[n,i,p] xp[n, c, s h' + a - (g-1)/2, s w' + b - (g-1)/2]}:
-     * {@code partial[((i C + c) g^2 + a g + b) LANES + l]}, {@value #ROWS} consecutive {@code i} per work-item;
-     * the global id runs over {@code [i block][c][a][b][lane]}; reads in the zero padding masked as in {@link #dW2Partial}.
+     * {@code dW1[i,c,a,b] = sum_{n,p} dg1[n,i,p] xp[n, c, s h' + a - (g-1)/2, s w' + b - (g-1)/2]}, over
+     * images, then pixels (those whose tap reads inside {@code x}), in order; {@value #ROWS} consecutive
+     * {@code i} per work-item, the global id over {@code [i block][c][a][b]}.
      */
-    static void dW1Partial(KernelContext ctx, IntArray dims, FloatArray dg1, FloatArray x, FloatArray partial) {
+    static void dW1(KernelContext ctx, IntArray dims, FloatArray dg1, FloatArray x, FloatArray dw1) {
         int id = ctx.globalIdx;
         int batch = dims.get(BATCH);
         int inC = dims.get(IN_C);
         int inH = dims.get(IN_H);
         int inW = dims.get(IN_W);
+        int outH = dims.get(OUT_H);
         int outW = dims.get(OUT_W);
-        int pixels = dims.get(OUT_H) * outW;
+        int pixels = outH * outW;
         int inter = dims.get(INTER);
         int g = dims.get(G);
         int taps = g * g;
@@ -197,16 +235,19 @@ final class TornadoBackwardKernels {
         int s = dims.get(STRIDE);
         int circular = dims.get(CIRCULAR);
         int iBlocks = (inter + ROWS - 1) / ROWS;
-        int l = id % LANES;
-        int b = (id / LANES) % g;
-        int a = (id / (LANES * g)) % g;
-        int c = (id / (LANES * taps)) % inC;
-        int ib = id / (LANES * taps * inC);
+        int b = id % g;
+        int a = (id / g) % g;
+        int c = (id / taps) % inC;
+        int ib = id / (taps * inC);
         if (ib < iBlocks) {
             int i0 = ib * ROWS;
             int i1 = TornadoMath.min(i0 + 1, inter - 1);
             int i2 = TornadoMath.min(i0 + 2, inter - 1);
             int i3 = TornadoMath.min(i0 + 3, inter - 1);
+            int hoLo = firstInside(a - half, s, circular);
+            int hoEnd = endInside(a - half, s, inH, outH, circular);
+            int woLo = firstInside(b - half, s, circular);
+            int woEnd = endInside(b - half, s, inW, outW, circular);
             float acc0 = 0f;
             float acc1 = 0f;
             float acc2 = 0f;
@@ -214,54 +255,31 @@ final class TornadoBackwardKernels {
             for (int n = 0; n < batch; n++) {
                 int gBase = n * inter * pixels;
                 int xBase = (n * inC + c) * inH * inW;
-                for (int p = l; p < pixels; p += LANES) {
-                    int hh = index(s * (p / outW) + a - half, inH, circular);
-                    int ww = index(s * (p % outW) + b - half, inW, circular);
-                    float inside = hh >= 0 && ww >= 0 ? 1f : 0f;
-                    float v = inside * x.get(xBase + TornadoMath.max(hh, 0) * inW + TornadoMath.max(ww, 0));
-                    acc0 += dg1.get(gBase + i0 * pixels + p) * v;
-                    acc1 += dg1.get(gBase + i1 * pixels + p) * v;
-                    acc2 += dg1.get(gBase + i2 * pixels + p) * v;
-                    acc3 += dg1.get(gBase + i3 * pixels + p) * v;
+                for (int ho = hoLo; ho < hoEnd; ho++) {
+                    int hh = wrap(s * ho + a - half, inH, circular);
+                    for (int wo = woLo; wo < woEnd; wo++) {
+                        int ww = wrap(s * wo + b - half, inW, circular);
+                        float v = x.get(xBase + hh * inW + ww);
+                        int p = ho * outW + wo;
+                        acc0 += dg1.get(gBase + i0 * pixels + p) * v;
+                        acc1 += dg1.get(gBase + i1 * pixels + p) * v;
+                        acc2 += dg1.get(gBase + i2 * pixels + p) * v;
+                        acc3 += dg1.get(gBase + i3 * pixels + p) * v;
+                    }
                 }
             }
-            int stride = inC * taps * LANES;
-            int out = ((i0 * inC + c) * taps + a * g + b) * LANES + l;
-            partial.set(out, acc0);
+            int stride = inC * taps;
+            int out = ((i0 * inC + c) * taps + a * g + b);
+            dw1.set(out, acc0);
             if (i0 + 1 < inter) {
-                partial.set(out + stride, acc1);
+                dw1.set(out + stride, acc1);
             }
             if (i0 + 2 < inter) {
-                partial.set(out + 2 * stride, acc2);
+                dw1.set(out + 2 * stride, acc2);
             }
             if (i0 + 3 < inter) {
-                partial.set(out + 3 * stride, acc3);
+                dw1.set(out + 3 * stride, acc3);
             }
-        }
-    }
-
-    /** Second stage of {@link #dCoefPartial}: {@code dcoef[w] = sum_{l < LANES} partial[w LANES + l]}, in lane order. */
-    static void dCoefLanes(KernelContext ctx, IntArray dims, FloatArray partial, FloatArray dcoef) {
-        sumLanes(ctx.globalIdx, dims.get(OUT_C) * dims.get(IN_C) * dims.get(ATOMS), partial, dcoef);
-    }
-
-    /** Second stage of {@link #dW2Partial}. */
-    static void dW2Lanes(KernelContext ctx, IntArray dims, FloatArray partial, FloatArray dw2) {
-        sumLanes(ctx.globalIdx, dims.get(ATOMS) * dims.get(BASES) * dims.get(INTER) * 9, partial, dw2);
-    }
-
-    /** Second stage of {@link #dW1Partial}. */
-    static void dW1Lanes(KernelContext ctx, IntArray dims, FloatArray partial, FloatArray dw1) {
-        sumLanes(ctx.globalIdx, dims.get(INTER) * dims.get(IN_C) * dims.get(G) * dims.get(G), partial, dw1);
-    }
-
-    private static void sumLanes(int w, int count, FloatArray partial, FloatArray out) {
-        if (w < count) {
-            float acc = 0f;
-            for (int l = 0; l < LANES; l++) {
-                acc += partial.get(w * LANES + l);
-            }
-            out.set(w, acc);
         }
     }
 
@@ -398,7 +416,7 @@ final class TornadoBackwardKernels {
      * Through conv 2 (a gather: {@code de1[n,i,h,w] = sum_{j,a,b} W2[j,i,a,b] dg2[n, j, h - a + 1, w - b + 1]},
      * the output pixel whose 3x3 window read {@code (h, w)} at tap {@code (a, b)}, which with stride 1 is unique
      * in both padding modes; a tap whose pixel falls outside (zero padding) is masked, not skipped, see
-     * {@link #dW2Partial}), then tanh and BatchNorm 1: {@code da1 = de1 (1 - e1^2)}, {@code dg1 = da1 scale1[i]};
+     * {@link #dW2}), then tanh and BatchNorm 1: {@code da1 = de1 (1 - e1^2)}, {@code dg1 = da1 scale1[i]};
      * {@link TornadoKernels#BLOCK_CHANNELS} consecutive channels {@code i} per work-item, the global id over
      * {@code [n][pixel block][i block][pixel in block]} as in the forward's channel-blocked kernels.
      */
