@@ -179,7 +179,7 @@ public final class AcdaBackwardTornado implements AutoCloseable {
         w.grid("dGen1", blockedItems(batch, pixels, cfg.interChannels(), TornadoKernels.BLOCK_CHANNELS));
         w.grid("bnReduce1", cfg.interChannels());
         w.grid("dW1", ceilDiv(cfg.interChannels(), rows) * inC * g * g);
-        w.grid("dx", need[Sizes.X]);
+        w.grid("dx", blockedItems(batch, (long) x.dim(2) * x.dim(3), inC, TornadoKernels.BLOCK_CHANNELS));
 
         TornadoExecutionResult result = w.plan.execute();
         lastKernelNanos = profile ? result.getProfilerResult().getDeviceKernelTime() : 0;

@@ -509,7 +509,9 @@ final class TornadoBackwardKernels {
      * rows {@code h'} that read input row {@code h} at tap {@code a} are those with
      * {@code s h' + off_a = t} for a raw coordinate {@code t} that the padding maps to {@code h}
      * ({@code off_a = d a - pad}, or {@code a - (g-1)/2} for conv 1), and the same for columns. One
-     * work-item per element of {@code dx}; the visiting order is fixed.
+     * work-item computes {@link TornadoKernels#BLOCK_CHANNELS} consecutive channels {@code c} of one input
+     * pixel (sharing each read of {@code D} and {@code dg1}), the global id over
+     * {@code [n][pixel block][c block][pixel in block]}; the visiting order is fixed.
      */
     static void dx(KernelContext ctx, IntArray dims, FloatArray dz, FloatArray d, FloatArray dg1, FloatArray w1,
                    FloatArray dx) {
@@ -529,23 +531,41 @@ final class TornadoBackwardKernels {
         int circular = dims.get(CIRCULAR);
         int inter = dims.get(INTER);
         int g = dims.get(G);
+        int gTaps = g * g;
         int half = (g - 1) / 2;
-        if (id < dims.get(BATCH) * inC * inH * inW) {
-            int w = id % inW;
-            int h = (id / inW) % inH;
-            int c = (id / (inW * inH)) % inC;
-            int n = id / (inW * inH * inC);
+        int plane = inH * inW;
+        int cBlocks = (inC + TornadoKernels.BLOCK_CHANNELS - 1) / TornadoKernels.BLOCK_CHANNELS;
+        int qBlocks = (plane + TornadoKernels.BLOCK_PIXELS - 1) / TornadoKernels.BLOCK_PIXELS;
+        int lane = id % TornadoKernels.BLOCK_PIXELS;
+        int cb = (id / TornadoKernels.BLOCK_PIXELS) % cBlocks;
+        int qb = (id / (TornadoKernels.BLOCK_PIXELS * cBlocks)) % qBlocks;
+        int n = id / (TornadoKernels.BLOCK_PIXELS * cBlocks * qBlocks);
+        int q = qb * TornadoKernels.BLOCK_PIXELS + lane;
+        if (n < dims.get(BATCH) && q < plane) {
+            int h = q / inW;
+            int w = q % inW;
+            // Channels past C (in the last block) compute a copy of channel C-1 and are not written.
+            int c0 = cb * TornadoKernels.BLOCK_CHANNELS;
+            int c1 = TornadoMath.min(c0 + 1, inC - 1);
+            int c2 = TornadoMath.min(c0 + 2, inC - 1);
+            int c3 = TornadoMath.min(c0 + 3, inC - 1);
             // Circular padding: every raw coordinate congruent to h; zero padding: h alone (a step past every bound).
             int stepH = circular == 1 ? inH : ONCE;
             int stepW = circular == 1 ? inW : ONCE;
             // Each candidate (tap, raw coordinate) is summed and then masked by whether an output pixel really
             // read x there (TornadoVM 5.2 miscompiles a test that skips a loop, see dW2); a masked term adds an
             // exact zero, and the index of a rejected candidate is pixel 0, which exists.
-            float acc = 0f;
+            float acc0 = 0f;
+            float acc1 = 0f;
+            float acc2 = 0f;
+            float acc3 = 0f;
             // Direct path: raw coordinates run over [-pad, s (H'-1) + d (K-1) - pad].
             int hiH = s * (outH - 1) + dil * (k - 1) - pad;
             int hiW = s * (outW - 1) + dil * (k - 1) - pad;
-            int zBase = (n * inC + c) * atoms * pixels;
+            int z0 = (n * inC + c0) * atoms * pixels;
+            int z1 = (n * inC + c1) * atoms * pixels;
+            int z2 = (n * inC + c2) * atoms * pixels;
+            int z3 = (n * inC + c3) * atoms * pixels;
             int dBase = n * atoms * taps * pixels;
             for (int a = 0; a < k; a++) {
                 for (int th = firstPreimage(h, inH, -pad, circular); th <= hiH; th += stepH) {
@@ -558,11 +578,23 @@ final class TornadoBackwardKernels {
                             int okW = rw >= 0 && rw % s == 0 && rw < s * outW ? 1 : 0;
                             int p = ho * outW + okW * (rw / s);
                             int u = a * k + b;
-                            float v = 0f;
+                            float v0 = 0f;
+                            float v1 = 0f;
+                            float v2 = 0f;
+                            float v3 = 0f;
                             for (int m = 0; m < atoms; m++) {
-                                v += dz.get(zBase + m * pixels + p) * d.get(dBase + (m * taps + u) * pixels + p);
+                                float dv = d.get(dBase + (m * taps + u) * pixels + p);
+                                int at = m * pixels + p;
+                                v0 += dz.get(z0 + at) * dv;
+                                v1 += dz.get(z1 + at) * dv;
+                                v2 += dz.get(z2 + at) * dv;
+                                v3 += dz.get(z3 + at) * dv;
                             }
-                            acc += (okH * okW) * v;
+                            float mask = okH * okW;
+                            acc0 += mask * v0;
+                            acc1 += mask * v1;
+                            acc2 += mask * v2;
+                            acc3 += mask * v3;
                         }
                     }
                 }
@@ -571,6 +603,7 @@ final class TornadoBackwardKernels {
             int gHiH = s * (outH - 1) + g - 1 - half;
             int gHiW = s * (outW - 1) + g - 1 - half;
             int gBase = n * inter * pixels;
+            int rowW1 = inC * gTaps;
             for (int a = 0; a < g; a++) {
                 for (int th = firstPreimage(h, inH, -half, circular); th <= gHiH; th += stepH) {
                     int rh = th - a + half;
@@ -581,17 +614,39 @@ final class TornadoBackwardKernels {
                             int rw = tw - b + half;
                             int okW = rw >= 0 && rw % s == 0 && rw < s * outW ? 1 : 0;
                             int p = ho * outW + okW * (rw / s);
-                            int wi = (c * g + a) * g + b;
-                            float v = 0f;
+                            int tap = a * g + b;
+                            float v0 = 0f;
+                            float v1 = 0f;
+                            float v2 = 0f;
+                            float v3 = 0f;
                             for (int i = 0; i < inter; i++) {
-                                v += w1.get(i * inC * g * g + wi) * dg1.get(gBase + i * pixels + p);
+                                float gv = dg1.get(gBase + i * pixels + p);
+                                int wi = i * rowW1 + tap;
+                                v0 += w1.get(wi + c0 * gTaps) * gv;
+                                v1 += w1.get(wi + c1 * gTaps) * gv;
+                                v2 += w1.get(wi + c2 * gTaps) * gv;
+                                v3 += w1.get(wi + c3 * gTaps) * gv;
                             }
-                            acc += (okH * okW) * v;
+                            float mask = okH * okW;
+                            acc0 += mask * v0;
+                            acc1 += mask * v1;
+                            acc2 += mask * v2;
+                            acc3 += mask * v3;
                         }
                     }
                 }
             }
-            dx.set(id, acc);
+            int out = (n * inC + c0) * plane + q;
+            dx.set(out, acc0);
+            if (c0 + 1 < inC) {
+                dx.set(out + plane, acc1);
+            }
+            if (c0 + 2 < inC) {
+                dx.set(out + 2 * plane, acc2);
+            }
+            if (c0 + 3 < inC) {
+                dx.set(out + 3 * plane, acc3);
+            }
         }
     }
 }
