@@ -35,7 +35,8 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
  *   y  = bias + coef Z             coefConv [N, O, H', W']
  * </pre>
  * The sizes, the input and the parameters go to the device on every call; the intermediates
- * {@code e1, G, D, Z} stay there. The task graph, its execution plan (with TornadoVM's compiled
+ * {@code e1, G, D, Z} (and the generator's pre-activations, which the kernels also write for the
+ * backward, {@link AcdaBackwardTornado}) stay there. The task graph, its execution plan (with TornadoVM's compiled
  * kernels) and its device buffers are kept across calls: a call whose tensors fit the current
  * buffers reuses them; a larger one builds a new plan, in which every buffer that was too small is
  * at least twice its old size (so a sequence of growing shapes compiles a few times, not once per
@@ -229,7 +230,9 @@ public final class AcdaForwardTornado implements AutoCloseable {
         final long[] capacity;
         final IntArray dims = new IntArray(TornadoKernels.DIMS);
         final FloatArray x;
+        final FloatArray g1;
         final FloatArray e1;
+        final FloatArray g2;
         final FloatArray gen;
         final FloatArray d;
         final FloatArray z;
@@ -252,7 +255,11 @@ public final class AcdaForwardTornado implements AutoCloseable {
         Workspace(long[] capacity) {
             this.capacity = capacity;
             x = array(Sizes.X);
+            // The pre-activations g1, g2 are written for the backward's sake (it shares these kernels); the
+            // forward only keeps them on the device.
+            g1 = array(Sizes.E1);
             e1 = array(Sizes.E1);
+            g2 = array(Sizes.GEN);
             gen = array(Sizes.GEN);
             d = array(Sizes.D);
             z = array(Sizes.Z);
@@ -274,8 +281,8 @@ public final class AcdaForwardTornado implements AutoCloseable {
             TaskGraph tg = new TaskGraph(graph)
                     .transferToDevice(DataTransferMode.EVERY_EXECUTION, dims, x, w1, b1, scale1, shift1, w2, b2, scale2,
                             shift2, psi, coef, bias)
-                    .task("conv1", TornadoKernels::conv1BnTanh, ctx, dims, x, w1, b1, scale1, shift1, e1)
-                    .task("conv2", TornadoKernels::conv2BnTanh, ctx, dims, e1, w2, b2, scale2, shift2, gen)
+                    .task("conv1", TornadoKernels::conv1BnTanh, ctx, dims, x, w1, b1, scale1, shift1, g1, e1)
+                    .task("conv2", TornadoKernels::conv2BnTanh, ctx, dims, e1, w2, b2, scale2, shift2, g2, gen)
                     .task("atoms", TornadoKernels::atoms, ctx, dims, gen, psi, d)
                     .task("atomConv", TornadoKernels::atomConv, ctx, dims, x, d, z)
                     .task("coefConv", TornadoKernels::coefConv, ctx, dims, coef, bias, z, y)

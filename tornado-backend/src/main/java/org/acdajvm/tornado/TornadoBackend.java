@@ -1,27 +1,32 @@
 package org.acdajvm.tornado;
 
+import java.util.Map;
 import java.util.Optional;
 
 import org.acdajvm.backend.AcdaBackend;
+import org.acdajvm.backend.AcdaGradients;
 import org.acdajvm.layer.AcdaLayer;
 import org.acdajvm.layer.AcdaShapes;
 import org.acdajvm.tensor.Tensor;
 
 /**
- * The {@code tornado} backend: {@link AcdaForwardTornado}, the two-layer forward as one TornadoVM
- * task graph, on one TornadoVM device, found through {@link java.util.ServiceLoader}.
+ * The {@code tornado} backend: {@link AcdaForwardTornado}, the two-layer forward, and
+ * {@link AcdaBackwardTornado}, its backward, each one TornadoVM task graph, on one TornadoVM device,
+ * found through {@link java.util.ServiceLoader}.
  *
  * <p>It needs a JVM started with TornadoVM's flags ({@code java @$TORNADOVM_HOME/tornado-argfile ...});
  * elsewhere {@link #unavailableReason()} says so. The device is TornadoVM's default device, or the
  * one the system property {@value TornadoDevices#DEVICE_PROPERTY} names ({@code backend:device}
  * indices as {@code tornado --devices} lists them). Construction does no work; the task graph is
- * built on the first {@link #forward} and kept, with its device buffers, until {@link #close()}.
+ * built on the first {@link #forward} (the backward's on the first {@link #backward}) and kept, with its
+ * device buffers, until {@link #close()}.
  */
 public final class TornadoBackend implements AcdaBackend {
 
     private final String selector;
     private final boolean profile;
     private AcdaForwardTornado engine;
+    private AcdaBackwardTornado backwardEngine;
     private boolean closed;
 
     /** The device named by {@value TornadoDevices#DEVICE_PROPERTY}, or TornadoVM's default device; no profiling. */
@@ -58,6 +63,21 @@ public final class TornadoBackend implements AcdaBackend {
         return engine().forward(layer, x);
     }
 
+    /** The backward runs wherever the forward does: empty exactly when {@link #unavailableReason()} is. */
+    @Override
+    public Optional<String> backwardUnavailableReason() {
+        return unavailableReason();
+    }
+
+    @Override
+    public Map<String, Tensor> backward(AcdaLayer layer, Tensor x, Tensor dy) {
+        if (layer == null) {
+            throw new IllegalArgumentException("layer is null");
+        }
+        AcdaGradients.checkArguments(layer, x, dy);
+        return backwardEngine().backward(layer, x, dy);
+    }
+
     @Override
     public String description() {
         Optional<String> reason = unavailableReason();
@@ -71,6 +91,19 @@ public final class TornadoBackend implements AcdaBackend {
     /** The device the task graph runs on, as TornadoVM names it (selected now if not yet). */
     public String deviceName() {
         return engine != null ? engine.deviceName() : TornadoDevices.label(selector);
+    }
+
+    /**
+     * Device time of the kernels of the last backward from TornadoVM's profiler, in nanoseconds; 0 when
+     * this backend was made without profiling or has run no backward (see {@link #lastKernelNanos()}).
+     */
+    public long lastBackwardKernelNanos() {
+        return backwardEngine == null ? 0 : backwardEngine.lastKernelNanos();
+    }
+
+    /** Backward task graphs built so far: a repeated backward of the same shape builds none. */
+    public int backwardPlansBuilt() {
+        return backwardEngine == null ? 0 : backwardEngine.plansBuilt();
     }
 
     /**
@@ -89,26 +122,52 @@ public final class TornadoBackend implements AcdaBackend {
 
     /** The engine, opened on first use. */
     AcdaForwardTornado engine() {
-        if (closed) {
-            throw new IllegalStateException("the tornado backend is closed");
-        }
+        requireOpen();
         if (engine == null) {
-            Optional<String> reason = unavailableReason();
-            if (reason.isPresent()) {
-                throw new IllegalStateException("backend 'tornado' cannot run here: " + reason.get());
-            }
+            requireAvailable();
             engine = new AcdaForwardTornado(TornadoDevices.select(selector), profile);
         }
         return engine;
     }
 
+    /** The backward's engine, opened on first use, on the forward's device. */
+    AcdaBackwardTornado backwardEngine() {
+        requireOpen();
+        if (backwardEngine == null) {
+            requireAvailable();
+            backwardEngine = new AcdaBackwardTornado(TornadoDevices.select(selector), profile);
+        }
+        return backwardEngine;
+    }
+
+    private void requireOpen() {
+        if (closed) {
+            throw new IllegalStateException("the tornado backend is closed");
+        }
+    }
+
+    private void requireAvailable() {
+        Optional<String> reason = unavailableReason();
+        if (reason.isPresent()) {
+            throw new IllegalStateException("backend 'tornado' cannot run here: " + reason.get());
+        }
+    }
+
     @Override
     public void close() {
         closed = true;
-        if (engine != null) {
-            AcdaForwardTornado e = engine;
-            engine = null;
-            e.close();
+        AcdaForwardTornado e = engine;
+        AcdaBackwardTornado b = backwardEngine;
+        engine = null;
+        backwardEngine = null;
+        try {
+            if (e != null) {
+                e.close();
+            }
+        } finally {
+            if (b != null) {
+                b.close();
+            }
         }
     }
 }

@@ -75,11 +75,13 @@ final class TornadoKernels {
     }
 
     /**
+     * {@code g1[n,i,p] = b1[i] + sum_{c,a,b<g} W1[i,c,a,b] xp[...]} (the pre-activation, which the backward
+     * needs for BatchNorm's gradient) and
      * {@code e1[n,i,p] = tanh((b1[i] + sum_{c,a,b<g} W1[i,c,a,b] xp[n,c,s h' + a - (g-1)/2, s w' + b - (g-1)/2]) scale1[i] + shift1[i])},
      * {@value #BLOCK_CHANNELS} consecutive channels {@code i} per work-item (channel-blocked, see {@link #BLOCK_PIXELS}).
      */
     static void conv1BnTanh(KernelContext ctx, IntArray dims, FloatArray x, FloatArray w1, FloatArray b1,
-                            FloatArray scale1, FloatArray shift1, FloatArray e1) {
+                            FloatArray scale1, FloatArray shift1, FloatArray g1, FloatArray e1) {
         int id = ctx.globalIdx;
         int inC = dims.get(IN_C);
         int inH = dims.get(IN_H);
@@ -128,25 +130,30 @@ final class TornadoKernels {
                 }
             }
             int out = (n * inter + i0) * pixels + p;
+            g1.set(out, acc0);
             e1.set(out, TornadoMath.tanh(acc0 * scale1.get(i0) + shift1.get(i0)));
             if (i0 + 1 < inter) {
+                g1.set(out + pixels, acc1);
                 e1.set(out + pixels, TornadoMath.tanh(acc1 * scale1.get(i1) + shift1.get(i1)));
             }
             if (i0 + 2 < inter) {
+                g1.set(out + 2 * pixels, acc2);
                 e1.set(out + 2 * pixels, TornadoMath.tanh(acc2 * scale1.get(i2) + shift1.get(i2)));
             }
             if (i0 + 3 < inter) {
+                g1.set(out + 3 * pixels, acc3);
                 e1.set(out + 3 * pixels, TornadoMath.tanh(acc3 * scale1.get(i3) + shift1.get(i3)));
             }
         }
     }
 
     /**
+     * {@code g2[n,j,p] = b2[j] + sum_{i,a,b<3} W2[j,i,a,b] e1p[...]} (the pre-activation) and
      * {@code G[n,j,p] = tanh((b2[j] + sum_{i,a,b<3} W2[j,i,a,b] e1p[n,i,h'+a-1,w'+b-1]) scale2[j] + shift2[j])},
      * {@value #BLOCK_CHANNELS} consecutive channels {@code j} per work-item (channel-blocked, see {@link #BLOCK_PIXELS}).
      */
     static void conv2BnTanh(KernelContext ctx, IntArray dims, FloatArray e1, FloatArray w2, FloatArray b2,
-                            FloatArray scale2, FloatArray shift2, FloatArray gen) {
+                            FloatArray scale2, FloatArray shift2, FloatArray g2, FloatArray gen) {
         int id = ctx.globalIdx;
         int outH = dims.get(OUT_H);
         int outW = dims.get(OUT_W);
@@ -189,14 +196,18 @@ final class TornadoKernels {
                 }
             }
             int out = (n * channels + j0) * pixels + p;
+            g2.set(out, acc0);
             gen.set(out, TornadoMath.tanh(acc0 * scale2.get(j0) + shift2.get(j0)));
             if (j0 + 1 < channels) {
+                g2.set(out + pixels, acc1);
                 gen.set(out + pixels, TornadoMath.tanh(acc1 * scale2.get(j1) + shift2.get(j1)));
             }
             if (j0 + 2 < channels) {
+                g2.set(out + 2 * pixels, acc2);
                 gen.set(out + 2 * pixels, TornadoMath.tanh(acc2 * scale2.get(j2) + shift2.get(j2)));
             }
             if (j0 + 3 < channels) {
+                g2.set(out + 3 * pixels, acc3);
                 gen.set(out + 3 * pixels, TornadoMath.tanh(acc3 * scale2.get(j3) + shift2.get(j3)));
             }
         }
