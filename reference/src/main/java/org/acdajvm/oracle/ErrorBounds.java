@@ -739,11 +739,6 @@ public final class ErrorBounds {
         return a > -aError ? aError : 0;
     }
 
-    /** Whether a float32 {@code a} within {@code aError} of {@code a} may fall on the other side of ReLU's kink. */
-    public static boolean reluAmbiguous(double a, double aError) {
-        return Math.abs(a) <= aError;
-    }
-
     /** TVConv's forward chain {@code n_y = K^2 + 1} (class comment, TVConv step 7). */
     public static int tvconvForwardChain(int taps) {
         return clamp(taps + 1L);
