@@ -19,6 +19,7 @@ import org.acdajvm.oracle.AcdaOracleBackward;
 import org.acdajvm.oracle.ErrorReport;
 import org.acdajvm.oracle.Precision;
 import org.acdajvm.tensor.Tensor;
+import org.acdajvm.testkit.DeviceTests;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -34,7 +35,7 @@ class TornadoBackwardTest {
 
     @BeforeAll
     static void requireDevice() {
-        TornadoTestDevice.require();
+        DeviceTests.require("tornado");
     }
 
     private record Case(AcdaLayer layer, Tensor x, Tensor dy, String label) {
