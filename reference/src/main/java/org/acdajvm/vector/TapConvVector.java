@@ -18,15 +18,15 @@ import org.acdajvm.layers.conv.TapConv;
 /**
  * The Vector API path of a 2-D convolution whose products may be weighted per (pixel, tap): plain conv
  * ({@code kf == null}) and PAC conv, forward and backward; PAC's transposed conv is this backward's
- * {@code dx}; and the local filter of PAC pool. The mathematics is {@link org.acdajvm.layers.conv.ConvForwardScalar}'s:
+ * {@code dx}; the local filter of PAC pool; and PAC's gaussian kernel with its backward. The mathematics is {@link org.acdajvm.layers.conv.ConvForwardScalar}'s:
  * <pre>
  *   y[n,o,p] = bias[o] + sum_{c,u} W[o,c,u] * kf[n,.,u,p] * xp[n,c,tap(p,u)]      k = c*K*K + u
  * </pre>
  * It never builds a per-pixel filter: per tile of {@link VectorGemm#NW} output pixels of one row,
  * <ul>
  * <li>forward: the {@code kf}-weighted im2col tile {@code B[k][j] = kf[u,p_j] * xp[c, tap(p_j,u)]} (for a plain
- *     conv the padded input's shifted rows serve as {@code B} directly), then {@code y = W B} by
- *     {@link VectorGemm#blockWide};</li>
+ *     conv the padded input's shifted rows serve as {@code B} directly, by {@link VectorGemm#blockWide}), then
+ *     {@code y = W B} by {@link VectorGemm#block} on halves of {@code NR} columns (the tile stays in L2);</li>
  * <li>backward: {@code dB = W^T dy} (one GEMM), then per row {@code k}: {@code dx[tap] += kf * dB} (a vector add
  *     into a padded buffer, folded back at the end), {@code dkf[u,p] += xp * dB}, and
  *     {@code dW^T += B dy^T} ({@link VectorGemm#blockAddToRows}: the row-major tile {@code B} broadcast row by
@@ -50,7 +50,7 @@ public final class TapConvVector implements TapConv, AutoCloseable {
     private float[] kfp;
     private float[] dkfp;
     private float[] dyp;
-    private float[][] scratch = new float[0][];
+    private float[][] slots = new float[0][];
     private float[] guidancePad;
     private float[] maskPad;
     private float[] ones;
@@ -65,7 +65,7 @@ public final class TapConvVector implements TapConv, AutoCloseable {
         float[] db = new float[0];
         float[] dyt = new float[0];
         float[] dyT = new float[0];
-        float[] bwT = new float[0];
+        float[] bw = new float[0];
         float[] kt = new float[0];
         final float[] scratch = new float[MR * NW];
     }
@@ -264,7 +264,7 @@ public final class TapConvVector implements TapConv, AutoCloseable {
             wk.dyt = grow(wk.dyt, outC * NW);
             wk.db = needDb ? grow(wk.db, kdim * NW) : wk.db;
             wk.dyT = dw != null ? grow(wk.dyT, NW * opad) : wk.dyT;
-            wk.bwT = dw != null ? grow(wk.bwT, kdim * NW) : wk.bwT;
+            wk.bw = dw != null ? grow(wk.bw, kdim * NW) : wk.bw;
         }
         int[] dytOff = new int[outC];
         for (int o = 0; o < outC; o++) {
@@ -375,7 +375,7 @@ public final class TapConvVector implements TapConv, AutoCloseable {
                         dbt, kb * MR * NW, NW, NW, wk.scratch);
             }
         }
-        float[] bwT = wk.bwT;
+        float[] bw = wk.bw;
         for (int c = 0; c < g.inC(); c++) {
             int kc = pl.kcs() == 1 ? 0 : c;
             for (int u = 0; u < taps; u++) {
@@ -402,10 +402,10 @@ public final class TapConvVector implements TapConv, AutoCloseable {
                 }
                 if (dwT != null && kfpad != null) {
                     for (int j = 0; j < NW; j += L) {
-                        FloatVector.fromArray(S, xp, xo + j).mul(FloatVector.fromArray(S, kfpad, ko + j)).intoArray(bwT, bo + j);
+                        FloatVector.fromArray(S, xp, xo + j).mul(FloatVector.fromArray(S, kfpad, ko + j)).intoArray(bw, bo + j);
                     }
                 } else if (dwT != null) {
-                    System.arraycopy(xp, xo, bwT, bo, NW);
+                    System.arraycopy(xp, xo, bw, bo, NW);
                 }
             }
         }
@@ -420,7 +420,7 @@ public final class TapConvVector implements TapConv, AutoCloseable {
             }
             for (int kb = 0; kb < VectorGemm.blocks(kdim); kb++) {
                 for (int oc = 0; oc < opad; oc += NR) {
-                    VectorGemm.blockAddToRows(bwT, kb * MR * NW, NW, NW, dyT, dyTOff, oc, kb * MR, kdim, dwT, dwtOff, oc,
+                    VectorGemm.blockAddToRows(bw, kb * MR * NW, NW, NW, dyT, dyTOff, oc, kb * MR, kdim, dwT, dwtOff, oc,
                             wk.scratch);
                 }
             }
@@ -786,11 +786,11 @@ public final class TapConvVector implements TapConv, AutoCloseable {
     /** Kept per slot and reused while large enough (see {@link TapConv#scratch}). */
     @Override
     public float[] scratch(int slot, int size) {
-        if (slot >= scratch.length) {
-            scratch = Arrays.copyOf(scratch, slot + 1);
+        if (slot >= slots.length) {
+            slots = Arrays.copyOf(slots, slot + 1);
         }
-        scratch[slot] = grow(scratch[slot], size);
-        return scratch[slot];
+        slots[slot] = grow(slots[slot], size);
+        return slots[slot];
     }
 
     /** Rows handed out to the threads (see {@link TapConv#forRows}). */
