@@ -18,15 +18,15 @@ import org.acdajvm.layers.conv.TapConv;
 /**
  * The Vector API path of a 2-D convolution whose products may be weighted per (pixel, tap): plain conv
  * ({@code kf == null}) and PAC conv, forward and backward; PAC's transposed conv is this backward's
- * {@code dx}; and the local filter of PAC pool. The mathematics is {@link org.acdajvm.layers.conv.ConvForwardScalar}'s:
+ * {@code dx}; the local filter of PAC pool; and PAC's gaussian kernel with its backward. The mathematics is {@link org.acdajvm.layers.conv.ConvForwardScalar}'s:
  * <pre>
  *   y[n,o,p] = bias[o] + sum_{c,u} W[o,c,u] * kf[n,.,u,p] * xp[n,c,tap(p,u)]      k = c*K*K + u
  * </pre>
  * It never builds a per-pixel filter: per tile of {@link VectorGemm#NW} output pixels of one row,
  * <ul>
  * <li>forward: the {@code kf}-weighted im2col tile {@code B[k][j] = kf[u,p_j] * xp[c, tap(p_j,u)]} (for a plain
- *     conv the padded input's shifted rows serve as {@code B} directly), then {@code y = W B} by
- *     {@link VectorGemm#blockWide};</li>
+ *     conv the padded input's shifted rows serve as {@code B} directly, by {@link VectorGemm#blockWide}), then
+ *     {@code y = W B} by {@link VectorGemm#block} on halves of {@code NR} columns (the tile stays in L2);</li>
  * <li>backward: {@code dB = W^T dy} (one GEMM), then per row {@code k}: {@code dx[tap] += kf * dB} (a vector add
  *     into a padded buffer, folded back at the end), {@code dkf[u,p] += xp * dB}, and
  *     {@code dW^T += B dy^T} ({@link VectorGemm#blockAddToRows}: the row-major tile {@code B} broadcast row by
@@ -50,12 +50,13 @@ public final class TapConvVector implements TapConv, AutoCloseable {
     private float[] kfp;
     private float[] dkfp;
     private float[] dyp;
-    private float[][] scratch = new float[0][];
+    private float[][] slots = new float[0][];
     private float[] guidancePad;
     private float[] maskPad;
     private float[] ones;
     private float[] dd2p;
     private float[] dfp;
+    private float[] rowScalars;
     private float[][] dxp = new float[0][];
     private float[][] dwt = new float[0][];
 
@@ -65,8 +66,9 @@ public final class TapConvVector implements TapConv, AutoCloseable {
         float[] db = new float[0];
         float[] dyt = new float[0];
         float[] dyT = new float[0];
-        float[] bwT = new float[0];
+        float[] bw = new float[0];
         float[] kt = new float[0];
+        float[] kb = new float[0];
         final float[] scratch = new float[MR * NW];
     }
 
@@ -274,7 +276,7 @@ public final class TapConvVector implements TapConv, AutoCloseable {
             wk.dyt = grow(wk.dyt, outC * NW);
             wk.db = needDb ? grow(wk.db, kdim * NW) : wk.db;
             wk.dyT = dw != null ? grow(wk.dyT, NW * opad) : wk.dyT;
-            wk.bwT = dw != null ? grow(wk.bwT, kdim * NW) : wk.bwT;
+            wk.bw = dw != null ? grow(wk.bw, kdim * NW) : wk.bw;
         }
         int[] dytOff = new int[outC];
         for (int o = 0; o < outC; o++) {
@@ -385,7 +387,7 @@ public final class TapConvVector implements TapConv, AutoCloseable {
                         dbt, kb * MR * NW, NW, NW, wk.scratch);
             }
         }
-        float[] bwT = wk.bwT;
+        float[] bw = wk.bw;
         for (int c = 0; c < g.inC(); c++) {
             int kc = pl.filter(c);
             for (int u = 0; u < taps; u++) {
@@ -412,10 +414,10 @@ public final class TapConvVector implements TapConv, AutoCloseable {
                 }
                 if (dwT != null && kfpad != null) {
                     for (int j = 0; j < NW; j += L) {
-                        FloatVector.fromArray(S, xp, xo + j).mul(FloatVector.fromArray(S, kfpad, ko + j)).intoArray(bwT, bo + j);
+                        FloatVector.fromArray(S, xp, xo + j).mul(FloatVector.fromArray(S, kfpad, ko + j)).intoArray(bw, bo + j);
                     }
                 } else if (dwT != null) {
-                    System.arraycopy(xp, xo, bwT, bo, NW);
+                    System.arraycopy(xp, xo, bw, bo, NW);
                 }
             }
         }
@@ -430,7 +432,7 @@ public final class TapConvVector implements TapConv, AutoCloseable {
             }
             for (int kb = 0; kb < VectorGemm.blocks(kdim); kb++) {
                 for (int oc = 0; oc < opad; oc += NR) {
-                    VectorGemm.blockAddToRows(bwT, kb * MR * NW, NW, NW, dyT, dyTOff, oc, kb * MR, kdim, dwT, dwtOff, oc,
+                    VectorGemm.blockAddToRows(bw, kb * MR * NW, NW, NW, dyT, dyTOff, oc, kb * MR, kdim, dwT, dwtOff, oc,
                             wk.scratch);
                 }
             }
@@ -640,12 +642,14 @@ public final class TapConvVector implements TapConv, AutoCloseable {
      * Rows go to the threads.
      */
     @Override
-    public boolean gaussianKernel(FilterGeometry g, float[] f, int gc, boolean channelWise, boolean normalise, float[] kf) {
-        Guide gd = guide(g, gc, channelWise);
+    public boolean adaptingKernel(FilterGeometry g, AdaptingKernel ak, float[] f, int gc, float[] kf) {
+        Guide gd = guide(g, gc, ak.channelWise());
+        boolean normalise = ak.normalise();
         int taps = g.taps();
         int plane = g.outPlane();
         for (Work wk : work) {
             wk.kt = grow(wk.kt, taps * NW);
+            wk.kb = grow(wk.kb, taps * NW);
         }
         for (int n = 0; n < g.batch(); n++) {
             int nn = n;
@@ -656,7 +660,7 @@ public final class TapConvVector implements TapConv, AutoCloseable {
                     for (int w0 = 0; w0 < g.outW(); w0 += NW) {
                         int cols = Math.min(NW, g.outW() - w0);
                         for (int kc = 0; kc < gd.kcs(); kc++) {
-                            rawGaussian(gd, kc, h, w0, kt);
+                            rawKernel(gd, ak, kc, h, w0, kt, wk.kb, wk.scratch);
                             if (normalise) {
                                 for (int j = 0; j < NW; j += L) {
                                     FloatVector sum = FloatVector.zero(S);
@@ -682,13 +686,14 @@ public final class TapConvVector implements TapConv, AutoCloseable {
 
     /**
      * The gaussian kernel's backward on vectors: per tile (rows to the threads) the raw kernel again, the
-     * normaliser's backward, {@code dd2 = -0.5 K dK}, kept in a padded buffer; then per guidance channel (channels
+     * normaliser's backward, {@code dd2 = -0.5 K dK} (inverse: {@code (lambda/2) P dK / (d2 + eps)}, and the two scalars' sums per row), kept in a padded buffer; then per guidance channel (channels
      * to the threads, so the scatter needs no slices) {@code df[tap] += 2 (f_tap - f_centre) dd2} and
      * {@code df[centre] -= } the same, into a padded buffer folded back like {@code dx}.
      */
     @Override
-    public boolean gaussianKernelBackward(FilterGeometry g, float[] f, int gc, boolean channelWise, boolean normalise,
-                                          float[] dkf, float[] df) {
+    public float[] adaptingKernelBackward(FilterGeometry g, AdaptingKernel ak, float[] f, int gc, float[] dkf, float[] df) {
+        boolean channelWise = ak.channelWise();
+        boolean normalise = ak.normalise();
         Guide gd = guide(g, gc, channelWise);
         int taps = g.taps();
         int plane = g.outPlane();
@@ -696,8 +701,14 @@ public final class TapConvVector implements TapConv, AutoCloseable {
         int rowsPerTap = g.outH() * tiledW;
         for (Work wk : work) {
             wk.kt = grow(wk.kt, taps * NW);
+            wk.kb = grow(wk.kb, taps * NW);
         }
         dd2p = grow(dd2p, gd.kcs() * taps * rowsPerTap);
+        rowScalars = grow(rowScalars, 2 * g.outH());
+        float[] rs = rowScalars;
+        float halfLambda = ak.lambda() / 2;
+        float dAlpha = 0f;
+        float dLambda = 0f;
         dfp = grow(dfp, gd.fin().size());
         float[] dd2 = dd2p;
         float[] dfpad = dfp;
@@ -706,13 +717,18 @@ public final class TapConvVector implements TapConv, AutoCloseable {
         for (int n = 0; n < g.batch(); n++) {
             int nn = n;
             gd.fin().fill(gp, f, n, g.mode());
+            Arrays.fill(rs, 0, 2 * g.outH(), 0f);
             rows.run(g.outH(), work, (r0, r1, wk) -> {
                 float[] kt = wk.kt;
+                float[] kb = wk.kb;
+                float[] acc = wk.scratch;
                 for (int h = r0; h < r1; h++) {
+                    FloatVector sa = FloatVector.zero(S);
+                    FloatVector sl = FloatVector.zero(S);
                     for (int w0 = 0; w0 < g.outW(); w0 += NW) {
                         int cols = Math.min(NW, g.outW() - w0);
                         for (int kc = 0; kc < gd.kcs(); kc++) {
-                            rawGaussian(gd, kc, h, w0, kt);
+                            rawKernel(gd, ak, kc, h, w0, kt, kb, wk.scratch);
                             int src = ((nn * gd.kcs() + kc) * taps) * plane + h * g.outW() + w0;
                             for (int j = 0; j < NW; j += L) {
                                 var m = S.indexInRange(j, cols);
@@ -733,14 +749,37 @@ public final class TapConvVector implements TapConv, AutoCloseable {
                                 for (int u = 0; u < taps; u++) {
                                     FloatVector dk = FloatVector.fromArray(S, dkf, src + u * plane + j, m);
                                     FloatVector draw = normalise ? dk.sub(dot).div(s) : dk;
-                                    draw.mul(FloatVector.fromArray(S, kt, u * NW + j)).mul(-0.5f)
-                                            .intoArray(dd2, (kc * taps + u) * rowsPerTap + h * tiledW + w0 + j);
+                                    int di = (kc * taps + u) * rowsPerTap + h * tiledW + w0 + j;
+                                    if (!ak.inverse()) {
+                                        draw.mul(FloatVector.fromArray(S, kt, u * NW + j)).mul(-0.5f).intoArray(dd2, di);
+                                        continue;
+                                    }
+                                    // K = alpha + P, P = base^(lambda/2): dK/dd2 = (lambda/2) P / base.
+                                    if (gd.masked()) {
+                                        draw = draw.mul(FloatVector.fromArray(S, maskPad, gd.moff()[u] + gd.min().base(h, w0) + j));
+                                    }
+                                    FloatVector base = FloatVector.fromArray(S, kb, u * NW + j);
+                                    FloatVector pw = FloatVector.fromArray(S, kt, u * NW + j).sub(ak.alpha());
+                                    draw.mul(halfLambda).mul(pw).div(base).intoArray(dd2, di);
+                                    sa = sa.add(draw);
+                                    VectorMath.logInto(kb, u * NW + j, acc, 0);
+                                    sl = draw.mul(pw).mul(FloatVector.fromArray(S, acc, 0)).mul(0.5f).add(sl);
                                 }
                             }
                         }
                     }
+                    if (ak.inverse()) {
+                        sa.intoArray(acc, 0);
+                        rs[2 * h] = VectorGemm.sumLanes(acc, 0);
+                        sl.intoArray(acc, 0);
+                        rs[2 * h + 1] = VectorGemm.sumLanes(acc, 0);
+                    }
                 }
             });
+            for (int h = 0; h < g.outH(); h++) {
+                dAlpha += rs[2 * h];
+                dLambda += rs[2 * h + 1];
+            }
             Arrays.fill(dfpad, 0, gd.fin().size(), 0f);
             rows.run(gc, none, (c0, c1, unused) -> {
                 for (int gi = c0; gi < c1; gi++) {
@@ -766,7 +805,7 @@ public final class TapConvVector implements TapConv, AutoCloseable {
                 }
             });
         }
-        return true;
+        return new float[] {dAlpha, dLambda};
     }
 
     /** The padded guidance's layout, tap offsets and in-image mask of one call. */
@@ -806,8 +845,11 @@ public final class TapConvVector implements TapConv, AutoCloseable {
         return new Guide(g, fin, min, masked, off, mid, moff, channelWise ? gc : 1, gc, channelWise, tiledW);
     }
 
-    /** The unnormalised gaussian kernel of kernel channel {@code kc} at the tile {@code (h, w0)}: {@code kt[u][NW]}. */
-    private void rawGaussian(Guide gd, int kc, int h, int w0, float[] kt) {
+    /**
+     * The unnormalised kernel of kernel channel {@code kc} at the tile {@code (h, w0)} into {@code kt[u][NW]}; for the
+     * inverse kernel {@code kb[u][NW]} keeps {@code d2 + eps} (its backward needs it).
+     */
+    private void rawKernel(Guide gd, AdaptingKernel ak, int kc, int h, int w0, float[] kt, float[] kb, float[] tmp) {
         float[] gp = guidancePad;
         float[] mp = maskPad;
         int taps = gd.g().taps();
@@ -815,6 +857,7 @@ public final class TapConvVector implements TapConv, AutoCloseable {
         int g1 = gd.channelWise() ? kc + 1 : gd.gc();
         int bf = gd.fin().base(h, w0);
         int bm = gd.min().base(h, w0);
+        float halfLambda = ak.lambda() / 2;
         for (int u = 0; u < taps; u++) {
             for (int j = 0; j < NW; j += L) {
                 FloatVector d2 = FloatVector.zero(S);
@@ -823,11 +866,18 @@ public final class TapConvVector implements TapConv, AutoCloseable {
                             .sub(FloatVector.fromArray(S, gp, gd.mid()[gi] + bf + j));
                     d2 = diff.fma(diff, d2);
                 }
-                d2.mul(-0.5f).intoArray(kt, u * NW + j);
-                VectorMath.expInPlace(kt, u * NW + j);
+                int t = u * NW + j;
+                if (ak.inverse()) {
+                    d2.add(ak.eps()).intoArray(kb, t);
+                    d2.add(ak.eps()).intoArray(kt, t);
+                    VectorMath.powInPlace(kt, t, halfLambda, tmp);
+                    FloatVector.fromArray(S, kt, t).add(ak.alpha()).intoArray(kt, t);
+                } else {
+                    d2.mul(-0.5f).intoArray(kt, t);
+                    VectorMath.expInPlace(kt, t);
+                }
                 if (gd.masked()) {
-                    FloatVector.fromArray(S, kt, u * NW + j).mul(FloatVector.fromArray(S, mp, gd.moff()[u] + bm + j))
-                            .intoArray(kt, u * NW + j);
+                    FloatVector.fromArray(S, kt, t).mul(FloatVector.fromArray(S, mp, gd.moff()[u] + bm + j)).intoArray(kt, t);
                 }
             }
         }
@@ -836,11 +886,11 @@ public final class TapConvVector implements TapConv, AutoCloseable {
     /** Kept per slot and reused while large enough (see {@link TapConv#scratch}). */
     @Override
     public float[] scratch(int slot, int size) {
-        if (slot >= scratch.length) {
-            scratch = Arrays.copyOf(scratch, slot + 1);
+        if (slot >= slots.length) {
+            slots = Arrays.copyOf(slots, slot + 1);
         }
-        scratch[slot] = grow(scratch[slot], size);
-        return scratch[slot];
+        slots[slot] = grow(slots[slot], size);
+        return slots[slot];
     }
 
     /** {@link VectorMath#affineReluInPlace}, channel by channel (involution's folded BatchNorm and ReLU). */

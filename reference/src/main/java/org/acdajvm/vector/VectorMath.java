@@ -123,4 +123,52 @@ final class VectorMath {
         IntVector bits = ((IntVector) n.convertShape(VectorOperators.F2I, I, 0)).add(127).lanewise(VectorOperators.LSHL, 23);
         er.mul(bits.reinterpretAsFloats()).blend(0f, tiny).intoArray(a, off);
     }
+
+    private static final float SQRT2 = 1.4142135f;
+
+    /**
+     * {@code ln x} for the {@code L} positive normal floats at {@code x[off ..]}, into {@code out[outOff ..]}:
+     * {@code x = m 2^e} with {@code m in [sqrt(1/2), sqrt 2)}, {@code ln m = 2 atanh s}, {@code s = (m-1)/(m+1)}
+     * (exact numerator), by its series to {@code s^9}, plus {@code e ln 2} with {@code ln 2} split in two.
+     */
+    static void logInto(float[] x, int off, float[] out, int outOff) {
+        FloatVector v = FloatVector.fromArray(S, x, off);
+        IntVector bits = v.reinterpretAsInts();
+        IntVector e = bits.lanewise(VectorOperators.LSHR, 23).sub(127);
+        FloatVector m = bits.and(0x007fffff).or(0x3f800000).reinterpretAsFloats();
+        VectorMask<Float> big = m.compare(VectorOperators.GT, SQRT2);
+        m = m.blend(m.mul(0.5f), big);
+        FloatVector ef = ((FloatVector) e.convertShape(VectorOperators.I2F, S, 0)).blend(
+                ((FloatVector) e.convertShape(VectorOperators.I2F, S, 0)).add(1f), big);
+        FloatVector s = m.sub(1f).div(m.add(1f));
+        FloatVector z = s.mul(s);
+        FloatVector p = z.fma(1f / 9, 1f / 7).fma(z, FloatVector.broadcast(S, 1f / 5)).fma(z, FloatVector.broadcast(S, 1f / 3));
+        FloatVector lnm = s.add(s).fma(z.mul(p), s.add(s));
+        ef.fma(FloatVector.broadcast(S, LN2_LO), lnm).add(ef.mul(LN2_HI)).intoArray(out, outOff);
+    }
+
+    /**
+     * {@code base^h} for the {@code L} floats at {@code a[off ..]} (each {@code >= 1e-30}, normal), in place:
+     * {@code exp(h ln base)} with {@link #logInto} and {@link #expInPlace}'s reduction and polynomial. A vector
+     * whose exponent leaves {@code [-87, 80]} is done lane by lane with {@link Math#pow} (results near float's
+     * range ends).
+     */
+    static void powInPlace(float[] a, int off, float h, float[] tmp) {
+        logInto(a, off, tmp, 0);
+        FloatVector z = FloatVector.fromArray(S, tmp, 0).mul(h);
+        if (z.compare(VectorOperators.GT, 80f).anyTrue() || z.compare(VectorOperators.LT, -87f).anyTrue()) {
+            for (int i = 0; i < S.length(); i++) {
+                a[off + i] = (float) Math.pow(a[off + i], h);
+            }
+            return;
+        }
+        FloatVector n = z.mul(LOG2E).add(ROUND).sub(ROUND);
+        FloatVector r = n.fma(FloatVector.broadcast(S, -LN2_HI), z);
+        r = n.fma(FloatVector.broadcast(S, -LN2_LO), r);
+        FloatVector q = r.fma(Q4, Q3).fma(r, FloatVector.broadcast(S, Q2)).fma(r, FloatVector.broadcast(S, Q1))
+                .fma(r, FloatVector.broadcast(S, Q0));
+        FloatVector er = r.mul(r).fma(q, r.add(1f));
+        IntVector bits = ((IntVector) n.convertShape(VectorOperators.F2I, I, 0)).add(127).lanewise(VectorOperators.LSHL, 23);
+        er.mul(bits.reinterpretAsFloats()).intoArray(a, off);
+    }
 }

@@ -60,4 +60,20 @@ class FamilyOracleTest {
         worst.forEach((k, v) -> System.out.printf("largest tight ratio %-32s %.3f%n", k, v));
         assertTrue(judged >= 2 * (5 * 24 - 12), "judged " + judged);
     }
+
+    /** The oracle backend answers every family kind with the kind's own oracle, rounded to float32. */
+    @Test
+    void theOracleBackendAnswersEveryKindThroughItsOracle() {
+        try (OracleBackend oracle = new OracleBackend()) {
+            for (FamilyCases.Case c : FamilyCases.all(5, 21)) {
+                LayerOp<Layer> op = oracle.op(c.kind()).orElseThrow();
+                assertEquals(c.kind().oracleForward(c.layer(), c.inputs()).toTensor(), op.forward(c.layer(), c.inputs()),
+                        c.label());
+                Map<String, Tensor> g = op.backward(c.layer(), c.inputs(), c.dy());
+                AcdaOracleBackward.Gradients ref = c.kind().oracleBackward(c.layer(), c.inputs(), c.dy());
+                assertEquals(ref.byKey().keySet().stream().toList(), g.keySet().stream().toList(), c.label());
+                ref.byKey().forEach((key, grad) -> assertEquals(grad.toTensor(), g.get(key), c.label() + " d" + key));
+            }
+        }
+    }
 }

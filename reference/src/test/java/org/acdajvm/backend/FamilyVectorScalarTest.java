@@ -47,7 +47,11 @@ class FamilyVectorScalarTest {
                     Map<String, Tensor> gv = v.backward(c.layer(), c.inputs(), c.dy());
                     assertEquals(gs.keySet().stream().toList(), gv.keySet().stream().toList(), c.label());
                     for (String key : gs.keySet()) {
-                        close(gs.get(key), gv.get(key), 1e-5, c.label() + " d" + key);
+                        // inv_alpha's and inv_lambda's gradients are float sums over every pixel and tap (tens of
+                        // thousands of terms, cancelling), in another order on each path: FamilyOracleTest judges
+                        // both against the exact value; here they only have to agree to 2e-4.
+                        double rel = gs.get(key).size() == 1 ? 2e-4 : 1e-5;
+                        close(gs.get(key), gv.get(key), rel, c.label() + " d" + key);
                     }
                     compared++;
                 }

@@ -54,4 +54,43 @@ class VectorExpTest {
         assertEquals(0f, a[1]);
         assertEquals(0f, a[2]);
     }
+
+    /** {@link VectorMath#logInto} and {@link VectorMath#powInPlace} against {@link Math#log} and {@link Math#pow}. */
+    @Test
+    void logAndPowAreAccurate() {
+        float[] x = new float[L];
+        float[] out = new float[L];
+        float[] tmp = new float[L];
+        double maxLogAbs = 0;
+        java.util.SplittableRandom r = new java.util.SplittableRandom(3);
+        for (int i = 0; i < 200_000; i++) {
+            for (int j = 0; j < L; j++) {
+                x[j] = (float) Math.exp(r.nextDouble(-12, 12));
+            }
+            VectorMath.logInto(x, 0, out, 0);
+            for (int j = 0; j < L; j++) {
+                double exact = Math.log(x[j]);
+                // An error of u |ln x| or one ulp of 1 is what rounding ln x to float allows.
+                maxLogAbs = Math.max(maxLogAbs, Math.abs(out[j] - exact) / Math.max(Math.ulp((float) exact), Math.ulp(1f)));
+            }
+        }
+        assertTrue(maxLogAbs <= 2.0, "log: max error " + maxLogAbs + " ulp (of the result, or of 1 near x = 1)");
+        double maxPow = 0;
+        for (int i = 0; i < 200_000; i++) {
+            float h = (float) r.nextDouble(-2, 2);
+            for (int j = 0; j < L; j++) {
+                x[j] = (float) (r.nextDouble(0, 9) + 1e-4);
+            }
+            float[] p = x.clone();
+            VectorMath.powInPlace(p, 0, h, tmp);
+            for (int j = 0; j < L; j++) {
+                double exact = Math.pow(x[j], h);
+                // The policy's allowance: POW_TIGHT_ULPS plus 2 |ln P| ulps (the exponent's own rounding).
+                double allowed = ErrorBounds.POW_TIGHT_ULPS + 2 * Math.abs(Math.log(exact));
+                maxPow = Math.max(maxPow, Math.abs(p[j] - exact) / Math.ulp((float) exact) / allowed);
+            }
+        }
+        assertTrue(maxPow <= 1.0, "pow: max error " + maxPow + " of the allowance");
+        System.out.printf("VectorMath: log within %.3f ulp; pow within %.3f of its allowance%n", maxLogAbs, maxPow);
+    }
 }

@@ -87,22 +87,29 @@ public interface TapConv {
     }
 
     /**
-     * PAC's gaussian kernel ({@code layers.pac.PacKernelScalar}'s mathematics: {@code exp(-0.5 d2)}, 0 at taps
-     * outside the image with zero padding, optionally normalised over in-image taps) into
-     * {@code kf [N, KC, K*K, outH, outW]} from guidance {@code f [N, G, H, W]}, when these kernels have a fast path
-     * for it; {@code false} (and nothing written) when they have none, and the caller computes it.
+     * PAC's adapting kernel as {@code layers.pac.PacKernelScalar} defines it ({@code exp(-0.5 d2)}, or
+     * {@code alpha + (d2 + eps)^(lambda/2)}; 0 at taps outside the image with zero padding; optionally normalised
+     * over in-image taps).
      */
-    default boolean gaussianKernel(FilterGeometry g, float[] f, int gc, boolean channelWise, boolean normalise, float[] kf) {
+    record AdaptingKernel(boolean inverse, float alpha, float lambda, float eps, boolean channelWise, boolean normalise) {
+    }
+
+    /**
+     * The adapting kernel into {@code kf [N, KC, K*K, outH, outW]} from guidance {@code f [N, G, H, W]}, when these
+     * kernels have a fast path for it; {@code false} (and nothing written) when they have none, and the caller
+     * computes it.
+     */
+    default boolean adaptingKernel(FilterGeometry g, AdaptingKernel k, float[] f, int gc, float[] kf) {
         return false;
     }
 
     /**
-     * The backward of {@link #gaussianKernel}: adds {@code dL/df} into {@code df [N, G, H, W]} for
-     * {@code dkf = dL/dKf}, when these kernels have a fast path for it; {@code false} (nothing written) otherwise.
+     * The backward of {@link #adaptingKernel}: adds {@code dL/df} into {@code df [N, G, H, W]} for
+     * {@code dkf = dL/dKf} and returns {@code {dL/d alpha, dL/d lambda}} (zeros for the gaussian), when these
+     * kernels have a fast path for it; {@code null} (nothing written) otherwise.
      */
-    default boolean gaussianKernelBackward(FilterGeometry g, float[] f, int gc, boolean channelWise, boolean normalise,
-                                           float[] dkf, float[] df) {
-        return false;
+    default float[] adaptingKernelBackward(FilterGeometry g, AdaptingKernel k, float[] f, int gc, float[] dkf, float[] df) {
+        return null;
     }
 
     /** The readable scalar kernels. */

@@ -180,8 +180,7 @@ public final class PacPaths {
     private void computeKernel(FilterGeometry g, PacLayer layer, float[] f, float[] kf) {
         PacKernelScalar.Spec spec = spec(layer);
         int gc = layer.config().guidanceChannels();
-        if (spec.function() == PacKernelScalar.Function.GAUSSIAN
-                && kernels.gaussianKernel(g, f, gc, spec.channelWise(), spec.normalise(), kf)) {
+        if (kernels.adaptingKernel(g, fast(spec), f, gc, kf)) {
             return;
         }
         kernels.forRows(g.outH(), (h0, h1) -> PacKernelScalar.forward(g, spec, f, gc, kf, h0, h1));
@@ -191,11 +190,13 @@ public final class PacPaths {
     private float[] kernelBackward(FilterGeometry g, PacLayer layer, float[] f, float[] dkf, float[] df) {
         PacKernelScalar.Spec spec = spec(layer);
         int gc = layer.config().guidanceChannels();
-        if (spec.function() == PacKernelScalar.Function.GAUSSIAN
-                && kernels.gaussianKernelBackward(g, f, gc, spec.channelWise(), spec.normalise(), dkf, df)) {
-            return new float[] {0f, 0f};
-        }
-        return PacKernelScalar.backward(g, spec, f, gc, dkf, df);
+        float[] s = kernels.adaptingKernelBackward(g, fast(spec), f, gc, dkf, df);
+        return s != null ? s : PacKernelScalar.backward(g, spec, f, gc, dkf, df);
+    }
+
+    private static TapConv.AdaptingKernel fast(PacKernelScalar.Spec s) {
+        return new TapConv.AdaptingKernel(s.function() == PacKernelScalar.Function.INVERSE, s.alpha(), s.lambda(),
+                (float) s.eps(), s.channelWise(), s.normalise());
     }
 
     /** {@code Kf [N, KC, K*K, outH, outW]} on the conv's grid, from the guidance or the input {@code kernel}. */
