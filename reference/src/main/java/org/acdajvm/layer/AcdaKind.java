@@ -98,11 +98,7 @@ public final class AcdaKind implements LayerKind<AcdaLayer> {
 
     @Override
     public int[] checkInputs(AcdaLayer layer, Inputs inputs) {
-        for (String name : inputs.all().keySet()) {
-            if (!name.equals(Inputs.X)) {
-                throw new IllegalArgumentException("input '" + name + "' is not an input of layer acda: it takes only x");
-            }
-        }
+        requireKnownInputs(inputs);
         return AcdaShapes.checkInput(layer.config(), inputs.x());
     }
 

@@ -75,6 +75,24 @@ public interface LayerKind<L extends Layer> {
      */
     AcdaOracleBackward.Gradients oracleBackward(L layer, Inputs inputs, Tensor dy);
 
+    /**
+     * Checks that every input given is one this layer takes ({@link #inputs()}); for {@link #checkInputs}.
+     *
+     * @throws IllegalArgumentException naming the input and the layer's inputs
+     */
+    default void requireKnownInputs(Inputs given) {
+        java.util.List<String> names = new java.util.ArrayList<>();
+        for (InputSpec spec : inputs()) {
+            names.add(spec.name());
+        }
+        for (String name : given.all().keySet()) {
+            if (!names.contains(name)) {
+                throw new IllegalArgumentException("input '" + name + "' is not an input of layer " + name() + ": expected "
+                        + names);
+            }
+        }
+    }
+
     /** {@code layer} as this kind's layer class; the error names both kinds. */
     default L cast(Layer layer) {
         if (!layerClass().isInstance(layer)) {

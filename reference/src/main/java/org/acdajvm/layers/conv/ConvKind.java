@@ -108,11 +108,7 @@ public final class ConvKind implements LayerKind<ConvLayer> {
 
     @Override
     public int[] checkInputs(ConvLayer layer, Inputs inputs) {
-        for (String name : inputs.all().keySet()) {
-            if (!name.equals(Inputs.X)) {
-                throw new IllegalArgumentException("input '" + name + "' is not an input of layer conv: it takes only x");
-            }
-        }
+        requireKnownInputs(inputs);
         ConvConfig c = layer.config();
         Tensor x = inputs.get(Inputs.X);
         StateDicts.requireImage(Inputs.X, x, c.inChannels());

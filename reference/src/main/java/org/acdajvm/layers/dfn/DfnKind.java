@@ -114,12 +114,7 @@ public final class DfnKind implements LayerKind<DfnLayer> {
 
     @Override
     public int[] checkInputs(DfnLayer layer, Inputs inputs) {
-        for (String name : inputs.all().keySet()) {
-            if (!name.equals(Inputs.X) && !name.equals(FILTER)) {
-                throw new IllegalArgumentException("input '" + name + "' is not an input of layer " + NAME + ": expected ["
-                        + Inputs.X + ", " + FILTER + "]");
-            }
-        }
+        requireKnownInputs(inputs);
         DfnConfig c = layer.config();
         Tensor x = inputs.get(Inputs.X);
         StateDicts.requireImage(Inputs.X, x, c.inChannels());

@@ -131,11 +131,7 @@ public final class InvolutionKind implements LayerKind<InvolutionLayer> {
 
     @Override
     public int[] checkInputs(InvolutionLayer layer, Inputs inputs) {
-        for (String name : inputs.all().keySet()) {
-            if (!name.equals(Inputs.X)) {
-                throw new IllegalArgumentException("input '" + name + "' is not an input of layer involution: it takes only x");
-            }
-        }
+        requireKnownInputs(inputs);
         InvolutionConfig c = layer.config();
         Tensor x = inputs.get(Inputs.X);
         StateDicts.requireImage(Inputs.X, x, c.channels());

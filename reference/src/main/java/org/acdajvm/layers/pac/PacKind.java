@@ -1,6 +1,5 @@
 package org.acdajvm.layers.pac;
 
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -242,16 +241,7 @@ public final class PacKind implements LayerKind<PacLayer> {
     @Override
     public int[] checkInputs(PacLayer layer, Inputs inputs) {
         PacConfig c = layer.config();
-        List<String> allowed = new ArrayList<>();
-        for (InputSpec spec : inputs()) {
-            allowed.add(spec.name());
-        }
-        for (String name : inputs.all().keySet()) {
-            if (!allowed.contains(name)) {
-                throw new IllegalArgumentException("input '" + name + "' is not an input of layer " + name() + ": expected "
-                        + allowed);
-            }
-        }
+        requireKnownInputs(inputs);
         Tensor x = inputs.get(Inputs.X);
         StateDicts.requireImage(Inputs.X, x, c.inChannels());
         int n = x.dim(0);

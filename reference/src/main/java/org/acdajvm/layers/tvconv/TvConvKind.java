@@ -153,11 +153,7 @@ public final class TvConvKind implements LayerKind<TvConvLayer> {
      */
     @Override
     public int[] checkInputs(TvConvLayer layer, Inputs inputs) {
-        for (String name : inputs.all().keySet()) {
-            if (!name.equals(Inputs.X)) {
-                throw new IllegalArgumentException("input '" + name + "' is not an input of layer tvconv: it takes only x");
-            }
-        }
+        requireKnownInputs(inputs);
         TvConvConfig c = layer.config();
         Tensor x = inputs.get(Inputs.X);
         StateDicts.requireImage(Inputs.X, x, c.channels());
