@@ -3,6 +3,7 @@ package org.acdajvm.vector;
 import static org.acdajvm.vector.VectorGemm.L;
 import static org.acdajvm.vector.VectorGemm.MR;
 import static org.acdajvm.vector.VectorGemm.NR;
+import static org.acdajvm.vector.VectorGemm.NW;
 import static org.acdajvm.vector.VectorGemm.S;
 
 import java.util.Arrays;
@@ -16,11 +17,12 @@ import org.acdajvm.layer.PaddingMode;
 import org.acdajvm.tensor.Tensor;
 
 /**
- * A frozen copy of {@link AcdaForwardVector} as it was before the tuning of issue 16 (commit 4389767),
- * kept in the bench module only so that the tuned forward can be compared with it interleaved, in
- * one run, on the same machine ({@code VectorTuningBenchmark}, {@code StageCompare}): on a shared,
- * noisy machine only such ratios can be believed. Not part of the library; not tested beyond the
- * benchmarks' self-check. Its stages are numbered as {@link AcdaForwardVector.Stage}.
+ * A frozen copy of {@link AcdaForwardVector} as it was at commit e0a22bf (after the first round of the
+ * tuning of issue 16, before the second), kept in the bench module only so that the tuned forward can be
+ * compared with it interleaved, call by call, in one run on the same machine ({@code StageCompare}): on
+ * a shared, noisy machine only such ratios can be believed. Not part of the library; not tested beyond the
+ * benchmarks' self-check. Its stages are numbered as {@link AcdaForwardVector.Stage}; its nested
+ * {@code Shape} is its own copy.
  */
 public final class AcdaForwardVectorBaseline implements AutoCloseable {
 
@@ -167,7 +169,7 @@ public final class AcdaForwardVectorBaseline implements AutoCloseable {
         }
         rows.run(sh.outH, workspaces, (r0, r1, ws) -> {
             for (int h = r0; h < r1; h++) {
-                for (int w0 = 0; w0 < sh.outW; w0 += NR) {
+                for (int w0 = 0; w0 < sh.outW; w0 += NW) {
                     tile(p, sh, ws, n, h, w0, y);
                 }
             }
@@ -178,13 +180,18 @@ public final class AcdaForwardVectorBaseline implements AutoCloseable {
         int inter = sh.cfg.interChannels();
         int rowBase = sh.input.base(h, 0);
         int planeE = (sh.outH + 2) * sh.we;
-        for (int w0 = 0; w0 < sh.outW; w0 += NR) {
-            int cols = Math.min(NR, sh.outW - w0);
+        for (int w0 = 0; w0 < sh.outW; w0 += NW) {
+            int cols = Math.min(NW, sh.outW - w0);
             for (int blk = 0; blk < VectorGemm.blocks(inter); blk++) {
                 int row0 = blk * MR;
-                VectorGemm.block(p.w1, blk * p.k1 * MR, p.k1, xph, sh.conv1Off, rowBase + w0,
-                        p.scale1, p.shift1, true, row0, inter,
-                        e1p, row0 * planeE + (h + 1) * sh.we + w0 + 1, planeE, cols, ws.scratch);
+                int outOff = row0 * planeE + (h + 1) * sh.we + w0 + 1;
+                if (cols > NR) {
+                    VectorGemm.blockWide(p.w1, blk * p.k1 * MR, p.k1, xph, sh.conv1Off, rowBase + w0,
+                            p.scale1, p.shift1, true, row0, inter, e1p, outOff, planeE, cols, ws.scratchWide);
+                } else {
+                    VectorGemm.block(p.w1, blk * p.k1 * MR, p.k1, xph, sh.conv1Off, rowBase + w0,
+                            p.scale1, p.shift1, true, row0, inter, e1p, outOff, planeE, cols, ws.scratch);
+                }
             }
         }
     }
@@ -204,6 +211,11 @@ public final class AcdaForwardVectorBaseline implements AutoCloseable {
         }
     }
 
+    /**
+     * One tile of {@link VectorGemm#NW} pixels of row {@code h} (the last tile of a row, when it has at
+     * most {@link VectorGemm#NR} pixels, with the narrow kernel): generator conv 2, atoms, atom
+     * convolution and coefficient convolution, through per-thread buffers whose rows are {@code NW} wide.
+     */
     private void tile(Packed p, Shape sh, Workspace ws, int n, int h, int w0, float[] y) {
         AcdaConfig cfg = sh.cfg;
         int gen = cfg.generatorChannels();
@@ -211,36 +223,50 @@ public final class AcdaForwardVectorBaseline implements AutoCloseable {
         int taps = cfg.taps();
         int atoms = cfg.atoms();
         int outC = cfg.outChannels();
+        int cols = Math.min(NW, sh.outW - w0);
+        boolean wide = cols > NR;
 
         long t0 = profiling ? cpuNanos() : 0;
-        // Generator conv 2 (+ BN, tanh): G[j][0..NR).
+        // Generator conv 2 (+ BN, tanh): G[j][0..NW).
         int e1Base = h * sh.we + w0;
         for (int blk = 0; blk < VectorGemm.blocks(gen); blk++) {
-            VectorGemm.block(p.w2, blk * p.k2 * MR, p.k2, e1p, sh.conv2Off, e1Base, p.scale2, p.shift2, true,
-                    blk * MR, gen, ws.g, blk * MR * NR, NR, NR, ws.scratch);
+            gemm(wide, p.w2, blk * p.k2 * MR, p.k2, e1p, sh.conv2Off, e1Base, p.scale2, p.shift2, true,
+                    blk * MR, gen, ws.g, blk * MR * NW, NW, NW, ws);
         }
         long t1 = profiling ? lap(ws, Stage.GENERATOR_CONV2, t0) : 0;
         // Atoms: D[m][u][.] = sum_t Psi[t][u] G[m*T + t][.]  (zero rows for padded atoms stay zero).
         for (int m = 0; m < atoms; m++) {
             for (int blk = 0; blk < VectorGemm.blocks(taps); blk++) {
-                VectorGemm.block(p.psiT, blk * bases * MR, bases, ws.g, sh.gRowOff, m * bases * NR, null, null, false,
-                        blk * MR, taps, ws.d, (m * taps + blk * MR) * NR, NR, NR, ws.scratch);
+                gemm(wide, p.psiT, blk * bases * MR, bases, ws.g, sh.gRowOff, m * bases * NW, null, null, false,
+                        blk * MR, taps, ws.d, (m * taps + blk * MR) * NW, NW, NW, ws);
             }
         }
         long t2 = profiling ? lap(ws, Stage.ATOMS, t1) : 0;
         // Atom convolution: Z[c*M + m][.] = sum_u D[m][u][.] * X[c][u][.].
-        atomConv(sh, ws, sh.input.base(h, w0));
+        atomConv(sh, ws, sh.input.base(h, w0), wide ? NW : NR);
         long t3 = profiling ? lap(ws, Stage.ATOM_CONV, t2) : 0;
         // Coefficient convolution: y[o][.] = bias[o] + sum_j coef[o][j] Z[j][.].
         int plane = sh.outH * sh.outW;
-        int cols = Math.min(NR, sh.outW - w0);
         int yBase = n * outC * plane + h * sh.outW + w0;
         for (int blk = 0; blk < VectorGemm.blocks(outC); blk++) {
-            VectorGemm.block(p.coef, blk * p.kc * MR, p.kc, ws.z, sh.zRowOff, 0, null, p.bias, false,
-                    blk * MR, outC, y, yBase + blk * MR * plane, plane, cols, ws.scratch);
+            gemm(wide, p.coef, blk * p.kc * MR, p.kc, ws.z, sh.zRowOff, 0, null, p.bias, false,
+                    blk * MR, outC, y, yBase + blk * MR * plane, plane, cols, ws);
         }
         if (profiling) {
             lap(ws, Stage.COEFFICIENT_CONV, t3);
+        }
+    }
+
+    /** {@link VectorGemm#blockWide} for a wide tile, else {@link VectorGemm#block} (its first {@code NR} columns). */
+    private static void gemm(boolean wide, float[] a, int aOff, int kdim, float[] b, int[] bOff, int bBase,
+                             float[] mul, float[] add, boolean tanh, int row0, int rows,
+                             float[] out, int outOff, int outStride, int cols, Workspace ws) {
+        if (wide) {
+            VectorGemm.blockWide(a, aOff, kdim, b, bOff, bBase, mul, add, tanh, row0, rows, out, outOff, outStride,
+                    cols, ws.scratchWide);
+        } else {
+            VectorGemm.block(a, aOff, kdim, b, bOff, bBase, mul, add, tanh, row0, rows, out, outOff, outStride,
+                    Math.min(cols, NR), ws.scratch);
         }
     }
 
@@ -259,130 +285,190 @@ public final class AcdaForwardVectorBaseline implements AutoCloseable {
     }
 
     /**
-     * {@code Z[c*M + m][.] = sum_u D[m][u][.] * X[c][u][.]}, for two input channels and three atoms
-     * at a time (the atom count padded to a multiple of 3 with zero atoms), two vectors per row:
-     * twelve accumulators, and per tap six atom loads and four input loads for twelve FMAs. An odd
-     * last channel goes through {@link #atomConvOneChannel}.
+     * {@code Z[c*M + m][.] = sum_u D[m][u][.] * X[c][u][.]}, register-blocked as four input channels by
+     * six atoms by one vector of pixels (the atom count padded to a multiple of 6 with zero atoms):
+     * 24 accumulators, and per tap six atom loads and four input loads for 24 FMAs (the previous
+     * 2 x 3 x 2 block needed ten loads for twelve). Channels left over go one at a time.
      */
-    private void atomConv(Shape sh, Workspace ws, int xBase) {
+    private void atomConv(Shape sh, Workspace ws, int xBase, int width) {
         int inC = sh.cfg.inChannels();
         int cStride = sh.input.channelStride();
+        // Channels outer, vectors of the tile inner: the input rows of four channels are read from L3
+        // once per tile and then hit L1 for the other vectors (the other order swept all of X per vector).
         int c = 0;
-        for (; c + 1 < inC; c += 2) {
-            atomConvTwoChannels(sh, ws, c, xBase + c * cStride, xBase + (c + 1) * cStride);
+        for (; c + 3 < inC; c += 4) {
+            for (int half = 0; half < width; half += L) {
+                atomConvFourChannels(sh, ws, c, xBase + c * cStride + half, cStride, half);
+            }
         }
-        if (c < inC) {
-            atomConvOneChannel(sh, ws, c, xBase + c * cStride);
+        for (; c < inC; c++) {
+            for (int half = 0; half < width; half += L) {
+                atomConvOneChannel(sh, ws, c, xBase + c * cStride + half, half);
+            }
         }
     }
 
-    private void atomConvTwoChannels(Shape sh, Workspace ws, int c, int xc0, int xc1) {
+    private void atomConvFourChannels(Shape sh, Workspace ws, int c, int xc, int cStride, int half) {
         int atoms = sh.cfg.atoms();
         int taps = sh.cfg.taps();
         int[] uOff = sh.atomOff;
         float[] d = ws.d;
         float[] z = ws.z;
-        for (int m0 = 0; m0 < atoms; m0 += 3) {
-            FloatVector a00 = FloatVector.zero(S);
-            FloatVector a01 = FloatVector.zero(S);
-            FloatVector a10 = FloatVector.zero(S);
-            FloatVector a11 = FloatVector.zero(S);
-            FloatVector a20 = FloatVector.zero(S);
-            FloatVector a21 = FloatVector.zero(S);
-            FloatVector b00 = FloatVector.zero(S);
-            FloatVector b01 = FloatVector.zero(S);
-            FloatVector b10 = FloatVector.zero(S);
-            FloatVector b11 = FloatVector.zero(S);
-            FloatVector b20 = FloatVector.zero(S);
-            FloatVector b21 = FloatVector.zero(S);
-            int d0 = m0 * taps * NR;
-            int d1 = d0 + taps * NR;
-            int d2 = d1 + taps * NR;
+        float[] x = xph;
+        int xc1 = xc + cStride;
+        int xc2 = xc1 + cStride;
+        int xc3 = xc2 + cStride;
+        for (int m0 = 0; m0 < atoms; m0 += 6) {
+            FloatVector a0 = FloatVector.zero(S);
+            FloatVector a1 = FloatVector.zero(S);
+            FloatVector a2 = FloatVector.zero(S);
+            FloatVector a3 = FloatVector.zero(S);
+            FloatVector a4 = FloatVector.zero(S);
+            FloatVector a5 = FloatVector.zero(S);
+            FloatVector b0 = FloatVector.zero(S);
+            FloatVector b1 = FloatVector.zero(S);
+            FloatVector b2 = FloatVector.zero(S);
+            FloatVector b3 = FloatVector.zero(S);
+            FloatVector b4 = FloatVector.zero(S);
+            FloatVector b5 = FloatVector.zero(S);
+            FloatVector e0 = FloatVector.zero(S);
+            FloatVector e1 = FloatVector.zero(S);
+            FloatVector e2 = FloatVector.zero(S);
+            FloatVector e3 = FloatVector.zero(S);
+            FloatVector e4 = FloatVector.zero(S);
+            FloatVector e5 = FloatVector.zero(S);
+            FloatVector f0 = FloatVector.zero(S);
+            FloatVector f1 = FloatVector.zero(S);
+            FloatVector f2 = FloatVector.zero(S);
+            FloatVector f3 = FloatVector.zero(S);
+            FloatVector f4 = FloatVector.zero(S);
+            FloatVector f5 = FloatVector.zero(S);
+            int tn = taps * NW;
+            int dm = m0 * tn + half;
             for (int u = 0; u < taps; u++) {
-                int du = u * NR;
-                FloatVector e00 = FloatVector.fromArray(S, d, d0 + du);
-                FloatVector e01 = FloatVector.fromArray(S, d, d0 + du + L);
-                FloatVector e10 = FloatVector.fromArray(S, d, d1 + du);
-                FloatVector e11 = FloatVector.fromArray(S, d, d1 + du + L);
-                FloatVector e20 = FloatVector.fromArray(S, d, d2 + du);
-                FloatVector e21 = FloatVector.fromArray(S, d, d2 + du + L);
-                FloatVector x0 = FloatVector.fromArray(S, xph, xc0 + uOff[u]);
-                FloatVector x1 = FloatVector.fromArray(S, xph, xc0 + uOff[u] + L);
-                a00 = e00.fma(x0, a00);
-                a01 = e01.fma(x1, a01);
-                a10 = e10.fma(x0, a10);
-                a11 = e11.fma(x1, a11);
-                a20 = e20.fma(x0, a20);
-                a21 = e21.fma(x1, a21);
-                FloatVector y0 = FloatVector.fromArray(S, xph, xc1 + uOff[u]);
-                FloatVector y1 = FloatVector.fromArray(S, xph, xc1 + uOff[u] + L);
-                b00 = e00.fma(y0, b00);
-                b01 = e01.fma(y1, b01);
-                b10 = e10.fma(y0, b10);
-                b11 = e11.fma(y1, b11);
-                b20 = e20.fma(y0, b20);
-                b21 = e21.fma(y1, b21);
+                int du = dm + u * NW;
+                FloatVector d0 = FloatVector.fromArray(S, d, du);
+                FloatVector d1 = FloatVector.fromArray(S, d, du + tn);
+                FloatVector d2 = FloatVector.fromArray(S, d, du + 2 * tn);
+                FloatVector d3 = FloatVector.fromArray(S, d, du + 3 * tn);
+                FloatVector d4 = FloatVector.fromArray(S, d, du + 4 * tn);
+                FloatVector d5 = FloatVector.fromArray(S, d, du + 5 * tn);
+                int xo = uOff[u];
+                FloatVector v = FloatVector.fromArray(S, x, xc + xo);
+                a0 = d0.fma(v, a0);
+                a1 = d1.fma(v, a1);
+                a2 = d2.fma(v, a2);
+                a3 = d3.fma(v, a3);
+                a4 = d4.fma(v, a4);
+                a5 = d5.fma(v, a5);
+                v = FloatVector.fromArray(S, x, xc1 + xo);
+                b0 = d0.fma(v, b0);
+                b1 = d1.fma(v, b1);
+                b2 = d2.fma(v, b2);
+                b3 = d3.fma(v, b3);
+                b4 = d4.fma(v, b4);
+                b5 = d5.fma(v, b5);
+                v = FloatVector.fromArray(S, x, xc2 + xo);
+                e0 = d0.fma(v, e0);
+                e1 = d1.fma(v, e1);
+                e2 = d2.fma(v, e2);
+                e3 = d3.fma(v, e3);
+                e4 = d4.fma(v, e4);
+                e5 = d5.fma(v, e5);
+                v = FloatVector.fromArray(S, x, xc3 + xo);
+                f0 = d0.fma(v, f0);
+                f1 = d1.fma(v, f1);
+                f2 = d2.fma(v, f2);
+                f3 = d3.fma(v, f3);
+                f4 = d4.fma(v, f4);
+                f5 = d5.fma(v, f5);
             }
-            int za = (c * atoms + m0) * NR;
-            int zb = ((c + 1) * atoms + m0) * NR;
-            a00.intoArray(z, za);
-            a01.intoArray(z, za + L);
-            b00.intoArray(z, zb);
-            b01.intoArray(z, zb + L);
-            if (m0 + 1 < atoms) {
-                a10.intoArray(z, za + NR);
-                a11.intoArray(z, za + NR + L);
-                b10.intoArray(z, zb + NR);
-                b11.intoArray(z, zb + NR + L);
+            int n = Math.min(6, atoms - m0);
+            int za = (c * atoms + m0) * NW + half;
+            int zb = za + atoms * NW;
+            int ze = zb + atoms * NW;
+            int zf = ze + atoms * NW;
+            // Stores in row order; rows of padded (zero) atoms are not stored.
+            a0.intoArray(z, za);
+            b0.intoArray(z, zb);
+            e0.intoArray(z, ze);
+            f0.intoArray(z, zf);
+            if (n > 1) {
+                a1.intoArray(z, za + NW);
+                b1.intoArray(z, zb + NW);
+                e1.intoArray(z, ze + NW);
+                f1.intoArray(z, zf + NW);
             }
-            if (m0 + 2 < atoms) {
-                a20.intoArray(z, za + 2 * NR);
-                a21.intoArray(z, za + 2 * NR + L);
-                b20.intoArray(z, zb + 2 * NR);
-                b21.intoArray(z, zb + 2 * NR + L);
+            if (n > 2) {
+                a2.intoArray(z, za + 2 * NW);
+                b2.intoArray(z, zb + 2 * NW);
+                e2.intoArray(z, ze + 2 * NW);
+                f2.intoArray(z, zf + 2 * NW);
+            }
+            if (n > 3) {
+                a3.intoArray(z, za + 3 * NW);
+                b3.intoArray(z, zb + 3 * NW);
+                e3.intoArray(z, ze + 3 * NW);
+                f3.intoArray(z, zf + 3 * NW);
+            }
+            if (n > 4) {
+                a4.intoArray(z, za + 4 * NW);
+                b4.intoArray(z, zb + 4 * NW);
+                e4.intoArray(z, ze + 4 * NW);
+                f4.intoArray(z, zf + 4 * NW);
+            }
+            if (n > 5) {
+                a5.intoArray(z, za + 5 * NW);
+                b5.intoArray(z, zb + 5 * NW);
+                e5.intoArray(z, ze + 5 * NW);
+                f5.intoArray(z, zf + 5 * NW);
             }
         }
     }
 
     /** The same for one input channel: six accumulators. */
-    private void atomConvOneChannel(Shape sh, Workspace ws, int c, int xc) {
+    private void atomConvOneChannel(Shape sh, Workspace ws, int c, int xc, int half) {
         int atoms = sh.cfg.atoms();
         int taps = sh.cfg.taps();
         int[] uOff = sh.atomOff;
         float[] d = ws.d;
         float[] z = ws.z;
-        for (int m0 = 0; m0 < atoms; m0 += 3) {
-            FloatVector a00 = FloatVector.zero(S);
-            FloatVector a01 = FloatVector.zero(S);
-            FloatVector a10 = FloatVector.zero(S);
-            FloatVector a11 = FloatVector.zero(S);
-            FloatVector a20 = FloatVector.zero(S);
-            FloatVector a21 = FloatVector.zero(S);
-            int d0 = m0 * taps * NR;
-            int d1 = d0 + taps * NR;
-            int d2 = d1 + taps * NR;
+        int tn = taps * NW;
+        for (int m0 = 0; m0 < atoms; m0 += 6) {
+            FloatVector a0 = FloatVector.zero(S);
+            FloatVector a1 = FloatVector.zero(S);
+            FloatVector a2 = FloatVector.zero(S);
+            FloatVector a3 = FloatVector.zero(S);
+            FloatVector a4 = FloatVector.zero(S);
+            FloatVector a5 = FloatVector.zero(S);
+            int dm = m0 * tn + half;
             for (int u = 0; u < taps; u++) {
-                int xo = xc + uOff[u];
-                FloatVector x0 = FloatVector.fromArray(S, xph, xo);
-                FloatVector x1 = FloatVector.fromArray(S, xph, xo + L);
-                int du = u * NR;
-                a00 = FloatVector.fromArray(S, d, d0 + du).fma(x0, a00);
-                a01 = FloatVector.fromArray(S, d, d0 + du + L).fma(x1, a01);
-                a10 = FloatVector.fromArray(S, d, d1 + du).fma(x0, a10);
-                a11 = FloatVector.fromArray(S, d, d1 + du + L).fma(x1, a11);
-                a20 = FloatVector.fromArray(S, d, d2 + du).fma(x0, a20);
-                a21 = FloatVector.fromArray(S, d, d2 + du + L).fma(x1, a21);
+                FloatVector v = FloatVector.fromArray(S, xph, xc + uOff[u]);
+                int du = dm + u * NW;
+                a0 = FloatVector.fromArray(S, d, du).fma(v, a0);
+                a1 = FloatVector.fromArray(S, d, du + tn).fma(v, a1);
+                a2 = FloatVector.fromArray(S, d, du + 2 * tn).fma(v, a2);
+                a3 = FloatVector.fromArray(S, d, du + 3 * tn).fma(v, a3);
+                a4 = FloatVector.fromArray(S, d, du + 4 * tn).fma(v, a4);
+                a5 = FloatVector.fromArray(S, d, du + 5 * tn).fma(v, a5);
             }
-            int zo = (c * atoms + m0) * NR;
-            a00.intoArray(z, zo);
-            a01.intoArray(z, zo + L);
-            if (m0 + 1 < atoms) {
-                a10.intoArray(z, zo + NR);
-                a11.intoArray(z, zo + NR + L);
+            int n = Math.min(6, atoms - m0);
+            int zo = (c * atoms + m0) * NW + half;
+            a0.intoArray(z, zo);
+            if (n > 1) {
+                a1.intoArray(z, zo + NW);
             }
-            if (m0 + 2 < atoms) {
-                a20.intoArray(z, zo + 2 * NR);
-                a21.intoArray(z, zo + 2 * NR + L);
+            if (n > 2) {
+                a2.intoArray(z, zo + 2 * NW);
+            }
+            if (n > 3) {
+                a3.intoArray(z, zo + 3 * NW);
+            }
+            if (n > 4) {
+                a4.intoArray(z, zo + 4 * NW);
+            }
+            if (n > 5) {
+                a5.intoArray(z, zo + 5 * NW);
             }
         }
     }
@@ -474,6 +560,8 @@ public final class AcdaForwardVectorBaseline implements AutoCloseable {
         final int[] conv1Off;
         final int[] conv2Off;
         final int[] gRowOff;
+        /** {@link #gRowOff} for buffers whose rows are {@link VectorGemm#NR} wide (the backward's tiles). */
+        final int[] gRowOffNarrow;
         final int[] atomOff;
         final int[] zRowOff;
 
@@ -485,7 +573,7 @@ public final class AcdaForwardVectorBaseline implements AutoCloseable {
             outW = cfg.outSize(inW);
             int halfG = (cfg.generatorKernel() - 1) / 2;
             int padX = Math.max(cfg.pad(), halfG);
-            int tiled = (outW + NR - 1) / NR * NR;
+            int tiled = (outW + NW - 1) / NW * NW;
             int reach = Math.max(cfg.dilation() * (cfg.kernelSize() - 1), cfg.generatorKernel() - 1) + 2 * padX;
             input = new PaddedInput(cfg.inChannels(), inH, inW, cfg.stride(), padX, tiled, reach);
             we = tiled + 2;
@@ -510,7 +598,11 @@ public final class AcdaForwardVectorBaseline implements AutoCloseable {
             }
             gRowOff = new int[cfg.bases()];
             for (int t = 0; t < gRowOff.length; t++) {
-                gRowOff[t] = t * NR;
+                gRowOff[t] = t * NW;
+            }
+            gRowOffNarrow = new int[cfg.bases()];
+            for (int t = 0; t < gRowOffNarrow.length; t++) {
+                gRowOffNarrow[t] = t * NR;
             }
             int k = cfg.kernelSize();
             int d = cfg.dilation();
@@ -522,7 +614,7 @@ public final class AcdaForwardVectorBaseline implements AutoCloseable {
             }
             zRowOff = new int[inC * cfg.atoms()];
             for (int j = 0; j < zRowOff.length; j++) {
-                zRowOff[j] = j * NR;
+                zRowOff[j] = j * NW;
             }
         }
 
@@ -541,20 +633,21 @@ public final class AcdaForwardVectorBaseline implements AutoCloseable {
         }
     }
 
-    /** Per-thread tiles: G [M*T][NR], D [ceil(M/3)*3][K*K][NR], Z [C*M][NR]. */
+    /** Per-thread tiles: G [M*T][NW], D [ceil(M/6)*6][K*K][NW], Z [C*M][NW]. */
     private static final class Workspace {
         final float[] g;
         final float[] d;
         final float[] z;
         final long[] nanos = new long[Stage.values().length];
         final float[] scratch = new float[MR * NR];
+        final float[] scratchWide = new float[MR * NW];
 
         Workspace(Shape sh) {
             AcdaConfig c = sh.cfg;
-            g = new float[VectorGemm.blocks(c.generatorChannels()) * MR * NR];
-            int paddedAtoms = (c.atoms() + 2) / 3 * 3;
-            d = new float[(paddedAtoms * c.taps() + MR) * NR];
-            z = new float[c.inChannels() * c.atoms() * NR];
+            g = new float[VectorGemm.blocks(c.generatorChannels()) * MR * NW];
+            int paddedAtoms = (c.atoms() + 5) / 6 * 6;
+            d = new float[(paddedAtoms * c.taps() + MR) * NW];
+            z = new float[c.inChannels() * c.atoms() * NW];
         }
     }
 }

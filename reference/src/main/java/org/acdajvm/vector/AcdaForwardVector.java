@@ -44,6 +44,8 @@ public final class AcdaForwardVector implements AutoCloseable {
     private static final java.lang.management.ThreadMXBean CPU_TIME =
             java.lang.management.ManagementFactory.getThreadMXBean();
 
+    /** Temporary, for interleaved A/B tuning runs. */
+    int experiment;
     private final RowParallel rows;
     private AcdaLayer cachedLayer;
     private Packed packed;
@@ -200,13 +202,8 @@ public final class AcdaForwardVector implements AutoCloseable {
             for (int blk = 0; blk < VectorGemm.blocks(inter); blk++) {
                 int row0 = blk * MR;
                 int outOff = row0 * planeE + (h + 1) * sh.we + w0 + 1;
-                if (cols > NR) {
-                    VectorGemm.blockWide(p.w1, blk * p.k1 * MR, p.k1, xph, sh.conv1Off, rowBase + w0,
-                            p.scale1, p.shift1, true, row0, inter, e1p, outOff, planeE, cols, ws.scratchWide);
-                } else {
-                    VectorGemm.block(p.w1, blk * p.k1 * MR, p.k1, xph, sh.conv1Off, rowBase + w0,
-                            p.scale1, p.shift1, true, row0, inter, e1p, outOff, planeE, cols, ws.scratch);
-                }
+                gemm(kernelVectors(cols), p.w1, blk * p.k1 * MR, p.k1, xph, sh.conv1Off, rowBase + w0,
+                        p.scale1, p.shift1, true, row0, inter, e1p, outOff, planeE, cols, ws);
             }
         }
     }
@@ -239,32 +236,28 @@ public final class AcdaForwardVector implements AutoCloseable {
         int atoms = cfg.atoms();
         int outC = cfg.outChannels();
         int cols = Math.min(NW, sh.outW - w0);
-        boolean wide = cols > NR;
+        int kernel = kernelVectors(cols);
 
         long t0 = profiling ? cpuNanos() : 0;
         // Generator conv 2 (+ BN, tanh): G[j][0..NW).
         int e1Base = h * sh.we + w0;
         for (int blk = 0; blk < VectorGemm.blocks(gen); blk++) {
-            gemm(wide, p.w2, blk * p.k2 * MR, p.k2, e1p, sh.conv2Off, e1Base, p.scale2, p.shift2, true,
+            gemm(kernel, p.w2, blk * p.k2 * MR, p.k2, e1p, sh.conv2Off, e1Base, p.scale2, p.shift2, true,
                     blk * MR, gen, ws.g, blk * MR * NW, NW, NW, ws);
         }
         long t1 = profiling ? lap(ws, Stage.GENERATOR_CONV2, t0) : 0;
-        // Atoms: D[m][u][.] = sum_t Psi[t][u] G[m*T + t][.]  (zero rows for padded atoms stay zero).
-        for (int m = 0; m < atoms; m++) {
-            for (int blk = 0; blk < VectorGemm.blocks(taps); blk++) {
-                gemm(wide, p.psiT, blk * bases * MR, bases, ws.g, sh.gRowOff, m * bases * NW, null, null, false,
-                        blk * MR, taps, ws.d, (m * taps + blk * MR) * NW, NW, NW, ws);
-            }
-        }
+        // Atoms: D[q][u][m] = sum_t Psi[t][u] G[m*T + t][q]  (zero slots of padded atoms stay zero).
+        int vectors = (cols + L - 1) / L;
+        atoms(p.psi, bases, taps, atoms, sh.paddedAtoms, ws.g, ws.d, vectors);
         long t2 = profiling ? lap(ws, Stage.ATOMS, t1) : 0;
-        // Atom convolution: Z[c*M + m][.] = sum_u D[m][u][.] * X[c][u][.].
-        atomConv(sh, ws, sh.input.base(h, w0), wide ? NW : NR);
+        // Atom convolution: Z[c*M + m][.] = sum_u D[.][u][m] * X[c][u][.].
+        atomConv(sh, ws, sh.input.base(h, w0), vectors);
         long t3 = profiling ? lap(ws, Stage.ATOM_CONV, t2) : 0;
         // Coefficient convolution: y[o][.] = bias[o] + sum_j coef[o][j] Z[j][.].
         int plane = sh.outH * sh.outW;
         int yBase = n * outC * plane + h * sh.outW + w0;
         for (int blk = 0; blk < VectorGemm.blocks(outC); blk++) {
-            gemm(wide, p.coef, blk * p.kc * MR, p.kc, ws.z, sh.zRowOff, 0, null, p.bias, false,
+            gemm(kernel, p.coef, blk * p.kc * MR, p.kc, ws.z, sh.zRowOff, 0, null, p.bias, false,
                     blk * MR, outC, y, yBase + blk * MR * plane, plane, cols, ws);
         }
         if (profiling) {
@@ -272,12 +265,24 @@ public final class AcdaForwardVector implements AutoCloseable {
         }
     }
 
-    /** {@link VectorGemm#blockWide} for a wide tile, else {@link VectorGemm#block} (its first {@code NR} columns). */
-    private static void gemm(boolean wide, float[] a, int aOff, int kdim, float[] b, int[] bOff, int bBase,
+    /**
+     * Vectors of the kernel for a tile of {@code cols} pixels: 4 ({@link VectorGemm#blockWide}), 3
+     * ({@link VectorGemm#blockThree}: a 100-pixel row is 64 + 36 pixels, 7 vectors instead of 8) or 2
+     * ({@link VectorGemm#block}).
+     */
+    private int kernelVectors(int cols) {
+        return cols > 3 * L || (cols > NR && experiment == 5) ? 4 : cols > NR ? 3 : 2;
+    }
+
+    /** The kernel of {@link #kernelVectors} for a tile (its first {@code cols} columns are stored). */
+    private static void gemm(int kernel, float[] a, int aOff, int kdim, float[] b, int[] bOff, int bBase,
                              float[] mul, float[] add, boolean tanh, int row0, int rows,
                              float[] out, int outOff, int outStride, int cols, Workspace ws) {
-        if (wide) {
+        if (kernel == 4) {
             VectorGemm.blockWide(a, aOff, kdim, b, bOff, bBase, mul, add, tanh, row0, rows, out, outOff, outStride,
+                    cols, ws.scratchWide);
+        } else if (kernel == 3) {
+            VectorGemm.blockThree(a, aOff, kdim, b, bOff, bBase, mul, add, tanh, row0, rows, out, outOff, outStride,
                     cols, ws.scratchWide);
         } else {
             VectorGemm.block(a, aOff, kdim, b, bOff, bBase, mul, add, tanh, row0, rows, out, outOff, outStride,
@@ -300,36 +305,242 @@ public final class AcdaForwardVector implements AutoCloseable {
     }
 
     /**
-     * {@code Z[c*M + m][.] = sum_u D[m][u][.] * X[c][u][.]}, register-blocked as four input channels by
-     * six atoms by one vector of pixels (the atom count padded to a multiple of 6 with zero atoms):
-     * 24 accumulators, and per tap six atom loads and four input loads for 24 FMAs (the previous
-     * 2 x 3 x 2 block needed ten loads for twelve). Channels left over go one at a time.
+     * {@code D[q][u][m][.] = sum_t psi[u][t] G[m*T + t][q*L ..]} for the {@code vectors} vectors {@code q} of
+     * the tile, with {@code D} packed per vector, tap-major ({@code [vectors][K*K][paddedAtoms][L]}): the
+     * atom convolution then reads the six atoms of one tap as six consecutive vectors, and one vector's atoms
+     * (18.8 KB at K = 7) as one contiguous block that stays in L1. (The previous layout,
+     * {@code [M][K*K][NW]}, put consecutive taps 256 bytes apart: one vector's atoms fell into a quarter of
+     * L1's sets and were evicted between channel groups.) Each sum runs over {@code t} in order with one
+     * FMA per term from zero, as the matrix product this replaces did, so {@code D} has the same bits.
+     * Blocked as four taps by six atoms: 24 accumulators, six loads of {@code G} and four broadcasts per
+     * {@code t}.
      */
-    private void atomConv(Shape sh, Workspace ws, int xBase, int width) {
-        int inC = sh.cfg.inChannels();
-        int cStride = sh.input.channelStride();
-        // Channels outer, vectors of the tile inner: the input rows of four channels are read from L3
-        // once per tile and then hit L1 for the other vectors (the other order swept all of X per vector).
-        int c = 0;
-        for (; c + 3 < inC; c += 4) {
-            for (int half = 0; half < width; half += L) {
-                atomConvFourChannels(sh, ws, c, xBase + c * cStride + half, cStride, half);
+    private static void atoms(float[] psi, int bases, int taps, int atoms, int paddedAtoms, float[] g, float[] d,
+                              int vectors) {
+        int qStride = taps * paddedAtoms * L;
+        for (int q = 0; q < vectors; q++) {
+            int dq = q * qStride;
+            int m0 = 0;
+            for (; m0 + 5 < atoms; m0 += 6) {
+                int g0 = m0 * bases * NW + q * L;
+                int u = 0;
+                for (; u + 3 < taps; u += 4) {
+                    atomsFourTaps(psi, bases, u, g, g0, d, dq + (u * paddedAtoms + m0) * L, paddedAtoms * L);
+                }
+                for (; u < taps; u++) {
+                    atomsOneTap(psi, bases, u, g, g0, d, dq + (u * paddedAtoms + m0) * L);
+                }
             }
-        }
-        for (; c < inC; c++) {
-            for (int half = 0; half < width; half += L) {
-                atomConvOneChannel(sh, ws, c, xBase + c * cStride + half, half);
+            for (; m0 < atoms; m0++) {
+                int g0 = m0 * bases * NW + q * L;
+                for (int u = 0; u < taps; u++) {
+                    int pu = u * bases;
+                    FloatVector acc = FloatVector.zero(S);
+                    for (int t = 0; t < bases; t++) {
+                        acc = FloatVector.broadcast(S, psi[pu + t]).fma(FloatVector.fromArray(S, g, g0 + t * NW), acc);
+                    }
+                    acc.intoArray(d, dq + (u * paddedAtoms + m0) * L);
+                }
             }
         }
     }
 
-    private void atomConvFourChannels(Shape sh, Workspace ws, int c, int xc, int cStride, int half) {
+    /** Taps {@code u .. u+3} of six atoms whose {@code G} rows start at {@code g0}; tap stride {@code uStride} in {@code d}. */
+    private static void atomsFourTaps(float[] psi, int bases, int u, float[] g, int g0, float[] d, int dOff,
+                                      int uStride) {
+        FloatVector a0 = FloatVector.zero(S);
+        FloatVector a1 = FloatVector.zero(S);
+        FloatVector a2 = FloatVector.zero(S);
+        FloatVector a3 = FloatVector.zero(S);
+        FloatVector a4 = FloatVector.zero(S);
+        FloatVector a5 = FloatVector.zero(S);
+        FloatVector b0 = FloatVector.zero(S);
+        FloatVector b1 = FloatVector.zero(S);
+        FloatVector b2 = FloatVector.zero(S);
+        FloatVector b3 = FloatVector.zero(S);
+        FloatVector b4 = FloatVector.zero(S);
+        FloatVector b5 = FloatVector.zero(S);
+        FloatVector e0 = FloatVector.zero(S);
+        FloatVector e1 = FloatVector.zero(S);
+        FloatVector e2 = FloatVector.zero(S);
+        FloatVector e3 = FloatVector.zero(S);
+        FloatVector e4 = FloatVector.zero(S);
+        FloatVector e5 = FloatVector.zero(S);
+        FloatVector f0 = FloatVector.zero(S);
+        FloatVector f1 = FloatVector.zero(S);
+        FloatVector f2 = FloatVector.zero(S);
+        FloatVector f3 = FloatVector.zero(S);
+        FloatVector f4 = FloatVector.zero(S);
+        FloatVector f5 = FloatVector.zero(S);
+        int gm = bases * NW;
+        int p0 = u * bases;
+        int p1 = p0 + bases;
+        int p2 = p1 + bases;
+        int p3 = p2 + bases;
+        for (int t = 0; t < bases; t++) {
+            int go = g0 + t * NW;
+            FloatVector g0v = FloatVector.fromArray(S, g, go);
+            FloatVector g1v = FloatVector.fromArray(S, g, go + gm);
+            FloatVector g2v = FloatVector.fromArray(S, g, go + 2 * gm);
+            FloatVector g3v = FloatVector.fromArray(S, g, go + 3 * gm);
+            FloatVector g4v = FloatVector.fromArray(S, g, go + 4 * gm);
+            FloatVector g5v = FloatVector.fromArray(S, g, go + 5 * gm);
+            FloatVector w = FloatVector.broadcast(S, psi[p0 + t]);
+            a0 = w.fma(g0v, a0);
+            a1 = w.fma(g1v, a1);
+            a2 = w.fma(g2v, a2);
+            a3 = w.fma(g3v, a3);
+            a4 = w.fma(g4v, a4);
+            a5 = w.fma(g5v, a5);
+            w = FloatVector.broadcast(S, psi[p1 + t]);
+            b0 = w.fma(g0v, b0);
+            b1 = w.fma(g1v, b1);
+            b2 = w.fma(g2v, b2);
+            b3 = w.fma(g3v, b3);
+            b4 = w.fma(g4v, b4);
+            b5 = w.fma(g5v, b5);
+            w = FloatVector.broadcast(S, psi[p2 + t]);
+            e0 = w.fma(g0v, e0);
+            e1 = w.fma(g1v, e1);
+            e2 = w.fma(g2v, e2);
+            e3 = w.fma(g3v, e3);
+            e4 = w.fma(g4v, e4);
+            e5 = w.fma(g5v, e5);
+            w = FloatVector.broadcast(S, psi[p3 + t]);
+            f0 = w.fma(g0v, f0);
+            f1 = w.fma(g1v, f1);
+            f2 = w.fma(g2v, f2);
+            f3 = w.fma(g3v, f3);
+            f4 = w.fma(g4v, f4);
+            f5 = w.fma(g5v, f5);
+        }
+        a0.intoArray(d, dOff);
+        a1.intoArray(d, dOff + L);
+        a2.intoArray(d, dOff + 2 * L);
+        a3.intoArray(d, dOff + 3 * L);
+        a4.intoArray(d, dOff + 4 * L);
+        a5.intoArray(d, dOff + 5 * L);
+        int o = dOff + uStride;
+        b0.intoArray(d, o);
+        b1.intoArray(d, o + L);
+        b2.intoArray(d, o + 2 * L);
+        b3.intoArray(d, o + 3 * L);
+        b4.intoArray(d, o + 4 * L);
+        b5.intoArray(d, o + 5 * L);
+        o += uStride;
+        e0.intoArray(d, o);
+        e1.intoArray(d, o + L);
+        e2.intoArray(d, o + 2 * L);
+        e3.intoArray(d, o + 3 * L);
+        e4.intoArray(d, o + 4 * L);
+        e5.intoArray(d, o + 5 * L);
+        o += uStride;
+        f0.intoArray(d, o);
+        f1.intoArray(d, o + L);
+        f2.intoArray(d, o + 2 * L);
+        f3.intoArray(d, o + 3 * L);
+        f4.intoArray(d, o + 4 * L);
+        f5.intoArray(d, o + 5 * L);
+    }
+
+    /** Tap {@code u} of six atoms (the taps left over by {@link #atomsFourTaps}). */
+    private static void atomsOneTap(float[] psi, int bases, int u, float[] g, int g0, float[] d, int dOff) {
+        FloatVector a0 = FloatVector.zero(S);
+        FloatVector a1 = FloatVector.zero(S);
+        FloatVector a2 = FloatVector.zero(S);
+        FloatVector a3 = FloatVector.zero(S);
+        FloatVector a4 = FloatVector.zero(S);
+        FloatVector a5 = FloatVector.zero(S);
+        int gm = bases * NW;
+        int p0 = u * bases;
+        for (int t = 0; t < bases; t++) {
+            int go = g0 + t * NW;
+            FloatVector w = FloatVector.broadcast(S, psi[p0 + t]);
+            a0 = w.fma(FloatVector.fromArray(S, g, go), a0);
+            a1 = w.fma(FloatVector.fromArray(S, g, go + gm), a1);
+            a2 = w.fma(FloatVector.fromArray(S, g, go + 2 * gm), a2);
+            a3 = w.fma(FloatVector.fromArray(S, g, go + 3 * gm), a3);
+            a4 = w.fma(FloatVector.fromArray(S, g, go + 4 * gm), a4);
+            a5 = w.fma(FloatVector.fromArray(S, g, go + 5 * gm), a5);
+        }
+        a0.intoArray(d, dOff);
+        a1.intoArray(d, dOff + L);
+        a2.intoArray(d, dOff + 2 * L);
+        a3.intoArray(d, dOff + 3 * L);
+        a4.intoArray(d, dOff + 4 * L);
+        a5.intoArray(d, dOff + 5 * L);
+    }
+
+    /**
+     * {@link #atomConv} copies each block's input into a contiguous buffer first when a tile reads more than
+     * this many floats of input (160 KiB): then the input rows come from L3 (the coefficient convolution's
+     * weights, streamed between tiles, have evicted them from L2), and the copy's independent sequential loads
+     * overlap their misses where the kernel's loads, each feeding six FMAs, wait one by one. Measured on
+     * Zen 5 (bench/TUNING.md): table6 (C = 256) gains 1.2x (K = 7) to 1.8x (K = 3) in the atom convolution;
+     * resnet (C = 64, 50 to 125 KiB a tile, still in L2) loses 1.2x with the copy, so it reads in place.
+     */
+    static final int COPY_INPUT_ABOVE_FLOATS = 40 * 1024;
+
+    /** Input channels per block of {@link #atomConv}: the block's input rows and one vector's atoms share L1. */
+    static final int ATOM_CONV_CHANNEL_BLOCK = 8;
+
+    /**
+     * {@code Z[c*M + m][.] = sum_u D[.][u][m] * X[c][u][.]}, register-blocked as four input channels by
+     * six atoms by one vector of pixels (the atom count padded to a multiple of 6 with zero atoms):
+     * 24 accumulators, and per tap six atom loads (consecutive, in the packed {@code D} of {@link #atoms})
+     * and four input loads for 24 FMAs. Loops: blocks of {@link #ATOM_CONV_CHANNEL_BLOCK} channels, then the
+     * vectors of the tile, then groups of four channels, so that a vector's atoms are read from L1 for every
+     * group of the block and a group's input rows from L1 for every vector. Channels left over go one at a
+     * time. Each {@code Z} element is the same sum over {@code u} in the same order whatever the blocking.
+     */
+    private void atomConv(Shape sh, Workspace ws, int xBase, int vectors) {
+        int inC = sh.cfg.inChannels();
+        int cStride = sh.input.channelStride();
+        int qStride = sh.cfg.taps() * sh.paddedAtoms * L;
+        int grouped = inC / 4 * 4;
+        int pc = sh.packedChannel;
+        float[] xp = ws.xBlock;
+        for (int cb = 0; cb < grouped; cb += ATOM_CONV_CHANNEL_BLOCK) {
+            int cEnd = Math.min(grouped, cb + ATOM_CONV_CHANNEL_BLOCK);
+            if (experiment == 6 || (experiment != 1 && sh.copyInputBlocks)) {
+                for (int c = cb; c < cEnd; c++) {
+                    int src = xBase + c * cStride;
+                    int dst = (c - cb) * pc;
+                    for (int k = 0; k < sh.segStart.length; k++) {
+                        System.arraycopy(xph, src + sh.segStart[k], xp, dst + sh.segPos[k], sh.segLen[k]);
+                    }
+                }
+                for (int q = 0; q < vectors; q++) {
+                    for (int c = cb; c < cEnd; c += 4) {
+                        atomConvFourChannels(sh, ws, xp, sh.atomOffPacked, c, (c - cb) * pc + q * L, pc, q * L,
+                                q * qStride);
+                    }
+                }
+            } else {
+                for (int q = 0; q < vectors; q++) {
+                    for (int c = cb; c < cEnd; c += 4) {
+                        atomConvFourChannels(sh, ws, xph, sh.atomOff, c, xBase + c * cStride + q * L, cStride, q * L,
+                                q * qStride);
+                    }
+                }
+            }
+        }
+        for (int c = grouped; c < inC; c++) {
+            for (int q = 0; q < vectors; q++) {
+                atomConvOneChannel(sh, ws, c, xBase + c * cStride + q * L, q * L, q * qStride);
+            }
+        }
+    }
+
+
+    private void atomConvFourChannels(Shape sh, Workspace ws, float[] x, int[] uOff, int c, int xc, int cStride,
+                                      int half, int dq) {
         int atoms = sh.cfg.atoms();
         int taps = sh.cfg.taps();
-        int[] uOff = sh.atomOff;
+        int uStride = sh.paddedAtoms * L;
         float[] d = ws.d;
         float[] z = ws.z;
-        float[] x = xph;
+
         int xc1 = xc + cStride;
         int xc2 = xc1 + cStride;
         int xc3 = xc2 + cStride;
@@ -358,16 +569,15 @@ public final class AcdaForwardVector implements AutoCloseable {
             FloatVector f3 = FloatVector.zero(S);
             FloatVector f4 = FloatVector.zero(S);
             FloatVector f5 = FloatVector.zero(S);
-            int tn = taps * NW;
-            int dm = m0 * tn + half;
+            int dm = dq + m0 * L;
             for (int u = 0; u < taps; u++) {
-                int du = dm + u * NW;
+                int du = dm + u * uStride;
                 FloatVector d0 = FloatVector.fromArray(S, d, du);
-                FloatVector d1 = FloatVector.fromArray(S, d, du + tn);
-                FloatVector d2 = FloatVector.fromArray(S, d, du + 2 * tn);
-                FloatVector d3 = FloatVector.fromArray(S, d, du + 3 * tn);
-                FloatVector d4 = FloatVector.fromArray(S, d, du + 4 * tn);
-                FloatVector d5 = FloatVector.fromArray(S, d, du + 5 * tn);
+                FloatVector d1 = FloatVector.fromArray(S, d, du + L);
+                FloatVector d2 = FloatVector.fromArray(S, d, du + 2 * L);
+                FloatVector d3 = FloatVector.fromArray(S, d, du + 3 * L);
+                FloatVector d4 = FloatVector.fromArray(S, d, du + 4 * L);
+                FloatVector d5 = FloatVector.fromArray(S, d, du + 5 * L);
                 int xo = uOff[u];
                 FloatVector v = FloatVector.fromArray(S, x, xc + xo);
                 a0 = d0.fma(v, a0);
@@ -442,13 +652,13 @@ public final class AcdaForwardVector implements AutoCloseable {
     }
 
     /** The same for one input channel: six accumulators. */
-    private void atomConvOneChannel(Shape sh, Workspace ws, int c, int xc, int half) {
+    private void atomConvOneChannel(Shape sh, Workspace ws, int c, int xc, int half, int dq) {
         int atoms = sh.cfg.atoms();
         int taps = sh.cfg.taps();
+        int uStride = sh.paddedAtoms * L;
         int[] uOff = sh.atomOff;
         float[] d = ws.d;
         float[] z = ws.z;
-        int tn = taps * NW;
         for (int m0 = 0; m0 < atoms; m0 += 6) {
             FloatVector a0 = FloatVector.zero(S);
             FloatVector a1 = FloatVector.zero(S);
@@ -456,16 +666,16 @@ public final class AcdaForwardVector implements AutoCloseable {
             FloatVector a3 = FloatVector.zero(S);
             FloatVector a4 = FloatVector.zero(S);
             FloatVector a5 = FloatVector.zero(S);
-            int dm = m0 * tn + half;
+            int dm = dq + m0 * L;
             for (int u = 0; u < taps; u++) {
                 FloatVector v = FloatVector.fromArray(S, xph, xc + uOff[u]);
-                int du = dm + u * NW;
+                int du = dm + u * uStride;
                 a0 = FloatVector.fromArray(S, d, du).fma(v, a0);
-                a1 = FloatVector.fromArray(S, d, du + tn).fma(v, a1);
-                a2 = FloatVector.fromArray(S, d, du + 2 * tn).fma(v, a2);
-                a3 = FloatVector.fromArray(S, d, du + 3 * tn).fma(v, a3);
-                a4 = FloatVector.fromArray(S, d, du + 4 * tn).fma(v, a4);
-                a5 = FloatVector.fromArray(S, d, du + 5 * tn).fma(v, a5);
+                a1 = FloatVector.fromArray(S, d, du + L).fma(v, a1);
+                a2 = FloatVector.fromArray(S, d, du + 2 * L).fma(v, a2);
+                a3 = FloatVector.fromArray(S, d, du + 3 * L).fma(v, a3);
+                a4 = FloatVector.fromArray(S, d, du + 4 * L).fma(v, a4);
+                a5 = FloatVector.fromArray(S, d, du + 5 * L).fma(v, a5);
             }
             int n = Math.min(6, atoms - m0);
             int zo = (c * atoms + m0) * NW + half;
@@ -509,7 +719,8 @@ public final class AcdaForwardVector implements AutoCloseable {
         final int k2;
         final float[] scale2;
         final float[] shift2;
-        final float[] psiT;
+        /** The bases transposed, {@code [K*K][T]} row-major: {@code psi[u*T + t] = Psi[t][u]}. */
+        final float[] psi;
         final float[] coef;
         final int kc;
         final float[] bias;
@@ -531,14 +742,14 @@ public final class AcdaForwardVector implements AutoCloseable {
             shift2 = bn2[1];
             int taps = c.taps();
             int bases = c.bases();
-            float[] psi = layer.data(AcdaLayer.BASES);
+            float[] bases0 = layer.data(AcdaLayer.BASES);
             float[] t = new float[taps * bases];
             for (int b = 0; b < bases; b++) {
                 for (int u = 0; u < taps; u++) {
-                    t[u * bases + b] = psi[b * taps + u];
+                    t[u * bases + b] = bases0[b * taps + u];
                 }
             }
-            psiT = VectorGemm.pack(t, taps, bases);
+            psi = t;
             kc = c.inChannels() * c.atoms();
             coef = VectorGemm.pack(layer.data(AcdaLayer.COEF), c.outChannels(), kc);
             bias = layer.biasOrZeros().clone();
@@ -579,6 +790,19 @@ public final class AcdaForwardVector implements AutoCloseable {
         final int[] gRowOffNarrow;
         final int[] atomOff;
         final int[] zRowOff;
+        /** The atom count rounded up to a multiple of 6 (the atom block of {@link #atomConv}). */
+        final int paddedAtoms;
+        /** Segments of one channel's input that a tile's atom convolution reads (offsets from the tile's base). */
+        final int[] segStart;
+        final int[] segLen;
+        /** Where each segment goes in the per-channel copy of {@link Workspace#xBlock}. */
+        final int[] segPos;
+        /** Floats of one channel in {@link Workspace#xBlock}. */
+        final int packedChannel;
+        /** Whether {@link #atomConv} copies its input block by block (see {@link #COPY_INPUT_ABOVE_FLOATS}). */
+        final boolean copyInputBlocks;
+        /** {@link #atomOff} in the per-channel copy. */
+        final int[] atomOffPacked;
 
         Shape(AcdaConfig cfg, int inH, int inW) {
             this.cfg = cfg;
@@ -627,6 +851,41 @@ public final class AcdaForwardVector implements AutoCloseable {
                     atomOff[a * k + b] = input.tap(0, d * a - cfg.pad() + padX, d * b - cfg.pad() + padX);
                 }
             }
+            paddedAtoms = (cfg.atoms() + 5) / 6 * 6;
+            // The input a tile's atom convolution reads, per channel: the union of [atomOff[u], atomOff[u] + NW).
+            int[] order = java.util.stream.IntStream.range(0, atomOff.length).boxed()
+                    .sorted((p1, p2) -> Integer.compare(atomOff[p1], atomOff[p2])).mapToInt(Integer::intValue).toArray();
+            int[] st = new int[atomOff.length];
+            int[] ln = new int[atomOff.length];
+            int nseg = 0;
+            for (int u : order) {
+                int a0 = atomOff[u];
+                if (nseg > 0 && a0 <= st[nseg - 1] + ln[nseg - 1]) {
+                    ln[nseg - 1] = Math.max(ln[nseg - 1], a0 + NW - st[nseg - 1]);
+                } else {
+                    st[nseg] = a0;
+                    ln[nseg] = NW;
+                    nseg++;
+                }
+            }
+            segStart = Arrays.copyOf(st, nseg);
+            segLen = Arrays.copyOf(ln, nseg);
+            segPos = new int[nseg];
+            int pos = 0;
+            for (int sg = 0; sg < nseg; sg++) {
+                segPos[sg] = pos;
+                pos += segLen[sg];
+            }
+            packedChannel = pos;
+            copyInputBlocks = (long) inC * pos > COPY_INPUT_ABOVE_FLOATS;
+            atomOffPacked = new int[atomOff.length];
+            for (int u = 0; u < atomOff.length; u++) {
+                for (int sg = 0; sg < nseg; sg++) {
+                    if (atomOff[u] >= segStart[sg] && atomOff[u] + NW <= segStart[sg] + segLen[sg]) {
+                        atomOffPacked[u] = segPos[sg] + atomOff[u] - segStart[sg];
+                    }
+                }
+            }
             zRowOff = new int[inC * cfg.atoms()];
             for (int j = 0; j < zRowOff.length; j++) {
                 zRowOff[j] = j * NW;
@@ -648,11 +907,13 @@ public final class AcdaForwardVector implements AutoCloseable {
         }
     }
 
-    /** Per-thread tiles: G [M*T][NW], D [ceil(M/6)*6][K*K][NW], Z [C*M][NW]. */
+    /** Per-thread tiles: G [M*T][NW], D [NW/L][K*K][ceil(M/6)*6][L] (see {@link #atoms}), Z [C*M][NW]. */
     private static final class Workspace {
         final float[] g;
         final float[] d;
         final float[] z;
+        /** The input of one block of channels of {@link #atomConv}, copied contiguous. */
+        final float[] xBlock;
         final long[] nanos = new long[Stage.values().length];
         final float[] scratch = new float[MR * NR];
         final float[] scratchWide = new float[MR * NW];
@@ -660,8 +921,8 @@ public final class AcdaForwardVector implements AutoCloseable {
         Workspace(Shape sh) {
             AcdaConfig c = sh.cfg;
             g = new float[VectorGemm.blocks(c.generatorChannels()) * MR * NW];
-            int paddedAtoms = (c.atoms() + 5) / 6 * 6;
-            d = new float[(paddedAtoms * c.taps() + MR) * NW];
+            d = new float[sh.paddedAtoms * c.taps() * NW];
+            xBlock = new float[ATOM_CONV_CHANNEL_BLOCK * sh.packedChannel];
             z = new float[c.inChannels() * c.atoms() * NW];
         }
     }

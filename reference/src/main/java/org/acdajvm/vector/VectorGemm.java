@@ -534,6 +534,87 @@ final class VectorGemm {
         epilogueWide(acc, Math.min(MR, rows - row0), mul, add, tanh, row0, out, outOff, outStride, cols);
     }
 
+    /**
+     * As {@link #blockWide}, for three vectors ({@code 3L} columns: the last tile of a row that has more
+     * than {@link #NR} and at most {@code 3L} pixels left, e.g. 36 of a 100-pixel row, where the 4-vector
+     * kernel would compute a quarter of its columns for nothing): 18 accumulators, per {@code k} three loads
+     * of B and six broadcasts of A. The same sums in the same order as {@link #block} and {@link #blockWide}.
+     * {@code acc} (in {@code scratch}) keeps the {@code MR x NW} layout of {@link #blockWide}.
+     */
+    static void blockThree(float[] a, int aOff, int kdim, float[] b, int[] bOff, int bBase,
+                          float[] mul, float[] add, boolean tanh, int row0, int rows,
+                          float[] out, int outOff, int outStride, int cols, float[] scratch) {
+        FloatVector c00 = FloatVector.zero(S);
+        FloatVector c01 = FloatVector.zero(S);
+        FloatVector c02 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S);
+        FloatVector c11 = FloatVector.zero(S);
+        FloatVector c12 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S);
+        FloatVector c21 = FloatVector.zero(S);
+        FloatVector c22 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S);
+        FloatVector c31 = FloatVector.zero(S);
+        FloatVector c32 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S);
+        FloatVector c41 = FloatVector.zero(S);
+        FloatVector c42 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S);
+        FloatVector c51 = FloatVector.zero(S);
+        FloatVector c52 = FloatVector.zero(S);
+        int ao = aOff;
+        for (int k = 0; k < kdim; k++, ao += MR) {
+            int bo = bOff[k] + bBase;
+            FloatVector b0 = FloatVector.fromArray(S, b, bo);
+            FloatVector b1 = FloatVector.fromArray(S, b, bo + L);
+            FloatVector b2 = FloatVector.fromArray(S, b, bo + 2 * L);
+            FloatVector a0 = FloatVector.broadcast(S, a[ao]);
+            c00 = a0.fma(b0, c00);
+            c01 = a0.fma(b1, c01);
+            c02 = a0.fma(b2, c02);
+            FloatVector a1 = FloatVector.broadcast(S, a[ao + 1]);
+            c10 = a1.fma(b0, c10);
+            c11 = a1.fma(b1, c11);
+            c12 = a1.fma(b2, c12);
+            FloatVector a2 = FloatVector.broadcast(S, a[ao + 2]);
+            c20 = a2.fma(b0, c20);
+            c21 = a2.fma(b1, c21);
+            c22 = a2.fma(b2, c22);
+            FloatVector a3 = FloatVector.broadcast(S, a[ao + 3]);
+            c30 = a3.fma(b0, c30);
+            c31 = a3.fma(b1, c31);
+            c32 = a3.fma(b2, c32);
+            FloatVector a4 = FloatVector.broadcast(S, a[ao + 4]);
+            c40 = a4.fma(b0, c40);
+            c41 = a4.fma(b1, c41);
+            c42 = a4.fma(b2, c42);
+            FloatVector a5 = FloatVector.broadcast(S, a[ao + 5]);
+            c50 = a5.fma(b0, c50);
+            c51 = a5.fma(b1, c51);
+            c52 = a5.fma(b2, c52);
+        }
+        float[] acc = scratch;
+        c00.intoArray(acc, 0);
+        c01.intoArray(acc, L);
+        c02.intoArray(acc, 2 * L);
+        c10.intoArray(acc, 4 * L);
+        c11.intoArray(acc, 5 * L);
+        c12.intoArray(acc, 6 * L);
+        c20.intoArray(acc, 8 * L);
+        c21.intoArray(acc, 9 * L);
+        c22.intoArray(acc, 10 * L);
+        c30.intoArray(acc, 12 * L);
+        c31.intoArray(acc, 13 * L);
+        c32.intoArray(acc, 14 * L);
+        c40.intoArray(acc, 16 * L);
+        c41.intoArray(acc, 17 * L);
+        c42.intoArray(acc, 18 * L);
+        c50.intoArray(acc, 20 * L);
+        c51.intoArray(acc, 21 * L);
+        c52.intoArray(acc, 22 * L);
+        epilogueWide(acc, Math.min(MR, rows - row0), mul, add, tanh, row0, out, outOff, outStride, cols);
+    }
+
     /** {@link #epilogue} for a block of {@link #NW} columns ({@code acc} row-major {@code MR x NW}). */
     private static void epilogueWide(float[] acc, int valid, float[] mul, float[] add, boolean tanh, int row0,
                                      float[] out, int outOff, int outStride, int cols) {
@@ -542,7 +623,7 @@ final class VectorGemm {
             FloatVector m = FloatVector.broadcast(S, mul == null ? 1f : mul[row]);
             FloatVector c = FloatVector.broadcast(S, add == null ? 0f : add[row]);
             int off = outOff + r * outStride;
-            for (int q = 0; q < 4; q++) {
+            for (int q = 0; q < 4 && cols > q * L; q++) {
                 int a0 = (4 * r + q) * L;
                 FloatVector v = FloatVector.fromArray(S, acc, a0);
                 if (mul != null || add != null) {

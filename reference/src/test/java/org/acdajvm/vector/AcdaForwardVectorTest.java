@@ -83,6 +83,44 @@ class AcdaForwardVectorTest {
     }
 
     @Test
+    void everyKernelWidthAtomBlockAndChannelBlockIsAccepted() {
+        // Row widths that end in a 4-, 3-, 2- and 1-vector tile (L = 16: 64+36 = 100, 49 = 3L+1, 33 = 2L+1, ...);
+        // 7 and 12 atoms (one block of six plus one, two blocks); 13 channels (the 8-channel block of the atom
+        // convolution, a group of four and one left over).
+        int l = AcdaForwardVector.lanes();
+        int[] widths = {l, l + 1, 2 * l + 1, 3 * l, 3 * l + 1, 4 * l + 1, 100};
+        int[][] channelsAtoms = {{13, 7}, {9, 12}};
+        try (AcdaForwardVector v = new AcdaForwardVector(2)) {
+            for (int[] ca : channelsAtoms) {
+                for (int k : new int[] {3, 5}) {
+                    AcdaConfig cfg = AcdaConfig.builder(ca[0], 5, k).atoms(ca[1]).build();
+                    AcdaLayer layer = AcdaInit.randomized(cfg, 31 + k);
+                    for (int w : widths) {
+                        Tensor x = AcdaInit.input(cfg, 1, 4, w, w);
+                        assertAccepted(layer, x, v.forward(layer, x));
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void theAtomConvolutionsInputCopyIsAccepted() {
+        // 216 channels at K = 3: a tile reads more than COPY_INPUT_ABOVE_FLOATS of input, so the atom
+        // convolution copies it block by block (and 8 channels per block leave no remainder; 218 leave two).
+        for (int channels : new int[] {216, 218}) {
+            AcdaConfig cfg = AcdaConfig.builder(channels, 4, 3).build();
+            assertTrue(new AcdaForwardVector.Shape(cfg, 3, 70).copyInputBlocks, "the copy is used");
+            AcdaLayer layer = AcdaInit.randomized(cfg, 41);
+            Tensor x = AcdaInit.input(cfg, 1, 3, 70, 42);
+            try (AcdaForwardVector v = new AcdaForwardVector(2)) {
+                assertAccepted(layer, x, v.forward(layer, x));
+            }
+        }
+        assertFalse(new AcdaForwardVector.Shape(AcdaConfig.builder(13, 4, 3).build(), 3, 70).copyInputBlocks);
+    }
+
+    @Test
     void profilingCountsEveryStage() {
         AcdaConfig cfg = AcdaConfig.builder(8, 8, 5).build();
         AcdaLayer layer = AcdaInit.reference(cfg, 5);
