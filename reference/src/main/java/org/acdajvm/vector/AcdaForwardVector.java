@@ -30,11 +30,17 @@ import org.acdajvm.tensor.Tensor;
  *   <li>phase A, parallel over output rows: generator conv 1 as an implicit matrix product
  *       ({@link VectorGemm}) with BatchNorm and tanh in its epilogue, into a padded buffer
  *       {@code e1p};</li>
- *   <li>phase B, parallel over output rows, per tile of {@link VectorGemm#NW} pixels of a row:
- *       generator conv 2 (+ BN, tanh) into a tile {@code G}, atoms {@code D = Psi^T G} (a small
- *       product), the atom convolution into a tile {@code Z} ({@link #atomConv}), and the
- *       coefficient convolution {@code y = coef Z + bias} (a product) straight into the output.</li>
+ *   <li>phase B, parallel over output rows, per tile of up to {@link VectorGemm#NW} pixels of a row
+ *       (4 vectors; the last tile of a row 3 or 2, {@link VectorGemm#blockFor}):
+ *       generator conv 2 (+ BN, tanh) into a tile {@code G}, atoms {@code D = Psi^T G} packed per
+ *       vector of pixels and tap-major ({@link #atoms}), the atom convolution into a tile {@code Z}
+ *       ({@link #atomConv}), and the coefficient convolution {@code y = coef Z + bias} (a product)
+ *       straight into the output.</li>
  * </ol>
+ * With at least as many images as threads, whole images go to the threads instead (each on its own
+ * {@code xph} and {@code e1p}); the stages are the same code either way, so the bits of the output do
+ * not depend on the thread count. The tuning steps behind this layout, kept and rejected, with their
+ * measurements, are in {@code bench/TUNING.md}.
  * Packed weights are cached per layer; workspaces are kept per shape and reused, so a steady
  * stream of calls of one shape allocates nothing but the output tensor (none with
  * {@link #forwardInto}). Not thread-safe: one instance per calling thread.
@@ -157,40 +163,81 @@ public final class AcdaForwardVector implements AutoCloseable {
             }
             allocations++;
         }
-        for (int n = 0; n < x.dim(0); n++) {
-            image(packed, sh, x.data(), n, y.data());
+        // With at least as many images as threads, each thread runs whole images on its own buffers: no
+        // barriers between the stages and no input shared between cores. The images left over (N mod
+        // threads) run one at a time with their rows split between the threads. Either way every output
+        // element is computed by the same code in the same order: the bits do not depend on the split.
+        int images = x.dim(0);
+        int alone = rows.threads() == 1 || experiment == 9 ? 0 : images / rows.threads() * rows.threads();
+        if (alone > 0 && workspaces[0].ownXph == null) {
+            for (Workspace w : workspaces) {
+                w.ownXph = new float[sh.input.size()];
+                w.ownE1p = new float[sh.e1pSize()];
+            }
+            allocations++;
+        }
+        Packed p = packed;
+        float[] xd = x.data();
+        float[] yd = y.data();
+        if (alone > 0) {
+            rows.run(alone, workspaces, (i0, i1, ws) -> {
+                ws.xph = ws.ownXph;
+                ws.e1p = ws.ownE1p;
+                for (int n = i0; n < i1; n++) {
+                    padChannels(sh, xd, n, 0, sh.cfg.inChannels(), ws);
+                    conv1Rows(p, sh, 0, sh.outH, ws);
+                    if (sh.cfg.padding() == PaddingMode.CIRCULAR) {
+                        wrapE1(sh, ws.e1p);
+                    }
+                    tileRows(p, sh, n, 0, sh.outH, yd, ws);
+                }
+            });
+        }
+        for (int n = alone; n < images; n++) {
+            image(p, sh, xd, n, yd);
         }
     }
 
+    /** One image, each stage's rows split between the threads, on the shared buffers. */
     private void image(Packed p, Shape sh, float[] x, int n, float[] y) {
-        rows.run(sh.cfg.inChannels(), workspaces, (c0, c1, ws) -> {
-            long s = profiling ? cpuNanos() : 0;
-            for (int c = c0; c < c1; c++) {
-                sh.input.fillChannel(xph, x, n, c, sh.cfg.padding());
-            }
-            if (profiling) {
-                ws.nanos[Stage.PAD_INPUT.ordinal()] += cpuNanos() - s;
-            }
-        });
-        rows.run(sh.outH, workspaces, (r0, r1, ws) -> {
-            long s = profiling ? cpuNanos() : 0;
-            for (int h = r0; h < r1; h++) {
-                generatorConv1Row(p, sh, h, ws);
-            }
-            if (profiling) {
-                ws.nanos[Stage.GENERATOR_CONV1.ordinal()] += cpuNanos() - s;
-            }
-        });
-        if (sh.cfg.padding() == PaddingMode.CIRCULAR) {
-            wrapE1(sh);
+        for (Workspace w : workspaces) {
+            w.xph = xph;
+            w.e1p = e1p;
         }
-        rows.run(sh.outH, workspaces, (r0, r1, ws) -> {
-            for (int h = r0; h < r1; h++) {
-                for (int w0 = 0; w0 < sh.outW; w0 += NW) {
-                    tile(p, sh, ws, n, h, w0, y);
-                }
+        rows.run(sh.cfg.inChannels(), workspaces, (c0, c1, ws) -> padChannels(sh, x, n, c0, c1, ws));
+        rows.run(sh.outH, workspaces, (r0, r1, ws) -> conv1Rows(p, sh, r0, r1, ws));
+        if (sh.cfg.padding() == PaddingMode.CIRCULAR) {
+            wrapE1(sh, e1p);
+        }
+        rows.run(sh.outH, workspaces, (r0, r1, ws) -> tileRows(p, sh, n, r0, r1, y, ws));
+    }
+
+    private void padChannels(Shape sh, float[] x, int n, int c0, int c1, Workspace ws) {
+        long s = profiling ? cpuNanos() : 0;
+        for (int c = c0; c < c1; c++) {
+            sh.input.fillChannel(ws.xph, x, n, c, sh.cfg.padding());
+        }
+        if (profiling) {
+            ws.nanos[Stage.PAD_INPUT.ordinal()] += cpuNanos() - s;
+        }
+    }
+
+    private void conv1Rows(Packed p, Shape sh, int r0, int r1, Workspace ws) {
+        long s = profiling ? cpuNanos() : 0;
+        for (int h = r0; h < r1; h++) {
+            generatorConv1Row(p, sh, h, ws);
+        }
+        if (profiling) {
+            ws.nanos[Stage.GENERATOR_CONV1.ordinal()] += cpuNanos() - s;
+        }
+    }
+
+    private void tileRows(Packed p, Shape sh, int n, int r0, int r1, float[] y, Workspace ws) {
+        for (int h = r0; h < r1; h++) {
+            for (int w0 = 0; w0 < sh.outW; w0 += NW) {
+                tile(p, sh, ws, n, h, w0, y);
             }
-        });
+        }
     }
 
     private void generatorConv1Row(Packed p, Shape sh, int h, Workspace ws) {
@@ -202,14 +249,14 @@ public final class AcdaForwardVector implements AutoCloseable {
             for (int blk = 0; blk < VectorGemm.blocks(inter); blk++) {
                 int row0 = blk * MR;
                 int outOff = row0 * planeE + (h + 1) * sh.we + w0 + 1;
-                gemm(kernelVectors(cols), p.w1, blk * p.k1 * MR, p.k1, xph, sh.conv1Off, rowBase + w0,
-                        p.scale1, p.shift1, true, row0, inter, e1p, outOff, planeE, cols, ws);
+                VectorGemm.blockFor(p.w1, blk * p.k1 * MR, p.k1, ws.xph, sh.conv1Off, rowBase + w0,
+                        p.scale1, p.shift1, true, row0, inter, ws.e1p, outOff, planeE, cols, ws.scratchWide);
             }
         }
     }
 
     /** Circular padding of the generator's second convolution: wrap e1p's one-pixel border. */
-    private void wrapE1(Shape sh) {
+    private static void wrapE1(Shape sh, float[] e1p) {
         int planeE = (sh.outH + 2) * sh.we;
         for (int i = 0; i < sh.cfg.interChannels(); i++) {
             int base = i * planeE;
@@ -236,14 +283,13 @@ public final class AcdaForwardVector implements AutoCloseable {
         int atoms = cfg.atoms();
         int outC = cfg.outChannels();
         int cols = Math.min(NW, sh.outW - w0);
-        int kernel = kernelVectors(cols);
 
         long t0 = profiling ? cpuNanos() : 0;
         // Generator conv 2 (+ BN, tanh): G[j][0..NW).
         int e1Base = h * sh.we + w0;
         for (int blk = 0; blk < VectorGemm.blocks(gen); blk++) {
-            gemm(kernel, p.w2, blk * p.k2 * MR, p.k2, e1p, sh.conv2Off, e1Base, p.scale2, p.shift2, true,
-                    blk * MR, gen, ws.g, blk * MR * NW, NW, NW, ws);
+            VectorGemm.blockFor(p.w2, blk * p.k2 * MR, p.k2, ws.e1p, sh.conv2Off, e1Base, p.scale2, p.shift2, true,
+                    blk * MR, gen, ws.g, blk * MR * NW, NW, cols, ws.scratchWide);
         }
         long t1 = profiling ? lap(ws, Stage.GENERATOR_CONV2, t0) : 0;
         // Atoms: D[q][u][m] = sum_t Psi[t][u] G[m*T + t][q]  (zero slots of padded atoms stay zero).
@@ -257,36 +303,11 @@ public final class AcdaForwardVector implements AutoCloseable {
         int plane = sh.outH * sh.outW;
         int yBase = n * outC * plane + h * sh.outW + w0;
         for (int blk = 0; blk < VectorGemm.blocks(outC); blk++) {
-            gemm(kernel, p.coef, blk * p.kc * MR, p.kc, ws.z, sh.zRowOff, 0, null, p.bias, false,
-                    blk * MR, outC, y, yBase + blk * MR * plane, plane, cols, ws);
+            VectorGemm.blockFor(p.coef, blk * p.kc * MR, p.kc, ws.z, sh.zRowOff, 0, null, p.bias, false,
+                    blk * MR, outC, y, yBase + blk * MR * plane, plane, cols, ws.scratchWide);
         }
         if (profiling) {
             lap(ws, Stage.COEFFICIENT_CONV, t3);
-        }
-    }
-
-    /**
-     * Vectors of the kernel for a tile of {@code cols} pixels: 4 ({@link VectorGemm#blockWide}), 3
-     * ({@link VectorGemm#blockThree}: a 100-pixel row is 64 + 36 pixels, 7 vectors instead of 8) or 2
-     * ({@link VectorGemm#block}).
-     */
-    private int kernelVectors(int cols) {
-        return cols > 3 * L || (cols > NR && experiment == 5) ? 4 : cols > NR ? 3 : 2;
-    }
-
-    /** The kernel of {@link #kernelVectors} for a tile (its first {@code cols} columns are stored). */
-    private static void gemm(int kernel, float[] a, int aOff, int kdim, float[] b, int[] bOff, int bBase,
-                             float[] mul, float[] add, boolean tanh, int row0, int rows,
-                             float[] out, int outOff, int outStride, int cols, Workspace ws) {
-        if (kernel == 4) {
-            VectorGemm.blockWide(a, aOff, kdim, b, bOff, bBase, mul, add, tanh, row0, rows, out, outOff, outStride,
-                    cols, ws.scratchWide);
-        } else if (kernel == 3) {
-            VectorGemm.blockThree(a, aOff, kdim, b, bOff, bBase, mul, add, tanh, row0, rows, out, outOff, outStride,
-                    cols, ws.scratchWide);
-        } else {
-            VectorGemm.block(a, aOff, kdim, b, bOff, bBase, mul, add, tanh, row0, rows, out, outOff, outStride,
-                    Math.min(cols, NR), ws.scratch);
         }
     }
 
@@ -507,7 +528,7 @@ public final class AcdaForwardVector implements AutoCloseable {
                     int src = xBase + c * cStride;
                     int dst = (c - cb) * pc;
                     for (int k = 0; k < sh.segStart.length; k++) {
-                        System.arraycopy(xph, src + sh.segStart[k], xp, dst + sh.segPos[k], sh.segLen[k]);
+                        System.arraycopy(ws.xph, src + sh.segStart[k], xp, dst + sh.segPos[k], sh.segLen[k]);
                     }
                 }
                 for (int q = 0; q < vectors; q++) {
@@ -519,7 +540,7 @@ public final class AcdaForwardVector implements AutoCloseable {
             } else {
                 for (int q = 0; q < vectors; q++) {
                     for (int c = cb; c < cEnd; c += 4) {
-                        atomConvFourChannels(sh, ws, xph, sh.atomOff, c, xBase + c * cStride + q * L, cStride, q * L,
+                        atomConvFourChannels(sh, ws, ws.xph, sh.atomOff, c, xBase + c * cStride + q * L, cStride, q * L,
                                 q * qStride);
                     }
                 }
@@ -668,7 +689,7 @@ public final class AcdaForwardVector implements AutoCloseable {
             FloatVector a5 = FloatVector.zero(S);
             int dm = dq + m0 * L;
             for (int u = 0; u < taps; u++) {
-                FloatVector v = FloatVector.fromArray(S, xph, xc + uOff[u]);
+                FloatVector v = FloatVector.fromArray(S, ws.xph, xc + uOff[u]);
                 int du = dm + u * uStride;
                 a0 = FloatVector.fromArray(S, d, du).fma(v, a0);
                 a1 = FloatVector.fromArray(S, d, du + L).fma(v, a1);
@@ -915,7 +936,12 @@ public final class AcdaForwardVector implements AutoCloseable {
         /** The input of one block of channels of {@link #atomConv}, copied contiguous. */
         final float[] xBlock;
         final long[] nanos = new long[Stage.values().length];
-        final float[] scratch = new float[MR * NR];
+        /** The padded input and generator buffers this thread reads now: the shared ones or its own. */
+        float[] xph;
+        float[] e1p;
+        /** This thread's own buffers, for whole images per thread (allocated when first needed). */
+        float[] ownXph;
+        float[] ownE1p;
         final float[] scratchWide = new float[MR * NW];
 
         Workspace(Shape sh) {

@@ -171,7 +171,7 @@ public final class TapConvVector implements TapConv, AutoCloseable {
                         int cols = Math.min(NW, g.outW() - w0);
                         if (kfpad == null || kf == null) {
                             for (int blk = 0; blk < VectorGemm.blocks(outC); blk++) {
-                                VectorGemm.blockWide(packed, blk * kdim * MR, kdim, xp, pl.off(), pl.in().base(h, w0), null,
+                                VectorGemm.blockFor(packed, blk * kdim * MR, kdim, xp, pl.off(), pl.in().base(h, w0), null,
                                         bias, false, blk * MR, outC, y, image + blk * MR * plane + h * g.outW() + w0, plane,
                                         cols, wk.scratch);
                             }

@@ -535,6 +535,26 @@ final class VectorGemm {
     }
 
     /**
+     * The kernel for a tile of {@code cols <= NW} columns: {@link #blockWide} (more than {@code 3L}),
+     * {@link #blockThree} (more than {@link #NR}) or {@link #block}, so that the last tile of a row computes
+     * no more vectors than it stores (a 100-pixel row: 64 + 36 pixels, 7 vectors instead of 8). All three
+     * compute each output element as the same sum in the same order, so the choice never changes a bit.
+     *
+     * @param scratch a caller-owned array of at least {@code MR * NW} floats (one per thread)
+     */
+    static void blockFor(float[] a, int aOff, int kdim, float[] b, int[] bOff, int bBase,
+                         float[] mul, float[] add, boolean tanh, int row0, int rows,
+                         float[] out, int outOff, int outStride, int cols, float[] scratch) {
+        if (cols > 3 * L) {
+            blockWide(a, aOff, kdim, b, bOff, bBase, mul, add, tanh, row0, rows, out, outOff, outStride, cols, scratch);
+        } else if (cols > NR) {
+            blockThree(a, aOff, kdim, b, bOff, bBase, mul, add, tanh, row0, rows, out, outOff, outStride, cols, scratch);
+        } else {
+            block(a, aOff, kdim, b, bOff, bBase, mul, add, tanh, row0, rows, out, outOff, outStride, cols, scratch);
+        }
+    }
+
+    /**
      * As {@link #blockWide}, for three vectors ({@code 3L} columns: the last tile of a row that has more
      * than {@link #NR} and at most {@code 3L} pixels left, e.g. 36 of a 100-pixel row, where the 4-vector
      * kernel would compute a quarter of its columns for nothing): 18 accumulators, per {@code k} three loads

@@ -27,7 +27,9 @@ class AcdaForwardVectorTest {
     void resultsDoNotDependOnTheThreadCount() {
         AcdaConfig cfg = AcdaConfig.builder(5, 7, 5).stride(2).padding(PaddingMode.CIRCULAR).atoms(4).build();
         AcdaLayer layer = AcdaInit.randomized(cfg, 21);
-        Tensor x = AcdaInit.input(cfg, 2, 23, 37, 22);
+        // N = 3: 2 threads run two whole images each on its own buffers and split the third image's rows,
+        // 3 threads one image each, 5 threads split every image's rows.
+        Tensor x = AcdaInit.input(cfg, 3, 23, 37, 22);
         Tensor first = null;
         for (int threads : new int[] {1, 2, 3, 5}) {
             try (AcdaForwardVector v = new AcdaForwardVector(threads)) {
