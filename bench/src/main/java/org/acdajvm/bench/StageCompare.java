@@ -164,7 +164,8 @@ public final class StageCompare {
         return 2.0 * reps * 1024 * 12 * S.length() / t;
     }
 
-    private static float chains(float a, float b) {
+    /** Twelve independent chains of 1024 vector FMAs (the loop of {@code FmaPeakBenchmark}). */
+    static float chains(float a, float b) {
         FloatVector va = FloatVector.broadcast(S, a);
         FloatVector vb = FloatVector.broadcast(S, b);
         FloatVector c0 = FloatVector.broadcast(S, 0.1f);
