@@ -21,6 +21,13 @@ final class RowParallel implements AutoCloseable {
         void run(int rowStart, int rowEnd, W workspace);
     }
 
+    /**
+     * Chunks handed out per thread: the threads finish at most one chunk apart. Four per thread left a
+     * Table 6 forward (100 rows of about 0.85 ms each on one thread) waiting up to 12 rows for the slower
+     * thread (1.61x with 2 threads on table6-k7, bench/TUNING.md); the cost of a chunk is one atomic add.
+     */
+    static final int CHUNKS_PER_THREAD = Integer.getInteger("acda.chunks", 32);
+
     private final int threads;
     private final ExecutorService pool;
 
@@ -47,7 +54,7 @@ final class RowParallel implements AutoCloseable {
             body.run(0, rows, workspaces[0]);
             return;
         }
-        int chunk = Math.max(1, rows / (t * 4));
+        int chunk = Math.max(1, rows / (t * CHUNKS_PER_THREAD));
         AtomicInteger next = new AtomicInteger();
         List<Future<?>> futures = new ArrayList<>(t - 1);
         for (int i = 1; i < t; i++) {
