@@ -245,6 +245,20 @@ public final class AcdaBackwardVector implements AutoCloseable {
         });
         rows.run(sh.outH, workspaces, (r0, r1, ws) -> {
             long t = start();
+            int ld = b.ldO;
+            for (int h = r0; h < r1; h++) {
+                for (int o = 0; o < outC; o++) {
+                    int src = (n * outC + o) * planeY + h * sh.outW;
+                    int dst = h * sh.outW * ld + o;
+                    for (int w = 0; w < sh.outW; w++, dst += ld) {
+                        b.dyTT[dst] = dy[src + w];
+                    }
+                }
+            }
+            lap(ws.nanos, Stage.PAD, t);
+        });
+        rows.run(sh.outH, workspaces, (r0, r1, ws) -> {
+            long t = start();
             for (int h = r0; h < r1; h++) {
                 generatorConv1Row(p, sh, b, h, ws);
             }
@@ -316,22 +330,26 @@ public final class AcdaBackwardVector implements AutoCloseable {
             }
             lap(ws.nanos, Stage.BAND_SUMS, t);
         });
-        rows.run((outC + 3) / 4, workspaces, (q0, q1, ws) -> {
+        int cm = cfg.inChannels() * cfg.atoms();
+        rows.run(VectorGemm.blocks(cm), workspaces, (q0, q1, ws) -> {
             long t = start();
-            VectorGemm.dotRows(b.dyT, b.rowOffO, b.zFull, b.rowOffZ, tw, sh.outH, tw, true,
-                    q0 * 4, Math.min(outC, q1 * 4), null, g.dcoef, ws.partial);
+            weightGradient(b.zFull, b.rowOffZ, 0, tw, cm, b.dyTT, b.ldO, sh, b.gradRows, q0, q1, b.dcT);
+            addTransposed(b.dcT, b.ldO, q0 * MR, Math.min(cm, q1 * MR), outC, null, g.dcoef);
             lap(ws.nanos, Stage.DCOEF, t);
         });
-        rows.run((cfg.generatorChannels() + 3) / 4, workspaces, (q0, q1, ws) -> {
+        int rows2 = inter * 9;
+        rows.run(VectorGemm.blocks(rows2), workspaces, (q0, q1, ws) -> {
             long t = start();
-            VectorGemm.dotRows(b.da2Full, b.rowOffG, b.e1p, sh.conv2Off, sh.we, sh.outH, tw, true,
-                    q0 * 4, Math.min(cfg.generatorChannels(), q1 * 4), p.scale2, g.dw2, ws.partial);
+            weightGradient(b.e1p, sh.conv2Off, 0, sh.we, rows2, b.da2TT, b.ldG, sh, b.gradRows, q0, q1, b.dw2T);
+            addTransposed(b.dw2T, b.ldG, q0 * MR, Math.min(rows2, q1 * MR), cfg.generatorChannels(), p.scale2, g.dw2);
             lap(ws.nanos, Stage.DW2, t);
         });
-        rows.run((inter + 3) / 4, workspaces, (q0, q1, ws) -> {
+        int rows1 = cfg.inChannels() * cfg.generatorKernel() * cfg.generatorKernel();
+        rows.run(VectorGemm.blocks(rows1), workspaces, (q0, q1, ws) -> {
             long t = start();
-            VectorGemm.dotRows(b.da1Full, b.rowOffI, b.xph, sh.conv1Off, b.xRow, sh.outH, tw, true,
-                    q0 * 4, Math.min(inter, q1 * 4), p.scale1, g.dw1, ws.partial);
+            weightGradient(b.xph, sh.conv1Off, sh.input.base(0, 0), b.xRow, rows1, b.da1TT, b.ldI, sh, b.gradRows,
+                    q0, q1, b.dw1T);
+            addTransposed(b.dw1T, b.ldI, q0 * MR, Math.min(rows1, q1 * MR), inter, p.scale1, g.dw1);
             lap(ws.nanos, Stage.DW1, t);
         });
         long tb = start();
@@ -346,6 +364,39 @@ public final class AcdaBackwardVector implements AutoCloseable {
             g.dbias[o] += acc;
         }
         lap(serialNanos, Stage.BIAS, tb);
+    }
+
+    /**
+     * The transposed weight gradient {@code cT[q][j] = sum_p A[q][p] B[p][j]} for the rows of blocks
+     * {@code [q0, q1)} of A, every column of B ({@code ldb}, a multiple of {@code NW}, zero past the valid ones),
+     * over every output pixel: the pixels in blocks of {@code hb} output rows (fixed by the shape), each block's sum
+     * one chain of FMAs ({@link VectorGemm#gradBlockWide}), the blocks added in row order. For each block of pixels,
+     * the six rows of A (a few KB) stay in L1 while the B panel of the block (all columns) stays in L2.
+     */
+    private static void weightGradient(float[] a, int[] aOff, int aBase, int aStride, int rowsA, float[] bT, int ldb,
+                                       AcdaForwardVector.Shape sh, int hb, int q0, int q1, float[] cT) {
+        Arrays.fill(cT, q0 * MR * ldb, Math.min(rowsA, q1 * MR) * ldb, 0f);
+        int bStride = sh.outW * ldb;
+        for (int h0 = 0; h0 < sh.outH; h0 += hb) {
+            int h1 = Math.min(sh.outH, h0 + hb);
+            for (int q = q0; q < q1; q++) {
+                for (int col0 = 0; col0 < ldb; col0 += VectorGemm.NW) {
+                    VectorGemm.gradBlockWide(a, aOff, aBase, aStride, q * MR, rowsA, bT, 0, bStride, ldb, h0, h1,
+                            sh.outW, cT, ldb, col0);
+                }
+            }
+        }
+    }
+
+    /** {@code out[j][q] += scale[j] cT[q][j]} for rows {@code q in [r0, r1)} of {@code cT} and {@code j < cols}. */
+    private static void addTransposed(float[] cT, int ldc, int r0, int r1, int cols, float[] scale, float[] out) {
+        int k = out.length / cols;
+        for (int q = r0; q < r1; q++) {
+            for (int j = 0; j < cols; j++) {
+                float sc = scale == null ? 1f : scale[j];
+                out[j * k + q] += sc * cT[q * ldc + j];
+            }
+        }
     }
 
     /** Generator conv 1 of output row {@code h}: {@code c1 = (g1 - mean1)/sigma1}, {@code e1 = tanh(gamma1 c1 + beta1)}. */
@@ -451,8 +502,9 @@ public final class AcdaBackwardVector implements AutoCloseable {
                     .intoArray(ws.scratch, L);
             band.sumDa2[j] += VectorGemm.sumLanes(ws.scratch, 0);
             band.sumDa2c2[j] += VectorGemm.sumLanes(ws.scratch, L);
-            System.arraycopy(ws.da2, o, b.da2Full, j * b.planeG + h * sh.we + w0, NR);
         }
+        int cols = Math.min(NR, sh.outW - w0);
+        transposeInto(ws.da2, gen, cols, b.da2TT, (h * sh.outW + w0) * b.ldG, b.ldG);
         t0 = lap(ws.nanos, Stage.DG, t0);
         // de1p at the taps conv 2 read += (W2 scale2)^T da2.
         int rowsT = cfg.interChannels() * 9;
@@ -608,13 +660,23 @@ public final class AcdaBackwardVector implements AutoCloseable {
                     .intoArray(ws.scratch, L);
             band.sumDa1[i] += VectorGemm.sumLanes(ws.scratch, 0);
             band.sumDa1c1[i] += VectorGemm.sumLanes(ws.scratch, L);
-            System.arraycopy(ws.da1, i * NR, b.da1Full, i * b.planeI + h * b.xRow + w0, NR);
         }
+        transposeInto(ws.da1, inter, cols, b.da1TT, (h * sh.outW + w0) * b.ldI, b.ldI);
         int rowsT = sh.cfg.inChannels() * sh.cfg.generatorKernel() * sh.cfg.generatorKernel();
         int xBase = sh.input.base(h, w0);
         for (int blk = 0; blk < VectorGemm.blocks(rowsT); blk++) {
             VectorGemm.blockAddTo(p.w1t, blk * inter * MR, inter, ws.da1, b.nrInter, 0, blk * MR, rowsT,
                     band.dxph, sh.conv1Off, xBase, ws.scratch);
+        }
+    }
+
+    /** {@code dst[dstOff + q * ld + j] = tile[j * NR + q]} for {@code j < rowsT}, {@code q < cols}. */
+    private static void transposeInto(float[] tile, int rowsT, int cols, float[] dst, int dstOff, int ld) {
+        for (int q = 0; q < cols; q++) {
+            int d = dstOff + q * ld;
+            for (int j = 0; j < rowsT; j++) {
+                dst[d + j] = tile[j * NR + q];
+            }
         }
     }
 
@@ -872,12 +934,12 @@ public final class AcdaBackwardVector implements AutoCloseable {
      * whole tiles; the columns past W' hold zeros in {@code dyT}, {@code da2Full} and {@code da1Full}).
      */
     private static final class Buffers {
+        /** About how many pixels one block of a weight-gradient sum covers (whole output rows). */
+        static final int GRAD_PIXELS = 512;
         final int tw;
         final int planeT;
-        /** Row stride of xph and of da1Full; plane sizes of da2Full ({@code H' * we}) and da1Full ({@code H' * xRow}). */
+        /** Row stride of xph. */
         final int xRow;
-        final int planeG;
-        final int planeI;
         final float[] xph;
         final float[] xph2;
         final float[] e1p;
@@ -885,12 +947,22 @@ public final class AcdaBackwardVector implements AutoCloseable {
         final float[] c1Full;
         final float[] zFull;
         final float[] dyT;
-        final float[] da2Full;
-        final float[] da1Full;
+        /** Columns of the transposed buffers: O, generator and intermediate channels rounded up to {@code NW}. */
+        final int ldO;
+        final int ldG;
+        final int ldI;
+        /** {@code dy}, {@code da2}, {@code da1} transposed: {@code [H' * W'][ld]}, zero past the valid columns. */
+        final float[] dyTT;
+        final float[] da2TT;
+        final float[] da1TT;
+        /** The transposed weight gradients of one image: {@code [C*M][ldO]}, {@code [I*9][ldG]}, {@code [C*g*g][ldI]}. */
+        final float[] dcT;
+        final float[] dw2T;
+        final float[] dw1T;
+        /** Output rows per block of pixels of a weight-gradient sum. */
+        final int gradRows;
         final int[] rowOffO;
         final int[] rowOffZ;
-        final int[] rowOffG;
-        final int[] rowOffI;
         /** Rows of a tile, {@code r * NR}: taps, generator channels, intermediate channels. */
         final int[] nrTaps;
         final int[] nrGen;
@@ -914,14 +986,21 @@ public final class AcdaBackwardVector implements AutoCloseable {
             // da2 and da1 have the row strides of the buffers they are summed against (e1p, xph), with zero
             // tails, so that VectorGemm.dotRows runs over whole planes as flat ranges.
             xRow = sh.input.base(1, 0) - sh.input.base(0, 0);
-            planeG = sh.outH * sh.we;
-            planeI = sh.outH * xRow;
-            da2Full = new float[gen * planeG];
-            da1Full = new float[inter * planeI];
+            int nw = VectorGemm.NW;
+            ldO = (c.outChannels() + nw - 1) / nw * nw;
+            ldG = (gen + nw - 1) / nw * nw;
+            ldI = (inter + nw - 1) / nw * nw;
+            int pixels = sh.outH * sh.outW;
+            dyTT = new float[pixels * ldO];
+            da2TT = new float[pixels * ldG];
+            da1TT = new float[pixels * ldI];
+            int g = c.generatorKernel();
+            dcT = new float[blocksRows(cm) * ldO];
+            dw2T = new float[blocksRows(inter * 9) * ldG];
+            dw1T = new float[blocksRows(c.inChannels() * g * g) * ldI];
+            gradRows = Math.max(1, GRAD_PIXELS / sh.outW);
             rowOffO = planes(c.outChannels(), planeT);
             rowOffZ = planes(cm, planeT);
-            rowOffG = planes(gen, planeG);
-            rowOffI = planes(inter, planeI);
             nrTaps = planes(c.taps(), NR);
             nrGen = planes(gen, NR);
             nrInter = planes(inter, NR);
@@ -956,14 +1035,9 @@ public final class AcdaBackwardVector implements AutoCloseable {
         final float[] da1;
         final float[] scratch = new float[MR * NR];
         final long[] nanos = new long[Stage.values().length];
-        /** Vector partial sums of {@link VectorGemm#dotRows}: four rows by the most columns of the three weight gradients. */
-        final float[] partial;
 
         Workspace(AcdaForwardVector.Shape sh) {
             AcdaConfig c = sh.cfg;
-            int cols = Math.max(c.inChannels() * c.atoms(), Math.max(c.interChannels() * 9,
-                    c.inChannels() * c.generatorKernel() * c.generatorKernel()));
-            partial = new float[((cols + 2) / 3) * 12 * L];
             int genRows = VectorGemm.blocks(c.generatorChannels()) * MR;
             c2 = new float[genRows * NR];
             g = new float[genRows * NR];
