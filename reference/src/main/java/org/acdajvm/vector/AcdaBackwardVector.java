@@ -246,12 +246,16 @@ public final class AcdaBackwardVector implements AutoCloseable {
         rows.run(sh.outH, workspaces, (r0, r1, ws) -> {
             long t = start();
             int ld = b.ldO;
+            // Sixteen pixels at a time: the rows written (ld floats apart) stay few enough for L1's sets.
             for (int h = r0; h < r1; h++) {
-                for (int o = 0; o < outC; o++) {
-                    int src = (n * outC + o) * planeY + h * sh.outW;
-                    int dst = h * sh.outW * ld + o;
-                    for (int w = 0; w < sh.outW; w++, dst += ld) {
-                        b.dyTT[dst] = dy[src + w];
+                for (int w0 = 0; w0 < sh.outW; w0 += 16) {
+                    int w1 = Math.min(sh.outW, w0 + 16);
+                    for (int o = 0; o < outC; o++) {
+                        int src = (n * outC + o) * planeY + h * sh.outW;
+                        int dst = (h * sh.outW + w0) * ld + o;
+                        for (int w = w0; w < w1; w++, dst += ld) {
+                            b.dyTT[dst] = dy[src + w];
+                        }
                     }
                 }
             }
@@ -487,7 +491,21 @@ public final class AcdaBackwardVector implements AutoCloseable {
                         blk * MR, bases, ws.dg, (m * bases + blk * MR) * NR, NR, NR, ws.scratch);
             }
         }
-        // da2 = dG (1 - G^2), kept for dW2; BatchNorm 2's sums.
+        activationGradient2(ws, band, gen);
+        int cols = Math.min(NR, sh.outW - w0);
+        transposeInto(ws.da2, gen, cols, b.da2TT, (h * sh.outW + w0) * b.ldG, b.ldG);
+        t0 = lap(ws.nanos, Stage.DG, t0);
+        // de1p at the taps conv 2 read += (W2 scale2)^T da2.
+        int rowsT = cfg.interChannels() * 9;
+        for (int blk = 0; blk < VectorGemm.blocks(rowsT); blk++) {
+            VectorGemm.blockAddTo(p.w2t, blk * gen * MR, gen, ws.da2, b.nrGen, 0, blk * MR, rowsT,
+                    band.de1p, sh.conv2Off, e1Base, ws.scratch);
+        }
+        lap(ws.nanos, Stage.CONV2_INPUT, t0);
+    }
+
+    /** {@code da2 = dG (1 - G^2)}, kept for dW2, and BatchNorm 2's sums (a method of its own, so that the tile's stays small for the JIT). */
+    private static void activationGradient2(Workspace ws, Band band, int gen) {
         FloatVector one = FloatVector.broadcast(S, 1f);
         for (int j = 0; j < gen; j++) {
             int o = j * NR;
@@ -503,71 +521,204 @@ public final class AcdaBackwardVector implements AutoCloseable {
             band.sumDa2[j] += VectorGemm.sumLanes(ws.scratch, 0);
             band.sumDa2c2[j] += VectorGemm.sumLanes(ws.scratch, L);
         }
-        int cols = Math.min(NR, sh.outW - w0);
-        transposeInto(ws.da2, gen, cols, b.da2TT, (h * sh.outW + w0) * b.ldG, b.ldG);
-        t0 = lap(ws.nanos, Stage.DG, t0);
-        // de1p at the taps conv 2 read += (W2 scale2)^T da2.
-        int rowsT = cfg.interChannels() * 9;
-        for (int blk = 0; blk < VectorGemm.blocks(rowsT); blk++) {
-            VectorGemm.blockAddTo(p.w2t, blk * gen * MR, gen, ws.da2, b.nrGen, 0, blk * MR, rowsT,
-                    band.de1p, sh.conv2Off, e1Base, ws.scratch);
-        }
-        lap(ws.nanos, Stage.CONV2_INPUT, t0);
     }
 
     /**
-     * {@code Z[c*M + m][.] = sum_u D[m][u][.] x[c][u][.]} into {@code zFull}, three atoms at a time
-     * (the atom count padded with zero atoms): six accumulators, eight loads per six FMAs.
+     * {@code Z[c*M + m][.] = sum_u D[m][u][.] x[c][u][.]} into {@code zFull}, as the forward's atom convolution:
+     * four input channels by six atoms by one vector of pixels (24 accumulators; per tap six atom loads and four
+     * input loads for 24 FMAs), the atom count padded to a multiple of 6 with zero atoms (not stored), channels
+     * outer and the vectors of the tile inner. Channels left over go one at a time. Each element is the same sum
+     * over {@code u} in the same order as before.
      */
     private static void atomConv(AcdaForwardVector.Shape sh, Buffers b, Workspace ws, int xBase, int tileT) {
+        int inC = sh.cfg.inChannels();
+        int cStride = sh.input.channelStride();
+        int c = 0;
+        for (; c + 3 < inC; c += 4) {
+            for (int half = 0; half < NR; half += L) {
+                atomConvFour(sh, b, ws, c, xBase + c * cStride + half, cStride, half, tileT);
+            }
+        }
+        for (; c < inC; c++) {
+            for (int half = 0; half < NR; half += L) {
+                atomConvOne(sh, b, ws, c, xBase + c * cStride + half, half, tileT);
+            }
+        }
+    }
+
+    private static void atomConvFour(AcdaForwardVector.Shape sh, Buffers b, Workspace ws, int c, int xc, int cStride,
+                                     int half, int tileT) {
         int atoms = sh.cfg.atoms();
         int taps = sh.cfg.taps();
-        int cStride = sh.input.channelStride();
         int[] uOff = sh.atomOff;
         float[] d = ws.d;
-        float[] xph = b.xph;
-        for (int c = 0; c < sh.cfg.inChannels(); c++) {
-            int xc = xBase + c * cStride;
-            for (int m0 = 0; m0 < atoms; m0 += 3) {
-                FloatVector a00 = FloatVector.zero(S);
-                FloatVector a01 = FloatVector.zero(S);
-                FloatVector a10 = FloatVector.zero(S);
-                FloatVector a11 = FloatVector.zero(S);
-                FloatVector a20 = FloatVector.zero(S);
-                FloatVector a21 = FloatVector.zero(S);
-                int d0 = m0 * taps * NR;
-                int d1 = d0 + taps * NR;
-                int d2 = d1 + taps * NR;
-                for (int u = 0; u < taps; u++) {
-                    int xo = xc + uOff[u];
-                    FloatVector x0 = FloatVector.fromArray(S, xph, xo);
-                    FloatVector x1 = FloatVector.fromArray(S, xph, xo + L);
-                    int du = u * NR;
-                    a00 = FloatVector.fromArray(S, d, d0 + du).fma(x0, a00);
-                    a01 = FloatVector.fromArray(S, d, d0 + du + L).fma(x1, a01);
-                    a10 = FloatVector.fromArray(S, d, d1 + du).fma(x0, a10);
-                    a11 = FloatVector.fromArray(S, d, d1 + du + L).fma(x1, a11);
-                    a20 = FloatVector.fromArray(S, d, d2 + du).fma(x0, a20);
-                    a21 = FloatVector.fromArray(S, d, d2 + du + L).fma(x1, a21);
-                }
-                int zo = (c * atoms + m0) * b.planeT + tileT;
-                a00.intoArray(b.zFull, zo);
-                a01.intoArray(b.zFull, zo + L);
-                if (m0 + 1 < atoms) {
-                    a10.intoArray(b.zFull, zo + b.planeT);
-                    a11.intoArray(b.zFull, zo + b.planeT + L);
-                }
-                if (m0 + 2 < atoms) {
-                    a20.intoArray(b.zFull, zo + 2 * b.planeT);
-                    a21.intoArray(b.zFull, zo + 2 * b.planeT + L);
-                }
+        float[] x = b.xph;
+        float[] z = b.zFull;
+        int pt = b.planeT;
+        int xc1 = xc + cStride;
+        int xc2 = xc1 + cStride;
+        int xc3 = xc2 + cStride;
+        int tn = taps * NR;
+        for (int m0 = 0; m0 < atoms; m0 += 6) {
+            FloatVector a0 = FloatVector.zero(S);
+            FloatVector a1 = FloatVector.zero(S);
+            FloatVector a2 = FloatVector.zero(S);
+            FloatVector a3 = FloatVector.zero(S);
+            FloatVector a4 = FloatVector.zero(S);
+            FloatVector a5 = FloatVector.zero(S);
+            FloatVector b0 = FloatVector.zero(S);
+            FloatVector b1 = FloatVector.zero(S);
+            FloatVector b2 = FloatVector.zero(S);
+            FloatVector b3 = FloatVector.zero(S);
+            FloatVector b4 = FloatVector.zero(S);
+            FloatVector b5 = FloatVector.zero(S);
+            FloatVector e0 = FloatVector.zero(S);
+            FloatVector e1 = FloatVector.zero(S);
+            FloatVector e2 = FloatVector.zero(S);
+            FloatVector e3 = FloatVector.zero(S);
+            FloatVector e4 = FloatVector.zero(S);
+            FloatVector e5 = FloatVector.zero(S);
+            FloatVector f0 = FloatVector.zero(S);
+            FloatVector f1 = FloatVector.zero(S);
+            FloatVector f2 = FloatVector.zero(S);
+            FloatVector f3 = FloatVector.zero(S);
+            FloatVector f4 = FloatVector.zero(S);
+            FloatVector f5 = FloatVector.zero(S);
+            int dm = m0 * tn + half;
+            for (int u = 0; u < taps; u++) {
+                int du = dm + u * NR;
+                FloatVector d0 = FloatVector.fromArray(S, d, du);
+                FloatVector d1 = FloatVector.fromArray(S, d, du + 1 * tn);
+                FloatVector d2 = FloatVector.fromArray(S, d, du + 2 * tn);
+                FloatVector d3 = FloatVector.fromArray(S, d, du + 3 * tn);
+                FloatVector d4 = FloatVector.fromArray(S, d, du + 4 * tn);
+                FloatVector d5 = FloatVector.fromArray(S, d, du + 5 * tn);
+                int xo = uOff[u];
+                FloatVector v = FloatVector.fromArray(S, x, xc + xo);
+                a0 = d0.fma(v, a0);
+                a1 = d1.fma(v, a1);
+                a2 = d2.fma(v, a2);
+                a3 = d3.fma(v, a3);
+                a4 = d4.fma(v, a4);
+                a5 = d5.fma(v, a5);
+                v = FloatVector.fromArray(S, x, xc1 + xo);
+                b0 = d0.fma(v, b0);
+                b1 = d1.fma(v, b1);
+                b2 = d2.fma(v, b2);
+                b3 = d3.fma(v, b3);
+                b4 = d4.fma(v, b4);
+                b5 = d5.fma(v, b5);
+                v = FloatVector.fromArray(S, x, xc2 + xo);
+                e0 = d0.fma(v, e0);
+                e1 = d1.fma(v, e1);
+                e2 = d2.fma(v, e2);
+                e3 = d3.fma(v, e3);
+                e4 = d4.fma(v, e4);
+                e5 = d5.fma(v, e5);
+                v = FloatVector.fromArray(S, x, xc3 + xo);
+                f0 = d0.fma(v, f0);
+                f1 = d1.fma(v, f1);
+                f2 = d2.fma(v, f2);
+                f3 = d3.fma(v, f3);
+                f4 = d4.fma(v, f4);
+                f5 = d5.fma(v, f5);
+            }
+            int cnt = Math.min(6, atoms - m0);
+            int za = (c * atoms + m0) * pt + tileT + half;
+            int zb = za + atoms * pt;
+            int ze = zb + atoms * pt;
+            int zf = ze + atoms * pt;
+            a0.intoArray(z, za);
+            b0.intoArray(z, zb);
+            e0.intoArray(z, ze);
+            f0.intoArray(z, zf);
+            if (cnt > 1) {
+                a1.intoArray(z, za + 1 * pt);
+                b1.intoArray(z, zb + 1 * pt);
+                e1.intoArray(z, ze + 1 * pt);
+                f1.intoArray(z, zf + 1 * pt);
+            }
+            if (cnt > 2) {
+                a2.intoArray(z, za + 2 * pt);
+                b2.intoArray(z, zb + 2 * pt);
+                e2.intoArray(z, ze + 2 * pt);
+                f2.intoArray(z, zf + 2 * pt);
+            }
+            if (cnt > 3) {
+                a3.intoArray(z, za + 3 * pt);
+                b3.intoArray(z, zb + 3 * pt);
+                e3.intoArray(z, ze + 3 * pt);
+                f3.intoArray(z, zf + 3 * pt);
+            }
+            if (cnt > 4) {
+                a4.intoArray(z, za + 4 * pt);
+                b4.intoArray(z, zb + 4 * pt);
+                e4.intoArray(z, ze + 4 * pt);
+                f4.intoArray(z, zf + 4 * pt);
+            }
+            if (cnt > 5) {
+                a5.intoArray(z, za + 5 * pt);
+                b5.intoArray(z, zb + 5 * pt);
+                e5.intoArray(z, ze + 5 * pt);
+                f5.intoArray(z, zf + 5 * pt);
+            }
+        }
+    }
+
+    private static void atomConvOne(AcdaForwardVector.Shape sh, Buffers b, Workspace ws, int c, int xc, int half,
+                                    int tileT) {
+        int atoms = sh.cfg.atoms();
+        int taps = sh.cfg.taps();
+        int[] uOff = sh.atomOff;
+        float[] d = ws.d;
+        float[] x = b.xph;
+        float[] z = b.zFull;
+        int pt = b.planeT;
+        int tn = taps * NR;
+        for (int m0 = 0; m0 < atoms; m0 += 6) {
+            FloatVector a0 = FloatVector.zero(S);
+            FloatVector a1 = FloatVector.zero(S);
+            FloatVector a2 = FloatVector.zero(S);
+            FloatVector a3 = FloatVector.zero(S);
+            FloatVector a4 = FloatVector.zero(S);
+            FloatVector a5 = FloatVector.zero(S);
+            int dm = m0 * tn + half;
+            for (int u = 0; u < taps; u++) {
+                int du = dm + u * NR;
+                FloatVector v = FloatVector.fromArray(S, x, xc + uOff[u]);
+                a0 = FloatVector.fromArray(S, d, du).fma(v, a0);
+                a1 = FloatVector.fromArray(S, d, du + 1 * tn).fma(v, a1);
+                a2 = FloatVector.fromArray(S, d, du + 2 * tn).fma(v, a2);
+                a3 = FloatVector.fromArray(S, d, du + 3 * tn).fma(v, a3);
+                a4 = FloatVector.fromArray(S, d, du + 4 * tn).fma(v, a4);
+                a5 = FloatVector.fromArray(S, d, du + 5 * tn).fma(v, a5);
+            }
+            int cnt = Math.min(6, atoms - m0);
+            int za = (c * atoms + m0) * pt + tileT + half;
+            a0.intoArray(z, za);
+            if (cnt > 1) {
+                a1.intoArray(z, za + 1 * pt);
+            }
+            if (cnt > 2) {
+                a2.intoArray(z, za + 2 * pt);
+            }
+            if (cnt > 3) {
+                a3.intoArray(z, za + 3 * pt);
+            }
+            if (cnt > 4) {
+                a4.intoArray(z, za + 4 * pt);
+            }
+            if (cnt > 5) {
+                a5.intoArray(z, za + 5 * pt);
             }
         }
     }
 
     /**
-     * {@code dD[m][u][.] = sum_c dZ[c*M + m][.] x[c][u][.]}, three atoms at a time (the rows of the
-     * padded atoms are computed from whatever follows and never read).
+     * {@code dD[m][u][.] = sum_c dZ[c*M + m][.] x[c][u][.]}: six atoms by three taps by one vector of pixels
+     * (18 accumulators; per channel three input loads and six loads of {@code dZ} for 18 FMAs). A block past the
+     * last atom or tap repeats the last one and stores only the valid rows; each element is the same sum over
+     * {@code c}, in the same order, as before.
      */
     private static void atomGradient(AcdaForwardVector.Shape sh, Buffers b, Workspace ws, int xBase) {
         int atoms = sh.cfg.atoms();
@@ -578,60 +729,220 @@ public final class AcdaBackwardVector implements AutoCloseable {
         float[] dz = ws.dz;
         float[] dd = ws.dd;
         float[] xph = b.xph;
-        for (int m0 = 0; m0 < atoms; m0 += 3) {
-            for (int u = 0; u < taps; u++) {
-                FloatVector a00 = FloatVector.zero(S);
-                FloatVector a01 = FloatVector.zero(S);
-                FloatVector a10 = FloatVector.zero(S);
-                FloatVector a11 = FloatVector.zero(S);
-                FloatVector a20 = FloatVector.zero(S);
-                FloatVector a21 = FloatVector.zero(S);
-                int xo = xBase + uOff[u];
-                for (int c = 0; c < inC; c++, xo += cStride) {
-                    FloatVector x0 = FloatVector.fromArray(S, xph, xo);
-                    FloatVector x1 = FloatVector.fromArray(S, xph, xo + L);
-                    int g = (c * atoms + m0) * NR;
-                    a00 = FloatVector.fromArray(S, dz, g).fma(x0, a00);
-                    a01 = FloatVector.fromArray(S, dz, g + L).fma(x1, a01);
-                    a10 = FloatVector.fromArray(S, dz, g + NR).fma(x0, a10);
-                    a11 = FloatVector.fromArray(S, dz, g + NR + L).fma(x1, a11);
-                    a20 = FloatVector.fromArray(S, dz, g + 2 * NR).fma(x0, a20);
-                    a21 = FloatVector.fromArray(S, dz, g + 2 * NR + L).fma(x1, a21);
+        int step = atoms * NR;
+        for (int m0 = 0; m0 < atoms; m0 += 6) {
+            int g0 = Math.min(m0 + 0, atoms - 1) * NR;
+            int g1 = Math.min(m0 + 1, atoms - 1) * NR;
+            int g2 = Math.min(m0 + 2, atoms - 1) * NR;
+            int g3 = Math.min(m0 + 3, atoms - 1) * NR;
+            int g4 = Math.min(m0 + 4, atoms - 1) * NR;
+            int g5 = Math.min(m0 + 5, atoms - 1) * NR;
+            int mc = Math.min(6, atoms - m0);
+            for (int u0 = 0; u0 < taps; u0 += 3) {
+                int uc = Math.min(3, taps - u0);
+                int x0 = xBase + uOff[u0];
+                int x1 = xBase + uOff[Math.min(u0 + 1, taps - 1)];
+                int x2 = xBase + uOff[Math.min(u0 + 2, taps - 1)];
+                for (int half = 0; half < NR; half += L) {
+                    FloatVector s00 = FloatVector.zero(S);
+                    FloatVector s10 = FloatVector.zero(S);
+                    FloatVector s20 = FloatVector.zero(S);
+                    FloatVector s30 = FloatVector.zero(S);
+                    FloatVector s40 = FloatVector.zero(S);
+                    FloatVector s50 = FloatVector.zero(S);
+                    FloatVector s01 = FloatVector.zero(S);
+                    FloatVector s11 = FloatVector.zero(S);
+                    FloatVector s21 = FloatVector.zero(S);
+                    FloatVector s31 = FloatVector.zero(S);
+                    FloatVector s41 = FloatVector.zero(S);
+                    FloatVector s51 = FloatVector.zero(S);
+                    FloatVector s02 = FloatVector.zero(S);
+                    FloatVector s12 = FloatVector.zero(S);
+                    FloatVector s22 = FloatVector.zero(S);
+                    FloatVector s32 = FloatVector.zero(S);
+                    FloatVector s42 = FloatVector.zero(S);
+                    FloatVector s52 = FloatVector.zero(S);
+                    int xo = half;
+                    int zo = half;
+                    for (int c = 0; c < inC; c++, xo += cStride, zo += step) {
+                        FloatVector v0 = FloatVector.fromArray(S, xph, x0 + xo);
+                        FloatVector v1 = FloatVector.fromArray(S, xph, x1 + xo);
+                        FloatVector v2 = FloatVector.fromArray(S, xph, x2 + xo);
+                        FloatVector z0 = FloatVector.fromArray(S, dz, zo + g0);
+                        s00 = z0.fma(v0, s00);
+                        s01 = z0.fma(v1, s01);
+                        s02 = z0.fma(v2, s02);
+                        FloatVector z1 = FloatVector.fromArray(S, dz, zo + g1);
+                        s10 = z1.fma(v0, s10);
+                        s11 = z1.fma(v1, s11);
+                        s12 = z1.fma(v2, s12);
+                        FloatVector z2 = FloatVector.fromArray(S, dz, zo + g2);
+                        s20 = z2.fma(v0, s20);
+                        s21 = z2.fma(v1, s21);
+                        s22 = z2.fma(v2, s22);
+                        FloatVector z3 = FloatVector.fromArray(S, dz, zo + g3);
+                        s30 = z3.fma(v0, s30);
+                        s31 = z3.fma(v1, s31);
+                        s32 = z3.fma(v2, s32);
+                        FloatVector z4 = FloatVector.fromArray(S, dz, zo + g4);
+                        s40 = z4.fma(v0, s40);
+                        s41 = z4.fma(v1, s41);
+                        s42 = z4.fma(v2, s42);
+                        FloatVector z5 = FloatVector.fromArray(S, dz, zo + g5);
+                        s50 = z5.fma(v0, s50);
+                        s51 = z5.fma(v1, s51);
+                        s52 = z5.fma(v2, s52);
+                    }
+                    int o = (m0 * taps + u0) * NR + half;
+                    s00.intoArray(dd, o);
+                    if (uc > 1) {
+                        s01.intoArray(dd, o + 1 * NR);
+                    }
+                    if (uc > 2) {
+                        s02.intoArray(dd, o + 2 * NR);
+                    }
+                    if (mc > 1) {
+                        s10.intoArray(dd, o + 1 * taps * NR);
+                        if (uc > 1) {
+                            s11.intoArray(dd, o + 1 * taps * NR + 1 * NR);
+                        }
+                        if (uc > 2) {
+                            s12.intoArray(dd, o + 1 * taps * NR + 2 * NR);
+                        }
+                    }
+                    if (mc > 2) {
+                        s20.intoArray(dd, o + 2 * taps * NR);
+                        if (uc > 1) {
+                            s21.intoArray(dd, o + 2 * taps * NR + 1 * NR);
+                        }
+                        if (uc > 2) {
+                            s22.intoArray(dd, o + 2 * taps * NR + 2 * NR);
+                        }
+                    }
+                    if (mc > 3) {
+                        s30.intoArray(dd, o + 3 * taps * NR);
+                        if (uc > 1) {
+                            s31.intoArray(dd, o + 3 * taps * NR + 1 * NR);
+                        }
+                        if (uc > 2) {
+                            s32.intoArray(dd, o + 3 * taps * NR + 2 * NR);
+                        }
+                    }
+                    if (mc > 4) {
+                        s40.intoArray(dd, o + 4 * taps * NR);
+                        if (uc > 1) {
+                            s41.intoArray(dd, o + 4 * taps * NR + 1 * NR);
+                        }
+                        if (uc > 2) {
+                            s42.intoArray(dd, o + 4 * taps * NR + 2 * NR);
+                        }
+                    }
+                    if (mc > 5) {
+                        s50.intoArray(dd, o + 5 * taps * NR);
+                        if (uc > 1) {
+                            s51.intoArray(dd, o + 5 * taps * NR + 1 * NR);
+                        }
+                        if (uc > 2) {
+                            s52.intoArray(dd, o + 5 * taps * NR + 2 * NR);
+                        }
+                    }
                 }
-                int o = (m0 * taps + u) * NR;
-                a00.intoArray(dd, o);
-                a01.intoArray(dd, o + L);
-                a10.intoArray(dd, o + taps * NR);
-                a11.intoArray(dd, o + taps * NR + L);
-                a20.intoArray(dd, o + 2 * taps * NR);
-                a21.intoArray(dd, o + 2 * taps * NR + L);
             }
         }
     }
 
-    /** The direct path: {@code dxp[c][u] += sum_m dZ[c*M + m] D[m][u]} at the taps the atom convolution read. */
+    /**
+     * The direct path {@code dxp[c][u] += sum_m dZ[c*M + m] D[m][u]} at the taps the atom convolution read: four
+     * channels by three taps by one vector of pixels (12 accumulators; per atom three loads of {@code D} and four
+     * of {@code dZ} for 12 FMAs). A block past the last tap repeats it and adds only the valid ones; channels left
+     * over go one at a time. Each element is the same sum over {@code m}, in the same order, as before.
+     */
     private static void directPath(AcdaForwardVector.Shape sh, Buffers b, Band band, Workspace ws, int xBase) {
         int atoms = sh.cfg.atoms();
         int taps = sh.cfg.taps();
+        int inC = sh.cfg.inChannels();
         int cStride = sh.input.channelStride();
         int[] uOff = sh.atomOff;
         float[] d = ws.d;
         float[] dz = ws.dz;
         float[] dxph = band.dxph;
-        for (int c = 0; c < sh.cfg.inChannels(); c++) {
+        int step = atoms * NR;
+        int c = 0;
+        for (; c + 3 < inC; c += 4) {
+            int xc = xBase + c * cStride;
+            for (int u0 = 0; u0 < taps; u0 += 3) {
+                int uc = Math.min(3, taps - u0);
+                int u1 = Math.min(u0 + 1, taps - 1);
+                int u2 = Math.min(u0 + 2, taps - 1);
+                for (int half = 0; half < NR; half += L) {
+                    FloatVector s00 = FloatVector.zero(S);
+                    FloatVector s01 = FloatVector.zero(S);
+                    FloatVector s02 = FloatVector.zero(S);
+                    FloatVector s10 = FloatVector.zero(S);
+                    FloatVector s11 = FloatVector.zero(S);
+                    FloatVector s12 = FloatVector.zero(S);
+                    FloatVector s20 = FloatVector.zero(S);
+                    FloatVector s21 = FloatVector.zero(S);
+                    FloatVector s22 = FloatVector.zero(S);
+                    FloatVector s30 = FloatVector.zero(S);
+                    FloatVector s31 = FloatVector.zero(S);
+                    FloatVector s32 = FloatVector.zero(S);
+                    int zo = c * step + half;
+                    for (int m = 0; m < atoms; m++, zo += NR) {
+                        int dm = m * taps * NR + half;
+                        FloatVector d0 = FloatVector.fromArray(S, d, dm + u0 * NR);
+                        FloatVector d1 = FloatVector.fromArray(S, d, dm + u1 * NR);
+                        FloatVector d2 = FloatVector.fromArray(S, d, dm + u2 * NR);
+                        FloatVector z0 = FloatVector.fromArray(S, dz, zo);
+                        s00 = z0.fma(d0, s00);
+                        s01 = z0.fma(d1, s01);
+                        s02 = z0.fma(d2, s02);
+                        FloatVector z1 = FloatVector.fromArray(S, dz, zo + 1 * step);
+                        s10 = z1.fma(d0, s10);
+                        s11 = z1.fma(d1, s11);
+                        s12 = z1.fma(d2, s12);
+                        FloatVector z2 = FloatVector.fromArray(S, dz, zo + 2 * step);
+                        s20 = z2.fma(d0, s20);
+                        s21 = z2.fma(d1, s21);
+                        s22 = z2.fma(d2, s22);
+                        FloatVector z3 = FloatVector.fromArray(S, dz, zo + 3 * step);
+                        s30 = z3.fma(d0, s30);
+                        s31 = z3.fma(d1, s31);
+                        s32 = z3.fma(d2, s32);
+                    }
+                    int o0 = xc + uOff[u0] + half;
+                    int o1 = xc + uOff[u1] + half;
+                    int o2 = xc + uOff[u2] + half;
+                    FloatVector.fromArray(S, dxph, o0).add(s00).intoArray(dxph, o0);
+                    FloatVector.fromArray(S, dxph, o0 + cStride).add(s10).intoArray(dxph, o0 + cStride);
+                    FloatVector.fromArray(S, dxph, o0 + 2 * cStride).add(s20).intoArray(dxph, o0 + 2 * cStride);
+                    FloatVector.fromArray(S, dxph, o0 + 3 * cStride).add(s30).intoArray(dxph, o0 + 3 * cStride);
+                    if (uc > 1) {
+                        FloatVector.fromArray(S, dxph, o1).add(s01).intoArray(dxph, o1);
+                        FloatVector.fromArray(S, dxph, o1 + cStride).add(s11).intoArray(dxph, o1 + cStride);
+                        FloatVector.fromArray(S, dxph, o1 + 2 * cStride).add(s21).intoArray(dxph, o1 + 2 * cStride);
+                        FloatVector.fromArray(S, dxph, o1 + 3 * cStride).add(s31).intoArray(dxph, o1 + 3 * cStride);
+                    }
+                    if (uc > 2) {
+                        FloatVector.fromArray(S, dxph, o2).add(s02).intoArray(dxph, o2);
+                        FloatVector.fromArray(S, dxph, o2 + cStride).add(s12).intoArray(dxph, o2 + cStride);
+                        FloatVector.fromArray(S, dxph, o2 + 2 * cStride).add(s22).intoArray(dxph, o2 + 2 * cStride);
+                        FloatVector.fromArray(S, dxph, o2 + 3 * cStride).add(s32).intoArray(dxph, o2 + 3 * cStride);
+                    }
+                }
+            }
+        }
+        for (; c < inC; c++) {
             int xc = xBase + c * cStride;
             for (int u = 0; u < taps; u++) {
-                FloatVector v0 = FloatVector.zero(S);
-                FloatVector v1 = FloatVector.zero(S);
-                for (int m = 0; m < atoms; m++) {
-                    int dOff = (m * taps + u) * NR;
-                    int g = (c * atoms + m) * NR;
-                    v0 = FloatVector.fromArray(S, dz, g).fma(FloatVector.fromArray(S, d, dOff), v0);
-                    v1 = FloatVector.fromArray(S, dz, g + L).fma(FloatVector.fromArray(S, d, dOff + L), v1);
+                for (int half = 0; half < NR; half += L) {
+                    FloatVector v = FloatVector.zero(S);
+                    for (int m = 0; m < atoms; m++) {
+                        v = FloatVector.fromArray(S, dz, (c * atoms + m) * NR + half)
+                                .fma(FloatVector.fromArray(S, d, (m * taps + u) * NR + half), v);
+                    }
+                    FloatVector.fromArray(S, dxph, xc + uOff[u] + half).add(v).intoArray(dxph, xc + uOff[u] + half);
                 }
-                int xo = xc + uOff[u];
-                FloatVector.fromArray(S, dxph, xo).add(v0).intoArray(dxph, xo);
-                FloatVector.fromArray(S, dxph, xo + L).add(v1).intoArray(dxph, xo + L);
             }
         }
     }
@@ -1041,10 +1352,10 @@ public final class AcdaBackwardVector implements AutoCloseable {
             int genRows = VectorGemm.blocks(c.generatorChannels()) * MR;
             c2 = new float[genRows * NR];
             g = new float[genRows * NR];
-            int paddedAtoms = (c.atoms() + 2) / 3 * 3;
+            int paddedAtoms = (c.atoms() + 5) / 6 * 6;
             d = new float[(paddedAtoms * c.taps() + MR) * NR];
-            dz = new float[(c.inChannels() * c.atoms() + 2) * NR];
-            dd = new float[paddedAtoms * c.taps() * NR];
+            dz = new float[c.inChannels() * c.atoms() * NR];
+            dd = new float[c.atoms() * c.taps() * NR];
             dg = new float[genRows * NR];
             da2 = new float[c.generatorChannels() * NR];
             da1 = new float[c.interChannels() * NR];
