@@ -499,7 +499,7 @@ public final class AcdaBackwardVector implements AutoCloseable {
         int rowsT = cfg.interChannels() * 9;
         for (int blk = 0; blk < VectorGemm.blocks(rowsT); blk++) {
             VectorGemm.blockAddTo(p.w2t, blk * gen * MR, gen, ws.da2, b.nrGen, 0, blk * MR, rowsT,
-                    band.de1p, sh.conv2Off, e1Base, ws.scratch);
+                    band.de1p, b.conv2OffT, e1Base, ws.scratch);
         }
         lap(ws.nanos, Stage.CONV2_INPUT, t0);
     }
@@ -977,7 +977,7 @@ public final class AcdaBackwardVector implements AutoCloseable {
         int xBase = sh.input.base(h, w0);
         for (int blk = 0; blk < VectorGemm.blocks(rowsT); blk++) {
             VectorGemm.blockAddTo(p.w1t, blk * inter * MR, inter, ws.da1, b.nrInter, 0, blk * MR, rowsT,
-                    band.dxph, sh.conv1Off, xBase, ws.scratch);
+                    band.dxph, b.conv1OffT, xBase, ws.scratch);
         }
     }
 
@@ -1130,9 +1130,13 @@ public final class AcdaBackwardVector implements AutoCloseable {
         final float[] psiT;
         final float[] psi;
         final float[] coefT;
-        /** {@code W2[j][i,a,b] scale2[j]} as rows {@code (i,a,b)} by {@code j}. */
+        /**
+         * {@code W2[j][i,a,b] scale2[j]} as rows {@code ((a,b), i)} by {@code j}: tap-major, so that the six rows of a
+         * register block scatter to six channels, not to six overlapping shifts of one (a store followed by a load
+         * of the same bytes one float over stalls store-to-load forwarding).
+         */
         final float[] w2t;
-        /** {@code W1[i][c,a,b] scale1[i]} as rows {@code (c,a,b)} by {@code i}. */
+        /** {@code W1[i][c,a,b] scale1[i]} as rows {@code ((a,b), c)} by {@code i} (tap-major, as {@link #w2t}). */
         final float[] w1t;
 
         Packed(AcdaLayer layer) {
@@ -1180,17 +1184,22 @@ public final class AcdaBackwardVector implements AutoCloseable {
             float[] t2 = new float[k2 * gen];
             for (int j = 0; j < gen; j++) {
                 for (int q = 0; q < k2; q++) {
-                    t2[q * gen + j] = rawW2[j * k2 + q] * scale2[j];
+                    t2[tapMajor(q, 9, inter) * gen + j] = rawW2[j * k2 + q] * scale2[j];
                 }
             }
             w2t = VectorGemm.pack(t2, k2, gen);
             float[] t1 = new float[k1 * inter];
             for (int i = 0; i < inter; i++) {
                 for (int q = 0; q < k1; q++) {
-                    t1[q * inter + i] = rawW1[i * k1 + q] * scale1[i];
+                    t1[tapMajor(q, g * g, c.inChannels()) * inter + i] = rawW1[i * k1 + q] * scale1[i];
                 }
             }
             w1t = VectorGemm.pack(t1, k1, inter);
+        }
+
+        /** The row {@code (t, c)} of the tap-major order for the row {@code q = (c, t)} of the channel-major order. */
+        static int tapMajor(int q, int taps, int channels) {
+            return (q % taps) * channels + q / taps;
         }
 
         private static float[] invSigma(float[] var) {
@@ -1274,6 +1283,9 @@ public final class AcdaBackwardVector implements AutoCloseable {
         final int gradRows;
         final int[] rowOffO;
         final int[] rowOffZ;
+        /** {@code conv1Off} and {@code conv2Off} in the tap-major row order of {@link Packed#w1t} and {@link Packed#w2t}. */
+        final int[] conv1OffT;
+        final int[] conv2OffT;
         /** Rows of a tile, {@code r * NR}: taps, generator channels, intermediate channels. */
         final int[] nrTaps;
         final int[] nrGen;
@@ -1312,6 +1324,8 @@ public final class AcdaBackwardVector implements AutoCloseable {
             gradRows = Math.max(1, GRAD_PIXELS / sh.outW);
             rowOffO = planes(c.outChannels(), planeT);
             rowOffZ = planes(cm, planeT);
+            conv1OffT = tapMajor(sh.conv1Off, g * g, c.inChannels());
+            conv2OffT = tapMajor(sh.conv2Off, 9, inter);
             nrTaps = planes(c.taps(), NR);
             nrGen = planes(gen, NR);
             nrInter = planes(inter, NR);
@@ -1319,6 +1333,14 @@ public final class AcdaBackwardVector implements AutoCloseable {
             for (int i = 0; i < bandCount; i++) {
                 bands[i] = new Band(sh, i * sh.outH / bandCount, (i + 1) * sh.outH / bandCount);
             }
+        }
+
+        private static int[] tapMajor(int[] off, int taps, int channels) {
+            int[] r = new int[off.length];
+            for (int q = 0; q < off.length; q++) {
+                r[Packed.tapMajor(q, taps, channels)] = off[q];
+            }
+            return r;
         }
 
         private static int blocksRows(int rows) {
