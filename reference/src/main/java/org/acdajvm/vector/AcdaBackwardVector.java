@@ -854,8 +854,11 @@ public final class AcdaBackwardVector implements AutoCloseable {
     /**
      * The direct path {@code dxp[c][u] += sum_m dZ[c*M + m] D[m][u]} at the taps the atom convolution read: four
      * channels by three taps by one vector of pixels (12 accumulators; per atom three loads of {@code D} and four
-     * of {@code dZ} for 12 FMAs). A block past the last tap repeats it and adds only the valid ones; channels left
-     * over go one at a time. Each element is the same sum over {@code m}, in the same order, as before.
+     * of {@code dZ} for 12 FMAs). The taps go column by column ({@code b} outer, {@code a} inner), so that the three
+     * of a block add to three different rows: neighbouring taps of one row would add to the same bytes one float
+     * over, which stalls store-to-load forwarding. A block past the last tap repeats it and adds only the valid
+     * ones; channels left over go one at a time. Each element is the same sum over {@code m}, in the same order,
+     * as before; the adds into {@code dxp} come in this fixed tap order.
      */
     private static void directPath(AcdaForwardVector.Shape sh, Buffers b, Band band, Workspace ws, int xBase) {
         int atoms = sh.cfg.atoms();
@@ -866,14 +869,16 @@ public final class AcdaBackwardVector implements AutoCloseable {
         float[] d = ws.d;
         float[] dz = ws.dz;
         float[] dxph = band.dxph;
+        int[] perm = b.tapsByColumn;
         int step = atoms * NR;
         int c = 0;
         for (; c + 3 < inC; c += 4) {
             int xc = xBase + c * cStride;
-            for (int u0 = 0; u0 < taps; u0 += 3) {
-                int uc = Math.min(3, taps - u0);
-                int u1 = Math.min(u0 + 1, taps - 1);
-                int u2 = Math.min(u0 + 2, taps - 1);
+            for (int k = 0; k < taps; k += 3) {
+                int uc = Math.min(3, taps - k);
+                int u0 = perm[k];
+                int u1 = perm[Math.min(k + 1, taps - 1)];
+                int u2 = perm[Math.min(k + 2, taps - 1)];
                 for (int half = 0; half < NR; half += L) {
                     FloatVector s00 = FloatVector.zero(S);
                     FloatVector s01 = FloatVector.zero(S);
@@ -1286,6 +1291,8 @@ public final class AcdaBackwardVector implements AutoCloseable {
         /** {@code conv1Off} and {@code conv2Off} in the tap-major row order of {@link Packed#w1t} and {@link Packed#w2t}. */
         final int[] conv1OffT;
         final int[] conv2OffT;
+        /** The atom taps column by column: {@code tapsByColumn[b*K + a] = a*K + b}. */
+        final int[] tapsByColumn;
         /** Rows of a tile, {@code r * NR}: taps, generator channels, intermediate channels. */
         final int[] nrTaps;
         final int[] nrGen;
@@ -1326,6 +1333,13 @@ public final class AcdaBackwardVector implements AutoCloseable {
             rowOffZ = planes(cm, planeT);
             conv1OffT = tapMajor(sh.conv1Off, g * g, c.inChannels());
             conv2OffT = tapMajor(sh.conv2Off, 9, inter);
+            int kk = c.kernelSize();
+            tapsByColumn = new int[kk * kk];
+            for (int a = 0; a < kk; a++) {
+                for (int bb = 0; bb < kk; bb++) {
+                    tapsByColumn[bb * kk + a] = a * kk + bb;
+                }
+            }
             nrTaps = planes(c.taps(), NR);
             nrGen = planes(gen, NR);
             nrInter = planes(inter, NR);
