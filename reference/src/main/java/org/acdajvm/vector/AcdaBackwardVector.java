@@ -3,6 +3,7 @@ package org.acdajvm.vector;
 import static org.acdajvm.vector.VectorGemm.L;
 import static org.acdajvm.vector.VectorGemm.MR;
 import static org.acdajvm.vector.VectorGemm.NR;
+import static org.acdajvm.vector.VectorGemm.NW;
 import static org.acdajvm.vector.VectorGemm.S;
 
 import java.util.Arrays;
@@ -283,7 +284,7 @@ public final class AcdaBackwardVector implements AutoCloseable {
                 Arrays.fill(band.de1p, 0f);
                 lap(ws.nanos, Stage.BAND_SUMS, t);
                 for (int h = band.h0; h < band.h1; h++) {
-                    for (int w0 = 0; w0 < sh.outW; w0 += NR) {
+                    for (int w0 = 0; w0 < sh.outW; w0 += NW) {
                         tileDown(p, sh, b, band, ws, h, w0);
                     }
                 }
@@ -311,7 +312,7 @@ public final class AcdaBackwardVector implements AutoCloseable {
             for (int bi = b0; bi < b1; bi++) {
                 Band band = b.bands[bi];
                 for (int h = band.h0; h < band.h1; h++) {
-                    for (int w0 = 0; w0 < sh.outW; w0 += NR) {
+                    for (int w0 = 0; w0 < sh.outW; w0 += NW) {
                         tileGenerator1(p, sh, b, band, ws, h, w0);
                     }
                 }
@@ -408,14 +409,16 @@ public final class AcdaBackwardVector implements AutoCloseable {
         int inter = sh.cfg.interChannels();
         int rowBase = sh.input.base(h, 0);
         int planeE = (sh.outH + 2) * sh.we;
-        for (int w0 = 0; w0 < sh.outW; w0 += NR) {
-            int cols = Math.min(NR, sh.outW - w0);
+        for (int w0 = 0; w0 < sh.outW; w0 += NW) {
+            boolean wide = sh.outW - w0 > NR;
             for (int blk = 0; blk < VectorGemm.blocks(inter); blk++) {
                 int row0 = blk * MR;
-                VectorGemm.block(p.w1, blk * p.k1 * MR, p.k1, b.xph, sh.conv1Off, rowBase + w0,
-                        p.invSigma1, p.centre1, false, row0, inter,
-                        b.c1Full, row0 * b.planeT + h * b.tw + w0, b.planeT, NR, ws.scratch);
+                gemm(wide, p.w1, blk * p.k1 * MR, p.k1, b.xph, sh.conv1Off, rowBase + w0, p.invSigma1, p.centre1,
+                        row0, inter, b.c1Full, row0 * b.planeT + h * b.tw + w0, b.planeT, ws);
             }
+        }
+        for (int w0 = 0; w0 < sh.outW; w0 += NR) {
+            int cols = Math.min(NR, sh.outW - w0);
             VectorMask<Float> m0 = S.indexInRange(0, cols);
             VectorMask<Float> m1 = S.indexInRange(L, cols);
             for (int i = 0; i < inter; i++) {
@@ -438,7 +441,7 @@ public final class AcdaBackwardVector implements AutoCloseable {
         VectorMath.tanhInPlace(out, L);
     }
 
-    /** Phase 2 for the tile of row {@code h}, columns {@code [w0, w0 + NR)}. */
+    /** Phase 2 for the tile of row {@code h}, columns {@code [w0, w0 + NW)} (the last of a row with the narrow kernel when it has at most {@code NR} pixels). */
     private void tileDown(Packed p, AcdaForwardVector.Shape sh, Buffers b, Band band, Workspace ws, int h, int w0) {
         AcdaConfig cfg = sh.cfg;
         int gen = cfg.generatorChannels();
@@ -449,77 +452,104 @@ public final class AcdaBackwardVector implements AutoCloseable {
         int inC = cfg.inChannels();
         int cm = inC * atoms;
         int tileT = h * b.tw + w0;
+        int cols = Math.min(NW, sh.outW - w0);
+        boolean wide = cols > NR;
+        int width = wide ? NW : NR;
 
         long t0 = start();
         // c2 = (g2 - mean2)/sigma2 and G = tanh(gamma2 c2 + beta2).
         int e1Base = h * sh.we + w0;
         for (int blk = 0; blk < VectorGemm.blocks(gen); blk++) {
-            VectorGemm.block(p.w2, blk * p.k2 * MR, p.k2, b.e1p, sh.conv2Off, e1Base, p.invSigma2, p.centre2, false,
-                    blk * MR, gen, ws.c2, blk * MR * NR, NR, NR, ws.scratch);
+            gemm(wide, p.w2, blk * p.k2 * MR, p.k2, b.e1p, sh.conv2Off, e1Base, p.invSigma2, p.centre2,
+                    blk * MR, gen, ws.c2, blk * MR * NW, NW, ws);
         }
         for (int j = 0; j < gen; j++) {
-            activate(ws.c2, j * NR, p.gamma2[j], p.beta2[j], ws.scratch);
-            System.arraycopy(ws.scratch, 0, ws.g, j * NR, NR);
+            for (int q = 0; q < width; q += NR) {
+                activate(ws.c2, j * NW + q, p.gamma2[j], p.beta2[j], ws.scratch);
+                System.arraycopy(ws.scratch, 0, ws.g, j * NW + q, NR);
+            }
         }
         t0 = lap(ws.nanos, Stage.GENERATOR_CONV2, t0);
         // Atoms: D[m][u][.] = sum_t Psi[t][u] G[m*T + t][.].
         for (int m = 0; m < atoms; m++) {
             for (int blk = 0; blk < VectorGemm.blocks(taps); blk++) {
-                VectorGemm.block(p.psiT, blk * bases * MR, bases, ws.g, sh.gRowOffNarrow, m * bases * NR, null, null, false,
-                        blk * MR, taps, ws.d, (m * taps + blk * MR) * NR, NR, NR, ws.scratch);
+                gemm(wide, p.psiT, blk * bases * MR, bases, ws.g, sh.gRowOff, m * bases * NW, null, null,
+                        blk * MR, taps, ws.d, (m * taps + blk * MR) * NW, NW, ws);
             }
         }
         t0 = lap(ws.nanos, Stage.ATOMS, t0);
         // dZ[j][.] = sum_o coef[o][j] dy[o][.]  (zero in the tile's columns past W': dy's tail is zero).
         for (int blk = 0; blk < VectorGemm.blocks(cm); blk++) {
-            VectorGemm.block(p.coefT, blk * outC * MR, outC, b.dyT, b.rowOffO, tileT, null, null, false,
-                    blk * MR, cm, ws.dz, blk * MR * NR, NR, NR, ws.scratch);
+            gemm(wide, p.coefT, blk * outC * MR, outC, b.dyT, b.rowOffO, tileT, null, null,
+                    blk * MR, cm, ws.dz, blk * MR * NW, NW, ws);
         }
         t0 = lap(ws.nanos, Stage.DZ, t0);
         // Z (kept for dcoef), dD and the direct path to dx.
         int xBase = sh.input.base(h, w0);
-        atomConv(sh, b, ws, xBase, tileT);
+        atomConv(sh, b, ws, xBase, tileT, width);
         t0 = lap(ws.nanos, Stage.ATOM_CONV, t0);
-        atomGradient(sh, b, ws, xBase);
+        atomGradient(sh, b, ws, xBase, width);
         t0 = lap(ws.nanos, Stage.ATOM_GRADIENT, t0);
-        directPath(sh, b, band, ws, xBase);
+        directPath(sh, b, band, ws, xBase, width);
         t0 = lap(ws.nanos, Stage.DIRECT_PATH, t0);
         // dG[m*T + t][.] = sum_u Psi[t][u] dD[m][u][.].
         for (int m = 0; m < atoms; m++) {
             for (int blk = 0; blk < VectorGemm.blocks(bases); blk++) {
-                VectorGemm.block(p.psi, blk * taps * MR, taps, ws.dd, b.nrTaps, m * taps * NR, null, null, false,
-                        blk * MR, bases, ws.dg, (m * bases + blk * MR) * NR, NR, NR, ws.scratch);
+                gemm(wide, p.psi, blk * taps * MR, taps, ws.dd, b.nwTaps, m * taps * NW, null, null,
+                        blk * MR, bases, ws.dg, (m * bases + blk * MR) * NW, NW, ws);
             }
         }
-        activationGradient2(ws, band, gen);
-        int cols = Math.min(NR, sh.outW - w0);
-        transposeInto(ws.da2, gen, cols, b.da2TT, (h * sh.outW + w0) * b.ldG, b.ldG);
+        activationGradient2(ws, band, gen, width);
+        transposeInto(ws.da2, gen, Math.min(cols, width), b.da2TT, (h * sh.outW + w0) * b.ldG, b.ldG);
         t0 = lap(ws.nanos, Stage.DG, t0);
         // de1p at the taps conv 2 read += (W2 scale2)^T da2.
         int rowsT = cfg.interChannels() * 9;
         for (int blk = 0; blk < VectorGemm.blocks(rowsT); blk++) {
-            VectorGemm.blockAddTo(p.w2t, blk * gen * MR, gen, ws.da2, b.nrGen, 0, blk * MR, rowsT,
-                    band.de1p, b.conv2OffT, e1Base, ws.scratch);
+            if (wide) {
+                VectorGemm.blockAddToWide(p.w2t, blk * gen * MR, gen, ws.da2, b.nwGen, 0, blk * MR, rowsT,
+                        band.de1p, b.conv2OffT, e1Base, ws.scratchWide);
+            } else {
+                VectorGemm.blockAddTo(p.w2t, blk * gen * MR, gen, ws.da2, b.nwGen, 0, blk * MR, rowsT,
+                        band.de1p, b.conv2OffT, e1Base, ws.scratch);
+            }
         }
         lap(ws.nanos, Stage.CONV2_INPUT, t0);
     }
 
+    /**
+     * {@link VectorGemm#blockWide} for a wide tile, else {@link VectorGemm#block} (its first {@code NR} columns):
+     * the same sums either way. Rows of {@code out} are {@code outStride} apart.
+     */
+    private static void gemm(boolean wide, float[] a, int aOff, int kdim, float[] bm, int[] bOff, int bBase,
+                             float[] mul, float[] add, int row0, int rows, float[] out, int outOff, int outStride,
+                             Workspace ws) {
+        if (wide) {
+            VectorGemm.blockWide(a, aOff, kdim, bm, bOff, bBase, mul, add, false, row0, rows, out, outOff, outStride,
+                    NW, ws.scratchWide);
+        } else {
+            VectorGemm.block(a, aOff, kdim, bm, bOff, bBase, mul, add, false, row0, rows, out, outOff, outStride,
+                    NR, ws.scratch);
+        }
+    }
+
     /** {@code da2 = dG (1 - G^2)}, kept for dW2, and BatchNorm 2's sums (a method of its own, so that the tile's stays small for the JIT). */
-    private static void activationGradient2(Workspace ws, Band band, int gen) {
+    private static void activationGradient2(Workspace ws, Band band, int gen, int width) {
         FloatVector one = FloatVector.broadcast(S, 1f);
         for (int j = 0; j < gen; j++) {
-            int o = j * NR;
-            FloatVector g0 = FloatVector.fromArray(S, ws.g, o);
-            FloatVector g1 = FloatVector.fromArray(S, ws.g, o + L);
-            FloatVector da0 = FloatVector.fromArray(S, ws.dg, o).mul(g0.fma(g0.neg(), one));
-            FloatVector da1 = FloatVector.fromArray(S, ws.dg, o + L).mul(g1.fma(g1.neg(), one));
-            da0.intoArray(ws.da2, o);
-            da1.intoArray(ws.da2, o + L);
-            da0.add(da1).intoArray(ws.scratch, 0);
-            da0.mul(FloatVector.fromArray(S, ws.c2, o)).add(da1.mul(FloatVector.fromArray(S, ws.c2, o + L)))
-                    .intoArray(ws.scratch, L);
-            band.sumDa2[j] += VectorGemm.sumLanes(ws.scratch, 0);
-            band.sumDa2c2[j] += VectorGemm.sumLanes(ws.scratch, L);
+            // Summed per NR columns, in column order (the order of the NR-wide tiles before).
+            for (int o = j * NW; o < j * NW + width; o += NR) {
+                FloatVector g0 = FloatVector.fromArray(S, ws.g, o);
+                FloatVector g1 = FloatVector.fromArray(S, ws.g, o + L);
+                FloatVector da0 = FloatVector.fromArray(S, ws.dg, o).mul(g0.fma(g0.neg(), one));
+                FloatVector da1 = FloatVector.fromArray(S, ws.dg, o + L).mul(g1.fma(g1.neg(), one));
+                da0.intoArray(ws.da2, o);
+                da1.intoArray(ws.da2, o + L);
+                da0.add(da1).intoArray(ws.scratch, 0);
+                da0.mul(FloatVector.fromArray(S, ws.c2, o)).add(da1.mul(FloatVector.fromArray(S, ws.c2, o + L)))
+                        .intoArray(ws.scratch, L);
+                band.sumDa2[j] += VectorGemm.sumLanes(ws.scratch, 0);
+                band.sumDa2c2[j] += VectorGemm.sumLanes(ws.scratch, L);
+            }
         }
     }
 
@@ -530,17 +560,17 @@ public final class AcdaBackwardVector implements AutoCloseable {
      * outer and the vectors of the tile inner. Channels left over go one at a time. Each element is the same sum
      * over {@code u} in the same order as before.
      */
-    private static void atomConv(AcdaForwardVector.Shape sh, Buffers b, Workspace ws, int xBase, int tileT) {
+    private static void atomConv(AcdaForwardVector.Shape sh, Buffers b, Workspace ws, int xBase, int tileT, int width) {
         int inC = sh.cfg.inChannels();
         int cStride = sh.input.channelStride();
         int c = 0;
         for (; c + 3 < inC; c += 4) {
-            for (int half = 0; half < NR; half += L) {
+            for (int half = 0; half < width; half += L) {
                 atomConvFour(sh, b, ws, c, xBase + c * cStride + half, cStride, half, tileT);
             }
         }
         for (; c < inC; c++) {
-            for (int half = 0; half < NR; half += L) {
+            for (int half = 0; half < width; half += L) {
                 atomConvOne(sh, b, ws, c, xBase + c * cStride + half, half, tileT);
             }
         }
@@ -558,7 +588,7 @@ public final class AcdaBackwardVector implements AutoCloseable {
         int xc1 = xc + cStride;
         int xc2 = xc1 + cStride;
         int xc3 = xc2 + cStride;
-        int tn = taps * NR;
+        int tn = taps * NW;
         for (int m0 = 0; m0 < atoms; m0 += 6) {
             FloatVector a0 = FloatVector.zero(S);
             FloatVector a1 = FloatVector.zero(S);
@@ -586,7 +616,7 @@ public final class AcdaBackwardVector implements AutoCloseable {
             FloatVector f5 = FloatVector.zero(S);
             int dm = m0 * tn + half;
             for (int u = 0; u < taps; u++) {
-                int du = dm + u * NR;
+                int du = dm + u * NW;
                 FloatVector d0 = FloatVector.fromArray(S, d, du);
                 FloatVector d1 = FloatVector.fromArray(S, d, du + 1 * tn);
                 FloatVector d2 = FloatVector.fromArray(S, d, du + 2 * tn);
@@ -674,7 +704,7 @@ public final class AcdaBackwardVector implements AutoCloseable {
         float[] x = b.xph;
         float[] z = b.zFull;
         int pt = b.planeT;
-        int tn = taps * NR;
+        int tn = taps * NW;
         for (int m0 = 0; m0 < atoms; m0 += 6) {
             FloatVector a0 = FloatVector.zero(S);
             FloatVector a1 = FloatVector.zero(S);
@@ -684,7 +714,7 @@ public final class AcdaBackwardVector implements AutoCloseable {
             FloatVector a5 = FloatVector.zero(S);
             int dm = m0 * tn + half;
             for (int u = 0; u < taps; u++) {
-                int du = dm + u * NR;
+                int du = dm + u * NW;
                 FloatVector v = FloatVector.fromArray(S, x, xc + uOff[u]);
                 a0 = FloatVector.fromArray(S, d, du).fma(v, a0);
                 a1 = FloatVector.fromArray(S, d, du + 1 * tn).fma(v, a1);
@@ -720,7 +750,7 @@ public final class AcdaBackwardVector implements AutoCloseable {
      * last atom or tap repeats the last one and stores only the valid rows; each element is the same sum over
      * {@code c}, in the same order, as before.
      */
-    private static void atomGradient(AcdaForwardVector.Shape sh, Buffers b, Workspace ws, int xBase) {
+    private static void atomGradient(AcdaForwardVector.Shape sh, Buffers b, Workspace ws, int xBase, int width) {
         int atoms = sh.cfg.atoms();
         int taps = sh.cfg.taps();
         int inC = sh.cfg.inChannels();
@@ -729,21 +759,21 @@ public final class AcdaBackwardVector implements AutoCloseable {
         float[] dz = ws.dz;
         float[] dd = ws.dd;
         float[] xph = b.xph;
-        int step = atoms * NR;
+        int step = atoms * NW;
         for (int m0 = 0; m0 < atoms; m0 += 6) {
-            int g0 = Math.min(m0 + 0, atoms - 1) * NR;
-            int g1 = Math.min(m0 + 1, atoms - 1) * NR;
-            int g2 = Math.min(m0 + 2, atoms - 1) * NR;
-            int g3 = Math.min(m0 + 3, atoms - 1) * NR;
-            int g4 = Math.min(m0 + 4, atoms - 1) * NR;
-            int g5 = Math.min(m0 + 5, atoms - 1) * NR;
+            int g0 = Math.min(m0 + 0, atoms - 1) * NW;
+            int g1 = Math.min(m0 + 1, atoms - 1) * NW;
+            int g2 = Math.min(m0 + 2, atoms - 1) * NW;
+            int g3 = Math.min(m0 + 3, atoms - 1) * NW;
+            int g4 = Math.min(m0 + 4, atoms - 1) * NW;
+            int g5 = Math.min(m0 + 5, atoms - 1) * NW;
             int mc = Math.min(6, atoms - m0);
             for (int u0 = 0; u0 < taps; u0 += 3) {
                 int uc = Math.min(3, taps - u0);
                 int x0 = xBase + uOff[u0];
                 int x1 = xBase + uOff[Math.min(u0 + 1, taps - 1)];
                 int x2 = xBase + uOff[Math.min(u0 + 2, taps - 1)];
-                for (int half = 0; half < NR; half += L) {
+                for (int half = 0; half < width; half += L) {
                     FloatVector s00 = FloatVector.zero(S);
                     FloatVector s10 = FloatVector.zero(S);
                     FloatVector s20 = FloatVector.zero(S);
@@ -793,57 +823,57 @@ public final class AcdaBackwardVector implements AutoCloseable {
                         s51 = z5.fma(v1, s51);
                         s52 = z5.fma(v2, s52);
                     }
-                    int o = (m0 * taps + u0) * NR + half;
+                    int o = (m0 * taps + u0) * NW + half;
                     s00.intoArray(dd, o);
                     if (uc > 1) {
-                        s01.intoArray(dd, o + 1 * NR);
+                        s01.intoArray(dd, o + 1 * NW);
                     }
                     if (uc > 2) {
-                        s02.intoArray(dd, o + 2 * NR);
+                        s02.intoArray(dd, o + 2 * NW);
                     }
                     if (mc > 1) {
-                        s10.intoArray(dd, o + 1 * taps * NR);
+                        s10.intoArray(dd, o + 1 * taps * NW);
                         if (uc > 1) {
-                            s11.intoArray(dd, o + 1 * taps * NR + 1 * NR);
+                            s11.intoArray(dd, o + 1 * taps * NW + 1 * NW);
                         }
                         if (uc > 2) {
-                            s12.intoArray(dd, o + 1 * taps * NR + 2 * NR);
+                            s12.intoArray(dd, o + 1 * taps * NW + 2 * NW);
                         }
                     }
                     if (mc > 2) {
-                        s20.intoArray(dd, o + 2 * taps * NR);
+                        s20.intoArray(dd, o + 2 * taps * NW);
                         if (uc > 1) {
-                            s21.intoArray(dd, o + 2 * taps * NR + 1 * NR);
+                            s21.intoArray(dd, o + 2 * taps * NW + 1 * NW);
                         }
                         if (uc > 2) {
-                            s22.intoArray(dd, o + 2 * taps * NR + 2 * NR);
+                            s22.intoArray(dd, o + 2 * taps * NW + 2 * NW);
                         }
                     }
                     if (mc > 3) {
-                        s30.intoArray(dd, o + 3 * taps * NR);
+                        s30.intoArray(dd, o + 3 * taps * NW);
                         if (uc > 1) {
-                            s31.intoArray(dd, o + 3 * taps * NR + 1 * NR);
+                            s31.intoArray(dd, o + 3 * taps * NW + 1 * NW);
                         }
                         if (uc > 2) {
-                            s32.intoArray(dd, o + 3 * taps * NR + 2 * NR);
+                            s32.intoArray(dd, o + 3 * taps * NW + 2 * NW);
                         }
                     }
                     if (mc > 4) {
-                        s40.intoArray(dd, o + 4 * taps * NR);
+                        s40.intoArray(dd, o + 4 * taps * NW);
                         if (uc > 1) {
-                            s41.intoArray(dd, o + 4 * taps * NR + 1 * NR);
+                            s41.intoArray(dd, o + 4 * taps * NW + 1 * NW);
                         }
                         if (uc > 2) {
-                            s42.intoArray(dd, o + 4 * taps * NR + 2 * NR);
+                            s42.intoArray(dd, o + 4 * taps * NW + 2 * NW);
                         }
                     }
                     if (mc > 5) {
-                        s50.intoArray(dd, o + 5 * taps * NR);
+                        s50.intoArray(dd, o + 5 * taps * NW);
                         if (uc > 1) {
-                            s51.intoArray(dd, o + 5 * taps * NR + 1 * NR);
+                            s51.intoArray(dd, o + 5 * taps * NW + 1 * NW);
                         }
                         if (uc > 2) {
-                            s52.intoArray(dd, o + 5 * taps * NR + 2 * NR);
+                            s52.intoArray(dd, o + 5 * taps * NW + 2 * NW);
                         }
                     }
                 }
@@ -860,7 +890,8 @@ public final class AcdaBackwardVector implements AutoCloseable {
      * ones; channels left over go one at a time. Each element is the same sum over {@code m}, in the same order,
      * as before; the adds into {@code dxp} come in this fixed tap order.
      */
-    private static void directPath(AcdaForwardVector.Shape sh, Buffers b, Band band, Workspace ws, int xBase) {
+    private static void directPath(AcdaForwardVector.Shape sh, Buffers b, Band band, Workspace ws, int xBase,
+                                   int width) {
         int atoms = sh.cfg.atoms();
         int taps = sh.cfg.taps();
         int inC = sh.cfg.inChannels();
@@ -870,7 +901,7 @@ public final class AcdaBackwardVector implements AutoCloseable {
         float[] dz = ws.dz;
         float[] dxph = band.dxph;
         int[] perm = b.tapsByColumn;
-        int step = atoms * NR;
+        int step = atoms * NW;
         int c = 0;
         for (; c + 3 < inC; c += 4) {
             int xc = xBase + c * cStride;
@@ -879,7 +910,7 @@ public final class AcdaBackwardVector implements AutoCloseable {
                 int u0 = perm[k];
                 int u1 = perm[Math.min(k + 1, taps - 1)];
                 int u2 = perm[Math.min(k + 2, taps - 1)];
-                for (int half = 0; half < NR; half += L) {
+                for (int half = 0; half < width; half += L) {
                     FloatVector s00 = FloatVector.zero(S);
                     FloatVector s01 = FloatVector.zero(S);
                     FloatVector s02 = FloatVector.zero(S);
@@ -893,11 +924,11 @@ public final class AcdaBackwardVector implements AutoCloseable {
                     FloatVector s31 = FloatVector.zero(S);
                     FloatVector s32 = FloatVector.zero(S);
                     int zo = c * step + half;
-                    for (int m = 0; m < atoms; m++, zo += NR) {
-                        int dm = m * taps * NR + half;
-                        FloatVector d0 = FloatVector.fromArray(S, d, dm + u0 * NR);
-                        FloatVector d1 = FloatVector.fromArray(S, d, dm + u1 * NR);
-                        FloatVector d2 = FloatVector.fromArray(S, d, dm + u2 * NR);
+                    for (int m = 0; m < atoms; m++, zo += NW) {
+                        int dm = m * taps * NW + half;
+                        FloatVector d0 = FloatVector.fromArray(S, d, dm + u0 * NW);
+                        FloatVector d1 = FloatVector.fromArray(S, d, dm + u1 * NW);
+                        FloatVector d2 = FloatVector.fromArray(S, d, dm + u2 * NW);
                         FloatVector z0 = FloatVector.fromArray(S, dz, zo);
                         s00 = z0.fma(d0, s00);
                         s01 = z0.fma(d1, s01);
@@ -940,11 +971,11 @@ public final class AcdaBackwardVector implements AutoCloseable {
         for (; c < inC; c++) {
             int xc = xBase + c * cStride;
             for (int u = 0; u < taps; u++) {
-                for (int half = 0; half < NR; half += L) {
+                for (int half = 0; half < width; half += L) {
                     FloatVector v = FloatVector.zero(S);
                     for (int m = 0; m < atoms; m++) {
-                        v = FloatVector.fromArray(S, dz, (c * atoms + m) * NR + half)
-                                .fma(FloatVector.fromArray(S, d, (m * taps + u) * NR + half), v);
+                        v = FloatVector.fromArray(S, dz, (c * atoms + m) * NW + half)
+                                .fma(FloatVector.fromArray(S, d, (m * taps + u) * NW + half), v);
                     }
                     FloatVector.fromArray(S, dxph, xc + uOff[u] + half).add(v).intoArray(dxph, xc + uOff[u] + half);
                 }
@@ -955,43 +986,53 @@ public final class AcdaBackwardVector implements AutoCloseable {
     /** Phase 3 for one tile: {@code da1 = de1 (1 - e1^2)} (zero past W'), BatchNorm 1's sums, and the generator path into dxp. */
     private void tileGenerator1(Packed p, AcdaForwardVector.Shape sh, Buffers b, Band band, Workspace ws, int h, int w0) {
         int inter = sh.cfg.interChannels();
-        int cols = Math.min(NR, sh.outW - w0);
-        VectorMask<Float> m0 = S.indexInRange(0, cols);
-        VectorMask<Float> m1 = S.indexInRange(L, cols);
+        int cols = Math.min(NW, sh.outW - w0);
+        boolean wide = cols > NR;
+        int width = wide ? NW : NR;
         int planeE = (sh.outH + 2) * sh.we;
         int tileT = h * b.tw + w0;
         FloatVector one = FloatVector.broadcast(S, 1f);
         FloatVector zero = FloatVector.zero(S);
         for (int i = 0; i < inter; i++) {
-            int e = i * planeE + (h + 1) * sh.we + w0 + 1;
-            int c = i * b.planeT + tileT;
-            FloatVector e0 = FloatVector.fromArray(S, b.e1p, e);
-            FloatVector e1 = FloatVector.fromArray(S, b.e1p, e + L);
-            FloatVector da0 = zero.blend(FloatVector.fromArray(S, b.de1p, e).mul(e0.fma(e0.neg(), one)), m0);
-            FloatVector da1 = zero.blend(FloatVector.fromArray(S, b.de1p, e + L).mul(e1.fma(e1.neg(), one)), m1);
-            da0.intoArray(ws.da1, i * NR);
-            da1.intoArray(ws.da1, i * NR + L);
-            da0.add(da1).intoArray(ws.scratch, 0);
-            da0.mul(FloatVector.fromArray(S, b.c1Full, c)).add(da1.mul(FloatVector.fromArray(S, b.c1Full, c + L)))
-                    .intoArray(ws.scratch, L);
-            band.sumDa1[i] += VectorGemm.sumLanes(ws.scratch, 0);
-            band.sumDa1c1[i] += VectorGemm.sumLanes(ws.scratch, L);
+            // Summed per NR columns, in column order (the order of the NR-wide tiles before).
+            for (int q = 0; q < width; q += NR) {
+                VectorMask<Float> m0 = S.indexInRange(q, cols);
+                VectorMask<Float> m1 = S.indexInRange(q + L, cols);
+                int e = i * planeE + (h + 1) * sh.we + w0 + 1 + q;
+                int c = i * b.planeT + tileT + q;
+                FloatVector e0 = FloatVector.fromArray(S, b.e1p, e);
+                FloatVector e1 = FloatVector.fromArray(S, b.e1p, e + L);
+                FloatVector da0 = zero.blend(FloatVector.fromArray(S, b.de1p, e).mul(e0.fma(e0.neg(), one)), m0);
+                FloatVector da1 = zero.blend(FloatVector.fromArray(S, b.de1p, e + L).mul(e1.fma(e1.neg(), one)), m1);
+                da0.intoArray(ws.da1, i * NW + q);
+                da1.intoArray(ws.da1, i * NW + q + L);
+                da0.add(da1).intoArray(ws.scratch, 0);
+                da0.mul(FloatVector.fromArray(S, b.c1Full, c)).add(da1.mul(FloatVector.fromArray(S, b.c1Full, c + L)))
+                        .intoArray(ws.scratch, L);
+                band.sumDa1[i] += VectorGemm.sumLanes(ws.scratch, 0);
+                band.sumDa1c1[i] += VectorGemm.sumLanes(ws.scratch, L);
+            }
         }
-        transposeInto(ws.da1, inter, cols, b.da1TT, (h * sh.outW + w0) * b.ldI, b.ldI);
+        transposeInto(ws.da1, inter, Math.min(cols, width), b.da1TT, (h * sh.outW + w0) * b.ldI, b.ldI);
         int rowsT = sh.cfg.inChannels() * sh.cfg.generatorKernel() * sh.cfg.generatorKernel();
         int xBase = sh.input.base(h, w0);
         for (int blk = 0; blk < VectorGemm.blocks(rowsT); blk++) {
-            VectorGemm.blockAddTo(p.w1t, blk * inter * MR, inter, ws.da1, b.nrInter, 0, blk * MR, rowsT,
-                    band.dxph, b.conv1OffT, xBase, ws.scratch);
+            if (wide) {
+                VectorGemm.blockAddToWide(p.w1t, blk * inter * MR, inter, ws.da1, b.nwInter, 0, blk * MR, rowsT,
+                        band.dxph, b.conv1OffT, xBase, ws.scratchWide);
+            } else {
+                VectorGemm.blockAddTo(p.w1t, blk * inter * MR, inter, ws.da1, b.nwInter, 0, blk * MR, rowsT,
+                        band.dxph, b.conv1OffT, xBase, ws.scratch);
+            }
         }
     }
 
-    /** {@code dst[dstOff + q * ld + j] = tile[j * NR + q]} for {@code j < rowsT}, {@code q < cols}. */
+    /** {@code dst[dstOff + q * ld + j] = tile[j * NW + q]} for {@code j < rowsT}, {@code q < cols}. */
     private static void transposeInto(float[] tile, int rowsT, int cols, float[] dst, int dstOff, int ld) {
         for (int q = 0; q < cols; q++) {
             int d = dstOff + q * ld;
             for (int j = 0; j < rowsT; j++) {
-                dst[d + j] = tile[j * NR + q];
+                dst[d + j] = tile[j * NW + q];
             }
         }
     }
@@ -1293,10 +1334,10 @@ public final class AcdaBackwardVector implements AutoCloseable {
         final int[] conv2OffT;
         /** The atom taps column by column: {@code tapsByColumn[b*K + a] = a*K + b}. */
         final int[] tapsByColumn;
-        /** Rows of a tile, {@code r * NR}: taps, generator channels, intermediate channels. */
-        final int[] nrTaps;
-        final int[] nrGen;
-        final int[] nrInter;
+        /** Rows of a tile, {@code r * NW}: taps, generator channels, intermediate channels. */
+        final int[] nwTaps;
+        final int[] nwGen;
+        final int[] nwInter;
         final Band[] bands;
 
         Buffers(AcdaForwardVector.Shape sh, int bandCount) {
@@ -1340,9 +1381,9 @@ public final class AcdaBackwardVector implements AutoCloseable {
                     tapsByColumn[bb * kk + a] = a * kk + bb;
                 }
             }
-            nrTaps = planes(c.taps(), NR);
-            nrGen = planes(gen, NR);
-            nrInter = planes(inter, NR);
+            nwTaps = planes(c.taps(), NW);
+            nwGen = planes(gen, NW);
+            nwInter = planes(inter, NW);
             bands = new Band[bandCount];
             for (int i = 0; i < bandCount; i++) {
                 bands[i] = new Band(sh, i * sh.outH / bandCount, (i + 1) * sh.outH / bandCount);
@@ -1370,7 +1411,7 @@ public final class AcdaBackwardVector implements AutoCloseable {
         }
     }
 
-    /** Per-thread tiles of {@code NR} pixels. */
+    /** Per-thread tiles of {@code NW} pixels. */
     private static final class Workspace {
         final float[] c2;
         final float[] g;
@@ -1381,20 +1422,21 @@ public final class AcdaBackwardVector implements AutoCloseable {
         final float[] da2;
         final float[] da1;
         final float[] scratch = new float[MR * NR];
+        final float[] scratchWide = new float[MR * NW];
         final long[] nanos = new long[Stage.values().length];
 
         Workspace(AcdaForwardVector.Shape sh) {
             AcdaConfig c = sh.cfg;
             int genRows = VectorGemm.blocks(c.generatorChannels()) * MR;
-            c2 = new float[genRows * NR];
-            g = new float[genRows * NR];
+            c2 = new float[genRows * NW];
+            g = new float[genRows * NW];
             int paddedAtoms = (c.atoms() + 5) / 6 * 6;
-            d = new float[(paddedAtoms * c.taps() + MR) * NR];
-            dz = new float[c.inChannels() * c.atoms() * NR];
-            dd = new float[c.atoms() * c.taps() * NR];
-            dg = new float[genRows * NR];
-            da2 = new float[c.generatorChannels() * NR];
-            da1 = new float[c.interChannels() * NR];
+            d = new float[(paddedAtoms * c.taps() + MR) * NW];
+            dz = new float[c.inChannels() * c.atoms() * NW];
+            dd = new float[c.atoms() * c.taps() * NW];
+            dg = new float[genRows * NW];
+            da2 = new float[c.generatorChannels() * NW];
+            da1 = new float[c.interChannels() * NW];
         }
     }
 }
