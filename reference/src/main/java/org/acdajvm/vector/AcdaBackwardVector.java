@@ -373,7 +373,7 @@ public final class AcdaBackwardVector implements AutoCloseable {
 
     /**
      * The transposed weight gradient {@code cT[q][j] = sum_p A[q][p] B[p][j]} for the rows of blocks
-     * {@code [q0, q1)} of A, every column of B ({@code ldb}, a multiple of {@code NW}, zero past the valid ones),
+     * {@code [q0, q1)} of A, every column of B ({@code ldb}, a multiple of {@code L}, zero past the valid ones),
      * over every output pixel: the pixels in blocks of {@code hb} output rows (fixed by the shape), each block's sum
      * one chain of FMAs ({@link VectorGemm#gradBlockWide}), the blocks added in row order. For each block of pixels,
      * the six rows of A (a few KB) stay in L1 while the B panel of the block (all columns) stays in L2.
@@ -385,9 +385,14 @@ public final class AcdaBackwardVector implements AutoCloseable {
         for (int h0 = 0; h0 < sh.outH; h0 += hb) {
             int h1 = Math.min(sh.outH, h0 + hb);
             for (int q = q0; q < q1; q++) {
-                for (int col0 = 0; col0 < ldb; col0 += VectorGemm.NW) {
+                int col0 = 0;
+                for (; col0 + NW <= ldb; col0 += NW) {
                     VectorGemm.gradBlockWide(a, aOff, aBase, aStride, q * MR, rowsA, bT, 0, bStride, ldb, h0, h1,
                             sh.outW, cT, ldb, col0);
+                }
+                if (col0 < ldb) {
+                    VectorGemm.gradBlock3(a, aOff, aBase, aStride, q * MR, rowsA, bT, 0, bStride, ldb, h0, h1,
+                            sh.outW, cT, ldb, col0, (ldb - col0) / L);
                 }
             }
         }
@@ -1313,7 +1318,7 @@ public final class AcdaBackwardVector implements AutoCloseable {
         final float[] c1Full;
         final float[] zFull;
         final float[] dyT;
-        /** Columns of the transposed buffers: O, generator and intermediate channels rounded up to {@code NW}. */
+        /** Columns of the transposed buffers: O, generator and intermediate channels rounded up to {@code L}. */
         final int ldO;
         final int ldG;
         final int ldI;
@@ -1357,14 +1362,14 @@ public final class AcdaBackwardVector implements AutoCloseable {
             // da2 and da1 have the row strides of the buffers they are summed against (e1p, xph), with zero
             // tails, so that VectorGemm.dotRows runs over whole planes as flat ranges.
             xRow = sh.input.base(1, 0) - sh.input.base(0, 0);
-            int nw = VectorGemm.NW;
-            ldO = (c.outChannels() + nw - 1) / nw * nw;
-            ldG = (gen + nw - 1) / nw * nw;
-            ldI = (inter + nw - 1) / nw * nw;
+            ldO = (c.outChannels() + L - 1) / L * L;
+            ldG = (gen + L - 1) / L * L;
+            ldI = (inter + L - 1) / L * L;
             int pixels = sh.outH * sh.outW;
-            dyTT = new float[pixels * ldO];
-            da2TT = new float[pixels * ldG];
-            da1TT = new float[pixels * ldI];
+            // 3L more: VectorGemm.gradBlock3 reads three vectors of the last columns.
+            dyTT = new float[pixels * ldO + 3 * L];
+            da2TT = new float[pixels * ldG + 3 * L];
+            da1TT = new float[pixels * ldI + 3 * L];
             int g = c.generatorKernel();
             dcT = new float[blocksRows(cm) * ldO];
             dw2T = new float[blocksRows(inter * 9) * ldG];

@@ -801,4 +801,138 @@ final class VectorGemm {
             }
         }
     }
+
+    /**
+     * {@link #gradBlockWide} for three vectors of columns ({@code 3L}; 18 accumulators), of which the first
+     * {@code vectors} (1 to 3) are added to {@code c}: for the last columns of a gradient whose column count is not
+     * a multiple of {@code 4L}. It reads all three vectors of each row of B, so B must extend {@code 3L} floats past
+     * {@code col0} in every row (into the next row, or past the last one); the sums are those of
+     * {@link #gradBlockWide}, element for element.
+     */
+    static void gradBlock3(float[] a, int[] aOff, int aBase, int aStride, int row0, int rows,
+                           float[] b, int bBase, int bStride, int ldb, int h0, int h1, int width,
+                           float[] c, int ldc, int col0, int vectors) {
+        int last = Math.min(MR, rows - row0) - 1;
+        int r0 = aOff[row0] + aBase;
+        int r1 = aOff[row0 + Math.min(1, last)] + aBase;
+        int r2 = aOff[row0 + Math.min(2, last)] + aBase;
+        int r3 = aOff[row0 + Math.min(3, last)] + aBase;
+        int r4 = aOff[row0 + Math.min(4, last)] + aBase;
+        int r5 = aOff[row0 + Math.min(5, last)] + aBase;
+        FloatVector c00 = FloatVector.zero(S);
+        FloatVector c01 = FloatVector.zero(S);
+        FloatVector c02 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S);
+        FloatVector c11 = FloatVector.zero(S);
+        FloatVector c12 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S);
+        FloatVector c21 = FloatVector.zero(S);
+        FloatVector c22 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S);
+        FloatVector c31 = FloatVector.zero(S);
+        FloatVector c32 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S);
+        FloatVector c41 = FloatVector.zero(S);
+        FloatVector c42 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S);
+        FloatVector c51 = FloatVector.zero(S);
+        FloatVector c52 = FloatVector.zero(S);
+        for (int h = h0; h < h1; h++) {
+            int ar = h * aStride;
+            int bo = bBase + h * bStride + col0;
+            for (int w = 0; w < width; w++, bo += ldb) {
+                int k = ar + w;
+                FloatVector b0 = FloatVector.fromArray(S, b, bo);
+                FloatVector b1 = FloatVector.fromArray(S, b, bo + L);
+                FloatVector b2 = FloatVector.fromArray(S, b, bo + 2 * L);
+                FloatVector a0 = FloatVector.broadcast(S, a[r0 + k]);
+                c00 = a0.fma(b0, c00);
+                c01 = a0.fma(b1, c01);
+                c02 = a0.fma(b2, c02);
+                FloatVector a1 = FloatVector.broadcast(S, a[r1 + k]);
+                c10 = a1.fma(b0, c10);
+                c11 = a1.fma(b1, c11);
+                c12 = a1.fma(b2, c12);
+                FloatVector a2 = FloatVector.broadcast(S, a[r2 + k]);
+                c20 = a2.fma(b0, c20);
+                c21 = a2.fma(b1, c21);
+                c22 = a2.fma(b2, c22);
+                FloatVector a3 = FloatVector.broadcast(S, a[r3 + k]);
+                c30 = a3.fma(b0, c30);
+                c31 = a3.fma(b1, c31);
+                c32 = a3.fma(b2, c32);
+                FloatVector a4 = FloatVector.broadcast(S, a[r4 + k]);
+                c40 = a4.fma(b0, c40);
+                c41 = a4.fma(b1, c41);
+                c42 = a4.fma(b2, c42);
+                FloatVector a5 = FloatVector.broadcast(S, a[r5 + k]);
+                c50 = a5.fma(b0, c50);
+                c51 = a5.fma(b1, c51);
+                c52 = a5.fma(b2, c52);
+            }
+        }
+        int o = row0 * ldc + col0;
+        FloatVector.fromArray(S, c, o).add(c00).intoArray(c, o);
+        if (vectors > 1) {
+            FloatVector.fromArray(S, c, o + L).add(c01).intoArray(c, o + L);
+        }
+        if (vectors > 2) {
+            FloatVector.fromArray(S, c, o + 2 * L).add(c02).intoArray(c, o + 2 * L);
+        }
+        if (last < 1) {
+            return;
+        }
+        o += ldc;
+        FloatVector.fromArray(S, c, o).add(c10).intoArray(c, o);
+        if (vectors > 1) {
+            FloatVector.fromArray(S, c, o + L).add(c11).intoArray(c, o + L);
+        }
+        if (vectors > 2) {
+            FloatVector.fromArray(S, c, o + 2 * L).add(c12).intoArray(c, o + 2 * L);
+        }
+        if (last < 2) {
+            return;
+        }
+        o += ldc;
+        FloatVector.fromArray(S, c, o).add(c20).intoArray(c, o);
+        if (vectors > 1) {
+            FloatVector.fromArray(S, c, o + L).add(c21).intoArray(c, o + L);
+        }
+        if (vectors > 2) {
+            FloatVector.fromArray(S, c, o + 2 * L).add(c22).intoArray(c, o + 2 * L);
+        }
+        if (last < 3) {
+            return;
+        }
+        o += ldc;
+        FloatVector.fromArray(S, c, o).add(c30).intoArray(c, o);
+        if (vectors > 1) {
+            FloatVector.fromArray(S, c, o + L).add(c31).intoArray(c, o + L);
+        }
+        if (vectors > 2) {
+            FloatVector.fromArray(S, c, o + 2 * L).add(c32).intoArray(c, o + 2 * L);
+        }
+        if (last < 4) {
+            return;
+        }
+        o += ldc;
+        FloatVector.fromArray(S, c, o).add(c40).intoArray(c, o);
+        if (vectors > 1) {
+            FloatVector.fromArray(S, c, o + L).add(c41).intoArray(c, o + L);
+        }
+        if (vectors > 2) {
+            FloatVector.fromArray(S, c, o + 2 * L).add(c42).intoArray(c, o + 2 * L);
+        }
+        if (last < 5) {
+            return;
+        }
+        o += ldc;
+        FloatVector.fromArray(S, c, o).add(c50).intoArray(c, o);
+        if (vectors > 1) {
+            FloatVector.fromArray(S, c, o + L).add(c51).intoArray(c, o + L);
+        }
+        if (vectors > 2) {
+            FloatVector.fromArray(S, c, o + 2 * L).add(c52).intoArray(c, o + 2 * L);
+        }
+    }
 }
