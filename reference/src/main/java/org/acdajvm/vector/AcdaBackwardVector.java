@@ -280,8 +280,15 @@ public final class AcdaBackwardVector implements AutoCloseable {
             for (int bi = b0; bi < b1; bi++) {
                 Band band = b.bands[bi];
                 long t = start();
-                Arrays.fill(band.dxph, 0f);
-                Arrays.fill(band.de1p, 0f);
+                // Only the rows a band's scatters reach are cleared and, below, summed.
+                int cs = sh.input.channelStride();
+                for (int c = 0; c < cfg.inChannels(); c++) {
+                    Arrays.fill(band.dxph, c * cs + band.xLo, c * cs + band.xHi, 0f);
+                }
+                int pe = (sh.outH + 2) * sh.we;
+                for (int i = 0; i < inter; i++) {
+                    Arrays.fill(band.de1p, i * pe + band.eLo, i * pe + band.eHi, 0f);
+                }
                 lap(ws.nanos, Stage.BAND_SUMS, t);
                 for (int h = band.h0; h < band.h1; h++) {
                     for (int w0 = 0; w0 < sh.outW; w0 += NW) {
@@ -299,7 +306,7 @@ public final class AcdaBackwardVector implements AutoCloseable {
                 int base = i * planeE;
                 Arrays.fill(b.de1p, base, base + planeE, 0f);
                 for (Band band : b.bands) {
-                    addInto(b.de1p, band.de1p, base, planeE);
+                    addInto(b.de1p, band.de1p, base + band.eLo, band.eHi - band.eLo);
                 }
                 if (cfg.padding() == PaddingMode.CIRCULAR) {
                     unwrapE1(sh, b.de1p, base);
@@ -329,7 +336,7 @@ public final class AcdaBackwardVector implements AutoCloseable {
                 int base = c * cStride;
                 Arrays.fill(b.xph2, base, base + cStride, 0f);
                 for (Band band : b.bands) {
-                    addInto(b.xph2, band.dxph, base, cStride);
+                    addInto(b.xph2, band.dxph, base + band.xLo, band.xHi - band.xLo);
                 }
                 foldChannel(sh, b.xph2, dx, n, c);
             }
@@ -1280,10 +1287,33 @@ public final class AcdaBackwardVector implements AutoCloseable {
         final float[] sumDa2c2;
         final float[] sumDa1;
         final float[] sumDa1c1;
+        /**
+         * The part of each channel plane of {@code dxph} ({@code [xLo, xHi)}) and of {@code de1p}
+         * ({@code [eLo, eHi)}) that the band's scatters can reach: whole padded rows from the band's first output
+         * row to its last plus the taps' reach. The rest of its copies stays zero and is neither cleared nor summed.
+         */
+        final int xLo;
+        final int xHi;
+        final int eLo;
+        final int eHi;
 
         Band(AcdaForwardVector.Shape sh, int h0, int h1) {
             this.h0 = h0;
             this.h1 = h1;
+            PaddedInput in = sh.input;
+            int cs = in.channelStride();
+            int row = in.stride * in.wq;
+            int maxRow = 0;
+            for (int off : sh.conv1Off) {
+                maxRow = Math.max(maxRow, (off % cs) / row);
+            }
+            for (int off : sh.atomOff) {
+                maxRow = Math.max(maxRow, (off % cs) / row);
+            }
+            xLo = in.stride * h0 * row;
+            xHi = Math.min(cs, (in.stride * (h1 - 1) + maxRow + 1) * row);
+            eLo = h0 * sh.we;
+            eHi = Math.min((sh.outH + 2) * sh.we, (h1 + 2) * sh.we);
             dxph = new float[sh.input.size()];
             de1p = new float[sh.e1pSize()];
             sumDa2 = new float[sh.cfg.generatorChannels()];
