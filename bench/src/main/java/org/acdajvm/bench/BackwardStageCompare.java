@@ -73,7 +73,11 @@ public final class BackwardStageCompare {
         AcdaInit.fill(dy, new SplittableRandom(44), -1, 1);
         try (AcdaBackwardVectorBaseline old = new AcdaBackwardVectorBaseline(threads);
              AcdaBackwardVector now = new AcdaBackwardVector(threads)) {
-            for (int i = 0; i < 5; i++) {
+            // Profiling on from the start: turning it on after the warm-up took an uncommon trap in the tile code
+            // (the profiled branch never seen), and the recompilation window landed in the timed rounds.
+            old.profile(true);
+            now.profile(true);
+            for (int i = 0; i < 8; i++) {
                 old.backward(layer, x, dy);
                 now.backward(layer, x, dy);
                 StageCompare.peakProbe(200);
