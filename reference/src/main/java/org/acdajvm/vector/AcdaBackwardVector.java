@@ -26,26 +26,38 @@ import org.acdajvm.tensor.Tensor;
  *
  * <p>Per image, in phases (each a parallel loop; a phase starts when the previous one is complete):
  * <ol>
- *   <li>the padded input {@code xph}; generator conv 1 in centred form
+ *   <li>the padded input {@code xph}; {@code dy} with zero tails ({@code dyT}) and transposed
+ *       ({@code dyTT}, pixels by channels); generator conv 1 in centred form
  *       {@code c1 = (g1 - mean1)/sigma1} (kept for BatchNorm's gradient) and
  *       {@code e1 = tanh(gamma1 c1 + beta1)} into the padded {@code e1p};</li>
- *   <li>per band of output rows, tile by tile: {@code c2}, {@code G}, the atoms {@code D}, the atom
- *       convolution {@code Z} (kept for {@code dcoef}), {@code dZ = coef^T dy},
- *       {@code dD[m,u] = sum_c dZ[c,m] x[c,u]}, the direct path
+ *   <li>per band of output rows, tile by tile ({@code NW = 4L} pixels, the last of a row with the
+ *       {@code 2L} kernels when it has at most {@code 2L} pixels, as the forward): {@code c2}, {@code G},
+ *       the atoms {@code D}, the atom convolution {@code Z} (kept for {@code dcoef}),
+ *       {@code dZ = coef^T dy}, {@code dD[m,u] = sum_c dZ[c,m] x[c,u]}, the direct path
  *       {@code dxp[c,u] += sum_m dZ[c,m] D[m,u]}, {@code dG = Psi dD}, {@code da2 = dG (1 - G^2)}
- *       (kept), and {@code de1p += (W2 scale2)^T da2} scattered to the taps conv 2 read;</li>
+ *       (kept, transposed), and {@code de1p += (W2 scale2)^T da2} scattered to the taps conv 2 read;</li>
  *   <li>the bands' {@code de1p} summed (and folded back through circular padding);
- *       {@code da1 = de1 (1 - e1^2)} (kept), and {@code dxp += (W1 scale1)^T da1} scattered to the
- *       taps conv 1 read;</li>
+ *       {@code da1 = de1 (1 - e1^2)} (kept, transposed), and {@code dxp += (W1 scale1)^T da1} scattered
+ *       to the taps conv 1 read;</li>
  *   <li>the bands' {@code dxp} summed and folded into {@code dx} (the adjoint of the padded copy);
- *       the weight gradients as complete sums over every pixel
- *       ({@link VectorGemm#dotRows}): {@code dcoef = dy Z^T}, {@code dW2 = scale2 da2 e1p^T},
- *       {@code dW1 = scale1 da1 xp^T}; the per-channel sums.</li>
+ *       the weight gradients, transposed, as products over the image's pixels with the gradient's
+ *       columns in the vector lanes ({@link VectorGemm#gradBlockWide}): {@code dcoef^T = Z dyTT},
+ *       {@code dW2^T = e1p-taps da2TT}, {@code dW1^T = xp-taps da1TT}; the per-channel sums.</li>
  * </ol>
- * Scatters cross band boundaries, so every band adds into its own full-size copy of {@code dxp}
- * and {@code de1p}; the copies are summed in band order. Per-channel sums are kept per band too.
- * With the band count fixed by the thread count, the result does not depend on scheduling: a
- * fixed thread count gives the same bits on every call.
+ *
+ * <p>Summation orders (all fixed): every element of a matrix product is one chain of FMAs over its
+ * inner dimension in ascending order, whichever kernel width computes it. A weight gradient's sum over
+ * an image's pixels is cut into blocks of whole output rows (about {@code Buffers.GRAD_PIXELS} pixels,
+ * fixed by the shape), each block one FMA chain from zero in row-major pixel order, the blocks added in
+ * row order, then the image added to the gradient; so the weight gradients of given {@code da1},
+ * {@code da2} and {@code Z} do not depend on how the row blocks are split between threads. The
+ * BatchNorm sums add one lane sum per {@code 2L} columns, in column order per band. Scatters cross band
+ * boundaries, so every band adds into its own copy of {@code dxp} and {@code de1p} (only the rows its
+ * taps reach are cleared and summed) in tile order, within a tile in the fixed tap and row orders of
+ * {@link #directPath} and {@link VectorGemm#blockAddToWide} (rows tap-major); the copies are summed in
+ * band order. With the band count fixed by the thread count, the result does not depend on scheduling:
+ * a fixed thread count gives the same bits on every call (different thread counts can differ in the
+ * last bits of {@code dx} and, through {@code da1}, of what depends on it).
  *
  * <p>Packed weights are cached per layer and every buffer per shape, so a steady stream of calls of
  * one shape allocates only the returned gradients. Not thread-safe: one instance per calling thread.
@@ -1332,7 +1344,7 @@ public final class AcdaBackwardVector implements AutoCloseable {
 
     /**
      * Whole-image buffers of one shape. Planes of {@code [H'][tw]} ({@code tw} = W' rounded up to
-     * whole tiles; the columns past W' hold zeros in {@code dyT}, {@code da2Full} and {@code da1Full}).
+     * whole tiles; the columns past W' hold zeros in {@code dyT}).
      */
     private static final class Buffers {
         /** About how many pixels one block of a weight-gradient sum covers (whole output rows). */
@@ -1389,8 +1401,6 @@ public final class AcdaBackwardVector implements AutoCloseable {
             c1Full = new float[blocksRows(inter) * planeT];
             zFull = new float[cm * planeT];
             dyT = new float[c.outChannels() * planeT];
-            // da2 and da1 have the row strides of the buffers they are summed against (e1p, xph), with zero
-            // tails, so that VectorGemm.dotRows runs over whole planes as flat ranges.
             xRow = sh.input.base(1, 0) - sh.input.base(0, 0);
             ldO = (c.outChannels() + L - 1) / L * L;
             ldG = (gen + L - 1) / L * L;
