@@ -259,15 +259,21 @@ public final class AcdaBackwardVector implements AutoCloseable {
         rows.run(sh.outH, workspaces, (r0, r1, ws) -> {
             long t = start();
             int ld = b.ldO;
-            // Sixteen pixels at a time: the rows written (ld floats apart) stay few enough for L1's sets.
+            // L pixels at a time: each channel's L values copied as one vector into a per-thread block, then
+            // written out pixel by pixel, channels contiguous (the strided side of the transpose stays in L1).
+            float[] blk = ws.transpose;
             for (int h = r0; h < r1; h++) {
-                for (int w0 = 0; w0 < sh.outW; w0 += 16) {
-                    int w1 = Math.min(sh.outW, w0 + 16);
-                    for (int o = 0; o < outC; o++) {
-                        int src = (n * outC + o) * planeY + h * sh.outW;
-                        int dst = (h * sh.outW + w0) * ld + o;
-                        for (int w = w0; w < w1; w++, dst += ld) {
-                            b.dyTT[dst] = dy[src + w];
+                for (int w0 = 0; w0 < sh.outW; w0 += L) {
+                    int cnt = Math.min(L, sh.outW - w0);
+                    VectorMask<Float> mask = S.indexInRange(0, cnt);
+                    int src = n * outC * planeY + h * sh.outW + w0;
+                    for (int o = 0; o < outC; o++, src += planeY) {
+                        FloatVector.fromArray(S, dy, src, mask).intoArray(blk, o * L);
+                    }
+                    int dst = (h * sh.outW + w0) * ld;
+                    for (int w = 0; w < cnt; w++, dst += ld) {
+                        for (int o = 0; o < outC; o++) {
+                            b.dyTT[dst + o] = blk[o * L + w];
                         }
                     }
                 }
@@ -1468,10 +1474,13 @@ public final class AcdaBackwardVector implements AutoCloseable {
         final float[] da1;
         final float[] scratch = new float[MR * NR];
         final float[] scratchWide = new float[MR * NW];
+        /** {@code O x L} floats: a block of {@code dy} on its way into {@code dyTT}. */
+        final float[] transpose;
         final long[] nanos = new long[Stage.values().length];
 
         Workspace(AcdaForwardVector.Shape sh) {
             AcdaConfig c = sh.cfg;
+            transpose = new float[c.outChannels() * L];
             int genRows = VectorGemm.blocks(c.generatorChannels()) * MR;
             c2 = new float[genRows * NW];
             g = new float[genRows * NW];
