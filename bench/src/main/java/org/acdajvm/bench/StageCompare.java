@@ -153,7 +153,7 @@ public final class StageCompare {
     private static final java.lang.management.ThreadMXBean CPU = java.lang.management.ManagementFactory.getThreadMXBean();
 
     /** GFLOP/s of twelve FMA chains on this thread (as {@code FmaPeakBenchmark}), over {@code reps} x 12k FMAs. */
-    private static double peakProbe(int reps) {
+    static double peakProbe(int reps) {
         float acc = 0;
         long t0 = CPU.getCurrentThreadCpuTime();
         for (int r = 0; r < reps; r++) {

@@ -3,6 +3,7 @@ package org.acdajvm.vector;
 import static org.acdajvm.vector.VectorGemm.L;
 import static org.acdajvm.vector.VectorGemm.MR;
 import static org.acdajvm.vector.VectorGemm.NR;
+import static org.acdajvm.vector.VectorGemm.NW;
 import static org.acdajvm.vector.VectorGemm.S;
 
 import java.util.Arrays;
@@ -25,33 +26,87 @@ import org.acdajvm.tensor.Tensor;
  *
  * <p>Per image, in phases (each a parallel loop; a phase starts when the previous one is complete):
  * <ol>
- *   <li>the padded input {@code xph}; generator conv 1 in centred form
+ *   <li>the padded input {@code xph}; {@code dy} with zero tails ({@code dyT}) and transposed
+ *       ({@code dyTT}, pixels by channels); generator conv 1 in centred form
  *       {@code c1 = (g1 - mean1)/sigma1} (kept for BatchNorm's gradient) and
  *       {@code e1 = tanh(gamma1 c1 + beta1)} into the padded {@code e1p};</li>
- *   <li>per band of output rows, tile by tile: {@code c2}, {@code G}, the atoms {@code D}, the atom
- *       convolution {@code Z} (kept for {@code dcoef}), {@code dZ = coef^T dy},
- *       {@code dD[m,u] = sum_c dZ[c,m] x[c,u]}, the direct path
+ *   <li>per band of output rows, tile by tile ({@code NW = 4L} pixels, the last of a row with the
+ *       {@code 2L} kernels when it has at most {@code 2L} pixels, as the forward): {@code c2}, {@code G},
+ *       the atoms {@code D}, the atom convolution {@code Z} (kept for {@code dcoef}),
+ *       {@code dZ = coef^T dy}, {@code dD[m,u] = sum_c dZ[c,m] x[c,u]}, the direct path
  *       {@code dxp[c,u] += sum_m dZ[c,m] D[m,u]}, {@code dG = Psi dD}, {@code da2 = dG (1 - G^2)}
- *       (kept), and {@code de1p += (W2 scale2)^T da2} scattered to the taps conv 2 read;</li>
+ *       (kept, transposed), and {@code de1p += (W2 scale2)^T da2} scattered to the taps conv 2 read;</li>
  *   <li>the bands' {@code de1p} summed (and folded back through circular padding);
- *       {@code da1 = de1 (1 - e1^2)} (kept), and {@code dxp += (W1 scale1)^T da1} scattered to the
- *       taps conv 1 read;</li>
+ *       {@code da1 = de1 (1 - e1^2)} (kept, transposed), and {@code dxp += (W1 scale1)^T da1} scattered
+ *       to the taps conv 1 read;</li>
  *   <li>the bands' {@code dxp} summed and folded into {@code dx} (the adjoint of the padded copy);
- *       the weight gradients as complete sums over every pixel
- *       ({@link VectorGemm#dotRows}): {@code dcoef = dy Z^T}, {@code dW2 = scale2 da2 e1p^T},
- *       {@code dW1 = scale1 da1 xp^T}; the per-channel sums.</li>
+ *       the weight gradients, transposed, as products over the image's pixels with the gradient's
+ *       columns in the vector lanes ({@link VectorGemm#gradBlockWide}): {@code dcoef^T = Z dyTT},
+ *       {@code dW2^T = e1p-taps da2TT}, {@code dW1^T = xp-taps da1TT}; the per-channel sums.</li>
  * </ol>
- * Scatters cross band boundaries, so every band adds into its own full-size copy of {@code dxp}
- * and {@code de1p}; the copies are summed in band order. Per-channel sums are kept per band too.
- * With the band count fixed by the thread count, the result does not depend on scheduling: a
- * fixed thread count gives the same bits on every call.
+ *
+ * <p>Summation orders (all fixed): every element of a matrix product is one chain of FMAs over its
+ * inner dimension in ascending order, whichever kernel width computes it. A weight gradient's sum over
+ * an image's pixels is cut into blocks of whole output rows (about {@code Buffers.GRAD_PIXELS} pixels,
+ * fixed by the shape), each block one FMA chain from zero in row-major pixel order, the blocks added in
+ * row order, then the image added to the gradient; so the weight gradients of given {@code da1},
+ * {@code da2} and {@code Z} do not depend on how the row blocks are split between threads. The
+ * BatchNorm sums add one lane sum per {@code 2L} columns, in column order per band. Scatters cross band
+ * boundaries, so every band adds into its own copy of {@code dxp} and {@code de1p} (only the rows its
+ * taps reach are cleared and summed) in tile order, within a tile in the fixed tap and row orders of
+ * {@link #directPath} and {@link VectorGemm#blockAddToWide} (rows tap-major); the copies are summed in
+ * band order. With the band count fixed by the thread count, the result does not depend on scheduling:
+ * a fixed thread count gives the same bits on every call (different thread counts can differ in the
+ * last bits of {@code dx} and, through {@code da1}, of what depends on it).
  *
  * <p>Packed weights are cached per layer and every buffer per shape, so a steady stream of calls of
  * one shape allocates only the returned gradients. Not thread-safe: one instance per calling thread.
  */
 public final class AcdaBackwardVector implements AutoCloseable {
 
+    private static final java.lang.management.ThreadMXBean CPU_TIME =
+            java.lang.management.ManagementFactory.getThreadMXBean();
+
+    /** The stages of the backward, for {@link #stageNanos()}. */
+    public enum Stage {
+        /** The padded input, {@code dy} with zero tails, circular wraps. */
+        PAD,
+        /** Generator conv 1 recomputed, with BatchNorm and tanh. */
+        GENERATOR_CONV1,
+        /** Generator conv 2 recomputed, with BatchNorm and tanh. */
+        GENERATOR_CONV2,
+        /** Atoms recomputed. */
+        ATOMS,
+        /** Atom convolution {@code Z} recomputed. */
+        ATOM_CONV,
+        /** {@code dZ = coef^T dy}. */
+        DZ,
+        /** {@code dD = dZ x}. */
+        ATOM_GRADIENT,
+        /** The direct path {@code dxp += dZ D}. */
+        DIRECT_PATH,
+        /** {@code dG = Psi dD}, {@code da2}, BatchNorm 2's sums. */
+        DG,
+        /** {@code de1p += (W2 scale2)^T da2}. */
+        CONV2_INPUT,
+        /** {@code da1}, BatchNorm 1's sums, {@code dxp += (W1 scale1)^T da1}. */
+        CONV1_INPUT,
+        /** Band copies summed, folds through the padding. */
+        BAND_SUMS,
+        /** {@code dcoef = dy Z^T}. */
+        DCOEF,
+        /** {@code dW2}. */
+        DW2,
+        /** {@code dW1}. */
+        DW1,
+        /** The bias gradient and per-channel sums. */
+        BIAS
+    }
+
     private final RowParallel rows;
+    private boolean profiling;
+    /** Thread time per stage of the serial parts, indexed by {@link Stage#ordinal()}. */
+    private final long[] serialNanos = new long[Stage.values().length];
     private AcdaLayer cachedLayer;
     private Packed packed;
     private AcdaForwardVector.Shape shape;
@@ -71,6 +126,53 @@ public final class AcdaBackwardVector implements AutoCloseable {
     /** Number of buffer (re)allocations so far: constant in a steady stream of calls of one shape. */
     public long allocations() {
         return allocations;
+    }
+
+    /**
+     * Turns per-stage timing on or off (off by default: it adds two clock reads per stage and tile).
+     * Times are the CPU times of the threads that ran each stage, summed over all threads, reset by
+     * this call.
+     */
+    public void profile(boolean on) {
+        profiling = on;
+        Arrays.fill(serialNanos, 0);
+        if (workspaces != null) {
+            for (Workspace w : workspaces) {
+                Arrays.fill(w.nanos, 0);
+            }
+        }
+    }
+
+    /** Thread CPU nanoseconds spent per stage since {@link #profile(boolean)} turned profiling on. */
+    public long[] stageNanos() {
+        long[] r = serialNanos.clone();
+        if (workspaces != null) {
+            for (Workspace w : workspaces) {
+                for (int i = 0; i < r.length; i++) {
+                    r[i] += w.nanos[i];
+                }
+            }
+        }
+        return r;
+    }
+
+    /** The calling thread's CPU time (wall time would charge other processes' time slices to a stage). */
+    private static long cpuNanos() {
+        return CPU_TIME.getCurrentThreadCpuTime();
+    }
+
+    /** With profiling on, charges the time since {@code since} to {@code stage}; returns the new start. */
+    private long lap(long[] nanos, Stage stage, long since) {
+        if (!profiling) {
+            return 0;
+        }
+        long now = cpuNanos();
+        nanos[stage.ordinal()] += now - since;
+        return now;
+    }
+
+    private long start() {
+        return profiling ? cpuNanos() : 0;
     }
 
     /**
@@ -136,11 +238,14 @@ public final class AcdaBackwardVector implements AutoCloseable {
 
         // Phase 1: the padded input, dy with zero tails, generator conv 1.
         rows.run(cfg.inChannels(), workspaces, (c0, c1, ws) -> {
+            long t = start();
             for (int c = c0; c < c1; c++) {
                 sh.input.fillChannel(b.xph, x, n, c, cfg.padding());
             }
+            lap(ws.nanos, Stage.PAD, t);
         });
         rows.run(outC, workspaces, (o0, o1, ws) -> {
+            long t = start();
             for (int o = o0; o < o1; o++) {
                 for (int h = 0; h < sh.outH; h++) {
                     int src = (n * outC + o) * planeY + h * sh.outW;
@@ -149,24 +254,62 @@ public final class AcdaBackwardVector implements AutoCloseable {
                     Arrays.fill(b.dyT, dst + sh.outW, dst + tw, 0f);
                 }
             }
+            lap(ws.nanos, Stage.PAD, t);
         });
         rows.run(sh.outH, workspaces, (r0, r1, ws) -> {
+            long t = start();
+            int ld = b.ldO;
+            // L pixels at a time: each channel's L values copied as one vector into a per-thread block, then
+            // written out pixel by pixel, channels contiguous (the strided side of the transpose stays in L1).
+            float[] blk = ws.transpose;
+            for (int h = r0; h < r1; h++) {
+                for (int w0 = 0; w0 < sh.outW; w0 += L) {
+                    int cnt = Math.min(L, sh.outW - w0);
+                    VectorMask<Float> mask = S.indexInRange(0, cnt);
+                    int src = n * outC * planeY + h * sh.outW + w0;
+                    for (int o = 0; o < outC; o++, src += planeY) {
+                        FloatVector.fromArray(S, dy, src, mask).intoArray(blk, o * L);
+                    }
+                    int dst = (h * sh.outW + w0) * ld;
+                    for (int w = 0; w < cnt; w++, dst += ld) {
+                        for (int o = 0; o < outC; o++) {
+                            b.dyTT[dst + o] = blk[o * L + w];
+                        }
+                    }
+                }
+            }
+            lap(ws.nanos, Stage.PAD, t);
+        });
+        rows.run(sh.outH, workspaces, (r0, r1, ws) -> {
+            long t = start();
             for (int h = r0; h < r1; h++) {
                 generatorConv1Row(p, sh, b, h, ws);
             }
+            lap(ws.nanos, Stage.GENERATOR_CONV1, t);
         });
         if (cfg.padding() == PaddingMode.CIRCULAR) {
+            long t = start();
             wrapE1(sh, b.e1p);
+            lap(serialNanos, Stage.PAD, t);
         }
 
         // Phase 2: per band, the forward's tiles and the backward down to da2 and de1p.
         rows.run(b.bands.length, workspaces, (b0, b1, ws) -> {
             for (int bi = b0; bi < b1; bi++) {
                 Band band = b.bands[bi];
-                Arrays.fill(band.dxph, 0f);
-                Arrays.fill(band.de1p, 0f);
+                long t = start();
+                // Only the rows a band's scatters reach are cleared and, below, summed.
+                int cs = sh.input.channelStride();
+                for (int c = 0; c < cfg.inChannels(); c++) {
+                    Arrays.fill(band.dxph, c * cs + band.xLo, c * cs + band.xHi, 0f);
+                }
+                int pe = (sh.outH + 2) * sh.we;
+                for (int i = 0; i < inter; i++) {
+                    Arrays.fill(band.de1p, i * pe + band.eLo, i * pe + band.eHi, 0f);
+                }
+                lap(ws.nanos, Stage.BAND_SUMS, t);
                 for (int h = band.h0; h < band.h1; h++) {
-                    for (int w0 = 0; w0 < sh.outW; w0 += NR) {
+                    for (int w0 = 0; w0 < sh.outW; w0 += NW) {
                         tileDown(p, sh, b, band, ws, h, w0);
                     }
                 }
@@ -176,50 +319,70 @@ public final class AcdaBackwardVector implements AutoCloseable {
         // Phase 3: de1p summed over bands (and folded back through circular padding); da1 and the generator path into dxp.
         int planeE = (sh.outH + 2) * sh.we;
         rows.run(inter, workspaces, (i0, i1, ws) -> {
+            long t = start();
             for (int i = i0; i < i1; i++) {
                 int base = i * planeE;
                 Arrays.fill(b.de1p, base, base + planeE, 0f);
                 for (Band band : b.bands) {
-                    addInto(b.de1p, band.de1p, base, planeE);
+                    addInto(b.de1p, band.de1p, base + band.eLo, band.eHi - band.eLo);
                 }
                 if (cfg.padding() == PaddingMode.CIRCULAR) {
                     unwrapE1(sh, b.de1p, base);
                 }
             }
+            lap(ws.nanos, Stage.BAND_SUMS, t);
         });
         rows.run(b.bands.length, workspaces, (b0, b1, ws) -> {
+            long t = start();
             for (int bi = b0; bi < b1; bi++) {
                 Band band = b.bands[bi];
                 for (int h = band.h0; h < band.h1; h++) {
-                    for (int w0 = 0; w0 < sh.outW; w0 += NR) {
+                    for (int w0 = 0; w0 < sh.outW; w0 += NW) {
                         tileGenerator1(p, sh, b, band, ws, h, w0);
                     }
                 }
             }
+            lap(ws.nanos, Stage.CONV1_INPUT, t);
         });
 
         // Phase 4: dx (bands summed, folded through the padding), then every weight gradient as a sum over all pixels.
         int cStride = sh.input.channelStride();
         float[] dx = g.dx;
         rows.run(cfg.inChannels(), workspaces, (c0, c1, ws) -> {
+            long t = start();
             for (int c = c0; c < c1; c++) {
                 int base = c * cStride;
                 Arrays.fill(b.xph2, base, base + cStride, 0f);
                 for (Band band : b.bands) {
-                    addInto(b.xph2, band.dxph, base, cStride);
+                    addInto(b.xph2, band.dxph, base + band.xLo, band.xHi - band.xLo);
                 }
                 foldChannel(sh, b.xph2, dx, n, c);
             }
+            lap(ws.nanos, Stage.BAND_SUMS, t);
         });
-        rows.run((outC + 3) / 4, workspaces, (q0, q1, ws) ->
-                VectorGemm.dotRows(b.dyT, b.rowOffO, b.zFull, b.rowOffZ, tw, sh.outH, tw, true,
-                        q0 * 4, Math.min(outC, q1 * 4), null, g.dcoef, ws.partial));
-        rows.run((cfg.generatorChannels() + 3) / 4, workspaces, (q0, q1, ws) ->
-                VectorGemm.dotRows(b.da2Full, b.rowOffG, b.e1p, sh.conv2Off, sh.we, sh.outH, tw, true,
-                        q0 * 4, Math.min(cfg.generatorChannels(), q1 * 4), p.scale2, g.dw2, ws.partial));
-        rows.run((inter + 3) / 4, workspaces, (q0, q1, ws) ->
-                VectorGemm.dotRows(b.da1Full, b.rowOffI, b.xph, sh.conv1Off, b.xRow, sh.outH, tw, true,
-                        q0 * 4, Math.min(inter, q1 * 4), p.scale1, g.dw1, ws.partial));
+        int cm = cfg.inChannels() * cfg.atoms();
+        rows.run(VectorGemm.blocks(cm), workspaces, (q0, q1, ws) -> {
+            long t = start();
+            weightGradient(b.zFull, b.rowOffZ, 0, tw, cm, b.dyTT, b.ldO, sh, b.gradRows, q0, q1, b.dcT);
+            addTransposed(b.dcT, b.ldO, q0 * MR, Math.min(cm, q1 * MR), outC, null, g.dcoef);
+            lap(ws.nanos, Stage.DCOEF, t);
+        });
+        int rows2 = inter * 9;
+        rows.run(VectorGemm.blocks(rows2), workspaces, (q0, q1, ws) -> {
+            long t = start();
+            weightGradient(b.e1p, sh.conv2Off, 0, sh.we, rows2, b.da2TT, b.ldG, sh, b.gradRows, q0, q1, b.dw2T);
+            addTransposed(b.dw2T, b.ldG, q0 * MR, Math.min(rows2, q1 * MR), cfg.generatorChannels(), p.scale2, g.dw2);
+            lap(ws.nanos, Stage.DW2, t);
+        });
+        int rows1 = cfg.inChannels() * cfg.generatorKernel() * cfg.generatorKernel();
+        rows.run(VectorGemm.blocks(rows1), workspaces, (q0, q1, ws) -> {
+            long t = start();
+            weightGradient(b.xph, sh.conv1Off, sh.input.base(0, 0), b.xRow, rows1, b.da1TT, b.ldI, sh, b.gradRows,
+                    q0, q1, b.dw1T);
+            addTransposed(b.dw1T, b.ldI, q0 * MR, Math.min(rows1, q1 * MR), inter, p.scale1, g.dw1);
+            lap(ws.nanos, Stage.DW1, t);
+        });
+        long tb = start();
         for (int o = 0; o < outC; o++) {
             float acc = 0f;
             for (int h = 0; h < sh.outH; h++) {
@@ -230,6 +393,45 @@ public final class AcdaBackwardVector implements AutoCloseable {
             }
             g.dbias[o] += acc;
         }
+        lap(serialNanos, Stage.BIAS, tb);
+    }
+
+    /**
+     * The transposed weight gradient {@code cT[q][j] = sum_p A[q][p] B[p][j]} for the rows of blocks
+     * {@code [q0, q1)} of A, every column of B ({@code ldb}, a multiple of {@code L}, zero past the valid ones),
+     * over every output pixel: the pixels in blocks of {@code hb} output rows (fixed by the shape), each block's sum
+     * one chain of FMAs ({@link VectorGemm#gradBlockWide}), the blocks added in row order. For each block of pixels,
+     * the six rows of A (a few KB) stay in L1 while the B panel of the block (all columns) stays in L2.
+     */
+    private static void weightGradient(float[] a, int[] aOff, int aBase, int aStride, int rowsA, float[] bT, int ldb,
+                                       AcdaForwardVector.Shape sh, int hb, int q0, int q1, float[] cT) {
+        Arrays.fill(cT, q0 * MR * ldb, Math.min(rowsA, q1 * MR) * ldb, 0f);
+        int bStride = sh.outW * ldb;
+        for (int h0 = 0; h0 < sh.outH; h0 += hb) {
+            int h1 = Math.min(sh.outH, h0 + hb);
+            for (int q = q0; q < q1; q++) {
+                int col0 = 0;
+                for (; col0 + NW <= ldb; col0 += NW) {
+                    VectorGemm.gradBlockWide(a, aOff, aBase, aStride, q * MR, rowsA, bT, 0, bStride, ldb, h0, h1,
+                            sh.outW, cT, ldb, col0);
+                }
+                if (col0 < ldb) {
+                    VectorGemm.gradBlock3(a, aOff, aBase, aStride, q * MR, rowsA, bT, 0, bStride, ldb, h0, h1,
+                            sh.outW, cT, ldb, col0, (ldb - col0) / L);
+                }
+            }
+        }
+    }
+
+    /** {@code out[j][q] += scale[j] cT[q][j]} for rows {@code q in [r0, r1)} of {@code cT} and {@code j < cols}. */
+    private static void addTransposed(float[] cT, int ldc, int r0, int r1, int cols, float[] scale, float[] out) {
+        int k = out.length / cols;
+        for (int q = r0; q < r1; q++) {
+            for (int j = 0; j < cols; j++) {
+                float sc = scale == null ? 1f : scale[j];
+                out[j * k + q] += sc * cT[q * ldc + j];
+            }
+        }
     }
 
     /** Generator conv 1 of output row {@code h}: {@code c1 = (g1 - mean1)/sigma1}, {@code e1 = tanh(gamma1 c1 + beta1)}. */
@@ -237,14 +439,16 @@ public final class AcdaBackwardVector implements AutoCloseable {
         int inter = sh.cfg.interChannels();
         int rowBase = sh.input.base(h, 0);
         int planeE = (sh.outH + 2) * sh.we;
-        for (int w0 = 0; w0 < sh.outW; w0 += NR) {
-            int cols = Math.min(NR, sh.outW - w0);
+        for (int w0 = 0; w0 < sh.outW; w0 += NW) {
+            boolean wide = sh.outW - w0 > NR;
             for (int blk = 0; blk < VectorGemm.blocks(inter); blk++) {
                 int row0 = blk * MR;
-                VectorGemm.block(p.w1, blk * p.k1 * MR, p.k1, b.xph, sh.conv1Off, rowBase + w0,
-                        p.invSigma1, p.centre1, false, row0, inter,
-                        b.c1Full, row0 * b.planeT + h * b.tw + w0, b.planeT, NR, ws.scratch);
+                gemm(wide, p.w1, blk * p.k1 * MR, p.k1, b.xph, sh.conv1Off, rowBase + w0, p.invSigma1, p.centre1,
+                        row0, inter, b.c1Full, row0 * b.planeT + h * b.tw + w0, b.planeT, ws);
             }
+        }
+        for (int w0 = 0; w0 < sh.outW; w0 += NR) {
+            int cols = Math.min(NR, sh.outW - w0);
             VectorMask<Float> m0 = S.indexInRange(0, cols);
             VectorMask<Float> m1 = S.indexInRange(L, cols);
             for (int i = 0; i < inter; i++) {
@@ -267,7 +471,7 @@ public final class AcdaBackwardVector implements AutoCloseable {
         VectorMath.tanhInPlace(out, L);
     }
 
-    /** Phase 2 for the tile of row {@code h}, columns {@code [w0, w0 + NR)}. */
+    /** Phase 2 for the tile of row {@code h}, columns {@code [w0, w0 + NW)} (the last of a row with the narrow kernel when it has at most {@code NR} pixels). */
     private void tileDown(Packed p, AcdaForwardVector.Shape sh, Buffers b, Band band, Workspace ws, int h, int w0) {
         AcdaConfig cfg = sh.cfg;
         int gen = cfg.generatorChannels();
@@ -278,121 +482,305 @@ public final class AcdaBackwardVector implements AutoCloseable {
         int inC = cfg.inChannels();
         int cm = inC * atoms;
         int tileT = h * b.tw + w0;
+        int cols = Math.min(NW, sh.outW - w0);
+        boolean wide = cols > NR;
+        int width = wide ? NW : NR;
 
+        long t0 = start();
         // c2 = (g2 - mean2)/sigma2 and G = tanh(gamma2 c2 + beta2).
         int e1Base = h * sh.we + w0;
         for (int blk = 0; blk < VectorGemm.blocks(gen); blk++) {
-            VectorGemm.block(p.w2, blk * p.k2 * MR, p.k2, b.e1p, sh.conv2Off, e1Base, p.invSigma2, p.centre2, false,
-                    blk * MR, gen, ws.c2, blk * MR * NR, NR, NR, ws.scratch);
+            gemm(wide, p.w2, blk * p.k2 * MR, p.k2, b.e1p, sh.conv2Off, e1Base, p.invSigma2, p.centre2,
+                    blk * MR, gen, ws.c2, blk * MR * NW, NW, ws);
         }
         for (int j = 0; j < gen; j++) {
-            activate(ws.c2, j * NR, p.gamma2[j], p.beta2[j], ws.scratch);
-            System.arraycopy(ws.scratch, 0, ws.g, j * NR, NR);
+            for (int q = 0; q < width; q += NR) {
+                activate(ws.c2, j * NW + q, p.gamma2[j], p.beta2[j], ws.scratch);
+                System.arraycopy(ws.scratch, 0, ws.g, j * NW + q, NR);
+            }
         }
+        t0 = lap(ws.nanos, Stage.GENERATOR_CONV2, t0);
         // Atoms: D[m][u][.] = sum_t Psi[t][u] G[m*T + t][.].
         for (int m = 0; m < atoms; m++) {
             for (int blk = 0; blk < VectorGemm.blocks(taps); blk++) {
-                VectorGemm.block(p.psiT, blk * bases * MR, bases, ws.g, sh.gRowOffNarrow, m * bases * NR, null, null, false,
-                        blk * MR, taps, ws.d, (m * taps + blk * MR) * NR, NR, NR, ws.scratch);
+                gemm(wide, p.psiT, blk * bases * MR, bases, ws.g, sh.gRowOff, m * bases * NW, null, null,
+                        blk * MR, taps, ws.d, (m * taps + blk * MR) * NW, NW, ws);
             }
         }
+        t0 = lap(ws.nanos, Stage.ATOMS, t0);
         // dZ[j][.] = sum_o coef[o][j] dy[o][.]  (zero in the tile's columns past W': dy's tail is zero).
         for (int blk = 0; blk < VectorGemm.blocks(cm); blk++) {
-            VectorGemm.block(p.coefT, blk * outC * MR, outC, b.dyT, b.rowOffO, tileT, null, null, false,
-                    blk * MR, cm, ws.dz, blk * MR * NR, NR, NR, ws.scratch);
+            gemm(wide, p.coefT, blk * outC * MR, outC, b.dyT, b.rowOffO, tileT, null, null,
+                    blk * MR, cm, ws.dz, blk * MR * NW, NW, ws);
         }
+        t0 = lap(ws.nanos, Stage.DZ, t0);
         // Z (kept for dcoef), dD and the direct path to dx.
         int xBase = sh.input.base(h, w0);
-        atomConv(sh, b, ws, xBase, tileT);
-        atomGradient(sh, b, ws, xBase);
-        directPath(sh, b, band, ws, xBase);
+        atomConv(sh, b, ws, xBase, tileT, width);
+        t0 = lap(ws.nanos, Stage.ATOM_CONV, t0);
+        atomGradient(sh, b, ws, xBase, width);
+        t0 = lap(ws.nanos, Stage.ATOM_GRADIENT, t0);
+        directPath(sh, b, band, ws, xBase, width);
+        t0 = lap(ws.nanos, Stage.DIRECT_PATH, t0);
         // dG[m*T + t][.] = sum_u Psi[t][u] dD[m][u][.].
         for (int m = 0; m < atoms; m++) {
             for (int blk = 0; blk < VectorGemm.blocks(bases); blk++) {
-                VectorGemm.block(p.psi, blk * taps * MR, taps, ws.dd, b.nrTaps, m * taps * NR, null, null, false,
-                        blk * MR, bases, ws.dg, (m * bases + blk * MR) * NR, NR, NR, ws.scratch);
+                gemm(wide, p.psi, blk * taps * MR, taps, ws.dd, b.nwTaps, m * taps * NW, null, null,
+                        blk * MR, bases, ws.dg, (m * bases + blk * MR) * NW, NW, ws);
             }
         }
-        // da2 = dG (1 - G^2), kept for dW2; BatchNorm 2's sums.
-        FloatVector one = FloatVector.broadcast(S, 1f);
-        for (int j = 0; j < gen; j++) {
-            int o = j * NR;
-            FloatVector g0 = FloatVector.fromArray(S, ws.g, o);
-            FloatVector g1 = FloatVector.fromArray(S, ws.g, o + L);
-            FloatVector da0 = FloatVector.fromArray(S, ws.dg, o).mul(g0.fma(g0.neg(), one));
-            FloatVector da1 = FloatVector.fromArray(S, ws.dg, o + L).mul(g1.fma(g1.neg(), one));
-            da0.intoArray(ws.da2, o);
-            da1.intoArray(ws.da2, o + L);
-            da0.add(da1).intoArray(ws.scratch, 0);
-            da0.mul(FloatVector.fromArray(S, ws.c2, o)).add(da1.mul(FloatVector.fromArray(S, ws.c2, o + L)))
-                    .intoArray(ws.scratch, L);
-            band.sumDa2[j] += VectorGemm.sumLanes(ws.scratch, 0);
-            band.sumDa2c2[j] += VectorGemm.sumLanes(ws.scratch, L);
-            System.arraycopy(ws.da2, o, b.da2Full, j * b.planeG + h * sh.we + w0, NR);
-        }
+        activationGradient2(ws, band, gen, width);
+        transposeInto(ws.da2, gen, Math.min(cols, width), b.da2TT, (h * sh.outW + w0) * b.ldG, b.ldG);
+        t0 = lap(ws.nanos, Stage.DG, t0);
         // de1p at the taps conv 2 read += (W2 scale2)^T da2.
         int rowsT = cfg.interChannels() * 9;
         for (int blk = 0; blk < VectorGemm.blocks(rowsT); blk++) {
-            VectorGemm.blockAddTo(p.w2t, blk * gen * MR, gen, ws.da2, b.nrGen, 0, blk * MR, rowsT,
-                    band.de1p, sh.conv2Off, e1Base, ws.scratch);
+            if (wide) {
+                VectorGemm.blockAddToWide(p.w2t, blk * gen * MR, gen, ws.da2, b.nwGen, 0, blk * MR, rowsT,
+                        band.de1p, b.conv2OffT, e1Base, ws.scratchWide);
+            } else {
+                VectorGemm.blockAddTo(p.w2t, blk * gen * MR, gen, ws.da2, b.nwGen, 0, blk * MR, rowsT,
+                        band.de1p, b.conv2OffT, e1Base, ws.scratch);
+            }
         }
+        lap(ws.nanos, Stage.CONV2_INPUT, t0);
     }
 
     /**
-     * {@code Z[c*M + m][.] = sum_u D[m][u][.] x[c][u][.]} into {@code zFull}, three atoms at a time
-     * (the atom count padded with zero atoms): six accumulators, eight loads per six FMAs.
+     * {@link VectorGemm#blockWide} for a wide tile, else {@link VectorGemm#block} (its first {@code NR} columns):
+     * the same sums either way. Rows of {@code out} are {@code outStride} apart.
      */
-    private static void atomConv(AcdaForwardVector.Shape sh, Buffers b, Workspace ws, int xBase, int tileT) {
-        int atoms = sh.cfg.atoms();
-        int taps = sh.cfg.taps();
-        int cStride = sh.input.channelStride();
-        int[] uOff = sh.atomOff;
-        float[] d = ws.d;
-        float[] xph = b.xph;
-        for (int c = 0; c < sh.cfg.inChannels(); c++) {
-            int xc = xBase + c * cStride;
-            for (int m0 = 0; m0 < atoms; m0 += 3) {
-                FloatVector a00 = FloatVector.zero(S);
-                FloatVector a01 = FloatVector.zero(S);
-                FloatVector a10 = FloatVector.zero(S);
-                FloatVector a11 = FloatVector.zero(S);
-                FloatVector a20 = FloatVector.zero(S);
-                FloatVector a21 = FloatVector.zero(S);
-                int d0 = m0 * taps * NR;
-                int d1 = d0 + taps * NR;
-                int d2 = d1 + taps * NR;
-                for (int u = 0; u < taps; u++) {
-                    int xo = xc + uOff[u];
-                    FloatVector x0 = FloatVector.fromArray(S, xph, xo);
-                    FloatVector x1 = FloatVector.fromArray(S, xph, xo + L);
-                    int du = u * NR;
-                    a00 = FloatVector.fromArray(S, d, d0 + du).fma(x0, a00);
-                    a01 = FloatVector.fromArray(S, d, d0 + du + L).fma(x1, a01);
-                    a10 = FloatVector.fromArray(S, d, d1 + du).fma(x0, a10);
-                    a11 = FloatVector.fromArray(S, d, d1 + du + L).fma(x1, a11);
-                    a20 = FloatVector.fromArray(S, d, d2 + du).fma(x0, a20);
-                    a21 = FloatVector.fromArray(S, d, d2 + du + L).fma(x1, a21);
-                }
-                int zo = (c * atoms + m0) * b.planeT + tileT;
-                a00.intoArray(b.zFull, zo);
-                a01.intoArray(b.zFull, zo + L);
-                if (m0 + 1 < atoms) {
-                    a10.intoArray(b.zFull, zo + b.planeT);
-                    a11.intoArray(b.zFull, zo + b.planeT + L);
-                }
-                if (m0 + 2 < atoms) {
-                    a20.intoArray(b.zFull, zo + 2 * b.planeT);
-                    a21.intoArray(b.zFull, zo + 2 * b.planeT + L);
-                }
+    private static void gemm(boolean wide, float[] a, int aOff, int kdim, float[] bm, int[] bOff, int bBase,
+                             float[] mul, float[] add, int row0, int rows, float[] out, int outOff, int outStride,
+                             Workspace ws) {
+        if (wide) {
+            VectorGemm.blockWide(a, aOff, kdim, bm, bOff, bBase, mul, add, false, row0, rows, out, outOff, outStride,
+                    NW, ws.scratchWide);
+        } else {
+            VectorGemm.block(a, aOff, kdim, bm, bOff, bBase, mul, add, false, row0, rows, out, outOff, outStride,
+                    NR, ws.scratch);
+        }
+    }
+
+    /** {@code da2 = dG (1 - G^2)}, kept for dW2, and BatchNorm 2's sums (a method of its own, so that the tile's stays small for the JIT). */
+    private static void activationGradient2(Workspace ws, Band band, int gen, int width) {
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        for (int j = 0; j < gen; j++) {
+            // Summed per NR columns, in column order (the order of the NR-wide tiles before).
+            for (int o = j * NW; o < j * NW + width; o += NR) {
+                FloatVector g0 = FloatVector.fromArray(S, ws.g, o);
+                FloatVector g1 = FloatVector.fromArray(S, ws.g, o + L);
+                FloatVector da0 = FloatVector.fromArray(S, ws.dg, o).mul(g0.fma(g0.neg(), one));
+                FloatVector da1 = FloatVector.fromArray(S, ws.dg, o + L).mul(g1.fma(g1.neg(), one));
+                da0.intoArray(ws.da2, o);
+                da1.intoArray(ws.da2, o + L);
+                da0.add(da1).intoArray(ws.scratch, 0);
+                da0.mul(FloatVector.fromArray(S, ws.c2, o)).add(da1.mul(FloatVector.fromArray(S, ws.c2, o + L)))
+                        .intoArray(ws.scratch, L);
+                band.sumDa2[j] += VectorGemm.sumLanes(ws.scratch, 0);
+                band.sumDa2c2[j] += VectorGemm.sumLanes(ws.scratch, L);
             }
         }
     }
 
     /**
-     * {@code dD[m][u][.] = sum_c dZ[c*M + m][.] x[c][u][.]}, three atoms at a time (the rows of the
-     * padded atoms are computed from whatever follows and never read).
+     * {@code Z[c*M + m][.] = sum_u D[m][u][.] x[c][u][.]} into {@code zFull}, as the forward's atom convolution:
+     * four input channels by six atoms by one vector of pixels (24 accumulators; per tap six atom loads and four
+     * input loads for 24 FMAs), the atom count padded to a multiple of 6 with zero atoms (not stored), channels
+     * outer and the vectors of the tile inner. Channels left over go one at a time. Each element is the same sum
+     * over {@code u} in the same order as before.
      */
-    private static void atomGradient(AcdaForwardVector.Shape sh, Buffers b, Workspace ws, int xBase) {
+    private static void atomConv(AcdaForwardVector.Shape sh, Buffers b, Workspace ws, int xBase, int tileT, int width) {
+        int inC = sh.cfg.inChannels();
+        int cStride = sh.input.channelStride();
+        int c = 0;
+        for (; c + 3 < inC; c += 4) {
+            for (int half = 0; half < width; half += L) {
+                atomConvFour(sh, b, ws, c, xBase + c * cStride + half, cStride, half, tileT);
+            }
+        }
+        for (; c < inC; c++) {
+            for (int half = 0; half < width; half += L) {
+                atomConvOne(sh, b, ws, c, xBase + c * cStride + half, half, tileT);
+            }
+        }
+    }
+
+    private static void atomConvFour(AcdaForwardVector.Shape sh, Buffers b, Workspace ws, int c, int xc, int cStride,
+                                     int half, int tileT) {
+        int atoms = sh.cfg.atoms();
+        int taps = sh.cfg.taps();
+        int[] uOff = sh.atomOff;
+        float[] d = ws.d;
+        float[] x = b.xph;
+        float[] z = b.zFull;
+        int pt = b.planeT;
+        int xc1 = xc + cStride;
+        int xc2 = xc1 + cStride;
+        int xc3 = xc2 + cStride;
+        int tn = taps * NW;
+        for (int m0 = 0; m0 < atoms; m0 += 6) {
+            FloatVector a0 = FloatVector.zero(S);
+            FloatVector a1 = FloatVector.zero(S);
+            FloatVector a2 = FloatVector.zero(S);
+            FloatVector a3 = FloatVector.zero(S);
+            FloatVector a4 = FloatVector.zero(S);
+            FloatVector a5 = FloatVector.zero(S);
+            FloatVector b0 = FloatVector.zero(S);
+            FloatVector b1 = FloatVector.zero(S);
+            FloatVector b2 = FloatVector.zero(S);
+            FloatVector b3 = FloatVector.zero(S);
+            FloatVector b4 = FloatVector.zero(S);
+            FloatVector b5 = FloatVector.zero(S);
+            FloatVector e0 = FloatVector.zero(S);
+            FloatVector e1 = FloatVector.zero(S);
+            FloatVector e2 = FloatVector.zero(S);
+            FloatVector e3 = FloatVector.zero(S);
+            FloatVector e4 = FloatVector.zero(S);
+            FloatVector e5 = FloatVector.zero(S);
+            FloatVector f0 = FloatVector.zero(S);
+            FloatVector f1 = FloatVector.zero(S);
+            FloatVector f2 = FloatVector.zero(S);
+            FloatVector f3 = FloatVector.zero(S);
+            FloatVector f4 = FloatVector.zero(S);
+            FloatVector f5 = FloatVector.zero(S);
+            int dm = m0 * tn + half;
+            for (int u = 0; u < taps; u++) {
+                int du = dm + u * NW;
+                FloatVector d0 = FloatVector.fromArray(S, d, du);
+                FloatVector d1 = FloatVector.fromArray(S, d, du + 1 * tn);
+                FloatVector d2 = FloatVector.fromArray(S, d, du + 2 * tn);
+                FloatVector d3 = FloatVector.fromArray(S, d, du + 3 * tn);
+                FloatVector d4 = FloatVector.fromArray(S, d, du + 4 * tn);
+                FloatVector d5 = FloatVector.fromArray(S, d, du + 5 * tn);
+                int xo = uOff[u];
+                FloatVector v = FloatVector.fromArray(S, x, xc + xo);
+                a0 = d0.fma(v, a0);
+                a1 = d1.fma(v, a1);
+                a2 = d2.fma(v, a2);
+                a3 = d3.fma(v, a3);
+                a4 = d4.fma(v, a4);
+                a5 = d5.fma(v, a5);
+                v = FloatVector.fromArray(S, x, xc1 + xo);
+                b0 = d0.fma(v, b0);
+                b1 = d1.fma(v, b1);
+                b2 = d2.fma(v, b2);
+                b3 = d3.fma(v, b3);
+                b4 = d4.fma(v, b4);
+                b5 = d5.fma(v, b5);
+                v = FloatVector.fromArray(S, x, xc2 + xo);
+                e0 = d0.fma(v, e0);
+                e1 = d1.fma(v, e1);
+                e2 = d2.fma(v, e2);
+                e3 = d3.fma(v, e3);
+                e4 = d4.fma(v, e4);
+                e5 = d5.fma(v, e5);
+                v = FloatVector.fromArray(S, x, xc3 + xo);
+                f0 = d0.fma(v, f0);
+                f1 = d1.fma(v, f1);
+                f2 = d2.fma(v, f2);
+                f3 = d3.fma(v, f3);
+                f4 = d4.fma(v, f4);
+                f5 = d5.fma(v, f5);
+            }
+            int cnt = Math.min(6, atoms - m0);
+            int za = (c * atoms + m0) * pt + tileT + half;
+            int zb = za + atoms * pt;
+            int ze = zb + atoms * pt;
+            int zf = ze + atoms * pt;
+            a0.intoArray(z, za);
+            b0.intoArray(z, zb);
+            e0.intoArray(z, ze);
+            f0.intoArray(z, zf);
+            if (cnt > 1) {
+                a1.intoArray(z, za + 1 * pt);
+                b1.intoArray(z, zb + 1 * pt);
+                e1.intoArray(z, ze + 1 * pt);
+                f1.intoArray(z, zf + 1 * pt);
+            }
+            if (cnt > 2) {
+                a2.intoArray(z, za + 2 * pt);
+                b2.intoArray(z, zb + 2 * pt);
+                e2.intoArray(z, ze + 2 * pt);
+                f2.intoArray(z, zf + 2 * pt);
+            }
+            if (cnt > 3) {
+                a3.intoArray(z, za + 3 * pt);
+                b3.intoArray(z, zb + 3 * pt);
+                e3.intoArray(z, ze + 3 * pt);
+                f3.intoArray(z, zf + 3 * pt);
+            }
+            if (cnt > 4) {
+                a4.intoArray(z, za + 4 * pt);
+                b4.intoArray(z, zb + 4 * pt);
+                e4.intoArray(z, ze + 4 * pt);
+                f4.intoArray(z, zf + 4 * pt);
+            }
+            if (cnt > 5) {
+                a5.intoArray(z, za + 5 * pt);
+                b5.intoArray(z, zb + 5 * pt);
+                e5.intoArray(z, ze + 5 * pt);
+                f5.intoArray(z, zf + 5 * pt);
+            }
+        }
+    }
+
+    private static void atomConvOne(AcdaForwardVector.Shape sh, Buffers b, Workspace ws, int c, int xc, int half,
+                                    int tileT) {
+        int atoms = sh.cfg.atoms();
+        int taps = sh.cfg.taps();
+        int[] uOff = sh.atomOff;
+        float[] d = ws.d;
+        float[] x = b.xph;
+        float[] z = b.zFull;
+        int pt = b.planeT;
+        int tn = taps * NW;
+        for (int m0 = 0; m0 < atoms; m0 += 6) {
+            FloatVector a0 = FloatVector.zero(S);
+            FloatVector a1 = FloatVector.zero(S);
+            FloatVector a2 = FloatVector.zero(S);
+            FloatVector a3 = FloatVector.zero(S);
+            FloatVector a4 = FloatVector.zero(S);
+            FloatVector a5 = FloatVector.zero(S);
+            int dm = m0 * tn + half;
+            for (int u = 0; u < taps; u++) {
+                int du = dm + u * NW;
+                FloatVector v = FloatVector.fromArray(S, x, xc + uOff[u]);
+                a0 = FloatVector.fromArray(S, d, du).fma(v, a0);
+                a1 = FloatVector.fromArray(S, d, du + 1 * tn).fma(v, a1);
+                a2 = FloatVector.fromArray(S, d, du + 2 * tn).fma(v, a2);
+                a3 = FloatVector.fromArray(S, d, du + 3 * tn).fma(v, a3);
+                a4 = FloatVector.fromArray(S, d, du + 4 * tn).fma(v, a4);
+                a5 = FloatVector.fromArray(S, d, du + 5 * tn).fma(v, a5);
+            }
+            int cnt = Math.min(6, atoms - m0);
+            int za = (c * atoms + m0) * pt + tileT + half;
+            a0.intoArray(z, za);
+            if (cnt > 1) {
+                a1.intoArray(z, za + 1 * pt);
+            }
+            if (cnt > 2) {
+                a2.intoArray(z, za + 2 * pt);
+            }
+            if (cnt > 3) {
+                a3.intoArray(z, za + 3 * pt);
+            }
+            if (cnt > 4) {
+                a4.intoArray(z, za + 4 * pt);
+            }
+            if (cnt > 5) {
+                a5.intoArray(z, za + 5 * pt);
+            }
+        }
+    }
+
+    /**
+     * {@code dD[m][u][.] = sum_c dZ[c*M + m][.] x[c][u][.]}: six atoms by three taps by one vector of pixels
+     * (18 accumulators; per channel three input loads and six loads of {@code dZ} for 18 FMAs). A block past the
+     * last atom or tap repeats the last one and stores only the valid rows; each element is the same sum over
+     * {@code c}, in the same order, as before.
+     */
+    private static void atomGradient(AcdaForwardVector.Shape sh, Buffers b, Workspace ws, int xBase, int width) {
         int atoms = sh.cfg.atoms();
         int taps = sh.cfg.taps();
         int inC = sh.cfg.inChannels();
@@ -401,60 +789,226 @@ public final class AcdaBackwardVector implements AutoCloseable {
         float[] dz = ws.dz;
         float[] dd = ws.dd;
         float[] xph = b.xph;
-        for (int m0 = 0; m0 < atoms; m0 += 3) {
-            for (int u = 0; u < taps; u++) {
-                FloatVector a00 = FloatVector.zero(S);
-                FloatVector a01 = FloatVector.zero(S);
-                FloatVector a10 = FloatVector.zero(S);
-                FloatVector a11 = FloatVector.zero(S);
-                FloatVector a20 = FloatVector.zero(S);
-                FloatVector a21 = FloatVector.zero(S);
-                int xo = xBase + uOff[u];
-                for (int c = 0; c < inC; c++, xo += cStride) {
-                    FloatVector x0 = FloatVector.fromArray(S, xph, xo);
-                    FloatVector x1 = FloatVector.fromArray(S, xph, xo + L);
-                    int g = (c * atoms + m0) * NR;
-                    a00 = FloatVector.fromArray(S, dz, g).fma(x0, a00);
-                    a01 = FloatVector.fromArray(S, dz, g + L).fma(x1, a01);
-                    a10 = FloatVector.fromArray(S, dz, g + NR).fma(x0, a10);
-                    a11 = FloatVector.fromArray(S, dz, g + NR + L).fma(x1, a11);
-                    a20 = FloatVector.fromArray(S, dz, g + 2 * NR).fma(x0, a20);
-                    a21 = FloatVector.fromArray(S, dz, g + 2 * NR + L).fma(x1, a21);
+        int step = atoms * NW;
+        for (int m0 = 0; m0 < atoms; m0 += 6) {
+            int g0 = Math.min(m0 + 0, atoms - 1) * NW;
+            int g1 = Math.min(m0 + 1, atoms - 1) * NW;
+            int g2 = Math.min(m0 + 2, atoms - 1) * NW;
+            int g3 = Math.min(m0 + 3, atoms - 1) * NW;
+            int g4 = Math.min(m0 + 4, atoms - 1) * NW;
+            int g5 = Math.min(m0 + 5, atoms - 1) * NW;
+            int mc = Math.min(6, atoms - m0);
+            for (int u0 = 0; u0 < taps; u0 += 3) {
+                int uc = Math.min(3, taps - u0);
+                int x0 = xBase + uOff[u0];
+                int x1 = xBase + uOff[Math.min(u0 + 1, taps - 1)];
+                int x2 = xBase + uOff[Math.min(u0 + 2, taps - 1)];
+                for (int half = 0; half < width; half += L) {
+                    FloatVector s00 = FloatVector.zero(S);
+                    FloatVector s10 = FloatVector.zero(S);
+                    FloatVector s20 = FloatVector.zero(S);
+                    FloatVector s30 = FloatVector.zero(S);
+                    FloatVector s40 = FloatVector.zero(S);
+                    FloatVector s50 = FloatVector.zero(S);
+                    FloatVector s01 = FloatVector.zero(S);
+                    FloatVector s11 = FloatVector.zero(S);
+                    FloatVector s21 = FloatVector.zero(S);
+                    FloatVector s31 = FloatVector.zero(S);
+                    FloatVector s41 = FloatVector.zero(S);
+                    FloatVector s51 = FloatVector.zero(S);
+                    FloatVector s02 = FloatVector.zero(S);
+                    FloatVector s12 = FloatVector.zero(S);
+                    FloatVector s22 = FloatVector.zero(S);
+                    FloatVector s32 = FloatVector.zero(S);
+                    FloatVector s42 = FloatVector.zero(S);
+                    FloatVector s52 = FloatVector.zero(S);
+                    int xo = half;
+                    int zo = half;
+                    for (int c = 0; c < inC; c++, xo += cStride, zo += step) {
+                        FloatVector v0 = FloatVector.fromArray(S, xph, x0 + xo);
+                        FloatVector v1 = FloatVector.fromArray(S, xph, x1 + xo);
+                        FloatVector v2 = FloatVector.fromArray(S, xph, x2 + xo);
+                        FloatVector z0 = FloatVector.fromArray(S, dz, zo + g0);
+                        s00 = z0.fma(v0, s00);
+                        s01 = z0.fma(v1, s01);
+                        s02 = z0.fma(v2, s02);
+                        FloatVector z1 = FloatVector.fromArray(S, dz, zo + g1);
+                        s10 = z1.fma(v0, s10);
+                        s11 = z1.fma(v1, s11);
+                        s12 = z1.fma(v2, s12);
+                        FloatVector z2 = FloatVector.fromArray(S, dz, zo + g2);
+                        s20 = z2.fma(v0, s20);
+                        s21 = z2.fma(v1, s21);
+                        s22 = z2.fma(v2, s22);
+                        FloatVector z3 = FloatVector.fromArray(S, dz, zo + g3);
+                        s30 = z3.fma(v0, s30);
+                        s31 = z3.fma(v1, s31);
+                        s32 = z3.fma(v2, s32);
+                        FloatVector z4 = FloatVector.fromArray(S, dz, zo + g4);
+                        s40 = z4.fma(v0, s40);
+                        s41 = z4.fma(v1, s41);
+                        s42 = z4.fma(v2, s42);
+                        FloatVector z5 = FloatVector.fromArray(S, dz, zo + g5);
+                        s50 = z5.fma(v0, s50);
+                        s51 = z5.fma(v1, s51);
+                        s52 = z5.fma(v2, s52);
+                    }
+                    int o = (m0 * taps + u0) * NW + half;
+                    s00.intoArray(dd, o);
+                    if (uc > 1) {
+                        s01.intoArray(dd, o + 1 * NW);
+                    }
+                    if (uc > 2) {
+                        s02.intoArray(dd, o + 2 * NW);
+                    }
+                    if (mc > 1) {
+                        s10.intoArray(dd, o + 1 * taps * NW);
+                        if (uc > 1) {
+                            s11.intoArray(dd, o + 1 * taps * NW + 1 * NW);
+                        }
+                        if (uc > 2) {
+                            s12.intoArray(dd, o + 1 * taps * NW + 2 * NW);
+                        }
+                    }
+                    if (mc > 2) {
+                        s20.intoArray(dd, o + 2 * taps * NW);
+                        if (uc > 1) {
+                            s21.intoArray(dd, o + 2 * taps * NW + 1 * NW);
+                        }
+                        if (uc > 2) {
+                            s22.intoArray(dd, o + 2 * taps * NW + 2 * NW);
+                        }
+                    }
+                    if (mc > 3) {
+                        s30.intoArray(dd, o + 3 * taps * NW);
+                        if (uc > 1) {
+                            s31.intoArray(dd, o + 3 * taps * NW + 1 * NW);
+                        }
+                        if (uc > 2) {
+                            s32.intoArray(dd, o + 3 * taps * NW + 2 * NW);
+                        }
+                    }
+                    if (mc > 4) {
+                        s40.intoArray(dd, o + 4 * taps * NW);
+                        if (uc > 1) {
+                            s41.intoArray(dd, o + 4 * taps * NW + 1 * NW);
+                        }
+                        if (uc > 2) {
+                            s42.intoArray(dd, o + 4 * taps * NW + 2 * NW);
+                        }
+                    }
+                    if (mc > 5) {
+                        s50.intoArray(dd, o + 5 * taps * NW);
+                        if (uc > 1) {
+                            s51.intoArray(dd, o + 5 * taps * NW + 1 * NW);
+                        }
+                        if (uc > 2) {
+                            s52.intoArray(dd, o + 5 * taps * NW + 2 * NW);
+                        }
+                    }
                 }
-                int o = (m0 * taps + u) * NR;
-                a00.intoArray(dd, o);
-                a01.intoArray(dd, o + L);
-                a10.intoArray(dd, o + taps * NR);
-                a11.intoArray(dd, o + taps * NR + L);
-                a20.intoArray(dd, o + 2 * taps * NR);
-                a21.intoArray(dd, o + 2 * taps * NR + L);
             }
         }
     }
 
-    /** The direct path: {@code dxp[c][u] += sum_m dZ[c*M + m] D[m][u]} at the taps the atom convolution read. */
-    private static void directPath(AcdaForwardVector.Shape sh, Buffers b, Band band, Workspace ws, int xBase) {
+    /**
+     * The direct path {@code dxp[c][u] += sum_m dZ[c*M + m] D[m][u]} at the taps the atom convolution read: four
+     * channels by three taps by one vector of pixels (12 accumulators; per atom three loads of {@code D} and four
+     * of {@code dZ} for 12 FMAs). The taps go column by column ({@code b} outer, {@code a} inner), so that the three
+     * of a block add to three different rows: neighbouring taps of one row would add to the same bytes one float
+     * over, which stalls store-to-load forwarding. A block past the last tap repeats it and adds only the valid
+     * ones; channels left over go one at a time. Each element is the same sum over {@code m}, in the same order,
+     * as before; the adds into {@code dxp} come in this fixed tap order.
+     */
+    private static void directPath(AcdaForwardVector.Shape sh, Buffers b, Band band, Workspace ws, int xBase,
+                                   int width) {
         int atoms = sh.cfg.atoms();
         int taps = sh.cfg.taps();
+        int inC = sh.cfg.inChannels();
         int cStride = sh.input.channelStride();
         int[] uOff = sh.atomOff;
         float[] d = ws.d;
         float[] dz = ws.dz;
         float[] dxph = band.dxph;
-        for (int c = 0; c < sh.cfg.inChannels(); c++) {
+        int[] perm = b.tapsByColumn;
+        int step = atoms * NW;
+        int c = 0;
+        for (; c + 3 < inC; c += 4) {
+            int xc = xBase + c * cStride;
+            for (int k = 0; k < taps; k += 3) {
+                int uc = Math.min(3, taps - k);
+                int u0 = perm[k];
+                int u1 = perm[Math.min(k + 1, taps - 1)];
+                int u2 = perm[Math.min(k + 2, taps - 1)];
+                for (int half = 0; half < width; half += L) {
+                    FloatVector s00 = FloatVector.zero(S);
+                    FloatVector s01 = FloatVector.zero(S);
+                    FloatVector s02 = FloatVector.zero(S);
+                    FloatVector s10 = FloatVector.zero(S);
+                    FloatVector s11 = FloatVector.zero(S);
+                    FloatVector s12 = FloatVector.zero(S);
+                    FloatVector s20 = FloatVector.zero(S);
+                    FloatVector s21 = FloatVector.zero(S);
+                    FloatVector s22 = FloatVector.zero(S);
+                    FloatVector s30 = FloatVector.zero(S);
+                    FloatVector s31 = FloatVector.zero(S);
+                    FloatVector s32 = FloatVector.zero(S);
+                    int zo = c * step + half;
+                    for (int m = 0; m < atoms; m++, zo += NW) {
+                        int dm = m * taps * NW + half;
+                        FloatVector d0 = FloatVector.fromArray(S, d, dm + u0 * NW);
+                        FloatVector d1 = FloatVector.fromArray(S, d, dm + u1 * NW);
+                        FloatVector d2 = FloatVector.fromArray(S, d, dm + u2 * NW);
+                        FloatVector z0 = FloatVector.fromArray(S, dz, zo);
+                        s00 = z0.fma(d0, s00);
+                        s01 = z0.fma(d1, s01);
+                        s02 = z0.fma(d2, s02);
+                        FloatVector z1 = FloatVector.fromArray(S, dz, zo + 1 * step);
+                        s10 = z1.fma(d0, s10);
+                        s11 = z1.fma(d1, s11);
+                        s12 = z1.fma(d2, s12);
+                        FloatVector z2 = FloatVector.fromArray(S, dz, zo + 2 * step);
+                        s20 = z2.fma(d0, s20);
+                        s21 = z2.fma(d1, s21);
+                        s22 = z2.fma(d2, s22);
+                        FloatVector z3 = FloatVector.fromArray(S, dz, zo + 3 * step);
+                        s30 = z3.fma(d0, s30);
+                        s31 = z3.fma(d1, s31);
+                        s32 = z3.fma(d2, s32);
+                    }
+                    int o0 = xc + uOff[u0] + half;
+                    int o1 = xc + uOff[u1] + half;
+                    int o2 = xc + uOff[u2] + half;
+                    FloatVector.fromArray(S, dxph, o0).add(s00).intoArray(dxph, o0);
+                    FloatVector.fromArray(S, dxph, o0 + cStride).add(s10).intoArray(dxph, o0 + cStride);
+                    FloatVector.fromArray(S, dxph, o0 + 2 * cStride).add(s20).intoArray(dxph, o0 + 2 * cStride);
+                    FloatVector.fromArray(S, dxph, o0 + 3 * cStride).add(s30).intoArray(dxph, o0 + 3 * cStride);
+                    if (uc > 1) {
+                        FloatVector.fromArray(S, dxph, o1).add(s01).intoArray(dxph, o1);
+                        FloatVector.fromArray(S, dxph, o1 + cStride).add(s11).intoArray(dxph, o1 + cStride);
+                        FloatVector.fromArray(S, dxph, o1 + 2 * cStride).add(s21).intoArray(dxph, o1 + 2 * cStride);
+                        FloatVector.fromArray(S, dxph, o1 + 3 * cStride).add(s31).intoArray(dxph, o1 + 3 * cStride);
+                    }
+                    if (uc > 2) {
+                        FloatVector.fromArray(S, dxph, o2).add(s02).intoArray(dxph, o2);
+                        FloatVector.fromArray(S, dxph, o2 + cStride).add(s12).intoArray(dxph, o2 + cStride);
+                        FloatVector.fromArray(S, dxph, o2 + 2 * cStride).add(s22).intoArray(dxph, o2 + 2 * cStride);
+                        FloatVector.fromArray(S, dxph, o2 + 3 * cStride).add(s32).intoArray(dxph, o2 + 3 * cStride);
+                    }
+                }
+            }
+        }
+        for (; c < inC; c++) {
             int xc = xBase + c * cStride;
             for (int u = 0; u < taps; u++) {
-                FloatVector v0 = FloatVector.zero(S);
-                FloatVector v1 = FloatVector.zero(S);
-                for (int m = 0; m < atoms; m++) {
-                    int dOff = (m * taps + u) * NR;
-                    int g = (c * atoms + m) * NR;
-                    v0 = FloatVector.fromArray(S, dz, g).fma(FloatVector.fromArray(S, d, dOff), v0);
-                    v1 = FloatVector.fromArray(S, dz, g + L).fma(FloatVector.fromArray(S, d, dOff + L), v1);
+                for (int half = 0; half < width; half += L) {
+                    FloatVector v = FloatVector.zero(S);
+                    for (int m = 0; m < atoms; m++) {
+                        v = FloatVector.fromArray(S, dz, (c * atoms + m) * NW + half)
+                                .fma(FloatVector.fromArray(S, d, (m * taps + u) * NW + half), v);
+                    }
+                    FloatVector.fromArray(S, dxph, xc + uOff[u] + half).add(v).intoArray(dxph, xc + uOff[u] + half);
                 }
-                int xo = xc + uOff[u];
-                FloatVector.fromArray(S, dxph, xo).add(v0).intoArray(dxph, xo);
-                FloatVector.fromArray(S, dxph, xo + L).add(v1).intoArray(dxph, xo + L);
             }
         }
     }
@@ -462,34 +1016,54 @@ public final class AcdaBackwardVector implements AutoCloseable {
     /** Phase 3 for one tile: {@code da1 = de1 (1 - e1^2)} (zero past W'), BatchNorm 1's sums, and the generator path into dxp. */
     private void tileGenerator1(Packed p, AcdaForwardVector.Shape sh, Buffers b, Band band, Workspace ws, int h, int w0) {
         int inter = sh.cfg.interChannels();
-        int cols = Math.min(NR, sh.outW - w0);
-        VectorMask<Float> m0 = S.indexInRange(0, cols);
-        VectorMask<Float> m1 = S.indexInRange(L, cols);
+        int cols = Math.min(NW, sh.outW - w0);
+        boolean wide = cols > NR;
+        int width = wide ? NW : NR;
         int planeE = (sh.outH + 2) * sh.we;
         int tileT = h * b.tw + w0;
         FloatVector one = FloatVector.broadcast(S, 1f);
         FloatVector zero = FloatVector.zero(S);
         for (int i = 0; i < inter; i++) {
-            int e = i * planeE + (h + 1) * sh.we + w0 + 1;
-            int c = i * b.planeT + tileT;
-            FloatVector e0 = FloatVector.fromArray(S, b.e1p, e);
-            FloatVector e1 = FloatVector.fromArray(S, b.e1p, e + L);
-            FloatVector da0 = zero.blend(FloatVector.fromArray(S, b.de1p, e).mul(e0.fma(e0.neg(), one)), m0);
-            FloatVector da1 = zero.blend(FloatVector.fromArray(S, b.de1p, e + L).mul(e1.fma(e1.neg(), one)), m1);
-            da0.intoArray(ws.da1, i * NR);
-            da1.intoArray(ws.da1, i * NR + L);
-            da0.add(da1).intoArray(ws.scratch, 0);
-            da0.mul(FloatVector.fromArray(S, b.c1Full, c)).add(da1.mul(FloatVector.fromArray(S, b.c1Full, c + L)))
-                    .intoArray(ws.scratch, L);
-            band.sumDa1[i] += VectorGemm.sumLanes(ws.scratch, 0);
-            band.sumDa1c1[i] += VectorGemm.sumLanes(ws.scratch, L);
-            System.arraycopy(ws.da1, i * NR, b.da1Full, i * b.planeI + h * b.xRow + w0, NR);
+            // Summed per NR columns, in column order (the order of the NR-wide tiles before).
+            for (int q = 0; q < width; q += NR) {
+                VectorMask<Float> m0 = S.indexInRange(q, cols);
+                VectorMask<Float> m1 = S.indexInRange(q + L, cols);
+                int e = i * planeE + (h + 1) * sh.we + w0 + 1 + q;
+                int c = i * b.planeT + tileT + q;
+                FloatVector e0 = FloatVector.fromArray(S, b.e1p, e);
+                FloatVector e1 = FloatVector.fromArray(S, b.e1p, e + L);
+                FloatVector da0 = zero.blend(FloatVector.fromArray(S, b.de1p, e).mul(e0.fma(e0.neg(), one)), m0);
+                FloatVector da1 = zero.blend(FloatVector.fromArray(S, b.de1p, e + L).mul(e1.fma(e1.neg(), one)), m1);
+                da0.intoArray(ws.da1, i * NW + q);
+                da1.intoArray(ws.da1, i * NW + q + L);
+                da0.add(da1).intoArray(ws.scratch, 0);
+                da0.mul(FloatVector.fromArray(S, b.c1Full, c)).add(da1.mul(FloatVector.fromArray(S, b.c1Full, c + L)))
+                        .intoArray(ws.scratch, L);
+                band.sumDa1[i] += VectorGemm.sumLanes(ws.scratch, 0);
+                band.sumDa1c1[i] += VectorGemm.sumLanes(ws.scratch, L);
+            }
         }
+        transposeInto(ws.da1, inter, Math.min(cols, width), b.da1TT, (h * sh.outW + w0) * b.ldI, b.ldI);
         int rowsT = sh.cfg.inChannels() * sh.cfg.generatorKernel() * sh.cfg.generatorKernel();
         int xBase = sh.input.base(h, w0);
         for (int blk = 0; blk < VectorGemm.blocks(rowsT); blk++) {
-            VectorGemm.blockAddTo(p.w1t, blk * inter * MR, inter, ws.da1, b.nrInter, 0, blk * MR, rowsT,
-                    band.dxph, sh.conv1Off, xBase, ws.scratch);
+            if (wide) {
+                VectorGemm.blockAddToWide(p.w1t, blk * inter * MR, inter, ws.da1, b.nwInter, 0, blk * MR, rowsT,
+                        band.dxph, b.conv1OffT, xBase, ws.scratchWide);
+            } else {
+                VectorGemm.blockAddTo(p.w1t, blk * inter * MR, inter, ws.da1, b.nwInter, 0, blk * MR, rowsT,
+                        band.dxph, b.conv1OffT, xBase, ws.scratch);
+            }
+        }
+    }
+
+    /** {@code dst[dstOff + q * ld + j] = tile[j * NW + q]} for {@code j < rowsT}, {@code q < cols}. */
+    private static void transposeInto(float[] tile, int rowsT, int cols, float[] dst, int dstOff, int ld) {
+        for (int q = 0; q < cols; q++) {
+            int d = dstOff + q * ld;
+            for (int j = 0; j < rowsT; j++) {
+                dst[d + j] = tile[j * NW + q];
+            }
         }
     }
 
@@ -632,9 +1206,13 @@ public final class AcdaBackwardVector implements AutoCloseable {
         final float[] psiT;
         final float[] psi;
         final float[] coefT;
-        /** {@code W2[j][i,a,b] scale2[j]} as rows {@code (i,a,b)} by {@code j}. */
+        /**
+         * {@code W2[j][i,a,b] scale2[j]} as rows {@code ((a,b), i)} by {@code j}: tap-major, so that the six rows of a
+         * register block scatter to six channels, not to six overlapping shifts of one (a store followed by a load
+         * of the same bytes one float over stalls store-to-load forwarding).
+         */
         final float[] w2t;
-        /** {@code W1[i][c,a,b] scale1[i]} as rows {@code (c,a,b)} by {@code i}. */
+        /** {@code W1[i][c,a,b] scale1[i]} as rows {@code ((a,b), c)} by {@code i} (tap-major, as {@link #w2t}). */
         final float[] w1t;
 
         Packed(AcdaLayer layer) {
@@ -682,17 +1260,22 @@ public final class AcdaBackwardVector implements AutoCloseable {
             float[] t2 = new float[k2 * gen];
             for (int j = 0; j < gen; j++) {
                 for (int q = 0; q < k2; q++) {
-                    t2[q * gen + j] = rawW2[j * k2 + q] * scale2[j];
+                    t2[tapMajor(q, 9, inter) * gen + j] = rawW2[j * k2 + q] * scale2[j];
                 }
             }
             w2t = VectorGemm.pack(t2, k2, gen);
             float[] t1 = new float[k1 * inter];
             for (int i = 0; i < inter; i++) {
                 for (int q = 0; q < k1; q++) {
-                    t1[q * inter + i] = rawW1[i * k1 + q] * scale1[i];
+                    t1[tapMajor(q, g * g, c.inChannels()) * inter + i] = rawW1[i * k1 + q] * scale1[i];
                 }
             }
             w1t = VectorGemm.pack(t1, k1, inter);
+        }
+
+        /** The row {@code (t, c)} of the tap-major order for the row {@code q = (c, t)} of the channel-major order. */
+        static int tapMajor(int q, int taps, int channels) {
+            return (q % taps) * channels + q / taps;
         }
 
         private static float[] invSigma(float[] var) {
@@ -722,10 +1305,33 @@ public final class AcdaBackwardVector implements AutoCloseable {
         final float[] sumDa2c2;
         final float[] sumDa1;
         final float[] sumDa1c1;
+        /**
+         * The part of each channel plane of {@code dxph} ({@code [xLo, xHi)}) and of {@code de1p}
+         * ({@code [eLo, eHi)}) that the band's scatters can reach: whole padded rows from the band's first output
+         * row to its last plus the taps' reach. The rest of its copies stays zero and is neither cleared nor summed.
+         */
+        final int xLo;
+        final int xHi;
+        final int eLo;
+        final int eHi;
 
         Band(AcdaForwardVector.Shape sh, int h0, int h1) {
             this.h0 = h0;
             this.h1 = h1;
+            PaddedInput in = sh.input;
+            int cs = in.channelStride();
+            int row = in.stride * in.wq;
+            int maxRow = 0;
+            for (int off : sh.conv1Off) {
+                maxRow = Math.max(maxRow, (off % cs) / row);
+            }
+            for (int off : sh.atomOff) {
+                maxRow = Math.max(maxRow, (off % cs) / row);
+            }
+            xLo = in.stride * h0 * row;
+            xHi = Math.min(cs, (in.stride * (h1 - 1) + maxRow + 1) * row);
+            eLo = h0 * sh.we;
+            eHi = Math.min((sh.outH + 2) * sh.we, (h1 + 2) * sh.we);
             dxph = new float[sh.input.size()];
             de1p = new float[sh.e1pSize()];
             sumDa2 = new float[sh.cfg.generatorChannels()];
@@ -744,15 +1350,15 @@ public final class AcdaBackwardVector implements AutoCloseable {
 
     /**
      * Whole-image buffers of one shape. Planes of {@code [H'][tw]} ({@code tw} = W' rounded up to
-     * whole tiles; the columns past W' hold zeros in {@code dyT}, {@code da2Full} and {@code da1Full}).
+     * whole tiles; the columns past W' hold zeros in {@code dyT}).
      */
     private static final class Buffers {
+        /** About how many pixels one block of a weight-gradient sum covers (whole output rows). */
+        static final int GRAD_PIXELS = 512;
         final int tw;
         final int planeT;
-        /** Row stride of xph and of da1Full; plane sizes of da2Full ({@code H' * we}) and da1Full ({@code H' * xRow}). */
+        /** Row stride of xph. */
         final int xRow;
-        final int planeG;
-        final int planeI;
         final float[] xph;
         final float[] xph2;
         final float[] e1p;
@@ -760,16 +1366,31 @@ public final class AcdaBackwardVector implements AutoCloseable {
         final float[] c1Full;
         final float[] zFull;
         final float[] dyT;
-        final float[] da2Full;
-        final float[] da1Full;
+        /** Columns of the transposed buffers: O, generator and intermediate channels rounded up to {@code L}. */
+        final int ldO;
+        final int ldG;
+        final int ldI;
+        /** {@code dy}, {@code da2}, {@code da1} transposed: {@code [H' * W'][ld]}, zero past the valid columns. */
+        final float[] dyTT;
+        final float[] da2TT;
+        final float[] da1TT;
+        /** The transposed weight gradients of one image: {@code [C*M][ldO]}, {@code [I*9][ldG]}, {@code [C*g*g][ldI]}. */
+        final float[] dcT;
+        final float[] dw2T;
+        final float[] dw1T;
+        /** Output rows per block of pixels of a weight-gradient sum. */
+        final int gradRows;
         final int[] rowOffO;
         final int[] rowOffZ;
-        final int[] rowOffG;
-        final int[] rowOffI;
-        /** Rows of a tile, {@code r * NR}: taps, generator channels, intermediate channels. */
-        final int[] nrTaps;
-        final int[] nrGen;
-        final int[] nrInter;
+        /** {@code conv1Off} and {@code conv2Off} in the tap-major row order of {@link Packed#w1t} and {@link Packed#w2t}. */
+        final int[] conv1OffT;
+        final int[] conv2OffT;
+        /** The atom taps column by column: {@code tapsByColumn[b*K + a] = a*K + b}. */
+        final int[] tapsByColumn;
+        /** Rows of a tile, {@code r * NW}: taps, generator channels, intermediate channels. */
+        final int[] nwTaps;
+        final int[] nwGen;
+        final int[] nwInter;
         final Band[] bands;
 
         Buffers(AcdaForwardVector.Shape sh, int bandCount) {
@@ -786,24 +1407,46 @@ public final class AcdaBackwardVector implements AutoCloseable {
             c1Full = new float[blocksRows(inter) * planeT];
             zFull = new float[cm * planeT];
             dyT = new float[c.outChannels() * planeT];
-            // da2 and da1 have the row strides of the buffers they are summed against (e1p, xph), with zero
-            // tails, so that VectorGemm.dotRows runs over whole planes as flat ranges.
             xRow = sh.input.base(1, 0) - sh.input.base(0, 0);
-            planeG = sh.outH * sh.we;
-            planeI = sh.outH * xRow;
-            da2Full = new float[gen * planeG];
-            da1Full = new float[inter * planeI];
+            ldO = (c.outChannels() + L - 1) / L * L;
+            ldG = (gen + L - 1) / L * L;
+            ldI = (inter + L - 1) / L * L;
+            int pixels = sh.outH * sh.outW;
+            // 3L more: VectorGemm.gradBlock3 reads three vectors of the last columns.
+            dyTT = new float[pixels * ldO + 3 * L];
+            da2TT = new float[pixels * ldG + 3 * L];
+            da1TT = new float[pixels * ldI + 3 * L];
+            int g = c.generatorKernel();
+            dcT = new float[blocksRows(cm) * ldO];
+            dw2T = new float[blocksRows(inter * 9) * ldG];
+            dw1T = new float[blocksRows(c.inChannels() * g * g) * ldI];
+            gradRows = Math.max(1, GRAD_PIXELS / sh.outW);
             rowOffO = planes(c.outChannels(), planeT);
             rowOffZ = planes(cm, planeT);
-            rowOffG = planes(gen, planeG);
-            rowOffI = planes(inter, planeI);
-            nrTaps = planes(c.taps(), NR);
-            nrGen = planes(gen, NR);
-            nrInter = planes(inter, NR);
+            conv1OffT = tapMajor(sh.conv1Off, g * g, c.inChannels());
+            conv2OffT = tapMajor(sh.conv2Off, 9, inter);
+            int kk = c.kernelSize();
+            tapsByColumn = new int[kk * kk];
+            for (int a = 0; a < kk; a++) {
+                for (int bb = 0; bb < kk; bb++) {
+                    tapsByColumn[bb * kk + a] = a * kk + bb;
+                }
+            }
+            nwTaps = planes(c.taps(), NW);
+            nwGen = planes(gen, NW);
+            nwInter = planes(inter, NW);
             bands = new Band[bandCount];
             for (int i = 0; i < bandCount; i++) {
                 bands[i] = new Band(sh, i * sh.outH / bandCount, (i + 1) * sh.outH / bandCount);
             }
+        }
+
+        private static int[] tapMajor(int[] off, int taps, int channels) {
+            int[] r = new int[off.length];
+            for (int q = 0; q < off.length; q++) {
+                r[Packed.tapMajor(q, taps, channels)] = off[q];
+            }
+            return r;
         }
 
         private static int blocksRows(int rows) {
@@ -819,7 +1462,7 @@ public final class AcdaBackwardVector implements AutoCloseable {
         }
     }
 
-    /** Per-thread tiles of {@code NR} pixels. */
+    /** Per-thread tiles of {@code NW} pixels. */
     private static final class Workspace {
         final float[] c2;
         final float[] g;
@@ -830,24 +1473,24 @@ public final class AcdaBackwardVector implements AutoCloseable {
         final float[] da2;
         final float[] da1;
         final float[] scratch = new float[MR * NR];
-        /** Vector partial sums of {@link VectorGemm#dotRows}: four rows by the most columns of the three weight gradients. */
-        final float[] partial;
+        final float[] scratchWide = new float[MR * NW];
+        /** {@code O x L} floats: a block of {@code dy} on its way into {@code dyTT}. */
+        final float[] transpose;
+        final long[] nanos = new long[Stage.values().length];
 
         Workspace(AcdaForwardVector.Shape sh) {
             AcdaConfig c = sh.cfg;
-            int cols = Math.max(c.inChannels() * c.atoms(), Math.max(c.interChannels() * 9,
-                    c.inChannels() * c.generatorKernel() * c.generatorKernel()));
-            partial = new float[((cols + 2) / 3) * 12 * L];
+            transpose = new float[c.outChannels() * L];
             int genRows = VectorGemm.blocks(c.generatorChannels()) * MR;
-            c2 = new float[genRows * NR];
-            g = new float[genRows * NR];
-            int paddedAtoms = (c.atoms() + 2) / 3 * 3;
-            d = new float[(paddedAtoms * c.taps() + MR) * NR];
-            dz = new float[(c.inChannels() * c.atoms() + 2) * NR];
-            dd = new float[paddedAtoms * c.taps() * NR];
-            dg = new float[genRows * NR];
-            da2 = new float[c.generatorChannels() * NR];
-            da1 = new float[c.interChannels() * NR];
+            c2 = new float[genRows * NW];
+            g = new float[genRows * NW];
+            int paddedAtoms = (c.atoms() + 5) / 6 * 6;
+            d = new float[(paddedAtoms * c.taps() + MR) * NW];
+            dz = new float[c.inChannels() * c.atoms() * NW];
+            dd = new float[c.atoms() * c.taps() * NW];
+            dg = new float[genRows * NW];
+            da2 = new float[c.generatorChannels() * NW];
+            da1 = new float[c.interChannels() * NW];
         }
     }
 }

@@ -662,4 +662,378 @@ final class VectorGemm {
             }
         }
     }
+
+    /**
+     * Sums over pixels for a weight gradient, with the pixels as the inner dimension and the gradient's columns
+     * in the vector lanes: for rows {@code r < min(MR, rows - row0)} and columns {@code j < NW},
+     * <pre>
+     *   c[(row0 + r) * ldc + col0 + j] += sum_{h in [h0, h1)} sum_{w &lt; width} a[aOff[row0 + r] + aBase + h*aStride + w]
+     *                                                                 * b[bBase + h*bStride + w*ldb + col0 + j]
+     * </pre>
+     * Each sum is one chain of FMAs from zero, over {@code h} then {@code w} ascending, added to {@code c} at the end:
+     * the caller fixes the blocks of pixels, so the order does not depend on threads. {@code A} is read as
+     * broadcasts from six rows (a partial block repeats its last row and stores only the valid ones), {@code B} as
+     * four vectors of a row-major, pixel-by-column matrix (a transposed gradient); per pixel, ten loads for 24 FMAs.
+     */
+    static void gradBlockWide(float[] a, int[] aOff, int aBase, int aStride, int row0, int rows,
+                              float[] b, int bBase, int bStride, int ldb, int h0, int h1, int width,
+                              float[] c, int ldc, int col0) {
+        int last = Math.min(MR, rows - row0) - 1;
+        int r0 = aOff[row0] + aBase;
+        int r1 = aOff[row0 + Math.min(1, last)] + aBase;
+        int r2 = aOff[row0 + Math.min(2, last)] + aBase;
+        int r3 = aOff[row0 + Math.min(3, last)] + aBase;
+        int r4 = aOff[row0 + Math.min(4, last)] + aBase;
+        int r5 = aOff[row0 + Math.min(5, last)] + aBase;
+        FloatVector c00 = FloatVector.zero(S);
+        FloatVector c01 = FloatVector.zero(S);
+        FloatVector c02 = FloatVector.zero(S);
+        FloatVector c03 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S);
+        FloatVector c11 = FloatVector.zero(S);
+        FloatVector c12 = FloatVector.zero(S);
+        FloatVector c13 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S);
+        FloatVector c21 = FloatVector.zero(S);
+        FloatVector c22 = FloatVector.zero(S);
+        FloatVector c23 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S);
+        FloatVector c31 = FloatVector.zero(S);
+        FloatVector c32 = FloatVector.zero(S);
+        FloatVector c33 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S);
+        FloatVector c41 = FloatVector.zero(S);
+        FloatVector c42 = FloatVector.zero(S);
+        FloatVector c43 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S);
+        FloatVector c51 = FloatVector.zero(S);
+        FloatVector c52 = FloatVector.zero(S);
+        FloatVector c53 = FloatVector.zero(S);
+        for (int h = h0; h < h1; h++) {
+            int ar = h * aStride;
+            int bo = bBase + h * bStride + col0;
+            for (int w = 0; w < width; w++, bo += ldb) {
+                int k = ar + w;
+                FloatVector b0 = FloatVector.fromArray(S, b, bo);
+                FloatVector b1 = FloatVector.fromArray(S, b, bo + L);
+                FloatVector b2 = FloatVector.fromArray(S, b, bo + 2 * L);
+                FloatVector b3 = FloatVector.fromArray(S, b, bo + 3 * L);
+                FloatVector a0 = FloatVector.broadcast(S, a[r0 + k]);
+                c00 = a0.fma(b0, c00);
+                c01 = a0.fma(b1, c01);
+                c02 = a0.fma(b2, c02);
+                c03 = a0.fma(b3, c03);
+                FloatVector a1 = FloatVector.broadcast(S, a[r1 + k]);
+                c10 = a1.fma(b0, c10);
+                c11 = a1.fma(b1, c11);
+                c12 = a1.fma(b2, c12);
+                c13 = a1.fma(b3, c13);
+                FloatVector a2 = FloatVector.broadcast(S, a[r2 + k]);
+                c20 = a2.fma(b0, c20);
+                c21 = a2.fma(b1, c21);
+                c22 = a2.fma(b2, c22);
+                c23 = a2.fma(b3, c23);
+                FloatVector a3 = FloatVector.broadcast(S, a[r3 + k]);
+                c30 = a3.fma(b0, c30);
+                c31 = a3.fma(b1, c31);
+                c32 = a3.fma(b2, c32);
+                c33 = a3.fma(b3, c33);
+                FloatVector a4 = FloatVector.broadcast(S, a[r4 + k]);
+                c40 = a4.fma(b0, c40);
+                c41 = a4.fma(b1, c41);
+                c42 = a4.fma(b2, c42);
+                c43 = a4.fma(b3, c43);
+                FloatVector a5 = FloatVector.broadcast(S, a[r5 + k]);
+                c50 = a5.fma(b0, c50);
+                c51 = a5.fma(b1, c51);
+                c52 = a5.fma(b2, c52);
+                c53 = a5.fma(b3, c53);
+            }
+        }
+        int o = row0 * ldc + col0;
+        FloatVector.fromArray(S, c, o + 0 * L).add(c00).intoArray(c, o + 0 * L);
+        FloatVector.fromArray(S, c, o + 1 * L).add(c01).intoArray(c, o + 1 * L);
+        FloatVector.fromArray(S, c, o + 2 * L).add(c02).intoArray(c, o + 2 * L);
+        FloatVector.fromArray(S, c, o + 3 * L).add(c03).intoArray(c, o + 3 * L);
+        if (last < 1) {
+            return;
+        }
+        o += ldc;
+        FloatVector.fromArray(S, c, o + 0 * L).add(c10).intoArray(c, o + 0 * L);
+        FloatVector.fromArray(S, c, o + 1 * L).add(c11).intoArray(c, o + 1 * L);
+        FloatVector.fromArray(S, c, o + 2 * L).add(c12).intoArray(c, o + 2 * L);
+        FloatVector.fromArray(S, c, o + 3 * L).add(c13).intoArray(c, o + 3 * L);
+        if (last < 2) {
+            return;
+        }
+        o += ldc;
+        FloatVector.fromArray(S, c, o + 0 * L).add(c20).intoArray(c, o + 0 * L);
+        FloatVector.fromArray(S, c, o + 1 * L).add(c21).intoArray(c, o + 1 * L);
+        FloatVector.fromArray(S, c, o + 2 * L).add(c22).intoArray(c, o + 2 * L);
+        FloatVector.fromArray(S, c, o + 3 * L).add(c23).intoArray(c, o + 3 * L);
+        if (last < 3) {
+            return;
+        }
+        o += ldc;
+        FloatVector.fromArray(S, c, o + 0 * L).add(c30).intoArray(c, o + 0 * L);
+        FloatVector.fromArray(S, c, o + 1 * L).add(c31).intoArray(c, o + 1 * L);
+        FloatVector.fromArray(S, c, o + 2 * L).add(c32).intoArray(c, o + 2 * L);
+        FloatVector.fromArray(S, c, o + 3 * L).add(c33).intoArray(c, o + 3 * L);
+        if (last < 4) {
+            return;
+        }
+        o += ldc;
+        FloatVector.fromArray(S, c, o + 0 * L).add(c40).intoArray(c, o + 0 * L);
+        FloatVector.fromArray(S, c, o + 1 * L).add(c41).intoArray(c, o + 1 * L);
+        FloatVector.fromArray(S, c, o + 2 * L).add(c42).intoArray(c, o + 2 * L);
+        FloatVector.fromArray(S, c, o + 3 * L).add(c43).intoArray(c, o + 3 * L);
+        if (last < 5) {
+            return;
+        }
+        o += ldc;
+        FloatVector.fromArray(S, c, o + 0 * L).add(c50).intoArray(c, o + 0 * L);
+        FloatVector.fromArray(S, c, o + 1 * L).add(c51).intoArray(c, o + 1 * L);
+        FloatVector.fromArray(S, c, o + 2 * L).add(c52).intoArray(c, o + 2 * L);
+        FloatVector.fromArray(S, c, o + 3 * L).add(c53).intoArray(c, o + 3 * L);
+    }
+
+    /**
+     * As {@link #blockAddTo}, for {@link #NW} = {@code 4L} columns (the loop of {@link #blockWide}: each row's
+     * values are the same sums, in the same order, as {@link #blockAddTo} computes for its columns); the rows are
+     * added one after the other into {@code out[outOff[row0 + r] + outBase ...]}, all {@code 4L} columns.
+     *
+     * @param scratch a caller-owned array of at least {@code MR * NW} floats (one per thread)
+     */
+    static void blockAddToWide(float[] a, int aOff, int kdim, float[] b, int[] bOff, int bBase, int row0, int rows,
+                               float[] out, int[] outOff, int outBase, float[] scratch) {
+        FloatVector c00 = FloatVector.zero(S);
+        FloatVector c01 = FloatVector.zero(S);
+        FloatVector c02 = FloatVector.zero(S);
+        FloatVector c03 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S);
+        FloatVector c11 = FloatVector.zero(S);
+        FloatVector c12 = FloatVector.zero(S);
+        FloatVector c13 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S);
+        FloatVector c21 = FloatVector.zero(S);
+        FloatVector c22 = FloatVector.zero(S);
+        FloatVector c23 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S);
+        FloatVector c31 = FloatVector.zero(S);
+        FloatVector c32 = FloatVector.zero(S);
+        FloatVector c33 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S);
+        FloatVector c41 = FloatVector.zero(S);
+        FloatVector c42 = FloatVector.zero(S);
+        FloatVector c43 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S);
+        FloatVector c51 = FloatVector.zero(S);
+        FloatVector c52 = FloatVector.zero(S);
+        FloatVector c53 = FloatVector.zero(S);
+        int ao = aOff;
+        for (int k = 0; k < kdim; k++, ao += MR) {
+            int bo = bOff[k] + bBase;
+            FloatVector b0 = FloatVector.fromArray(S, b, bo);
+            FloatVector b1 = FloatVector.fromArray(S, b, bo + L);
+            FloatVector b2 = FloatVector.fromArray(S, b, bo + 2 * L);
+            FloatVector b3 = FloatVector.fromArray(S, b, bo + 3 * L);
+            FloatVector a0 = FloatVector.broadcast(S, a[ao]);
+            c00 = a0.fma(b0, c00);
+            c01 = a0.fma(b1, c01);
+            c02 = a0.fma(b2, c02);
+            c03 = a0.fma(b3, c03);
+            FloatVector a1 = FloatVector.broadcast(S, a[ao + 1]);
+            c10 = a1.fma(b0, c10);
+            c11 = a1.fma(b1, c11);
+            c12 = a1.fma(b2, c12);
+            c13 = a1.fma(b3, c13);
+            FloatVector a2 = FloatVector.broadcast(S, a[ao + 2]);
+            c20 = a2.fma(b0, c20);
+            c21 = a2.fma(b1, c21);
+            c22 = a2.fma(b2, c22);
+            c23 = a2.fma(b3, c23);
+            FloatVector a3 = FloatVector.broadcast(S, a[ao + 3]);
+            c30 = a3.fma(b0, c30);
+            c31 = a3.fma(b1, c31);
+            c32 = a3.fma(b2, c32);
+            c33 = a3.fma(b3, c33);
+            FloatVector a4 = FloatVector.broadcast(S, a[ao + 4]);
+            c40 = a4.fma(b0, c40);
+            c41 = a4.fma(b1, c41);
+            c42 = a4.fma(b2, c42);
+            c43 = a4.fma(b3, c43);
+            FloatVector a5 = FloatVector.broadcast(S, a[ao + 5]);
+            c50 = a5.fma(b0, c50);
+            c51 = a5.fma(b1, c51);
+            c52 = a5.fma(b2, c52);
+            c53 = a5.fma(b3, c53);
+        }
+        float[] acc = scratch;
+        c00.intoArray(acc, 0 * L);
+        c01.intoArray(acc, 1 * L);
+        c02.intoArray(acc, 2 * L);
+        c03.intoArray(acc, 3 * L);
+        c10.intoArray(acc, 4 * L);
+        c11.intoArray(acc, 5 * L);
+        c12.intoArray(acc, 6 * L);
+        c13.intoArray(acc, 7 * L);
+        c20.intoArray(acc, 8 * L);
+        c21.intoArray(acc, 9 * L);
+        c22.intoArray(acc, 10 * L);
+        c23.intoArray(acc, 11 * L);
+        c30.intoArray(acc, 12 * L);
+        c31.intoArray(acc, 13 * L);
+        c32.intoArray(acc, 14 * L);
+        c33.intoArray(acc, 15 * L);
+        c40.intoArray(acc, 16 * L);
+        c41.intoArray(acc, 17 * L);
+        c42.intoArray(acc, 18 * L);
+        c43.intoArray(acc, 19 * L);
+        c50.intoArray(acc, 20 * L);
+        c51.intoArray(acc, 21 * L);
+        c52.intoArray(acc, 22 * L);
+        c53.intoArray(acc, 23 * L);
+        int valid = Math.min(MR, rows - row0);
+        for (int r = 0; r < valid; r++) {
+            int o = outOff[row0 + r] + outBase;
+            for (int q = 0; q < 4; q++) {
+                FloatVector.fromArray(S, out, o + q * L).add(FloatVector.fromArray(S, acc, (4 * r + q) * L))
+                        .intoArray(out, o + q * L);
+            }
+        }
+    }
+
+    /**
+     * {@link #gradBlockWide} for three vectors of columns ({@code 3L}; 18 accumulators), of which the first
+     * {@code vectors} (1 to 3) are added to {@code c}: for the last columns of a gradient whose column count is not
+     * a multiple of {@code 4L}. It reads all three vectors of each row of B, so B must extend {@code 3L} floats past
+     * {@code col0} in every row (into the next row, or past the last one); the sums are those of
+     * {@link #gradBlockWide}, element for element.
+     */
+    static void gradBlock3(float[] a, int[] aOff, int aBase, int aStride, int row0, int rows,
+                           float[] b, int bBase, int bStride, int ldb, int h0, int h1, int width,
+                           float[] c, int ldc, int col0, int vectors) {
+        int last = Math.min(MR, rows - row0) - 1;
+        int r0 = aOff[row0] + aBase;
+        int r1 = aOff[row0 + Math.min(1, last)] + aBase;
+        int r2 = aOff[row0 + Math.min(2, last)] + aBase;
+        int r3 = aOff[row0 + Math.min(3, last)] + aBase;
+        int r4 = aOff[row0 + Math.min(4, last)] + aBase;
+        int r5 = aOff[row0 + Math.min(5, last)] + aBase;
+        FloatVector c00 = FloatVector.zero(S);
+        FloatVector c01 = FloatVector.zero(S);
+        FloatVector c02 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S);
+        FloatVector c11 = FloatVector.zero(S);
+        FloatVector c12 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S);
+        FloatVector c21 = FloatVector.zero(S);
+        FloatVector c22 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S);
+        FloatVector c31 = FloatVector.zero(S);
+        FloatVector c32 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S);
+        FloatVector c41 = FloatVector.zero(S);
+        FloatVector c42 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S);
+        FloatVector c51 = FloatVector.zero(S);
+        FloatVector c52 = FloatVector.zero(S);
+        for (int h = h0; h < h1; h++) {
+            int ar = h * aStride;
+            int bo = bBase + h * bStride + col0;
+            for (int w = 0; w < width; w++, bo += ldb) {
+                int k = ar + w;
+                FloatVector b0 = FloatVector.fromArray(S, b, bo);
+                FloatVector b1 = FloatVector.fromArray(S, b, bo + L);
+                FloatVector b2 = FloatVector.fromArray(S, b, bo + 2 * L);
+                FloatVector a0 = FloatVector.broadcast(S, a[r0 + k]);
+                c00 = a0.fma(b0, c00);
+                c01 = a0.fma(b1, c01);
+                c02 = a0.fma(b2, c02);
+                FloatVector a1 = FloatVector.broadcast(S, a[r1 + k]);
+                c10 = a1.fma(b0, c10);
+                c11 = a1.fma(b1, c11);
+                c12 = a1.fma(b2, c12);
+                FloatVector a2 = FloatVector.broadcast(S, a[r2 + k]);
+                c20 = a2.fma(b0, c20);
+                c21 = a2.fma(b1, c21);
+                c22 = a2.fma(b2, c22);
+                FloatVector a3 = FloatVector.broadcast(S, a[r3 + k]);
+                c30 = a3.fma(b0, c30);
+                c31 = a3.fma(b1, c31);
+                c32 = a3.fma(b2, c32);
+                FloatVector a4 = FloatVector.broadcast(S, a[r4 + k]);
+                c40 = a4.fma(b0, c40);
+                c41 = a4.fma(b1, c41);
+                c42 = a4.fma(b2, c42);
+                FloatVector a5 = FloatVector.broadcast(S, a[r5 + k]);
+                c50 = a5.fma(b0, c50);
+                c51 = a5.fma(b1, c51);
+                c52 = a5.fma(b2, c52);
+            }
+        }
+        int o = row0 * ldc + col0;
+        FloatVector.fromArray(S, c, o).add(c00).intoArray(c, o);
+        if (vectors > 1) {
+            FloatVector.fromArray(S, c, o + L).add(c01).intoArray(c, o + L);
+        }
+        if (vectors > 2) {
+            FloatVector.fromArray(S, c, o + 2 * L).add(c02).intoArray(c, o + 2 * L);
+        }
+        if (last < 1) {
+            return;
+        }
+        o += ldc;
+        FloatVector.fromArray(S, c, o).add(c10).intoArray(c, o);
+        if (vectors > 1) {
+            FloatVector.fromArray(S, c, o + L).add(c11).intoArray(c, o + L);
+        }
+        if (vectors > 2) {
+            FloatVector.fromArray(S, c, o + 2 * L).add(c12).intoArray(c, o + 2 * L);
+        }
+        if (last < 2) {
+            return;
+        }
+        o += ldc;
+        FloatVector.fromArray(S, c, o).add(c20).intoArray(c, o);
+        if (vectors > 1) {
+            FloatVector.fromArray(S, c, o + L).add(c21).intoArray(c, o + L);
+        }
+        if (vectors > 2) {
+            FloatVector.fromArray(S, c, o + 2 * L).add(c22).intoArray(c, o + 2 * L);
+        }
+        if (last < 3) {
+            return;
+        }
+        o += ldc;
+        FloatVector.fromArray(S, c, o).add(c30).intoArray(c, o);
+        if (vectors > 1) {
+            FloatVector.fromArray(S, c, o + L).add(c31).intoArray(c, o + L);
+        }
+        if (vectors > 2) {
+            FloatVector.fromArray(S, c, o + 2 * L).add(c32).intoArray(c, o + 2 * L);
+        }
+        if (last < 4) {
+            return;
+        }
+        o += ldc;
+        FloatVector.fromArray(S, c, o).add(c40).intoArray(c, o);
+        if (vectors > 1) {
+            FloatVector.fromArray(S, c, o + L).add(c41).intoArray(c, o + L);
+        }
+        if (vectors > 2) {
+            FloatVector.fromArray(S, c, o + 2 * L).add(c42).intoArray(c, o + 2 * L);
+        }
+        if (last < 5) {
+            return;
+        }
+        o += ldc;
+        FloatVector.fromArray(S, c, o).add(c50).intoArray(c, o);
+        if (vectors > 1) {
+            FloatVector.fromArray(S, c, o + L).add(c51).intoArray(c, o + L);
+        }
+        if (vectors > 2) {
+            FloatVector.fromArray(S, c, o + 2 * L).add(c52).intoArray(c, o + 2 * L);
+        }
+    }
 }

@@ -17,8 +17,9 @@ import org.acdajvm.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 
 /**
- * The vector backward against the oracle's on fixed configurations chosen around the tile width
- * (W' = NR - 1, NR, NR + 1), every stride, dilation and padding; the contract suite in
+ * The vector backward against the oracle's on fixed configurations chosen around the tile widths
+ * (W' = NR - 1, NR, NR + 1, 2 NR, and wide tiles followed by partial or narrow ones), every stride, dilation
+ * and padding; the contract suite in
  * property-tests draws random ones. Also: repeated calls give the same bits and allocate no new buffers.
  */
 class AcdaBackwardVectorTest {
@@ -57,6 +58,11 @@ class AcdaBackwardVectorTest {
             {AcdaConfig.builder(1, 1, 3).stride(3).padding(PaddingMode.CIRCULAR).build(), 2, 7, 5},
             {AcdaConfig.builder(5, 7, 3).padding(PaddingMode.CIRCULAR).build(), 1, 8, nr + 1},
             {AcdaConfig.builder(2, 2, 7).padding(PaddingMode.CIRCULAR).atoms(7).build(), 1, 1, 2},
+            // Around the wide tile (NW = 2 NR): exactly one, a wide tile then a partial wide one, a wide then a
+            // narrow one with channels past the blocks of four and atoms past the blocks of six.
+            {AcdaConfig.builder(3, 4, 3).build(), 1, 5, 2 * nr},
+            {AcdaConfig.builder(2, 3, 5).stride(2).build(), 1, 6, 2 * (3 * nr + 3)},
+            {AcdaConfig.builder(6, 5, 5).atoms(7).padding(PaddingMode.CIRCULAR).build(), 1, 4, 2 * nr + nr / 2},
         };
         long seed = 3;
         try (AcdaBackwardVector bw = new AcdaBackwardVector(2)) {
