@@ -7,11 +7,13 @@ import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.SortedMap;
 
 import org.acdajvm.backend.AcdaBackend;
@@ -62,6 +64,8 @@ public final class BenchReport {
         PROBE,
         /** The fast variants of the standard configurations, in every round. */
         FAST,
+        /** The vector backward: as FAST, with a longer warm-up (its JIT needs it). */
+        BACKWARD,
         /** Variants whose calls take seconds (scalar, opencl, oracle, tornado): fewer iterations, first rounds only. */
         SLOW,
         /** The fast variants of the growth series (one round). */
@@ -98,18 +102,28 @@ public final class BenchReport {
     private final boolean quick;
     private final Path out;
     private final Path plots;
+    /** Where the CSVs of bench/pytorch/ are read from. */
+    private final Path pytorchDir;
     private final ForkResults results = new ForkResults();
     /** Rounds of the fast variants, and of the slow ones (which run in rounds 1..slowRounds). */
     private final int rounds;
     private final int slowRounds;
+    /** "method config" of the variants whose first fork (the one that runs the setup check) has run. */
+    private final Set<String> checked = new HashSet<>();
     private long started;
     private int forksRun;
     private int forksPlanned;
 
     BenchReport(boolean quick, Path out, Path plots) {
+        this(quick, out, plots, Path.of("bench", "pytorch"));
+    }
+
+    /** With the folder of the PyTorch and oneDNN CSVs given (tests). */
+    BenchReport(boolean quick, Path out, Path plots, Path pytorchDir) {
         this.quick = quick;
         this.out = out;
         this.plots = plots;
+        this.pytorchDir = pytorchDir;
         this.rounds = quick ? 2 : 3;
         this.slowRounds = 1;
     }
@@ -190,12 +204,13 @@ public final class BenchReport {
         compared.add(new Variant("AcdaForwardBenchmark.plainConvVector", Kind.FAST, standard));
         // Not "slow": the backward's JIT needs the full warm-up (one warm-up iteration left it half compiled, with
         // error bars three times the score, in the run of 2026-12-02).
-        compared.add(new Variant("AcdaBackwardBenchmark.backwardVector", Kind.FAST,
+        compared.add(new Variant("AcdaBackwardBenchmark.backwardVector", Kind.BACKWARD,
                 quick ? List.of("small", "resnet-k3") : standard));
         compared.add(new Variant("AcdaForwardBenchmark.forwardScalar", Kind.SLOW,
                 quick ? List.of("small", "resnet-k3") : standard));
         if (opencl) {
-            compared.add(new Variant("AcdaForwardBenchmark.forwardOpencl", Kind.SLOW, standard));
+            compared.add(new Variant("AcdaForwardBenchmark.forwardOpencl", Kind.SLOW,
+                    quick ? List.of("small", "resnet-k3") : standard));
         }
         compared.add(new Variant("AcdaForwardBenchmark.forwardOracle", Kind.SLOW, List.of("small")));
 
@@ -257,6 +272,11 @@ public final class BenchReport {
         }
         if (v.jvmArgs() != null) {
             b.jvmArgs(v.jvmArgs().toArray(new String[0]));
+        }
+        // The first fork of a variant on a configuration checks it (SelfCheck); the later ones run the same code on the
+        // same inputs. Prepended, so that the @Fork annotation's jvmArgsAppend still apply.
+        if (!checked.add(v.method() + " " + step.config())) {
+            b.jvmArgsPrepend("-D" + SelfCheck.PROPERTY + "=false");
         }
         forksRun++;
         System.out.printf(Locale.ROOT, "acda bench: [%d/%d, %.1f min] round %d, %s, %s ... ", forksRun,
@@ -379,7 +399,12 @@ public final class BenchReport {
                 results.roundMedians(PEAK_ALL, config));
     }
 
-    private String render(Map<String, long[]> stages, Map<String, KernelTimes> openclTimes, List<String> plotFiles,
+    /** Records a fork measured elsewhere (tests). */
+    void add(ForkResults.Fork fork) {
+        results.add(fork);
+    }
+
+    String render(Map<String, long[]> stages, Map<String, KernelTimes> openclTimes, List<String> plotFiles,
                           double seconds) {
         StringBuilder s = new StringBuilder();
         int threads = Runtime.getRuntime().availableProcessors();
@@ -393,8 +418,9 @@ public final class BenchReport {
                 .append("peak probe, vector ACDA, the plain convolution on the Vector API, the vector backward; the ")
                 .append("scalar, opencl and oracle paths, whose calls take seconds, in round 1 only), so that a slow ")
                 .append("stretch of this shared machine hits every variant of a round alike. A fork runs ")
-                .append(iterations(Kind.FAST, quick).text()).append(" (slow variants ").append(iterations(Kind.SLOW, quick).text())
-                .append("; the probe ").append(iterations(Kind.PROBE, quick).text()).append(").\n\n");
+                .append(iterations(Kind.FAST, quick).text()).append(" (the backward ").append(iterations(Kind.BACKWARD, quick)
+                .text()).append("; slow variants ").append(iterations(Kind.SLOW, quick).text()).append("; the probe ")
+                .append(iterations(Kind.PROBE, quick).text()).append(").\n\n");
         s.append("- **median**: over every measured iteration of every fork, in milliseconds per call.\n")
                 .append("- **spread**: the smallest and the largest of the per-fork medians (with a single fork, of its ")
                 .append("iterations); it shows how far one fork can land from another on this machine, which JMH's ")
@@ -407,7 +433,9 @@ public final class BenchReport {
                 .append("(").append(threads).append(" threads).\n")
                 .append("- **MB alloc/call** is JMH's `gc.alloc.rate.norm`, the median over forks (the output tensor is ")
                 .append("allocated by every call).\n\n")
-                .append("Every benchmark first checks its backend against the oracle on a crop of its input (`SelfCheck`).\n\n");
+                .append("The first fork of every variant on every configuration checks its backend against the oracle on a ")
+                .append("crop of its input (`SelfCheck`; the backward against the scalar backward); the later rounds' forks ")
+                .append("run the same code on the same inputs and skip that check.\n\n");
         Optional<ForkResults.Spread> p1 = results.summary(PEAK_ONE);
         Optional<ForkResults.Spread> pAll = results.summary(PEAK_ALL);
         double peak1 = p1.map(ForkResults.Spread::median).orElse(Double.NaN);
@@ -553,11 +581,14 @@ public final class BenchReport {
 
     /** How long each kind of variant runs per fork. */
     static It iterations(Kind kind, boolean quick) {
+        // Sized so that a full run stays near half an hour on the 2-core VM (three rounds of the fast variants, one of
+        // the slow ones, one of the growth series); more forks beat more iterations per fork on a noisy machine.
         return switch (kind) {
-            case PROBE -> quick ? new It(1, 0.3, 2, 0.3) : new It(2, 0.5, 3, 0.5);
-            case FAST -> quick ? new It(2, 0.5, 3, 0.5) : new It(4, 1, 4, 1);
-            case SLOW -> quick ? new It(1, 0.5, 3, 0.5) : new It(1, 1, 3, 1);
-            case GROWTH -> quick ? new It(2, 0.5, 3, 0.5) : new It(3, 1, 3, 1);
+            case PROBE -> quick ? new It(1, 0.3, 2, 0.3) : new It(1, 0.5, 2, 0.5);
+            case FAST -> quick ? new It(2, 0.5, 3, 0.5) : new It(3, 1, 4, 1);
+            case BACKWARD -> quick ? new It(2, 0.5, 3, 0.5) : new It(4, 1, 4, 1);
+            case SLOW -> quick ? new It(1, 0.5, 3, 0.5) : new It(1, 1, 2, 1);
+            case GROWTH -> quick ? new It(2, 0.5, 3, 0.5) : new It(2, 1, 3, 1);
             case GROWTH_SLOW -> quick ? new It(1, 0.5, 2, 0.5) : new It(1, 1, 2, 1);
         };
     }
@@ -706,7 +737,7 @@ public final class BenchReport {
                     ratioCell(results.ratio("backwardVector", c, "forwardVector", c), "%.1f", "x"),
                     results.allocBytes("backwardVector", c) / 1e6));
         }
-        Path csv = Path.of("bench", "pytorch", "pytorch-backward-times.csv");
+        Path csv = pytorchDir.resolve("pytorch-backward-times.csv");
         s.append("\nPyTorch 1.13's autograd through the reference layer: `bench/pytorch/acda_backward_torch.py` and its CSV");
         Optional<TorchCsv> t = readCsv(csv);
         if (t.isPresent() && t.get().sameMachine(here)) {
@@ -739,7 +770,7 @@ public final class BenchReport {
      * measured on this machine.
      */
     String onednnSection(TorchCsv.MachineId here, int threads, double peakAll) {
-        Path csv = Path.of("bench", "pytorch", "onednn-plain-conv.csv");
+        Path csv = pytorchDir.resolve("onednn-plain-conv.csv");
         StringBuilder s = new StringBuilder("## GFLOP/s against oneDNN on the same shape\n\n");
         Optional<TorchCsv> read = readCsv(csv);
         if (read.isEmpty()) {
@@ -797,7 +828,7 @@ public final class BenchReport {
      * with our thread count.
      */
     private String pytorchComparison(TorchCsv.MachineId here, int threads) {
-        Path csv = Path.of("bench", "pytorch", "pytorch-times.csv");
+        Path csv = pytorchDir.resolve("pytorch-times.csv");
         StringBuilder s = new StringBuilder("## Against PyTorch on the same CPU\n\n");
         Optional<TorchCsv> read = readCsv(csv);
         if (read.isEmpty()) {
