@@ -115,16 +115,19 @@ public final class BenchReport {
     private int forksPlanned;
 
     BenchReport(boolean quick, Path out, Path plots) {
-        this(quick, out, plots, Path.of("bench", "pytorch"));
+        this(quick, out, plots, Path.of("bench", "pytorch"), quick ? 2 : 3);
     }
 
-    /** With the folder of the PyTorch and oneDNN CSVs given (tests). */
-    BenchReport(boolean quick, Path out, Path plots, Path pytorchDir) {
+    /** With the folder of the PyTorch and oneDNN CSVs and the number of rounds given. */
+    BenchReport(boolean quick, Path out, Path plots, Path pytorchDir, int rounds) {
+        if (rounds < 1) {
+            throw new IllegalArgumentException("rounds must be at least 1, not " + rounds);
+        }
         this.quick = quick;
         this.out = out;
         this.plots = plots;
         this.pytorchDir = pytorchDir;
-        this.rounds = quick ? 2 : 3;
+        this.rounds = rounds;
         this.slowRounds = 1;
     }
 
@@ -133,16 +136,30 @@ public final class BenchReport {
         boolean onlyTornado = false;
         Path out = Path.of("bench", "RESULTS.md");
         Path plots = Path.of("bench", "plots");
+        int rounds = 0;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--quick" -> quick = true;
+                case "--rounds" -> {
+                    String v = value(args, ++i, "--rounds");
+                    try {
+                        rounds = Integer.parseInt(v);
+                    } catch (NumberFormatException e) {
+                        rounds = -1;
+                    }
+                    if (rounds < 1) {
+                        System.err.println("acda bench: --rounds needs a whole number of at least 1, not '" + v + "'");
+                        System.exit(2);
+                    }
+                }
                 case "--only-tornado" -> onlyTornado = true;
                 case "--out" -> out = Path.of(value(args, ++i, "--out"));
                 case "--plots" -> plots = Path.of(value(args, ++i, "--plots"));
                 case "-h", "--help" -> {
-                    System.out.println("usage: acda bench [--quick] [--only-tornado] [--out FILE.md] [--plots DIR]");
+                    System.out.println("usage: acda bench [--quick] [--rounds N] [--only-tornado] [--out FILE.md] [--plots DIR]");
                     System.out.println("  runs the JMH suite and writes the report (default bench/RESULTS.md, plots in bench/plots)");
-                    System.out.println("  the compared variants run interleaved, one fork each per round (3 rounds; --quick: 2);");
+                    System.out.println("  the compared variants run interleaved, one fork each per round (--rounds, default 3;");
+                    System.out.println("  --quick: 2); the slow ones (scalar, opencl, oracle) in the first round only;");
                     System.out.println("  a full run takes about half an hour on 2 cores, --quick a few minutes");
                     System.out.println("  --only-tornado: only tornado, opencl and vector on the standard configs, into the report's");
                     System.out.println("                  TornadoVM section (needs TORNADOVM_HOME; the rest of the report is kept)");
@@ -154,7 +171,8 @@ public final class BenchReport {
                 }
             }
         }
-        BenchReport report = new BenchReport(quick, out, plots);
+        BenchReport report = new BenchReport(quick, out, plots, Path.of("bench", "pytorch"),
+                rounds > 0 ? rounds : quick ? 2 : 3);
         if (onlyTornado) {
             report.runTornadoOnly();
         } else {

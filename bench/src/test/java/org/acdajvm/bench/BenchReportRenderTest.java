@@ -22,7 +22,7 @@ class BenchReportRenderTest {
     private static final int THREADS = Runtime.getRuntime().availableProcessors();
 
     private static BenchReport report(Path csvDir) {
-        BenchReport r = new BenchReport(false, csvDir.resolve("RESULTS.md"), csvDir.resolve("plots"), csvDir);
+        BenchReport r = new BenchReport(false, csvDir.resolve("RESULTS.md"), csvDir.resolve("plots"), csvDir, 3);
         String c = "table6-k3";
         double[][] vector = {{40, 40}, {60, 60}, {42, 42}};
         double[][] plain = {{32, 32}, {48, 48}, {35, 35}};
