@@ -4,7 +4,7 @@ operations), timed on this CPU with 2 threads, float32, on the configurations of
 AcdaBackwardBenchmark, so that the JVM backward can be put beside it. Nothing in the build depends
 on this script; it writes bench/pytorch/pytorch-backward-times.csv and prints it.
 
-For each configuration it times, best of several calls and interleaved (forward, backward, forward,
+For each configuration it times, median and best of several calls, interleaved (forward, backward, forward,
 backward, ...) so that a noisy machine slows both alike:
   forward    the forward without autograd (torch.no_grad)
   backward   y.backward(dy) alone, after a forward that recorded the graph
@@ -14,6 +14,7 @@ Usage: python3 acda_backward_torch.py [config ...]      (default: small k-3 k-7)
 Needs only numpy and torch (Debian: apt-get install python3-torch).
 """
 import os
+import statistics
 import sys
 import time
 
@@ -22,6 +23,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from acda_torch import acda_forward  # noqa: E402
+from machine import header_lines, load_average  # noqa: E402
 
 CONFIGS = {"small": (2, 16, 32, 3), "k-3": (1, 64, 56, 3), "k-5": (1, 64, 56, 5), "k-7": (1, 64, 56, 7),
            "resnet-k3": (8, 64, 56, 3)}
@@ -51,6 +53,7 @@ def layer(n, c, hw, k, rng):
 
 
 def main(names):
+    load_start = load_average()
     torch.set_num_threads(2)
     rng = np.random.default_rng(1)
     rows = []
@@ -59,7 +62,7 @@ def main(names):
         state, x = layer(n, c, hw, k, rng)
         dy = torch.from_numpy(rng.uniform(-1, 1, (n, c, hw, hw)).astype(np.float32))
         reps = 5 if n > 1 else 15
-        best_f = best_b = best_fb = float("inf")
+        tf, tb, tfb = [], [], []
         for i in range(reps + 3):
             t0 = time.perf_counter()
             with torch.no_grad():
@@ -73,18 +76,21 @@ def main(names):
             y.backward(dy)
             t4 = time.perf_counter()
             if i >= 3:                      # the first calls warm up oneDNN and the allocator
-                best_f = min(best_f, t1 - t0)
-                best_b = min(best_b, t4 - t3)
-                best_fb = min(best_fb, t4 - t2)
-        rows.append((name, n, c, hw, k, best_f * 1e3, best_b * 1e3, best_fb * 1e3))
+                tf.append(t1 - t0)
+                tb.append(t4 - t3)
+                tfb.append(t4 - t2)
+        rows.append((name, n, c, hw, k) + tuple(f(ts) * 1e3 for ts in (tf, tb, tfb) for f in (statistics.median, min)))
+        print(rows[-1], flush=True)
     out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "pytorch-backward-times.csv")
-    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+    what = (f"PyTorch {torch.__version__} autograd through the reference ACDA layer, {torch.get_num_threads()} threads, "
+            f"float32, forward and backward interleaved call by call, 3 warm-up rounds, 5 or 15 timed rounds")
     with open(out + ".tmp", "w") as f:
-        f.write(f"# PyTorch {torch.__version__}, {torch.get_num_threads()} threads, float32, best of several interleaved "
-                f"calls, on {cpu} ({os.cpu_count()} cores), {time.strftime('%Y-%m-%d')}\n")
-        f.write("config,shape,pytorch_forward_ms,pytorch_backward_ms,pytorch_forward_backward_ms\n")
-        for name, n, c, hw, k, tf, tb, tfb in rows:
-            f.write(f"{name},N={n} C=O={c} {hw}x{hw} K={k},{tf:.3f},{tb:.3f},{tfb:.3f}\n")
+        for line in header_lines(what, load_start):
+            f.write(line + "\n")
+        f.write("config,shape,forward_median_ms,forward_best_ms,backward_median_ms,backward_best_ms,"
+                "forward_backward_median_ms,forward_backward_best_ms\n")
+        for name, n, c, hw, k, *t in rows:
+            f.write(f"{name},N={n} C=O={c} {hw}x{hw} K={k}," + ",".join(f"{v:.3f}" for v in t) + "\n")
     os.replace(out + ".tmp", out)
     print(open(out).read())
 

@@ -7,19 +7,25 @@ depend on (their outputs are committed):
   golden DIR...   for each case folder written by acda-jvm (case.json, weights/ of <key>.npy, x.npy),
                   compute the output in float64 and write y_torch.npy beside it: an independent
                   implementation the oracle is checked against (property-tests GoldenCasesTest).
-  bench           time the layer and oneDNN's plain convolution on the same shapes, on this CPU,
-                  with 2 threads, float32, and print a Markdown table (bench/RESULTS.md quotes it).
+  bench [T]       time the layer and oneDNN's plain convolution on the same shapes, on this CPU,
+                  with T threads (default 2), float32, interleaved, median and best, into
+                  bench/pytorch/pytorch-times.csv (bench/RESULTS.md reads it, and says when the
+                  machine named in its header is not the one the report runs on).
 
 Needs only numpy and torch (Debian: apt-get install python3-torch).
 """
 import json
 import os
+import statistics
 import sys
 import time
 
 import numpy as np
 import torch
 import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from machine import header_lines, load_average  # noqa: E402
 
 
 def load_case(folder):
@@ -81,14 +87,18 @@ def golden(folders):
         print(folder, tuple(y.shape))
 
 
-def bench():
-    torch.set_num_threads(2)
+def bench(threads=2):
+    """Times the layer and oneDNN's plain conv of the same shape, interleaved call by call (ACDA, plain,
+    ACDA, plain, ...) so that a slow stretch of a shared machine hits both alike; median and best."""
+    load_start = load_average()
+    torch.set_num_threads(threads)
     rng = np.random.default_rng(1)
     rows = []
     # Names as in bench's BenchConfig, so that the report can put our times beside these.
-    for (name, n, c, hw, k) in [("k-3", 1, 64, 56, 3), ("k-5", 1, 64, 56, 5), ("k-7", 1, 64, 56, 7),
-                                ("resnet-k3", 8, 64, 56, 3), ("table6-k3", 1, 256, 100, 3),
-                                ("table6-k7", 1, 256, 100, 7), ("small", 2, 16, 32, 3)]:
+    for (name, n, c, hw, k) in [("small", 2, 16, 32, 3), ("k-3", 1, 64, 56, 3), ("k-5", 1, 64, 56, 5),
+                                ("k-7", 1, 64, 56, 7), ("resnet-k3", 8, 64, 56, 3), ("resnet-k5", 8, 64, 56, 5),
+                                ("resnet-k7", 8, 64, 56, 7), ("table6-k3", 1, 256, 100, 3),
+                                ("table6-k5", 1, 256, 100, 5), ("table6-k7", 1, 256, 100, 7)]:
         atoms, per_scale = 6, 6
         t_count = per_scale * (k - 1) // 2
         inter = max(64, atoms * t_count // 2)
@@ -105,30 +115,29 @@ def bench():
             state[p + "running_var"] = torch.ones(ch)
         x = f32(n, c, hw, hw)
         wplain = f32(c, c, k, k)
-
-        def timed(fn, reps):
-            with torch.no_grad():
+        fns = (lambda: acda_forward(state, x, atoms=atoms), lambda: F.conv2d(x, wplain, state["bias"], padding=k // 2))
+        reps = 5 if c >= 256 or n > 1 else 15
+        times = ([], [])
+        with torch.no_grad():
+            for fn in fns:
                 for _ in range(3):
                     fn()
-                best = float("inf")
-                for _ in range(reps):
+            for _ in range(reps):
+                for fn, ts in zip(fns, times):
                     t0 = time.perf_counter()
                     fn()
-                    best = min(best, time.perf_counter() - t0)
-            return best * 1e3
-
-        reps = 5 if c >= 256 or n > 1 else 20
-        t_acda = timed(lambda: acda_forward(state, x, atoms=atoms), reps)
-        t_plain = timed(lambda: F.conv2d(x, wplain, state["bias"], padding=k // 2), reps)
-        rows.append((name, n, c, hw, k, t_acda, t_plain))
+                    ts.append(time.perf_counter() - t0)
+        rows.append((name, n, c, hw, k) + tuple(f(ts) * 1e3 for ts in times for f in (statistics.median, min)))
+        print(rows[-1], flush=True)
     out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "pytorch-times.csv")
-    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+    what = (f"PyTorch {torch.__version__}: the ACDA layer written the reference way and oneDNN's plain conv2d of the "
+            f"same shape, {threads} threads, float32, interleaved call by call, 3 warm-up calls each, 5 or 15 timed calls")
     with open(out + ".tmp", "w") as f:
-        f.write(f"# PyTorch {torch.__version__}, {torch.get_num_threads()} threads, float32, best of several calls, "
-                f"on {cpu} ({os.cpu_count()} cores), {time.strftime('%Y-%m-%d')}\n")
-        f.write("config,shape,pytorch_acda_ms,pytorch_plain_conv_ms\n")
-        for name, n, c, hw, k, ta, tp in rows:
-            f.write(f"{name},N={n} C=O={c} {hw}x{hw} K={k},{ta:.3f},{tp:.3f}\n")
+        for line in header_lines(what, load_start):
+            f.write(line + "\n")
+        f.write("config,threads,shape,acda_median_ms,acda_best_ms,plain_conv_median_ms,plain_conv_best_ms\n")
+        for name, n, c, hw, k, am, ab, pm, pb in rows:
+            f.write(f"{name},{threads},N={n} C=O={c} {hw}x{hw} K={k},{am:.3f},{ab:.3f},{pm:.3f},{pb:.3f}\n")
     os.replace(out + ".tmp", out)
     print(open(out).read())
 
@@ -136,8 +145,8 @@ def bench():
 if __name__ == "__main__":
     if len(sys.argv) >= 2 and sys.argv[1] == "golden":
         golden(sys.argv[2:])
-    elif len(sys.argv) == 2 and sys.argv[1] == "bench":
-        bench()
+    elif 2 <= len(sys.argv) <= 3 and sys.argv[1] == "bench":
+        bench(int(sys.argv[2]) if len(sys.argv) == 3 else 2)
     else:
         print(__doc__)
         sys.exit(2)

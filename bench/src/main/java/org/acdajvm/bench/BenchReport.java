@@ -7,11 +7,14 @@ import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.SortedMap;
 
 import org.acdajvm.backend.AcdaBackend;
 import org.acdajvm.backend.Backends;
@@ -22,6 +25,8 @@ import org.acdajvm.opencl.OpenClBackend;
 import org.acdajvm.layer.AcdaLayer;
 import org.acdajvm.tensor.Tensor;
 import org.acdajvm.vector.AcdaForwardVector;
+import org.openjdk.jmh.results.BenchmarkResult;
+import org.openjdk.jmh.results.IterationResult;
 import org.openjdk.jmh.results.Result;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
@@ -29,12 +34,22 @@ import org.openjdk.jmh.runner.RunnerException;
 import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
+import org.openjdk.jmh.runner.options.VerboseMode;
 
 /**
  * Runs the benchmark suite with JMH and writes {@code bench/RESULTS.md} and the growth plots:
  * time, GFLOP/s (2 x multiply-adds of {@link CostModel} per second), fraction of the measured FMA
- * peak, bytes allocated per call, the reproduction of the paper's Table 6, and the per-stage
- * profile of the vector path. {@code --quick} runs a subset with short iterations (a few minutes).
+ * peak, bytes allocated per call, GFLOP/s against oneDNN's plain convolution of the same shape, the
+ * reproduction of the paper's Table 6, and the per-stage profile of the vector path. {@code --quick}
+ * runs a subset with short iterations (a few minutes).
+ *
+ * <p>The compared variants run <em>interleaved, in rounds</em>: in round r, for each configuration,
+ * one JMH fork of each variant in turn (the FMA peak probe, vector ACDA, the plain convolution, the
+ * backward; the slow scalar, opencl and oracle paths in the first rounds only), so that a slow
+ * stretch of the shared machine hits every variant of a round alike. The report gives medians over
+ * forks and iterations with the spread of the per-fork medians, and every ratio (ACDA / plain conv,
+ * fraction of peak, speed-up over scalar, backward / forward) computed per round and then medianed
+ * ({@link ForkResults}).
  *
  * <p>{@code --only-tornado} measures only the TornadoVM backend, beside {@code opencl} and
  * {@code vector}, on the standard configurations, and replaces only the report's TornadoVM section
@@ -43,21 +58,77 @@ import org.openjdk.jmh.runner.options.TimeValue;
  */
 public final class BenchReport {
 
-    /** One measured benchmark. */
-    record Row(String method, String config, double millis, double error, double allocBytes) {
+    /** How long a variant's forks run: the iteration counts and times of {@link #settings}. */
+    enum Kind {
+        /** The FMA peak probe, one short fork beside every configuration's variants in every round. */
+        PROBE,
+        /** The fast variants of the standard configurations, in every round. */
+        FAST,
+        /** The vector backward: as FAST, with a longer warm-up (its JIT needs it). */
+        BACKWARD,
+        /** Variants whose calls take seconds (scalar, opencl, oracle, tornado): fewer iterations, first rounds only. */
+        SLOW,
+        /** The fast variants of the growth series (one round). */
+        GROWTH,
+        /** The scalar path on the growth series (one round, fewest iterations). */
+        GROWTH_SLOW;
+
+        boolean slow() {
+            return this == SLOW || this == GROWTH_SLOW;
+        }
     }
+
+    /**
+     * A benchmark method ({@code Class.method}) the report runs on {@code configs}; {@code jvmArgs}
+     * replaces JMH's fork flags when not null (the @Fork annotation's {@code jvmArgsAppend} still apply).
+     */
+    record Variant(String benchmark, Kind kind, List<String> configs, List<String> jvmArgs) {
+        Variant(String benchmark, Kind kind, List<String> configs) {
+            this(benchmark, kind, configs, null);
+        }
+
+        String method() {
+            return benchmark.substring(benchmark.lastIndexOf('.') + 1);
+        }
+    }
+
+    /** One JMH fork to run: a variant on a configuration in a round. */
+    record Step(int round, Variant variant, String config) {
+    }
+
+    static final String PEAK_ALL = "fmaPeakAllThreads";
+    static final String PEAK_ONE = "fmaPeakOneThread";
 
     private final boolean quick;
     private final Path out;
     private final Path plots;
-    private final List<Row> rows = new ArrayList<>();
-    private double peak1;
-    private double peakAll;
+    /** Where the CSVs of bench/pytorch/ are read from. */
+    private final Path pytorchDir;
+    private final ForkResults results = new ForkResults();
+    /** Rounds of the fast variants, and of the slow ones (which run in rounds 1..slowRounds). */
+    private final int rounds;
+    private final int slowRounds;
+    /** "method config" of the variants whose first fork (the one that runs the setup check) has run. */
+    private final Set<String> checked = new HashSet<>();
+    private long started;
+    private int forksRun;
+    private int forksPlanned;
 
     BenchReport(boolean quick, Path out, Path plots) {
+        this(quick, out, plots, Path.of("bench", "pytorch"), quick ? 2 : 3);
+    }
+
+    /** With the folder of the PyTorch and oneDNN CSVs and the number of rounds given. */
+    BenchReport(boolean quick, Path out, Path plots, Path pytorchDir, int rounds) {
+        if (rounds < 1) {
+            throw new IllegalArgumentException("rounds must be at least 1, not " + rounds);
+        }
         this.quick = quick;
         this.out = out;
         this.plots = plots;
+        this.pytorchDir = pytorchDir;
+        this.rounds = rounds;
+        this.slowRounds = 1;
     }
 
     public static void main(String[] args) throws Exception {
@@ -65,15 +136,31 @@ public final class BenchReport {
         boolean onlyTornado = false;
         Path out = Path.of("bench", "RESULTS.md");
         Path plots = Path.of("bench", "plots");
+        int rounds = 0;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--quick" -> quick = true;
+                case "--rounds" -> {
+                    String v = value(args, ++i, "--rounds");
+                    try {
+                        rounds = Integer.parseInt(v);
+                    } catch (NumberFormatException e) {
+                        rounds = -1;
+                    }
+                    if (rounds < 1) {
+                        System.err.println("acda bench: --rounds needs a whole number of at least 1, not '" + v + "'");
+                        System.exit(2);
+                    }
+                }
                 case "--only-tornado" -> onlyTornado = true;
                 case "--out" -> out = Path.of(value(args, ++i, "--out"));
                 case "--plots" -> plots = Path.of(value(args, ++i, "--plots"));
                 case "-h", "--help" -> {
-                    System.out.println("usage: acda bench [--quick] [--only-tornado] [--out FILE.md] [--plots DIR]");
+                    System.out.println("usage: acda bench [--quick] [--rounds N] [--only-tornado] [--out FILE.md] [--plots DIR]");
                     System.out.println("  runs the JMH suite and writes the report (default bench/RESULTS.md, plots in bench/plots)");
+                    System.out.println("  the compared variants run interleaved, one fork each per round (--rounds, default 3;");
+                    System.out.println("  --quick: 2); the slow ones (scalar, opencl, oracle) in the first round only;");
+                    System.out.println("  a full run takes about half an hour on 2 cores, --quick a few minutes");
                     System.out.println("  --only-tornado: only tornado, opencl and vector on the standard configs, into the report's");
                     System.out.println("                  TornadoVM section (needs TORNADOVM_HOME; the rest of the report is kept)");
                     return;
@@ -84,7 +171,8 @@ public final class BenchReport {
                 }
             }
         }
-        BenchReport report = new BenchReport(quick, out, plots);
+        BenchReport report = new BenchReport(quick, out, plots, Path.of("bench", "pytorch"),
+                rounds > 0 ? rounds : quick ? 2 : 3);
         if (onlyTornado) {
             report.runTornadoOnly();
         } else {
@@ -100,33 +188,75 @@ public final class BenchReport {
         return args[i];
     }
 
-    void run() throws RunnerException, IOException {
-        long start = System.nanoTime();
-        List<String> standard = BenchConfig.standard();
-        List<String> growth = new ArrayList<>(BenchConfig.names("hw-"));
-        growth.addAll(BenchConfig.names("c-"));
-        growth.addAll(BenchConfig.names("k-"));
-
-        measurePeak();
-        jmh("AcdaForwardBenchmark.forwardVector$", standard, false);
-        jmh("AcdaForwardBenchmark.plainConvVector$", standard, false);
-        jmh("AcdaForwardBenchmark.forwardOracle$", List.of("small"), true);
-        boolean opencl = openclAvailable();
-        if (opencl) {
-            jmh("AcdaForwardBenchmark.forwardOpencl$", standard, true);
+    /**
+     * The forks to run, in order: for each round, for each configuration, each variant that runs on
+     * it (slow ones only in rounds {@code 1..slowRounds}) in the order given.
+     */
+    static List<Step> plan(List<Variant> variants, List<String> configs, int rounds, int slowRounds) {
+        List<Step> steps = new ArrayList<>();
+        for (int r = 1; r <= rounds; r++) {
+            for (String c : configs) {
+                for (Variant v : variants) {
+                    if (v.configs().contains(c) && (!v.kind().slow() || r <= slowRounds)) {
+                        steps.add(new Step(r, v, c));
+                    }
+                }
+            }
         }
-        jmh("AcdaForwardBenchmark.forwardScalar$", quick ? List.of("small", "resnet-k3") : standard, true);
+        return steps;
+    }
+
+    void run() throws RunnerException, IOException {
+        started = System.nanoTime();
+        List<String> standard = BenchConfig.standard();
+        List<String> growth = new ArrayList<>();
+        for (String prefix : List.of("hw-", "c-", "k-")) {
+            List<String> series = BenchConfig.names(prefix);
+            for (int i = 0; i < series.size(); i++) {
+                if (!quick || i % 2 == 0) {     // --quick: every other point of each series (still a plot)
+                    growth.add(series.get(i));
+                }
+            }
+        }
+        boolean opencl = openclAvailable();
+        List<String> openclConfigs = quick ? List.of("small", "resnet-k3") : standard;
+
+        List<Variant> compared = new ArrayList<>();
+        // The one-thread probe once per round (for the stage profile), the all-thread probe beside every configuration.
+        compared.add(new Variant("FmaPeakBenchmark." + PEAK_ONE, Kind.PROBE, standard.subList(0, 1)));
+        compared.add(new Variant("FmaPeakBenchmark." + PEAK_ALL, Kind.PROBE, standard));
+        compared.add(new Variant("AcdaForwardBenchmark.forwardVector", Kind.FAST, standard));
+        compared.add(new Variant("AcdaForwardBenchmark.plainConvVector", Kind.FAST, standard));
         // Not "slow": the backward's JIT needs the full warm-up (one warm-up iteration left it half compiled, with
         // error bars three times the score, in the run of 2026-12-02).
-        jmh("AcdaBackwardBenchmark.backwardVector$", quick ? List.of("small", "resnet-k3") : standard, false);
-        jmh("AcdaForwardBenchmark.forwardVector$", growth, false);
-        if (!quick) {
-            jmh("AcdaForwardBenchmark.plainConvVector$", growth, false);
-            jmh("AcdaForwardBenchmark.forwardScalar$", growth, true);
+        compared.add(new Variant("AcdaBackwardBenchmark.backwardVector", Kind.BACKWARD,
+                quick ? List.of("small", "resnet-k3") : standard));
+        compared.add(new Variant("AcdaForwardBenchmark.forwardScalar", Kind.SLOW,
+                quick ? List.of("small", "resnet-k3") : standard));
+        if (opencl) {
+            compared.add(new Variant("AcdaForwardBenchmark.forwardOpencl", Kind.SLOW, openclConfigs));
         }
+        compared.add(new Variant("AcdaForwardBenchmark.forwardOracle", Kind.SLOW, List.of("small")));
+
+        List<Variant> growthVariants = new ArrayList<>();
+        growthVariants.add(new Variant("AcdaForwardBenchmark.forwardVector", Kind.GROWTH, growth));
+        if (!quick) {
+            growthVariants.add(new Variant("AcdaForwardBenchmark.plainConvVector", Kind.GROWTH, growth));
+            growthVariants.add(new Variant("AcdaForwardBenchmark.forwardScalar", Kind.GROWTH_SLOW, growth));
+        }
+        List<Step> steps = new ArrayList<>(plan(compared, standard, rounds, slowRounds));
+        // The growth series is not compared figure by figure: one round, its variants interleaved per configuration.
+        steps.addAll(plan(growthVariants, growth, 1, 1));
+        forksPlanned = steps.size();
+        System.out.printf(Locale.ROOT, "acda bench: %d JMH forks: %d rounds of the standard configurations (the slow "
+                + "variants in round 1 only), then the growth series%n", steps.size(), rounds);
+        for (Step s : steps) {
+            runFork(s);
+        }
+
         Map<String, KernelTimes> openclTimes = new LinkedHashMap<>();
         if (opencl) {
-            for (String c : standard) {
+            for (String c : openclConfigs) {
                 openclTimes.put(c, openclKernelTimes(BenchConfig.of(c)));
             }
         }
@@ -134,8 +264,8 @@ public final class BenchReport {
         for (String c : List.of("table6-k7", "resnet-k3")) {
             stages.put(c, profileStages(BenchConfig.of(c)));
         }
-        List<String> plotFiles = GrowthPlots.write(plots, rows);
-        String rendered = render(stages, openclTimes, plotFiles, (System.nanoTime() - start) / 1e9);
+        List<String> plotFiles = GrowthPlots.write(plots, results);
+        String rendered = render(stages, openclTimes, plotFiles, (System.nanoTime() - started) / 1e9);
         // The TornadoVM section comes from a separate run (--only-tornado): keep it.
         Optional<String> tornado = Files.exists(out) ? TornadoSection.extract(Files.readString(out)) : Optional.empty();
         String md = tornado.map(t -> TornadoSection.splice(rendered, t)).orElse(rendered);
@@ -144,47 +274,64 @@ public final class BenchReport {
         System.out.println("acda bench: wrote " + out + " and " + plotFiles.size() + " plots in " + plots);
     }
 
-    private ChainedOptionsBuilder base(boolean slow) {
-        ChainedOptionsBuilder b = new OptionsBuilder().forks(1).shouldFailOnError(true)
-                .addProfiler("gc");
-        if (quick) {
-            b.warmupIterations(slow ? 1 : 2).warmupTime(TimeValue.milliseconds(500))
-                    .measurementIterations(3).measurementTime(TimeValue.milliseconds(500));
-        } else {
-            b.warmupIterations(slow ? 1 : 4).warmupTime(TimeValue.seconds(1))
-                    .measurementIterations(slow ? 3 : 5).measurementTime(TimeValue.seconds(1));
-        }
-        return b;
+    /** Warm-up and measurement per fork (iterations x seconds) for each kind of variant. */
+    private ChainedOptionsBuilder settings(Kind kind) {
+        It it = iterations(kind, quick);
+        return new OptionsBuilder().forks(1).shouldFailOnError(true).verbosity(VerboseMode.SILENT)
+                .warmupIterations(it.warmup()).warmupTime(TimeValue.milliseconds(Math.round(it.warmupSeconds() * 1000)))
+                .measurementIterations(it.measure())
+                .measurementTime(TimeValue.milliseconds(Math.round(it.measureSeconds() * 1000)));
     }
 
-    private void measurePeak() throws RunnerException {
-        ChainedOptionsBuilder b = base(false).include(FmaPeakBenchmark.class.getName() + ".*");
-        for (RunResult r : new Runner(b.build()).run()) {
-            double gflops = r.getPrimaryResult().getScore() * 2 * FmaPeakBenchmark.lanes() / 1e3;
-            if (r.getParams().getBenchmark().endsWith("OneThread")) {
-                peak1 = gflops;
-            } else {
-                peakAll = gflops;
+    /**
+     * Runs one JMH fork of {@code step} and records its per-iteration scores (the FMA probe's in
+     * GFLOP/s, the others in ms per call) and its allocation per call.
+     */
+    private void runFork(Step step) throws RunnerException {
+        Variant v = step.variant();
+        boolean probe = v.kind() == Kind.PROBE;
+        ChainedOptionsBuilder b = settings(v.kind()).include(v.benchmark().replace(".", "\\.") + "$");
+        if (!probe) {
+            b.addProfiler("gc").param("config", step.config());
+        }
+        if (v.jvmArgs() != null) {
+            b.jvmArgs(v.jvmArgs().toArray(new String[0]));
+        }
+        // The first fork of a variant on a configuration checks it (SelfCheck); the later ones run the same code on the
+        // same inputs. Prepended, so that the @Fork annotation's jvmArgsAppend still apply.
+        if (!checked.add(v.method() + " " + step.config())) {
+            b.jvmArgsPrepend("-D" + SelfCheck.PROPERTY + "=false");
+        }
+        forksRun++;
+        // One line per fork, printed when it is done (the fork's own stderr lines come before it).
+        String what = String.format(Locale.ROOT, "acda bench: [%d/%d, %.1f min] round %d, %s, %s", forksRun,
+                Math.max(forksPlanned, forksRun), (System.nanoTime() - started) / 6e10, step.round(), step.config(),
+                probe ? v.method() : label(v.method()));
+        Collection<RunResult> run;
+        try {
+            run = new Runner(b.build()).run();
+        } catch (RunnerException e) {
+            System.out.println(what + ": failed");
+            throw e;
+        }
+        if (run.size() != 1) {
+            throw new IllegalStateException("expected one JMH result for " + v.benchmark() + " on " + step.config()
+                    + ", got " + run.size() + " (does the include pattern match several methods?)");
+        }
+        RunResult r = run.iterator().next();
+        List<Double> scores = new ArrayList<>();
+        for (BenchmarkResult br : r.getBenchmarkResults()) {
+            for (IterationResult it : br.getIterationResults()) {
+                scores.add(it.getPrimaryResult().getScore());
             }
         }
-    }
-
-    private void jmh(String method, List<String> configs, boolean slow) throws RunnerException {
-        jmh(base(slow), method, configs);
-    }
-
-    private void jmh(ChainedOptionsBuilder options, String method, List<String> configs) throws RunnerException {
-        ChainedOptionsBuilder b = options.include(method.replace(".", "\\."))
-                .param("config", configs.toArray(new String[0]));
-        Collection<RunResult> results = new Runner(b.build()).run();
-        for (RunResult r : results) {
-            String name = r.getParams().getBenchmark();
-            String m = name.substring(name.lastIndexOf('.') + 1);
-            Result<?> p = r.getPrimaryResult();
-            Result<?> alloc = r.getSecondaryResults().get("gc.alloc.rate.norm");
-            rows.add(new Row(m, r.getParams().getParam("config"), p.getScore(), p.getScoreError(),
-                    alloc == null ? Double.NaN : alloc.getScore()));
-        }
+        double scale = probe ? 2.0 * FmaPeakBenchmark.lanes() / 1e3 : 1;   // ops/us -> GFLOP/s
+        Result<?> alloc = r.getSecondaryResults().get("gc.alloc.rate.norm");
+        ForkResults.Fork fork = new ForkResults.Fork(v.method(), step.config(), step.round(),
+                scores.stream().mapToDouble(x -> x * scale).toArray(), alloc == null ? Double.NaN : alloc.getScore());
+        results.add(fork);
+        System.out.printf(Locale.ROOT, "%s: %.3f %s (median of %d iterations)%n", what, fork.median(),
+                probe ? "GFLOP/s" : "ms", fork.scores().length);
     }
 
     /** Thread-time per stage of the vector path over 10 profiled calls, after warm-up. */
@@ -202,10 +349,6 @@ public final class BenchReport {
             }
             return v.stageNanos();
         }
-    }
-
-    Optional<Row> find(String method, String config) {
-        return rows.stream().filter(r -> r.method().equals(method) && r.config().equals(config)).findFirst();
     }
 
     private static boolean openclAvailable() {
@@ -236,53 +379,124 @@ public final class BenchReport {
         }
     }
 
-    private String render(Map<String, long[]> stages, Map<String, KernelTimes> openclTimes, List<String> plotFiles,
+
+    private static String f(String format, Object... args) {
+        return String.format(Locale.ROOT, format, args);
+    }
+
+    /** "low–high" of a spread. */
+    private static String range(ForkResults.Spread s, String format) {
+        return f(format, s.low()) + "–" + f(format, s.high());
+    }
+
+    /** A per-round ratio: "median (low–high)" over several rounds, the value alone for one round, "" for none. */
+    private static String ratioCell(Optional<ForkResults.Spread> r, String format, String suffix) {
+        if (r.isEmpty()) {
+            return "";
+        }
+        ForkResults.Spread s = r.get();
+        String m = f(format, s.median()) + suffix;
+        return s.forks() > 1 ? m + " (" + range(s, format) + ")" : m;
+    }
+
+    /** Multiply-adds of one call of {@code method} on {@code cost}'s shape. */
+    private static double macs(String method, CostModel cost) {
+        return switch (method) {
+            case "plainConvVector" -> cost.plainConvMacs();
+            case "forwardOracle" -> cost.naivePerPixel() * (double) cost.pixels();
+            case "backwardVector" -> cost.backwardMacs();
+            default -> cost.totalMacs();
+        };
+    }
+
+    /** GFLOP/s of {@code macs} multiply-adds in {@code millis}. */
+    private static double gflops(double macs, double millis) {
+        return 2 * macs / (millis * 1e6);
+    }
+
+    /**
+     * Per round: the variant's GFLOP/s over the GFLOP/s of the all-thread FMA probe that ran beside it (same
+     * configuration, same round), then the median over rounds.
+     */
+    private Optional<ForkResults.Spread> ofPeak(String method, String config, double macs) {
+        return ForkResults.perRound(ForkResults.mapValues(results.roundMedians(method, config), ms -> gflops(macs, ms)),
+                results.roundMedians(PEAK_ALL, config));
+    }
+
+    /** Records a fork measured elsewhere (tests). */
+    void add(ForkResults.Fork fork) {
+        results.add(fork);
+    }
+
+    String render(Map<String, long[]> stages, Map<String, KernelTimes> openclTimes, List<String> plotFiles,
                           double seconds) {
         StringBuilder s = new StringBuilder();
         int threads = Runtime.getRuntime().availableProcessors();
+        TorchCsv.MachineId here = Machine.id();
         s.append("# Benchmark results\n\n");
         s.append("Written by `./acda bench").append(quick ? " --quick" : "").append("` on ").append(LocalDate.now())
-                .append(" in ").append(String.format(Locale.ROOT, "%.0f", seconds)).append(" s. ");
+                .append(f(" in %.0f s (%.0f min, %d JMH forks). ", seconds, seconds / 60, results.all().size()));
         s.append("Machine: ").append(Machine.describe()).append(".\n\n");
-        s.append("Times are JMH averages per forward call (milliseconds, with JMH's 99.9% error), ");
-        s.append("GFLOP/s counts 2 x the multiply-adds of the cost model (DESIGN section 5) per second, and ");
-        s.append("\"of peak\" divides by the machine's measured FMA peak with all ").append(threads)
-                .append(" threads. Allocation is JMH's `gc.alloc.rate.norm` (bytes per call; the output tensor is ")
-                .append("allocated by every call). Every benchmark first checks its backend against the oracle ")
-                .append("on a crop of its input (`SelfCheck`).\n\n");
-        s.append(String.format(Locale.ROOT, "**FMA peak** (`FmaPeakBenchmark`, %d lanes): %.1f GFLOP/s with one thread, "
-                + "%.1f GFLOP/s with %d threads.%n%n", FmaPeakBenchmark.lanes(), peak1, peakAll, threads));
+        s.append("**How it was measured.** The compared variants ran interleaved, in ").append(rounds)
+                .append(" rounds: in each round, for each configuration, one JMH fork of each variant in turn (the FMA ")
+                .append("peak probe, vector ACDA, the plain convolution on the Vector API, the vector backward; the ")
+                .append("scalar, opencl and oracle paths, whose calls take seconds, in round 1 only), so that a slow ")
+                .append("stretch of this shared machine hits every variant of a round alike. A fork runs ")
+                .append(iterations(Kind.FAST, quick).text()).append(" (the backward ").append(iterations(Kind.BACKWARD, quick)
+                .text()).append("; slow variants ").append(iterations(Kind.SLOW, quick).text()).append("; the probe ")
+                .append(iterations(Kind.PROBE, quick).text()).append(").\n\n");
+        s.append("- **median**: over every measured iteration of every fork, in milliseconds per call.\n")
+                .append("- **spread**: the smallest and the largest of the per-fork medians (with a single fork, of its ")
+                .append("iterations); it shows how far one fork can land from another on this machine, which JMH's ")
+                .append("error of a single fork does not.\n")
+                .append("- **ratios** (of peak, vs scalar, ACDA / plain conv, backward / forward) are computed within each ")
+                .append("round from the two forks' medians, then medianed over the rounds (the range of the per-round ")
+                .append("ratios in brackets): these are the figures that stay meaningful across machines.\n")
+                .append("- **GFLOP/s** counts 2 x the multiply-adds of the cost model (DESIGN section 5) per second of the ")
+                .append("median time; **of peak** divides, round by round, by the all-thread FMA probe that ran beside it ")
+                .append("(").append(threads).append(" threads).\n")
+                .append("- **MB alloc/call** is JMH's `gc.alloc.rate.norm`, the median over forks (the output tensor is ")
+                .append("allocated by every call).\n\n")
+                .append("The first fork of every variant on every configuration checks its backend against the oracle on a ")
+                .append("crop of its input (`SelfCheck`; the backward against the scalar backward); the later rounds' forks ")
+                .append("run the same code on the same inputs and skip that check.\n\n");
+        Optional<ForkResults.Spread> p1 = results.summary(PEAK_ONE);
+        Optional<ForkResults.Spread> pAll = results.summary(PEAK_ALL);
+        double peak1 = p1.map(ForkResults.Spread::median).orElse(Double.NaN);
+        double peakAll = pAll.map(ForkResults.Spread::median).orElse(Double.NaN);
+        s.append(f("**FMA peak** (`FmaPeakBenchmark`, %d lanes, the median of its probes): %.1f GFLOP/s with one thread "
+                + "(probes %s, %d probes), %.1f GFLOP/s with %d threads (probes %s, %d probes).%n%n", FmaPeakBenchmark.lanes(),
+                peak1, p1.map(x -> range(x, "%.0f")).orElse("-"), p1.map(ForkResults.Spread::forks).orElse(0), peakAll,
+                threads, pAll.map(x -> range(x, "%.0f")).orElse("-"), pAll.map(ForkResults.Spread::forks).orElse(0)));
 
         s.append("## Standard configurations\n\n");
-        s.append("| config | shape | backend | time (ms) | GFLOP/s | of peak | MB alloc/call | vs scalar | vs plain conv |\n");
-        s.append("|---|---|---|---:|---:|---:|---:|---:|---:|\n");
+        s.append("| config | shape | backend | median (ms) | spread (ms) | forks × iterations | GFLOP/s | of peak | ")
+                .append("MB alloc/call | vs scalar | ACDA / plain conv |\n");
+        s.append("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (String c : BenchConfig.standard()) {
             BenchConfig bc = BenchConfig.of(c);
             CostModel cost = bc.cost();
-            Optional<Row> scalar = find("forwardScalar", c);
-            Optional<Row> plain = find("plainConvVector", c);
             for (String m : List.of("forwardVector", "forwardOpencl", "forwardScalar", "forwardOracle", "plainConvVector")) {
-                Optional<Row> r = find(m, c);
+                Optional<ForkResults.Spread> r = results.summary(m, c);
                 if (r.isEmpty()) {
                     continue;
                 }
-                Row row = r.get();
-                double macs = m.equals("plainConvVector") ? cost.plainConvMacs()
-                        : m.equals("forwardOracle") ? cost.naivePerPixel() * (double) cost.pixels() : cost.totalMacs();
-                double gflops = 2 * macs / (row.millis() * 1e6);
-                String vsScalar = scalar.isPresent() && !m.equals("forwardScalar")
-                        ? String.format(Locale.ROOT, "%.1fx", scalar.get().millis() / row.millis()) : "";
-                String vsPlain = plain.isPresent() && m.equals("forwardVector")
-                        ? String.format(Locale.ROOT, "%.2f", row.millis() / plain.get().millis()) : "";
-                s.append(String.format(Locale.ROOT, "| %s | %s | %s | %.2f ± %.2f | %.1f | %.0f%% | %.2f | %s | %s |%n",
-                        c, bc.shape(), label(m), row.millis(), row.error(), gflops, 100 * gflops / peakAll,
-                        row.allocBytes() / 1e6, vsScalar, vsPlain));
+                ForkResults.Spread t = r.get();
+                double macs = macs(m, cost);
+                String vsScalar = m.equals("forwardScalar") ? "" : ratioCell(results.ratio("forwardScalar", c, m, c), "%.1f", "x");
+                String vsPlain = m.equals("forwardVector")
+                        ? ratioCell(results.ratio("forwardVector", c, "plainConvVector", c), "%.2f", "") : "";
+                s.append(f("| %s | %s | %s | %.2f | %s | %d × %d | %.1f | %s | %.2f | %s | %s |%n", c, bc.shape(), label(m),
+                        t.median(), range(t, "%.2f"), t.forks(), t.iterations() / t.forks(), gflops(macs, t.median()),
+                        ratioCell(ofPeak(m, c, macs).map(x -> x.map(v -> 100 * v)), "%.0f", "%"),
+                        results.allocBytes(m, c) / 1e6, vsScalar, vsPlain));
             }
         }
-        s.append("\n\"vs plain conv\" is the ACDA time divided by the plain convolution's time on the same shape; ")
-                .append("\"vs scalar\" is the speed-up over the scalar path (one thread). The oracle's GFLOP/s counts ")
-                .append("the naive per-pixel form's multiply-adds, in double.\n\n");
-        s.append(backwardSection());
+        s.append("\n\"ACDA / plain conv\" is the ACDA time divided by the plain convolution's time on the same shape, per ")
+                .append("round; \"vs scalar\" is the speed-up over the scalar path (one thread), from the rounds the scalar ")
+                .append("path ran in. The oracle's GFLOP/s counts the naive per-pixel form's multiply-adds, in double.\n\n");
+        s.append(onednnSection(here, threads, peakAll));
+        s.append(backwardSection(here));
 
         if (!openclTimes.isEmpty()) {
             s.append("## OpenCL: kernel time and end-to-end time\n\n");
@@ -306,7 +520,7 @@ public final class BenchReport {
             }
             s.append('\n');
         }
-        s.append(pytorchComparison());
+        s.append(pytorchComparison(here, threads));
 
         s.append("## The paper's Table 6 (N=1, C=O=256, 100x100 output, M=6)\n\n");
         s.append("Multiply-adds in millions (MMAC), from `CostModel`; the paper's values are its Table 6.\n\n");
@@ -356,35 +570,68 @@ public final class BenchReport {
 
         s.append("## How the cost grows\n\n");
         s.append("Vector path (and, in a full run, the plain convolution and the scalar path) against H*W (C=O=32, K=5), ")
-                .append("C (=O, 32x32, K=5) and K (C=O=64, 56x56); N=1.\n\n");
+                .append("C (=O, 32x32, K=5) and K (C=O=64, 56x56); N=1. One round, the variants interleaved per ")
+                .append("configuration; medians of one fork's iterations (").append(iterations(Kind.GROWTH, quick).text())
+                .append("; scalar ").append(iterations(Kind.GROWTH_SLOW, quick).text()).append(").\n\n");
         s.append("| config | shape | vector (ms) | GFLOP/s | plain conv (ms) | scalar (ms) |\n|---|---|---:|---:|---:|---:|\n");
         for (String prefix : List.of("hw-", "c-", "k-")) {
             for (String c : BenchConfig.names(prefix)) {
-                Optional<Row> v = find("forwardVector", c);
+                Optional<ForkResults.Spread> v = results.summary("forwardVector", c);
                 if (v.isEmpty()) {
                     continue;
                 }
                 CostModel cm = BenchConfig.of(c).cost();
-                s.append(String.format(Locale.ROOT, "| %s | %s | %.3f | %.1f | %s | %s |%n", c, BenchConfig.of(c).shape(),
-                        v.get().millis(), 2 * cm.totalMacs() / (v.get().millis() * 1e6),
-                        find("plainConvVector", c).map(r -> String.format(Locale.ROOT, "%.3f", r.millis())).orElse("-"),
-                        find("forwardScalar", c).map(r -> String.format(Locale.ROOT, "%.1f", r.millis())).orElse("-")));
+                s.append(f("| %s | %s | %.3f | %.1f | %s | %s |%n", c, BenchConfig.of(c).shape(),
+                        v.get().median(), gflops(cm.totalMacs(), v.get().median()),
+                        results.summary("plainConvVector", c).map(r -> f("%.3f", r.median())).orElse("-"),
+                        results.summary("forwardScalar", c).map(r -> f("%.1f", r.median())).orElse("-")));
             }
         }
         s.append('\n');
-        for (String f : plotFiles) {
-            s.append("![").append(f).append("](plots/").append(f).append(")\n\n");
+        for (String file : plotFiles) {
+            s.append("![").append(file).append("](plots/").append(file).append(")\n\n");
         }
         s.append(Notes.TEXT);
         return s.toString();
     }
 
+    /** Warm-up and measured iterations of a fork, and their length in seconds. */
+    record It(int warmup, double warmupSeconds, int measure, double measureSeconds) {
+        String text() {
+            return warmupSeconds == measureSeconds
+                    ? f("%d warm-up and %d measured iterations of %s s", warmup, measure, seconds(measureSeconds))
+                    : f("%d warm-up iterations of %s s and %d measured of %s s", warmup, seconds(warmupSeconds), measure,
+                            seconds(measureSeconds));
+        }
+
+        private static String seconds(double s) {
+            return s == Math.rint(s) ? f("%.0f", s) : f("%.1f", s);
+        }
+    }
+
+    /** How long each kind of variant runs per fork. */
+    static It iterations(Kind kind, boolean quick) {
+        // Sized so that a full run stays near half an hour on the 2-core VM (three rounds of the fast variants, one of
+        // the slow ones, one of the growth series); more forks beat more iterations per fork on a noisy machine.
+        return switch (kind) {
+            // The probe's Vector API loop is hopeless until C2 has compiled it: with 0.3 s of warm-up on a loaded machine a
+            // probe read 0.1 GFLOP/s (2026-12-02), hence a warm-up longer than its measurement.
+            case PROBE -> quick ? new It(2, 0.6, 2, 0.3) : new It(2, 1, 3, 0.5);
+            case FAST -> quick ? new It(2, 0.5, 3, 0.5) : new It(3, 1, 4, 1);
+            case BACKWARD -> quick ? new It(2, 0.5, 3, 0.5) : new It(4, 1, 4, 1);
+            case SLOW -> quick ? new It(1, 0.5, 3, 0.5) : new It(1, 1, 2, 1);
+            case GROWTH -> quick ? new It(2, 0.5, 3, 0.5) : new It(2, 1, 3, 1);
+            case GROWTH_SLOW -> quick ? new It(1, 0.5, 2, 0.5) : new It(1, 1, 2, 1);
+        };
+    }
+
     /**
      * Measures tornado, opencl and vector on the standard configurations and replaces the report's
-     * TornadoVM section (or appends it), leaving the rest of the report as it is.
+     * TornadoVM section (or appends it), leaving the rest of the report as it is. One round: per
+     * configuration one fork of each, in turn.
      */
     void runTornadoOnly() throws RunnerException, IOException {
-        long start = System.nanoTime();
+        started = System.nanoTime();
         String home = System.getenv("TORNADOVM_HOME");
         Path argfile = home == null ? null : Path.of(home, "tornado-argfile");
         if (argfile == null || !Files.isRegularFile(argfile)) {
@@ -405,17 +652,22 @@ public final class BenchReport {
         List<String> standard = BenchConfig.standard();
         // Explicit JVM flags for every fork: without them JMH would copy this JVM's, TornadoVM's included, into
         // the vector and opencl forks. The @Fork annotation's flags (Vector API, native access, heap) are appended.
-        jmh(base(true).jvmArgs("@" + argfile), "AcdaForwardBenchmark.forwardTornado$", standard);
-        boolean opencl = openclAvailable();
-        if (opencl) {
-            jmh(base(true).jvmArgs(), "AcdaForwardBenchmark.forwardOpencl$", standard);
+        List<Variant> variants = new ArrayList<>();
+        variants.add(new Variant("AcdaForwardBenchmark.forwardTornado", Kind.SLOW, standard, List.of("@" + argfile)));
+        if (openclAvailable()) {
+            variants.add(new Variant("AcdaForwardBenchmark.forwardOpencl", Kind.SLOW, standard, List.of()));
         }
-        jmh(base(false).jvmArgs(), "AcdaForwardBenchmark.forwardVector$", standard);
+        variants.add(new Variant("AcdaForwardBenchmark.forwardVector", Kind.FAST, standard, List.of()));
+        List<Step> steps = plan(variants, standard, 1, 1);
+        forksPlanned = steps.size();
+        for (Step st : steps) {
+            runFork(st);
+        }
         Map<String, Long> kernelNanos = new LinkedHashMap<>();
         for (String c : standard) {
             kernelNanos.put(c, tornadoKernelNanos(BenchConfig.of(c)));
         }
-        String section = renderTornado(device, kernelNanos, (System.nanoTime() - start) / 1e9);
+        String section = renderTornado(device, kernelNanos, (System.nanoTime() - started) / 1e9);
         String existing = Files.exists(out) ? Files.readString(out) : "";
         String md = TornadoSection.splice(existing, section);
         AtomicFiles.write(out, o -> o.write(md.getBytes(StandardCharsets.UTF_8)));
@@ -458,102 +710,196 @@ public final class BenchReport {
         StringBuilder s = new StringBuilder(TornadoSection.BEGIN).append('\n');
         s.append("## TornadoVM backend\n\n");
         s.append("Written by `./acda bench --only-tornado` on ").append(LocalDate.now()).append(" in ")
-                .append(String.format(Locale.ROOT, "%.0f", seconds)).append(" s (this section only). Machine: ")
+                .append(f("%.0f", seconds)).append(" s (this section only). Machine: ")
                 .append(Machine.describe()).append(". Device: ").append(device).append(".\n\n");
-        s.append("JMH averages per forward call in milliseconds, end to end (the input and the parameters go to the ")
-                .append("device and the output comes back on every call), each backend checked against the oracle in ")
-                .append("setup. \"kernels\" is the device time of the tornado kernels alone from TornadoVM's profiler ")
-                .append("(median of 3 calls after warm-up). With 3 measured iterations JMH's 99.9% interval is wide; the ")
-                .append("calls themselves vary by about 10%. The tornado kernels read global memory only (each work-item ")
-                .append("computes 4 or 8 output channels of one pixel, no local-memory tiles); the opencl kernels stage ")
-                .append("tiles in local memory.\n\n");
-        s.append("| config | shape | tornado (ms) | GFLOP/s | kernels (ms) | opencl (ms) | vector (ms) | tornado / opencl | ")
-                .append("tornado / vector |\n|---|---|---:|---:|---:|---:|---:|---:|---:|\n");
+        s.append("Milliseconds per forward call, end to end (the input and the parameters go to the device and the ")
+                .append("output comes back on every call), each backend checked against the oracle in setup. Per ")
+                .append("configuration one JMH fork of each backend in turn (tornado, opencl, vector); the median of the ")
+                .append("fork's iterations with their range (tornado and opencl ").append(iterations(Kind.SLOW, quick).text())
+                .append(", vector ").append(iterations(Kind.FAST, quick).text()).append("). \"kernels\" is the device time ")
+                .append("of the tornado kernels alone from TornadoVM's profiler (median of 3 calls after warm-up). The ")
+                .append("tornado kernels read global memory only (each work-item computes 4 or 8 output channels of one ")
+                .append("pixel, no local-memory tiles); the opencl kernels stage tiles in local memory.\n\n");
+        s.append("| config | shape | tornado (ms) | range (ms) | GFLOP/s | kernels (ms) | opencl (ms) | vector (ms) | ")
+                .append("tornado / opencl | tornado / vector |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (String c : BenchConfig.standard()) {
-            Optional<Row> t = find("forwardTornado", c);
+            Optional<ForkResults.Spread> t = results.summary("forwardTornado", c);
             if (t.isEmpty()) {
                 continue;
             }
             BenchConfig bc = BenchConfig.of(c);
-            Optional<Row> o = find("forwardOpencl", c);
-            Optional<Row> v = find("forwardVector", c);
-            double ms = t.get().millis();
-            s.append(String.format(Locale.ROOT, "| %s | %s | %.2f ± %.2f | %.1f | %.2f | %s | %s | %s | %s |%n", c,
-                    bc.shape(), ms, t.get().error(), 2 * bc.cost().totalMacs() / (ms * 1e6),
-                    kernelNanos.getOrDefault(c, 0L) / 1e6,
-                    o.map(r -> String.format(Locale.ROOT, "%.2f", r.millis())).orElse("-"),
-                    v.map(r -> String.format(Locale.ROOT, "%.2f", r.millis())).orElse("-"),
-                    o.map(r -> String.format(Locale.ROOT, "%.2f", ms / r.millis())).orElse("-"),
-                    v.map(r -> String.format(Locale.ROOT, "%.2f", ms / r.millis())).orElse("-")));
+            Optional<ForkResults.Spread> o = results.summary("forwardOpencl", c);
+            Optional<ForkResults.Spread> v = results.summary("forwardVector", c);
+            double ms = t.get().median();
+            s.append(f("| %s | %s | %.2f | %s | %.1f | %.2f | %s | %s | %s | %s |%n", c, bc.shape(), ms,
+                    range(t.get(), "%.2f"), gflops(bc.cost().totalMacs(), ms), kernelNanos.getOrDefault(c, 0L) / 1e6,
+                    o.map(r -> f("%.2f", r.median())).orElse("-"), v.map(r -> f("%.2f", r.median())).orElse("-"),
+                    o.map(r -> f("%.2f", ms / r.median())).orElse("-"), v.map(r -> f("%.2f", ms / r.median())).orElse("-")));
         }
         return s.append('\n').append(TornadoSection.END).toString();
     }
 
-    /**
-     * Our times beside PyTorch's on the same shapes, from {@code bench/pytorch/pytorch-times.csv}
-     * (written by {@code bench/pytorch/acda_torch.py bench} on the same machine kind).
-     */
-    /** The vector backward beside the vector forward of the same configuration (both JMH, separate forks). */
-    private String backwardSection() {
+    /** The vector backward beside the vector forward of the same configuration, interleaved in the same rounds. */
+    private String backwardSection(TorchCsv.MachineId here) {
         StringBuilder s = new StringBuilder();
-        if (rows.stream().noneMatch(r -> r.method().equals("backwardVector"))) {
+        if (!results.has("backwardVector")) {
             return "";
         }
         s.append("## Backward (vector)\n\n");
         s.append("One backward per call (`AcdaBackwardBenchmark.backwardVector`: dL/dx and every parameter's gradient for a ")
-                .append("random upstream gradient, self-checked against the scalar backward in setup) beside the forward above. ")
-                .append("GFLOP/s counts 2 x `CostModel.backwardPerPixel` multiply-adds (the forward's intermediates recomputed, ")
-                .append("then the gradients of every stage); \"of peak\" divides by the all-thread FMA peak.\n\n");
-        s.append("| config | shape | backward (ms) | GFLOP/s | of peak | forward (ms) | backward / forward | MB alloc/call |\n");
-        s.append("|---|---|---:|---:|---:|---:|---:|---:|\n");
+                .append("random upstream gradient, self-checked against the scalar backward in setup), one fork per round ")
+                .append("beside the forward above. GFLOP/s counts 2 x `CostModel.backwardPerPixel` multiply-adds (the ")
+                .append("forward's intermediates recomputed, then the gradients of every stage); \"of peak\" and ")
+                .append("\"backward / forward\" are per-round ratios, medianed.\n\n");
+        s.append("| config | shape | backward median (ms) | spread (ms) | forks × iterations | GFLOP/s | of peak | ")
+                .append("forward (ms) | backward / forward | MB alloc/call |\n");
+        s.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (String c : BenchConfig.standard()) {
-            Optional<Row> b = find("backwardVector", c);
+            Optional<ForkResults.Spread> b = results.summary("backwardVector", c);
             if (b.isEmpty()) {
                 continue;
             }
             BenchConfig bc = BenchConfig.of(c);
-            Optional<Row> f = find("forwardVector", c);
-            double gflops = 2 * bc.cost().backwardMacs() / (b.get().millis() * 1e6);
-            s.append(String.format(Locale.ROOT, "| %s | %s | %.2f ± %.2f | %.1f | %.0f%% | %s | %s | %.2f |%n", c, bc.shape(),
-                    b.get().millis(), b.get().error(), gflops, 100 * gflops / peakAll,
-                    f.map(r -> String.format(Locale.ROOT, "%.2f", r.millis())).orElse(""),
-                    f.map(r -> String.format(Locale.ROOT, "%.1fx", b.get().millis() / r.millis())).orElse(""),
-                    b.get().allocBytes() / 1e6));
+            ForkResults.Spread t = b.get();
+            double macs = bc.cost().backwardMacs();
+            s.append(f("| %s | %s | %.2f | %s | %d × %d | %.1f | %s | %s | %s | %.2f |%n", c, bc.shape(), t.median(),
+                    range(t, "%.2f"), t.forks(), t.iterations() / t.forks(), gflops(macs, t.median()),
+                    ratioCell(ofPeak("backwardVector", c, macs).map(x -> x.map(v -> 100 * v)), "%.0f", "%"),
+                    results.summary("forwardVector", c).map(r -> f("%.2f", r.median())).orElse(""),
+                    ratioCell(results.ratio("backwardVector", c, "forwardVector", c), "%.1f", "x"),
+                    results.allocBytes("backwardVector", c) / 1e6));
         }
-        s.append("\nPyTorch 1.13's autograd through the reference layer on the same CPU: `bench/pytorch/acda_backward_torch.py` ")
-                .append("and its CSV.\n\n");
+        Path csv = pytorchDir.resolve("pytorch-backward-times.csv");
+        s.append("\nPyTorch 1.13's autograd through the reference layer: `bench/pytorch/acda_backward_torch.py` and its CSV");
+        Optional<TorchCsv> t = readCsv(csv);
+        if (t.isPresent() && t.get().sameMachine(here)) {
+            s.append(" (measured on this machine: ").append(t.get().what()).append(").\n\n");
+        } else {
+            s.append(t.map(x -> ". " + x.machineNote(csv, here)).orElse(" (not found)")).append("\n\n");
+        }
         return s.toString();
     }
 
-    private String pytorchComparison() {
-        Path csv = Path.of("bench", "pytorch", "pytorch-times.csv");
-        StringBuilder s = new StringBuilder("## Against PyTorch on the same CPU\n\n");
-        List<String> lines;
+    /** The CSV, or empty (with a message) when it is absent or malformed. */
+    private static Optional<TorchCsv> readCsv(Path csv) {
         try {
-            lines = Files.readAllLines(csv);
-        } catch (IOException e) {
-            return s.append("(no ").append(csv).append(": run `python3 bench/pytorch/acda_torch.py bench`)\n\n").toString();
+            return TorchCsv.read(csv);
+        } catch (IllegalArgumentException e) {
+            System.out.println("acda bench: " + csv + " is not readable as a CSV: " + e.getMessage());
+            return Optional.empty();
         }
+    }
+
+    /** The CSV's header line about the load average, as a sentence (empty when it has none). */
+    private static String loadNote(TorchCsv t) {
+        return t.comment("load average").map(l -> " Load average (1, 5, 15 min) during that run: "
+                + l.replaceFirst("^load average \\(1, 5, 15 min\\):\\s*", "") + ".").orElse("");
+    }
+
+    /**
+     * Issue 16's figure: ACDA's GFLOP/s (vector, cost model) over oneDNN's plain conv2d GFLOP/s on the same
+     * shape and thread count, from {@code bench/pytorch/onednn-plain-conv.csv}; ratios only when that CSV was
+     * measured on this machine.
+     */
+    String onednnSection(TorchCsv.MachineId here, int threads, double peakAll) {
+        Path csv = pytorchDir.resolve("onednn-plain-conv.csv");
+        StringBuilder s = new StringBuilder("## GFLOP/s against oneDNN on the same shape\n\n");
+        Optional<TorchCsv> read = readCsv(csv);
+        if (read.isEmpty()) {
+            return s.append("(no readable `").append(csv).append("`: run `python3 bench/pytorch/onednn_plain_conv.py` with ")
+                    .append("Debian's python3-torch installed)\n\n").toString();
+        }
+        TorchCsv t = read.get();
+        boolean same = t.sameMachine(here);
+        s.append("Issue 16's goal: ACDA's GFLOP/s at least 0.8x the GFLOP/s of oneDNN's plain conv2d (PyTorch's CPU ")
+                .append("convolution) on the same shape and the same number of threads (").append(threads).append("), so ")
+                .append("that where the work is equal (table6-k3: 5.8 vs 5.9 GMAC) the time is within 1.25x. ACDA's GFLOP/s ")
+                .append("counts the cost model's multiply-adds of the layer, oneDNN's and our plain conv's 2 x O*C*K^2 per ")
+                .append("output pixel, so the ratios compare rates, not times. Ours are the medians above; oneDNN's are the ")
+                .append("median and the best of its timed calls in `").append(csv).append("` (").append(t.what())
+                .append("), a separate process, not interleaved with the JMH forks.").append(loadNote(t)).append("\n\n");
+        if (!same) {
+            s.append(t.machineNote(csv, here)).append("\n\n");
+        }
+        if (!t.threadCounts().contains(threads)) {
+            s.append(f("The CSV has no rows for %d threads (it has %s): no ratio is computed.%n%n", threads, t.threadCounts()));
+        }
+        s.append("| config | shape | ACDA vector GFLOP/s | our plain conv GFLOP/s | oneDNN GFLOP/s median (best) | ")
+                .append("ACDA / oneDNN | ACDA / oneDNN's best | our plain conv / oneDNN | oneDNN of peak |\n");
+        s.append("|---|---|---:|---:|---:|---:|---:|---:|---:|\n");
+        boolean compare = same && t.threadCounts().contains(threads);
+        try {
+            for (String c : BenchConfig.standard()) {
+                Optional<Map<String, String>> row = t.row(c, threads);
+                if (row.isEmpty()) {
+                    continue;
+                }
+                BenchConfig bc = BenchConfig.of(c);
+                double dnn = TorchCsv.number(row.get(), "gflops_median");
+                double dnnBest = TorchCsv.number(row.get(), "gflops_best");
+                Optional<Double> acda = results.summary("forwardVector", c).map(r -> gflops(bc.cost().totalMacs(), r.median()));
+                Optional<Double> plain = results.summary("plainConvVector", c)
+                        .map(r -> gflops(bc.cost().plainConvMacs(), r.median()));
+                s.append(f("| %s | %s | %s | %s | %.1f (%.1f) | %s | %s | %s | %s |%n", c, bc.shape(),
+                        acda.map(v -> f("%.1f", v)).orElse("-"), plain.map(v -> f("%.1f", v)).orElse("-"), dnn, dnnBest,
+                        compare ? acda.map(v -> f("**%.2f**", v / dnn)).orElse("-") : "-",
+                        compare ? acda.map(v -> f("%.2f", v / dnnBest)).orElse("-") : "-",
+                        compare ? plain.map(v -> f("%.2f", v / dnn)).orElse("-") : "-",
+                        compare && !Double.isNaN(peakAll) ? f("%.0f%%", 100 * dnn / peakAll) : "-"));
+            }
+        } catch (IllegalArgumentException e) {
+            s.append("\n(`").append(csv).append("` has an unexpected format: ").append(e.getMessage())
+                    .append("; re-run the script)\n");
+        }
+        return s.append('\n').toString();
+    }
+
+    /**
+     * Our times beside PyTorch's on the same shapes, from {@code bench/pytorch/pytorch-times.csv}
+     * (written by {@code bench/pytorch/acda_torch.py bench}); ratios only when measured on this machine
+     * with our thread count.
+     */
+    private String pytorchComparison(TorchCsv.MachineId here, int threads) {
+        Path csv = pytorchDir.resolve("pytorch-times.csv");
+        StringBuilder s = new StringBuilder("## Against PyTorch on the same CPU\n\n");
+        Optional<TorchCsv> read = readCsv(csv);
+        if (read.isEmpty()) {
+            return s.append("(no readable `").append(csv).append("`: run `python3 bench/pytorch/acda_torch.py bench`)\n\n")
+                    .toString();
+        }
+        TorchCsv t = read.get();
+        boolean same = t.sameMachine(here);
         s.append("PyTorch runs the same layer (same generator, same two-layer algorithm, written the way the reference ")
                 .append("layer is: conv2d, batch_norm, tanh, einsum, unfold + einsum, 1x1 conv2d) and oneDNN's plain ")
-                .append("convolution of the same shape. ")
-                .append(lines.get(0).replace("# ", "")).append(".\n\n");
+                .append("convolution of the same shape, interleaved call by call: ").append(t.what())
+                .append(". PyTorch's times are the medians of its timed calls (the CSV has the best too); ours are the ")
+                .append("medians above (the k-* rows: the growth series).").append(loadNote(t)).append("\n\n");
+        if (!same) {
+            s.append(t.machineNote(csv, here)).append("\n\n");
+        }
+        boolean threadsDiffer = !t.threadCounts().isEmpty() && !t.threadCounts().contains(threads);
+        if (threadsDiffer) {
+            s.append(f("PyTorch ran with %s threads, ours with %d: no ratio is computed.%n%n", t.threadCounts(), threads));
+        }
+        boolean compare = same && !threadsDiffer;
         s.append("| config | shape | PyTorch ACDA (ms) | our ACDA, vector (ms) | speed-up | oneDNN plain conv (ms) | ")
-                .append("our plain conv (ms) | our ACDA / oneDNN conv |\n|---|---|---:|---:|---:|---:|---:|---:|\n");
-        for (String line : lines.subList(2, lines.size())) {
-            String[] f = line.split(",");
-            if (f.length != 4) {
-                continue;
+                .append("our plain conv (ms) | our ACDA / oneDNN conv (time) |\n|---|---|---:|---:|---:|---:|---:|---:|\n");
+        try {
+            for (Map<String, String> row : t.rows()) {
+                String c = row.get("config");
+                double torchAcda = TorchCsv.number(row, "acda_median_ms");
+                double torchConv = TorchCsv.number(row, "plain_conv_median_ms");
+                Optional<Double> ours = results.summary("forwardVector", c).map(ForkResults.Spread::median);
+                Optional<Double> plain = results.summary("plainConvVector", c).map(ForkResults.Spread::median);
+                s.append(f("| %s | %s | %.2f | %s | %s | %.2f | %s | %s |%n", c, row.getOrDefault("shape", ""), torchAcda,
+                        ours.map(v -> f("%.2f", v)).orElse("-"),
+                        compare ? ours.map(v -> f("%.1fx", torchAcda / v)).orElse("-") : "-", torchConv,
+                        plain.map(v -> f("%.2f", v)).orElse("-"),
+                        compare ? ours.map(v -> f("%.2f", v / torchConv)).orElse("-") : "-"));
             }
-            Optional<Row> ours = find("forwardVector", f[0]);
-            Optional<Row> plain = find("plainConvVector", f[0]);
-            double torchAcda = Double.parseDouble(f[2]);
-            double torchConv = Double.parseDouble(f[3]);
-            s.append(String.format(Locale.ROOT, "| %s | %s | %.2f | %s | %s | %.2f | %s | %s |%n", f[0], f[1], torchAcda,
-                    ours.map(r -> String.format(Locale.ROOT, "%.2f", r.millis())).orElse("-"),
-                    ours.map(r -> String.format(Locale.ROOT, "%.1fx", torchAcda / r.millis())).orElse("-"), torchConv,
-                    plain.map(r -> String.format(Locale.ROOT, "%.2f", r.millis())).orElse("-"),
-                    ours.map(r -> String.format(Locale.ROOT, "%.1f", r.millis() / torchConv)).orElse("-")));
+        } catch (IllegalArgumentException e) {
+            s.append("\n(`").append(csv).append("` has an unexpected format: ").append(e.getMessage())
+                    .append("; re-run the script)\n");
         }
         return s.append('\n').toString();
     }
@@ -566,6 +912,7 @@ public final class BenchReport {
             case "forwardOpencl" -> "opencl";
             case "forwardTornado" -> "tornado";
             case "plainConvVector" -> "plain conv (vector)";
+            case "backwardVector" -> "backward (vector)";
             default -> method;
         };
     }

@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.ToDoubleFunction;
 
 import org.knowm.xchart.BitmapEncoder;
@@ -22,20 +23,20 @@ final class GrowthPlots {
     }
 
     /** Writes the plots that have data into {@code dir}; returns their file names. */
-    static List<String> write(Path dir, List<BenchReport.Row> rows) throws IOException {
+    static List<String> write(Path dir, ForkResults results) throws IOException {
         Files.createDirectories(dir);
         List<String> files = new ArrayList<>();
-        plot(dir, rows, "hw-", "time against H*W (C=O=32, K=5, N=1)", "H*W (output pixels)",
+        plot(dir, results, "hw-", "time against H*W (C=O=32, K=5, N=1)", "H*W (output pixels)",
                 c -> (double) c.height() * c.width(), "growth-hw.png", files);
-        plot(dir, rows, "c-", "time against C (C=O, 32x32, K=5, N=1)", "C = O", c -> c.channels(), "growth-c.png", files);
-        plot(dir, rows, "k-", "time against K (C=O=64, 56x56, N=1)", "K", c -> c.kernelSize(), "growth-k.png", files);
+        plot(dir, results, "c-", "time against C (C=O, 32x32, K=5, N=1)", "C = O", c -> c.channels(), "growth-c.png", files);
+        plot(dir, results, "k-", "time against K (C=O=64, 56x56, N=1)", "K", c -> c.kernelSize(), "growth-k.png", files);
         return files;
     }
 
-    private static void plot(Path dir, List<BenchReport.Row> rows, String prefix, String title, String xLabel,
+    private static void plot(Path dir, ForkResults results, String prefix, String title, String xLabel,
                              ToDoubleFunction<BenchConfig> x, String file, List<String> files) throws IOException {
         XYChart chart = new XYChartBuilder().width(800).height(520).title(title).xAxisTitle(xLabel)
-                .yAxisTitle("time per forward (ms)").build();
+                .yAxisTitle("time per forward (ms, median)").build();
         chart.getStyler().setXAxisLogarithmic(true);
         chart.getStyler().setYAxisLogarithmic(true);
         chart.getStyler().setMarkerSize(7);
@@ -44,10 +45,11 @@ final class GrowthPlots {
                 {"forwardScalar", "ACDA, scalar"}}) {
             List<Double> xs = new ArrayList<>();
             List<Double> ys = new ArrayList<>();
-            for (BenchReport.Row r : rows) {
-                if (r.method().equals(m[0]) && r.config().startsWith(prefix)) {
-                    xs.add(x.applyAsDouble(BenchConfig.of(r.config())));
-                    ys.add(r.millis());
+            for (String c : BenchConfig.names(prefix)) {
+                Optional<ForkResults.Spread> r = results.summary(m[0], c);
+                if (r.isPresent()) {
+                    xs.add(x.applyAsDouble(BenchConfig.of(c)));
+                    ys.add(r.get().median());
                 }
             }
             if (xs.size() >= 2) {

@@ -19,6 +19,19 @@ final class SelfCheck {
     /** Largest side of the input the oracle is run on. */
     static final int CROP = 12;
 
+    /**
+     * System property that turns the setup checks of {@code AcdaForwardBenchmark} and
+     * {@code AcdaBackwardBenchmark} off when {@code false}. {@code BenchReport} sets it for every fork of
+     * a variant on a configuration after the first one, which checked the same code on the same inputs
+     * (the backward's check, the scalar backward at full size, takes up to a minute).
+     */
+    static final String PROPERTY = "acda.bench.selfCheck";
+
+    /** Whether the setup checks run in this JVM (see {@link #PROPERTY}). */
+    static boolean enabled() {
+        return !"false".equals(System.getProperty(PROPERTY));
+    }
+
     private SelfCheck() {
     }
 
