@@ -41,9 +41,12 @@ public final class StageCompare {
         AcdaLayer layer = AcdaInit.randomized(bc.layer(), 42);
         Tensor x = AcdaInit.input(bc.layer(), bc.batch(), bc.height(), bc.width(), 43);
         CostModel cm = bc.cost();
-        String ab = System.getProperty("ab");
-        try (Fwd old = ab == null ? Fwd.of(new AcdaForwardVectorBaseline(threads)) : Fwd.of(new AcdaForwardVector(threads), 0);
-             Fwd now = ab == null ? Fwd.of(new AcdaForwardVector(threads)) : Fwd.of(new AcdaForwardVector(threads), Integer.parseInt(ab))) {
+        try (AcdaForwardVectorBaseline old = new AcdaForwardVectorBaseline(threads);
+             AcdaForwardVector now = new AcdaForwardVector(threads)) {
+            // Profiling on from the first call: turned on after the warm-up, the never-taken profiling branches
+            // would trap and recompile the tile code inside the timed rounds.
+            old.profile(true);
+            now.profile(true);
             Tensor y0 = old.forward(layer, x);
             Tensor y1 = now.forward(layer, x);
             double maxDiff = 0;
@@ -55,7 +58,7 @@ public final class StageCompare {
                 now.forwardInto(layer, x, y1);
                 peakProbe(200);
             }
-            old.profile(true);
+            old.profile(true); // resets the counters
             now.profile(true);
             double[] ratio = new double[rounds];
             double[] oldMs = new double[rounds];
@@ -101,45 +104,6 @@ public final class StageCompare {
                     median(oldMs), median(newMs), median(ratio), Arrays.stream(ratio).min().orElse(0),
                     Arrays.stream(ratio).max().orElse(0), 100 * total / (median(newMs) * 1e6) / (threads * peak1),
                     threads, 100 * total / (median(oldMs) * 1e6) / (threads * peak1));
-        }
-    }
-
-    /** The two compared forwards, old and new, behind one face. */
-    private interface Fwd extends AutoCloseable {
-        Tensor forward(AcdaLayer layer, Tensor x);
-
-        void forwardInto(AcdaLayer layer, Tensor x, Tensor y);
-
-        void profile(boolean on);
-
-        long[] stageNanos();
-
-        @Override
-        void close();
-
-        static Fwd of(AcdaForwardVectorBaseline f) {
-            return new Fwd() {
-                public Tensor forward(AcdaLayer l, Tensor x) { return f.forward(l, x); }
-                public void forwardInto(AcdaLayer l, Tensor x, Tensor y) { f.forwardInto(l, x, y); }
-                public void profile(boolean on) { f.profile(on); }
-                public long[] stageNanos() { return f.stageNanos(); }
-                public void close() { f.close(); }
-            };
-        }
-
-        static Fwd of(AcdaForwardVector f, int experiment) {
-            org.acdajvm.vector.TuningHooks.experiment(f, experiment);
-            return of(f);
-        }
-
-        static Fwd of(AcdaForwardVector f) {
-            return new Fwd() {
-                public Tensor forward(AcdaLayer l, Tensor x) { return f.forward(l, x); }
-                public void forwardInto(AcdaLayer l, Tensor x, Tensor y) { f.forwardInto(l, x, y); }
-                public void profile(boolean on) { f.profile(on); }
-                public long[] stageNanos() { return f.stageNanos(); }
-                public void close() { f.close(); }
-            };
         }
     }
 

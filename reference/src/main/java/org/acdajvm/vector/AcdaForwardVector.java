@@ -50,8 +50,6 @@ public final class AcdaForwardVector implements AutoCloseable {
     private static final java.lang.management.ThreadMXBean CPU_TIME =
             java.lang.management.ManagementFactory.getThreadMXBean();
 
-    /** Temporary, for interleaved A/B tuning runs. */
-    int experiment;
     private final RowParallel rows;
     private AcdaLayer cachedLayer;
     private Packed packed;
@@ -168,7 +166,7 @@ public final class AcdaForwardVector implements AutoCloseable {
         // threads) run one at a time with their rows split between the threads. Either way every output
         // element is computed by the same code in the same order: the bits do not depend on the split.
         int images = x.dim(0);
-        int alone = rows.threads() == 1 || experiment == 9 ? 0 : images / rows.threads() * rows.threads();
+        int alone = rows.threads() == 1 ? 0 : images / rows.threads() * rows.threads();
         if (alone > 0 && workspaces[0].ownXph == null) {
             for (Workspace w : workspaces) {
                 w.ownXph = new float[sh.input.size()];
@@ -523,7 +521,7 @@ public final class AcdaForwardVector implements AutoCloseable {
         float[] xp = ws.xBlock;
         for (int cb = 0; cb < grouped; cb += ATOM_CONV_CHANNEL_BLOCK) {
             int cEnd = Math.min(grouped, cb + ATOM_CONV_CHANNEL_BLOCK);
-            if (experiment == 6 || (experiment != 1 && sh.copyInputBlocks)) {
+            if (sh.copyInputBlocks) {
                 for (int c = cb; c < cEnd; c++) {
                     int src = xBase + c * cStride;
                     int dst = (c - cb) * pc;
