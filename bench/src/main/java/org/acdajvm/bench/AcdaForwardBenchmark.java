@@ -34,7 +34,7 @@ import org.openjdk.jmh.annotations.Warmup;
 // The incubating Vector API must be enabled in the forked JVM, as everywhere else.
 // LWJGL (the opencl backend) needs native access, without warnings on JDK 25.
 @Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
-        "--sun-misc-unsafe-memory-access=allow", "-XX:+UseParallelGC", "-Xms2g", "-Xmx8g"})
+        "--sun-misc-unsafe-memory-access=allow", "-XX:+UseParallelGC", "-Xms6g", "-Xmx6g", "-XX:+AlwaysPreTouch"})
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
 public class AcdaForwardBenchmark {

@@ -203,11 +203,14 @@ public final class AcdaForwardVector implements AutoCloseable {
             w.e1p = e1p;
         }
         rows.run(sh.cfg.inChannels(), workspaces, (c0, c1, ws) -> padChannels(sh, x, n, c0, c1, ws));
-        rows.run(sh.outH, workspaces, (r0, r1, ws) -> conv1Rows(p, sh, r0, r1, ws));
+        // One row of the generator or of tiles takes about 0.1 to 1 ms: 32 chunks per thread, so that the threads
+        // finish at most a row or two apart (4 left a Table 6 forward waiting up to 12 rows: 1.63x -> 1.73x on
+        // table6-k7, 1.56x -> 1.90x on table6-k3 from 1 to 2 threads, bench/TUNING.md).
+        rows.run(sh.outH, ROW_CHUNKS, workspaces, (r0, r1, ws) -> conv1Rows(p, sh, r0, r1, ws));
         if (sh.cfg.padding() == PaddingMode.CIRCULAR) {
             wrapE1(sh, e1p);
         }
-        rows.run(sh.outH, workspaces, (r0, r1, ws) -> tileRows(p, sh, n, r0, r1, y, ws));
+        rows.run(sh.outH, ROW_CHUNKS, workspaces, (r0, r1, ws) -> tileRows(p, sh, n, r0, r1, y, ws));
     }
 
     private void padChannels(Shape sh, float[] x, int n, int c0, int c1, Workspace ws) {
@@ -499,6 +502,9 @@ public final class AcdaForwardVector implements AutoCloseable {
      * resnet (C = 64, 50 to 125 KiB a tile, still in L2) loses 1.2x with the copy, so it reads in place.
      */
     static final int COPY_INPUT_ABOVE_FLOATS = 40 * 1024;
+
+    /** Chunks per thread of the row-parallel phases (see {@link #image}). */
+    private static final int ROW_CHUNKS = 32;
 
     /** Input channels per block of {@link #atomConv}: the block's input rows and one vector's atoms share L1. */
     static final int ATOM_CONV_CHANNEL_BLOCK = 8;

@@ -22,11 +22,11 @@ final class RowParallel implements AutoCloseable {
     }
 
     /**
-     * Chunks handed out per thread: the threads finish at most one chunk apart. Four per thread left a
-     * Table 6 forward (100 rows of about 0.85 ms each on one thread) waiting up to 12 rows for the slower
-     * thread (1.61x with 2 threads on table6-k7, bench/TUNING.md); the cost of a chunk is one atomic add.
+     * Chunks handed out per thread by {@link #run(int, Object[], Body)}: few enough that threads seldom
+     * write neighbouring rows at the same time (a row boundary shares a cache line of the output), enough
+     * to keep the threads busy to the end.
      */
-    static final int CHUNKS_PER_THREAD = Integer.getInteger("acda.chunks", 32);
+    static final int CHUNKS_PER_THREAD = 4;
 
     private final int threads;
     private final ExecutorService pool;
@@ -49,12 +49,20 @@ final class RowParallel implements AutoCloseable {
 
     /** Runs {@code body} over {@code rows} rows; {@code workspaces} has one entry per thread. */
     <W> void run(int rows, W[] workspaces, Body<W> body) {
+        run(rows, CHUNKS_PER_THREAD, workspaces, body);
+    }
+
+    /**
+     * As {@link #run(int, Object[], Body)} with {@code chunksPerThread} chunks per thread: more for rows
+     * that take long (the threads finish at most one chunk apart).
+     */
+    <W> void run(int rows, int chunksPerThread, W[] workspaces, Body<W> body) {
         int t = Math.min(threads, rows);
         if (t <= 1) {
             body.run(0, rows, workspaces[0]);
             return;
         }
-        int chunk = Math.max(1, rows / (t * CHUNKS_PER_THREAD));
+        int chunk = Math.max(1, rows / (t * chunksPerThread));
         AtomicInteger next = new AtomicInteger();
         List<Future<?>> futures = new ArrayList<>(t - 1);
         for (int i = 1; i < t; i++) {
