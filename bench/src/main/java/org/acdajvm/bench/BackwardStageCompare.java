@@ -141,15 +141,10 @@ public final class BackwardStageCompare {
                     100 * total * rounds / ta / peak1, 100 * total * rounds / tb / peak1, (double) ta / tb);
             System.out.printf(Locale.ROOT, "whole call: median old %.2f ms, new %.2f ms; median per-round speed-up %.2fx "
                             + "(min %.2f, max %.2f); new at %.0f%% of %d x the 1-thread peak (old %.0f%%)%n",
-                    median(oldMs), median(newMs), median(ratio), Arrays.stream(ratio).min().orElse(0),
-                    Arrays.stream(ratio).max().orElse(0), 100 * total / (median(newMs) * 1e6) / (threads * peak1),
-                    threads, 100 * total / (median(oldMs) * 1e6) / (threads * peak1));
+                    ForkResults.median(oldMs), ForkResults.median(newMs), ForkResults.median(ratio), Arrays.stream(ratio).min().orElse(0),
+                    Arrays.stream(ratio).max().orElse(0), 100 * total / (ForkResults.median(newMs) * 1e6) / (threads * peak1),
+                    threads, 100 * total / (ForkResults.median(oldMs) * 1e6) / (threads * peak1));
         }
     }
 
-    private static double median(double[] v) {
-        double[] s = v.clone();
-        Arrays.sort(s);
-        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-    }
 }

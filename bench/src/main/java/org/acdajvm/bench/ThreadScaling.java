@@ -1,6 +1,5 @@
 package org.acdajvm.bench;
 
-import java.util.Arrays;
 import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
 
@@ -65,9 +64,9 @@ public final class ThreadScaling {
                     p1[r] = peak(1);
                     pn[r] = peak(threads);
                 }
-                double m1 = median(t1);
-                double mn = median(tn);
-                double peakRatio = median(pn) / median(p1);
+                double m1 = ForkResults.median(t1);
+                double mn = ForkResults.median(tn);
+                double peakRatio = ForkResults.median(pn) / ForkResults.median(p1);
                 System.out.printf(Locale.ROOT, "| %s | %s | %.2f | %.2f | %.2fx | %.2fx | %.2f |%n", bc.name(), bc.shape(),
                         m1, mn, m1 / mn, peakRatio, m1 / mn / peakRatio);
             }
@@ -103,9 +102,4 @@ public final class ThreadScaling {
         return 2.0 * threads * reps * 1024 * 12 * LANES / dt;
     }
 
-    private static double median(double[] v) {
-        double[] s = v.clone();
-        Arrays.sort(s);
-        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-    }
 }

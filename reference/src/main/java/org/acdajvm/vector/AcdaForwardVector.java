@@ -811,7 +811,7 @@ public final class AcdaForwardVector implements AutoCloseable {
         final int[] conv1Off;
         final int[] conv2Off;
         final int[] gRowOff;
-        /** {@link #gRowOff} for buffers whose rows are {@link VectorGemm#NR} wide (the backward's tiles). */
+        /** {@link #gRowOff} for buffers whose rows are {@link VectorGemm#NR} wide (the frozen backward baseline in bench/). */
         final int[] gRowOffNarrow;
         final int[] atomOff;
         final int[] zRowOff;
