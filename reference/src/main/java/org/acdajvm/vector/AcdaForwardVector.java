@@ -6,8 +6,11 @@ import static org.acdajvm.vector.VectorGemm.NR;
 import static org.acdajvm.vector.VectorGemm.NW;
 import static org.acdajvm.vector.VectorGemm.S;
 
-import java.util.Arrays;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 
 import org.acdajvm.layer.AcdaConfig;
@@ -337,7 +340,7 @@ public final class AcdaForwardVector implements AutoCloseable {
      * Blocked as four taps by six atoms: 24 accumulators, six loads of {@code G} and four broadcasts per
      * {@code t}.
      */
-    private static void atoms(float[] psi, int bases, int taps, int atoms, int paddedAtoms, float[] g, float[] d,
+    private static void atoms(float[] psi, int bases, int taps, int atoms, int paddedAtoms, float[] g, MemorySegment d,
                               int vectors) {
         int qStride = taps * paddedAtoms * L;
         for (int q = 0; q < vectors; q++) {
@@ -361,14 +364,14 @@ public final class AcdaForwardVector implements AutoCloseable {
                     for (int t = 0; t < bases; t++) {
                         acc = FloatVector.broadcast(S, psi[pu + t]).fma(FloatVector.fromArray(S, g, g0 + t * NW), acc);
                     }
-                    acc.intoArray(d, dq + (u * paddedAtoms + m0) * L);
+                    acc.intoMemorySegment(d, (long) (dq + (u * paddedAtoms + m0) * L) << 2, NATIVE);
                 }
             }
         }
     }
 
     /** Taps {@code u .. u+3} of six atoms whose {@code G} rows start at {@code g0}; tap stride {@code uStride} in {@code d}. */
-    private static void atomsFourTaps(float[] psi, int bases, int u, float[] g, int g0, float[] d, int dOff,
+    private static void atomsFourTaps(float[] psi, int bases, int u, float[] g, int g0, MemorySegment d, int dOff,
                                       int uStride) {
         FloatVector a0 = FloatVector.zero(S);
         FloatVector a1 = FloatVector.zero(S);
@@ -436,37 +439,37 @@ public final class AcdaForwardVector implements AutoCloseable {
             f4 = w.fma(g4v, f4);
             f5 = w.fma(g5v, f5);
         }
-        a0.intoArray(d, dOff);
-        a1.intoArray(d, dOff + L);
-        a2.intoArray(d, dOff + 2 * L);
-        a3.intoArray(d, dOff + 3 * L);
-        a4.intoArray(d, dOff + 4 * L);
-        a5.intoArray(d, dOff + 5 * L);
+        a0.intoMemorySegment(d, (long) dOff << 2, NATIVE);
+        a1.intoMemorySegment(d, (long) (dOff + L) << 2, NATIVE);
+        a2.intoMemorySegment(d, (long) (dOff + 2 * L) << 2, NATIVE);
+        a3.intoMemorySegment(d, (long) (dOff + 3 * L) << 2, NATIVE);
+        a4.intoMemorySegment(d, (long) (dOff + 4 * L) << 2, NATIVE);
+        a5.intoMemorySegment(d, (long) (dOff + 5 * L) << 2, NATIVE);
         int o = dOff + uStride;
-        b0.intoArray(d, o);
-        b1.intoArray(d, o + L);
-        b2.intoArray(d, o + 2 * L);
-        b3.intoArray(d, o + 3 * L);
-        b4.intoArray(d, o + 4 * L);
-        b5.intoArray(d, o + 5 * L);
+        b0.intoMemorySegment(d, (long) o << 2, NATIVE);
+        b1.intoMemorySegment(d, (long) (o + L) << 2, NATIVE);
+        b2.intoMemorySegment(d, (long) (o + 2 * L) << 2, NATIVE);
+        b3.intoMemorySegment(d, (long) (o + 3 * L) << 2, NATIVE);
+        b4.intoMemorySegment(d, (long) (o + 4 * L) << 2, NATIVE);
+        b5.intoMemorySegment(d, (long) (o + 5 * L) << 2, NATIVE);
         o += uStride;
-        e0.intoArray(d, o);
-        e1.intoArray(d, o + L);
-        e2.intoArray(d, o + 2 * L);
-        e3.intoArray(d, o + 3 * L);
-        e4.intoArray(d, o + 4 * L);
-        e5.intoArray(d, o + 5 * L);
+        e0.intoMemorySegment(d, (long) o << 2, NATIVE);
+        e1.intoMemorySegment(d, (long) (o + L) << 2, NATIVE);
+        e2.intoMemorySegment(d, (long) (o + 2 * L) << 2, NATIVE);
+        e3.intoMemorySegment(d, (long) (o + 3 * L) << 2, NATIVE);
+        e4.intoMemorySegment(d, (long) (o + 4 * L) << 2, NATIVE);
+        e5.intoMemorySegment(d, (long) (o + 5 * L) << 2, NATIVE);
         o += uStride;
-        f0.intoArray(d, o);
-        f1.intoArray(d, o + L);
-        f2.intoArray(d, o + 2 * L);
-        f3.intoArray(d, o + 3 * L);
-        f4.intoArray(d, o + 4 * L);
-        f5.intoArray(d, o + 5 * L);
+        f0.intoMemorySegment(d, (long) o << 2, NATIVE);
+        f1.intoMemorySegment(d, (long) (o + L) << 2, NATIVE);
+        f2.intoMemorySegment(d, (long) (o + 2 * L) << 2, NATIVE);
+        f3.intoMemorySegment(d, (long) (o + 3 * L) << 2, NATIVE);
+        f4.intoMemorySegment(d, (long) (o + 4 * L) << 2, NATIVE);
+        f5.intoMemorySegment(d, (long) (o + 5 * L) << 2, NATIVE);
     }
 
     /** Tap {@code u} of six atoms (the taps left over by {@link #atomsFourTaps}). */
-    private static void atomsOneTap(float[] psi, int bases, int u, float[] g, int g0, float[] d, int dOff) {
+    private static void atomsOneTap(float[] psi, int bases, int u, float[] g, int g0, MemorySegment d, int dOff) {
         FloatVector a0 = FloatVector.zero(S);
         FloatVector a1 = FloatVector.zero(S);
         FloatVector a2 = FloatVector.zero(S);
@@ -485,12 +488,12 @@ public final class AcdaForwardVector implements AutoCloseable {
             a4 = w.fma(FloatVector.fromArray(S, g, go + 4 * gm), a4);
             a5 = w.fma(FloatVector.fromArray(S, g, go + 5 * gm), a5);
         }
-        a0.intoArray(d, dOff);
-        a1.intoArray(d, dOff + L);
-        a2.intoArray(d, dOff + 2 * L);
-        a3.intoArray(d, dOff + 3 * L);
-        a4.intoArray(d, dOff + 4 * L);
-        a5.intoArray(d, dOff + 5 * L);
+        a0.intoMemorySegment(d, (long) dOff << 2, NATIVE);
+        a1.intoMemorySegment(d, (long) (dOff + L) << 2, NATIVE);
+        a2.intoMemorySegment(d, (long) (dOff + 2 * L) << 2, NATIVE);
+        a3.intoMemorySegment(d, (long) (dOff + 3 * L) << 2, NATIVE);
+        a4.intoMemorySegment(d, (long) (dOff + 4 * L) << 2, NATIVE);
+        a5.intoMemorySegment(d, (long) (dOff + 5 * L) << 2, NATIVE);
     }
 
     /**
@@ -502,6 +505,8 @@ public final class AcdaForwardVector implements AutoCloseable {
      * resnet (C = 64, 50 to 125 KiB a tile, still in L2) loses 1.2x with the copy, so it reads in place.
      */
     static final int COPY_INPUT_ABOVE_FLOATS = 40 * 1024;
+
+    private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
 
     /** Chunks per thread of the row-parallel phases (see {@link #image}). */
     private static final int ROW_CHUNKS = 32;
@@ -563,7 +568,7 @@ public final class AcdaForwardVector implements AutoCloseable {
         int atoms = sh.cfg.atoms();
         int taps = sh.cfg.taps();
         int uStride = sh.paddedAtoms * L;
-        float[] d = ws.d;
+        MemorySegment d = ws.d;
         float[] z = ws.z;
 
         int xc1 = xc + cStride;
@@ -597,12 +602,12 @@ public final class AcdaForwardVector implements AutoCloseable {
             int dm = dq + m0 * L;
             for (int u = 0; u < taps; u++) {
                 int du = dm + u * uStride;
-                FloatVector d0 = FloatVector.fromArray(S, d, du);
-                FloatVector d1 = FloatVector.fromArray(S, d, du + L);
-                FloatVector d2 = FloatVector.fromArray(S, d, du + 2 * L);
-                FloatVector d3 = FloatVector.fromArray(S, d, du + 3 * L);
-                FloatVector d4 = FloatVector.fromArray(S, d, du + 4 * L);
-                FloatVector d5 = FloatVector.fromArray(S, d, du + 5 * L);
+                FloatVector d0 = FloatVector.fromMemorySegment(S, d, (long) du << 2, NATIVE);
+                FloatVector d1 = FloatVector.fromMemorySegment(S, d, (long) (du + L) << 2, NATIVE);
+                FloatVector d2 = FloatVector.fromMemorySegment(S, d, (long) (du + 2 * L) << 2, NATIVE);
+                FloatVector d3 = FloatVector.fromMemorySegment(S, d, (long) (du + 3 * L) << 2, NATIVE);
+                FloatVector d4 = FloatVector.fromMemorySegment(S, d, (long) (du + 4 * L) << 2, NATIVE);
+                FloatVector d5 = FloatVector.fromMemorySegment(S, d, (long) (du + 5 * L) << 2, NATIVE);
                 int xo = uOff[u];
                 FloatVector v = FloatVector.fromArray(S, x, xc + xo);
                 a0 = d0.fma(v, a0);
@@ -682,7 +687,7 @@ public final class AcdaForwardVector implements AutoCloseable {
         int taps = sh.cfg.taps();
         int uStride = sh.paddedAtoms * L;
         int[] uOff = sh.atomOff;
-        float[] d = ws.d;
+        MemorySegment d = ws.d;
         float[] z = ws.z;
         for (int m0 = 0; m0 < atoms; m0 += 6) {
             FloatVector a0 = FloatVector.zero(S);
@@ -695,12 +700,12 @@ public final class AcdaForwardVector implements AutoCloseable {
             for (int u = 0; u < taps; u++) {
                 FloatVector v = FloatVector.fromArray(S, ws.xph, xc + uOff[u]);
                 int du = dm + u * uStride;
-                a0 = FloatVector.fromArray(S, d, du).fma(v, a0);
-                a1 = FloatVector.fromArray(S, d, du + L).fma(v, a1);
-                a2 = FloatVector.fromArray(S, d, du + 2 * L).fma(v, a2);
-                a3 = FloatVector.fromArray(S, d, du + 3 * L).fma(v, a3);
-                a4 = FloatVector.fromArray(S, d, du + 4 * L).fma(v, a4);
-                a5 = FloatVector.fromArray(S, d, du + 5 * L).fma(v, a5);
+                a0 = FloatVector.fromMemorySegment(S, d, (long) du << 2, NATIVE).fma(v, a0);
+                a1 = FloatVector.fromMemorySegment(S, d, (long) (du + L) << 2, NATIVE).fma(v, a1);
+                a2 = FloatVector.fromMemorySegment(S, d, (long) (du + 2 * L) << 2, NATIVE).fma(v, a2);
+                a3 = FloatVector.fromMemorySegment(S, d, (long) (du + 3 * L) << 2, NATIVE).fma(v, a3);
+                a4 = FloatVector.fromMemorySegment(S, d, (long) (du + 4 * L) << 2, NATIVE).fma(v, a4);
+                a5 = FloatVector.fromMemorySegment(S, d, (long) (du + 5 * L) << 2, NATIVE).fma(v, a5);
             }
             int n = Math.min(6, atoms - m0);
             int zo = (c * atoms + m0) * NW + half;
@@ -935,7 +940,8 @@ public final class AcdaForwardVector implements AutoCloseable {
     /** Per-thread tiles: G [M*T][NW], D [NW/L][K*K][ceil(M/6)*6][L] (see {@link #atoms}), Z [C*M][NW]. */
     private static final class Workspace {
         final float[] g;
-        final float[] d;
+        /** Off-heap, 64-byte aligned: the atom convolution's six loads per tap never cross a cache line. */
+        final MemorySegment d;
         final float[] z;
         /** The input of one block of channels of {@link #atomConv}, copied contiguous. */
         final float[] xBlock;
@@ -951,7 +957,7 @@ public final class AcdaForwardVector implements AutoCloseable {
         Workspace(Shape sh) {
             AcdaConfig c = sh.cfg;
             g = new float[VectorGemm.blocks(c.generatorChannels()) * MR * NW];
-            d = new float[sh.paddedAtoms * c.taps() * NW];
+            d = Arena.ofAuto().allocate((long) sh.paddedAtoms * c.taps() * NW * Float.BYTES, 64);
             xBlock = new float[ATOM_CONV_CHANNEL_BLOCK * sh.packedChannel];
             z = new float[c.inChannels() * c.atoms() * NW];
         }
