@@ -26,9 +26,6 @@ import org.acdajvm.tensor.Tensor;
  */
 public final class AcdaBackwardVectorBaseline implements AutoCloseable {
 
-    private static final java.lang.management.ThreadMXBean CPU_TIME =
-            java.lang.management.ManagementFactory.getThreadMXBean();
-
     /** The stages of the backward, for {@link #stageNanos()}. */
     public enum Stage {
         /** The padded input, {@code dy} with zero tails, circular wraps. */
@@ -68,7 +65,7 @@ public final class AcdaBackwardVectorBaseline implements AutoCloseable {
     private final RowParallel rows;
     private boolean profiling;
     /** Thread time per stage of the serial parts, indexed by {@link Stage#ordinal()}. */
-    private final long[] serialNanos = new long[Stage.values().length];
+    private final StageClock serial = new StageClock(Stage.values().length);
     private AcdaLayer cachedLayer;
     private Packed packed;
     private AcdaForwardVector.Shape shape;
@@ -97,44 +94,33 @@ public final class AcdaBackwardVectorBaseline implements AutoCloseable {
      */
     public void profile(boolean on) {
         profiling = on;
-        Arrays.fill(serialNanos, 0);
+        serial.reset();
         if (workspaces != null) {
             for (Workspace w : workspaces) {
-                Arrays.fill(w.nanos, 0);
+                w.clock.reset();
             }
         }
     }
 
     /** Thread CPU nanoseconds spent per stage since {@link #profile(boolean)} turned profiling on. */
     public long[] stageNanos() {
-        long[] r = serialNanos.clone();
+        long[] r = new long[Stage.values().length];
+        serial.addTo(r);
         if (workspaces != null) {
             for (Workspace w : workspaces) {
-                for (int i = 0; i < r.length; i++) {
-                    r[i] += w.nanos[i];
-                }
+                w.clock.addTo(r);
             }
         }
         return r;
     }
 
-    /** The calling thread's CPU time (wall time would charge other processes' time slices to a stage). */
-    private static long cpuNanos() {
-        return CPU_TIME.getCurrentThreadCpuTime();
-    }
-
     /** With profiling on, charges the time since {@code since} to {@code stage}; returns the new start. */
-    private long lap(long[] nanos, Stage stage, long since) {
-        if (!profiling) {
-            return 0;
-        }
-        long now = cpuNanos();
-        nanos[stage.ordinal()] += now - since;
-        return now;
+    private long lap(StageClock clock, Stage stage, long since) {
+        return profiling ? clock.lap(stage.ordinal(), since) : 0;
     }
 
     private long start() {
-        return profiling ? cpuNanos() : 0;
+        return profiling ? StageClock.now() : 0;
     }
 
     /**
@@ -204,7 +190,7 @@ public final class AcdaBackwardVectorBaseline implements AutoCloseable {
             for (int c = c0; c < c1; c++) {
                 sh.input.fillChannel(b.xph, x, n, c, cfg.padding());
             }
-            lap(ws.nanos, Stage.PAD, t);
+            lap(ws.clock, Stage.PAD, t);
         });
         rows.run(outC, workspaces, (o0, o1, ws) -> {
             long t = start();
@@ -216,19 +202,19 @@ public final class AcdaBackwardVectorBaseline implements AutoCloseable {
                     Arrays.fill(b.dyT, dst + sh.outW, dst + tw, 0f);
                 }
             }
-            lap(ws.nanos, Stage.PAD, t);
+            lap(ws.clock, Stage.PAD, t);
         });
         rows.run(sh.outH, workspaces, (r0, r1, ws) -> {
             long t = start();
             for (int h = r0; h < r1; h++) {
                 generatorConv1Row(p, sh, b, h, ws);
             }
-            lap(ws.nanos, Stage.GENERATOR_CONV1, t);
+            lap(ws.clock, Stage.GENERATOR_CONV1, t);
         });
         if (cfg.padding() == PaddingMode.CIRCULAR) {
             long t = start();
             wrapE1(sh, b.e1p);
-            lap(serialNanos, Stage.PAD, t);
+            lap(serial, Stage.PAD, t);
         }
 
         // Phase 2: per band, the forward's tiles and the backward down to da2 and de1p.
@@ -238,7 +224,7 @@ public final class AcdaBackwardVectorBaseline implements AutoCloseable {
                 long t = start();
                 Arrays.fill(band.dxph, 0f);
                 Arrays.fill(band.de1p, 0f);
-                lap(ws.nanos, Stage.BAND_SUMS, t);
+                lap(ws.clock, Stage.BAND_SUMS, t);
                 for (int h = band.h0; h < band.h1; h++) {
                     for (int w0 = 0; w0 < sh.outW; w0 += NR) {
                         tileDown(p, sh, b, band, ws, h, w0);
@@ -261,7 +247,7 @@ public final class AcdaBackwardVectorBaseline implements AutoCloseable {
                     unwrapE1(sh, b.de1p, base);
                 }
             }
-            lap(ws.nanos, Stage.BAND_SUMS, t);
+            lap(ws.clock, Stage.BAND_SUMS, t);
         });
         rows.run(b.bands.length, workspaces, (b0, b1, ws) -> {
             long t = start();
@@ -273,7 +259,7 @@ public final class AcdaBackwardVectorBaseline implements AutoCloseable {
                     }
                 }
             }
-            lap(ws.nanos, Stage.CONV1_INPUT, t);
+            lap(ws.clock, Stage.CONV1_INPUT, t);
         });
 
         // Phase 4: dx (bands summed, folded through the padding), then every weight gradient as a sum over all pixels.
@@ -289,25 +275,25 @@ public final class AcdaBackwardVectorBaseline implements AutoCloseable {
                 }
                 foldChannel(sh, b.xph2, dx, n, c);
             }
-            lap(ws.nanos, Stage.BAND_SUMS, t);
+            lap(ws.clock, Stage.BAND_SUMS, t);
         });
         rows.run((outC + 3) / 4, workspaces, (q0, q1, ws) -> {
             long t = start();
             VectorGemm.dotRows(b.dyT, b.rowOffO, b.zFull, b.rowOffZ, tw, sh.outH, tw, true,
                     q0 * 4, Math.min(outC, q1 * 4), null, g.dcoef, ws.partial);
-            lap(ws.nanos, Stage.DCOEF, t);
+            lap(ws.clock, Stage.DCOEF, t);
         });
         rows.run((cfg.generatorChannels() + 3) / 4, workspaces, (q0, q1, ws) -> {
             long t = start();
             VectorGemm.dotRows(b.da2Full, b.rowOffG, b.e1p, sh.conv2Off, sh.we, sh.outH, tw, true,
                     q0 * 4, Math.min(cfg.generatorChannels(), q1 * 4), p.scale2, g.dw2, ws.partial);
-            lap(ws.nanos, Stage.DW2, t);
+            lap(ws.clock, Stage.DW2, t);
         });
         rows.run((inter + 3) / 4, workspaces, (q0, q1, ws) -> {
             long t = start();
             VectorGemm.dotRows(b.da1Full, b.rowOffI, b.xph, sh.conv1Off, b.xRow, sh.outH, tw, true,
                     q0 * 4, Math.min(inter, q1 * 4), p.scale1, g.dw1, ws.partial);
-            lap(ws.nanos, Stage.DW1, t);
+            lap(ws.clock, Stage.DW1, t);
         });
         long tb = start();
         for (int o = 0; o < outC; o++) {
@@ -320,7 +306,7 @@ public final class AcdaBackwardVectorBaseline implements AutoCloseable {
             }
             g.dbias[o] += acc;
         }
-        lap(serialNanos, Stage.BIAS, tb);
+        lap(serial, Stage.BIAS, tb);
     }
 
     /** Generator conv 1 of output row {@code h}: {@code c1 = (g1 - mean1)/sigma1}, {@code e1 = tanh(gamma1 c1 + beta1)}. */
@@ -381,7 +367,7 @@ public final class AcdaBackwardVectorBaseline implements AutoCloseable {
             activate(ws.c2, j * NR, p.gamma2[j], p.beta2[j], ws.scratch);
             System.arraycopy(ws.scratch, 0, ws.g, j * NR, NR);
         }
-        t0 = lap(ws.nanos, Stage.GENERATOR_CONV2, t0);
+        t0 = lap(ws.clock, Stage.GENERATOR_CONV2, t0);
         // Atoms: D[m][u][.] = sum_t Psi[t][u] G[m*T + t][.].
         for (int m = 0; m < atoms; m++) {
             for (int blk = 0; blk < VectorGemm.blocks(taps); blk++) {
@@ -389,21 +375,21 @@ public final class AcdaBackwardVectorBaseline implements AutoCloseable {
                         blk * MR, taps, ws.d, (m * taps + blk * MR) * NR, NR, NR, ws.scratch);
             }
         }
-        t0 = lap(ws.nanos, Stage.ATOMS, t0);
+        t0 = lap(ws.clock, Stage.ATOMS, t0);
         // dZ[j][.] = sum_o coef[o][j] dy[o][.]  (zero in the tile's columns past W': dy's tail is zero).
         for (int blk = 0; blk < VectorGemm.blocks(cm); blk++) {
             VectorGemm.block(p.coefT, blk * outC * MR, outC, b.dyT, b.rowOffO, tileT, null, null, false,
                     blk * MR, cm, ws.dz, blk * MR * NR, NR, NR, ws.scratch);
         }
-        t0 = lap(ws.nanos, Stage.DZ, t0);
+        t0 = lap(ws.clock, Stage.DZ, t0);
         // Z (kept for dcoef), dD and the direct path to dx.
         int xBase = sh.input.base(h, w0);
         atomConv(sh, b, ws, xBase, tileT);
-        t0 = lap(ws.nanos, Stage.ATOM_CONV, t0);
+        t0 = lap(ws.clock, Stage.ATOM_CONV, t0);
         atomGradient(sh, b, ws, xBase);
-        t0 = lap(ws.nanos, Stage.ATOM_GRADIENT, t0);
+        t0 = lap(ws.clock, Stage.ATOM_GRADIENT, t0);
         directPath(sh, b, band, ws, xBase);
-        t0 = lap(ws.nanos, Stage.DIRECT_PATH, t0);
+        t0 = lap(ws.clock, Stage.DIRECT_PATH, t0);
         // dG[m*T + t][.] = sum_u Psi[t][u] dD[m][u][.].
         for (int m = 0; m < atoms; m++) {
             for (int blk = 0; blk < VectorGemm.blocks(bases); blk++) {
@@ -428,14 +414,14 @@ public final class AcdaBackwardVectorBaseline implements AutoCloseable {
             band.sumDa2c2[j] += VectorGemm.sumLanes(ws.scratch, L);
             System.arraycopy(ws.da2, o, b.da2Full, j * b.planeG + h * sh.we + w0, NR);
         }
-        t0 = lap(ws.nanos, Stage.DG, t0);
+        t0 = lap(ws.clock, Stage.DG, t0);
         // de1p at the taps conv 2 read += (W2 scale2)^T da2.
         int rowsT = cfg.interChannels() * 9;
         for (int blk = 0; blk < VectorGemm.blocks(rowsT); blk++) {
             VectorGemm.blockAddTo(p.w2t, blk * gen * MR, gen, ws.da2, b.nrGen, 0, blk * MR, rowsT,
                     band.de1p, sh.conv2Off, e1Base, ws.scratch);
         }
-        lap(ws.nanos, Stage.CONV2_INPUT, t0);
+        lap(ws.clock, Stage.CONV2_INPUT, t0);
     }
 
     /**
@@ -930,7 +916,7 @@ public final class AcdaBackwardVectorBaseline implements AutoCloseable {
         final float[] da2;
         final float[] da1;
         final float[] scratch = new float[MR * NR];
-        final long[] nanos = new long[Stage.values().length];
+        final StageClock clock = new StageClock(Stage.values().length);
         /** Vector partial sums of {@link VectorGemm#dotRows}: four rows by the most columns of the three weight gradients. */
         final float[] partial;
 

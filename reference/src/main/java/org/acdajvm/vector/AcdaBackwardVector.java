@@ -64,9 +64,6 @@ import org.acdajvm.tensor.Tensor;
  */
 public final class AcdaBackwardVector implements AutoCloseable {
 
-    private static final java.lang.management.ThreadMXBean CPU_TIME =
-            java.lang.management.ManagementFactory.getThreadMXBean();
-
     /** The stages of the backward, for {@link #stageNanos()}. */
     public enum Stage {
         /** The padded input, {@code dy} with zero tails, circular wraps. */
@@ -106,7 +103,7 @@ public final class AcdaBackwardVector implements AutoCloseable {
     private final RowParallel rows;
     private boolean profiling;
     /** Thread time per stage of the serial parts, indexed by {@link Stage#ordinal()}. */
-    private final long[] serialNanos = new long[Stage.values().length];
+    private final StageClock serial = new StageClock(Stage.values().length);
     private AcdaLayer cachedLayer;
     private Packed packed;
     private AcdaForwardVector.Shape shape;
@@ -135,44 +132,33 @@ public final class AcdaBackwardVector implements AutoCloseable {
      */
     public void profile(boolean on) {
         profiling = on;
-        Arrays.fill(serialNanos, 0);
+        serial.reset();
         if (workspaces != null) {
             for (Workspace w : workspaces) {
-                Arrays.fill(w.nanos, 0);
+                w.clock.reset();
             }
         }
     }
 
     /** Thread CPU nanoseconds spent per stage since {@link #profile(boolean)} turned profiling on. */
     public long[] stageNanos() {
-        long[] r = serialNanos.clone();
+        long[] r = new long[Stage.values().length];
+        serial.addTo(r);
         if (workspaces != null) {
             for (Workspace w : workspaces) {
-                for (int i = 0; i < r.length; i++) {
-                    r[i] += w.nanos[i];
-                }
+                w.clock.addTo(r);
             }
         }
         return r;
     }
 
-    /** The calling thread's CPU time (wall time would charge other processes' time slices to a stage). */
-    private static long cpuNanos() {
-        return CPU_TIME.getCurrentThreadCpuTime();
-    }
-
     /** With profiling on, charges the time since {@code since} to {@code stage}; returns the new start. */
-    private long lap(long[] nanos, Stage stage, long since) {
-        if (!profiling) {
-            return 0;
-        }
-        long now = cpuNanos();
-        nanos[stage.ordinal()] += now - since;
-        return now;
+    private long lap(StageClock clock, Stage stage, long since) {
+        return profiling ? clock.lap(stage.ordinal(), since) : 0;
     }
 
     private long start() {
-        return profiling ? cpuNanos() : 0;
+        return profiling ? StageClock.now() : 0;
     }
 
     /**
@@ -242,7 +228,7 @@ public final class AcdaBackwardVector implements AutoCloseable {
             for (int c = c0; c < c1; c++) {
                 sh.input.fillChannel(b.xph, x, n, c, cfg.padding());
             }
-            lap(ws.nanos, Stage.PAD, t);
+            lap(ws.clock, Stage.PAD, t);
         });
         rows.run(outC, workspaces, (o0, o1, ws) -> {
             long t = start();
@@ -254,7 +240,7 @@ public final class AcdaBackwardVector implements AutoCloseable {
                     Arrays.fill(b.dyT, dst + sh.outW, dst + tw, 0f);
                 }
             }
-            lap(ws.nanos, Stage.PAD, t);
+            lap(ws.clock, Stage.PAD, t);
         });
         rows.run(sh.outH, workspaces, (r0, r1, ws) -> {
             long t = start();
@@ -278,19 +264,19 @@ public final class AcdaBackwardVector implements AutoCloseable {
                     }
                 }
             }
-            lap(ws.nanos, Stage.PAD, t);
+            lap(ws.clock, Stage.PAD, t);
         });
         rows.run(sh.outH, workspaces, (r0, r1, ws) -> {
             long t = start();
             for (int h = r0; h < r1; h++) {
                 generatorConv1Row(p, sh, b, h, ws);
             }
-            lap(ws.nanos, Stage.GENERATOR_CONV1, t);
+            lap(ws.clock, Stage.GENERATOR_CONV1, t);
         });
         if (cfg.padding() == PaddingMode.CIRCULAR) {
             long t = start();
             wrapE1(sh, b.e1p);
-            lap(serialNanos, Stage.PAD, t);
+            lap(serial, Stage.PAD, t);
         }
 
         // Phase 2: per band, the forward's tiles and the backward down to da2 and de1p.
@@ -307,7 +293,7 @@ public final class AcdaBackwardVector implements AutoCloseable {
                 for (int i = 0; i < inter; i++) {
                     Arrays.fill(band.de1p, i * pe + band.eLo, i * pe + band.eHi, 0f);
                 }
-                lap(ws.nanos, Stage.BAND_SUMS, t);
+                lap(ws.clock, Stage.BAND_SUMS, t);
                 for (int h = band.h0; h < band.h1; h++) {
                     for (int w0 = 0; w0 < sh.outW; w0 += NW) {
                         tileDown(p, sh, b, band, ws, h, w0);
@@ -330,7 +316,7 @@ public final class AcdaBackwardVector implements AutoCloseable {
                     unwrapE1(sh, b.de1p, base);
                 }
             }
-            lap(ws.nanos, Stage.BAND_SUMS, t);
+            lap(ws.clock, Stage.BAND_SUMS, t);
         });
         rows.run(b.bands.length, workspaces, (b0, b1, ws) -> {
             long t = start();
@@ -342,7 +328,7 @@ public final class AcdaBackwardVector implements AutoCloseable {
                     }
                 }
             }
-            lap(ws.nanos, Stage.CONV1_INPUT, t);
+            lap(ws.clock, Stage.CONV1_INPUT, t);
         });
 
         // Phase 4: dx (bands summed, folded through the padding), then every weight gradient as a sum over all pixels.
@@ -358,21 +344,21 @@ public final class AcdaBackwardVector implements AutoCloseable {
                 }
                 foldChannel(sh, b.xph2, dx, n, c);
             }
-            lap(ws.nanos, Stage.BAND_SUMS, t);
+            lap(ws.clock, Stage.BAND_SUMS, t);
         });
         int cm = cfg.inChannels() * cfg.atoms();
         rows.run(VectorGemm.blocks(cm), workspaces, (q0, q1, ws) -> {
             long t = start();
             weightGradient(b.zFull, b.rowOffZ, 0, tw, cm, b.dyTT, b.ldO, sh, b.gradRows, q0, q1, b.dcT);
             addTransposed(b.dcT, b.ldO, q0 * MR, Math.min(cm, q1 * MR), outC, null, g.dcoef);
-            lap(ws.nanos, Stage.DCOEF, t);
+            lap(ws.clock, Stage.DCOEF, t);
         });
         int rows2 = inter * 9;
         rows.run(VectorGemm.blocks(rows2), workspaces, (q0, q1, ws) -> {
             long t = start();
             weightGradient(b.e1p, sh.conv2Off, 0, sh.we, rows2, b.da2TT, b.ldG, sh, b.gradRows, q0, q1, b.dw2T);
             addTransposed(b.dw2T, b.ldG, q0 * MR, Math.min(rows2, q1 * MR), cfg.generatorChannels(), p.scale2, g.dw2);
-            lap(ws.nanos, Stage.DW2, t);
+            lap(ws.clock, Stage.DW2, t);
         });
         int rows1 = cfg.inChannels() * cfg.generatorKernel() * cfg.generatorKernel();
         rows.run(VectorGemm.blocks(rows1), workspaces, (q0, q1, ws) -> {
@@ -380,7 +366,7 @@ public final class AcdaBackwardVector implements AutoCloseable {
             weightGradient(b.xph, sh.conv1Off, sh.input.base(0, 0), b.xRow, rows1, b.da1TT, b.ldI, sh, b.gradRows,
                     q0, q1, b.dw1T);
             addTransposed(b.dw1T, b.ldI, q0 * MR, Math.min(rows1, q1 * MR), inter, p.scale1, g.dw1);
-            lap(ws.nanos, Stage.DW1, t);
+            lap(ws.clock, Stage.DW1, t);
         });
         long tb = start();
         for (int o = 0; o < outC; o++) {
@@ -393,7 +379,7 @@ public final class AcdaBackwardVector implements AutoCloseable {
             }
             g.dbias[o] += acc;
         }
-        lap(serialNanos, Stage.BIAS, tb);
+        lap(serial, Stage.BIAS, tb);
     }
 
     /**
@@ -499,7 +485,7 @@ public final class AcdaBackwardVector implements AutoCloseable {
                 System.arraycopy(ws.scratch, 0, ws.g, j * NW + q, NR);
             }
         }
-        t0 = lap(ws.nanos, Stage.GENERATOR_CONV2, t0);
+        t0 = lap(ws.clock, Stage.GENERATOR_CONV2, t0);
         // Atoms: D[m][u][.] = sum_t Psi[t][u] G[m*T + t][.].
         for (int m = 0; m < atoms; m++) {
             for (int blk = 0; blk < VectorGemm.blocks(taps); blk++) {
@@ -507,21 +493,21 @@ public final class AcdaBackwardVector implements AutoCloseable {
                         blk * MR, taps, ws.d, (m * taps + blk * MR) * NW, NW, ws);
             }
         }
-        t0 = lap(ws.nanos, Stage.ATOMS, t0);
+        t0 = lap(ws.clock, Stage.ATOMS, t0);
         // dZ[j][.] = sum_o coef[o][j] dy[o][.]  (zero in the tile's columns past W': dy's tail is zero).
         for (int blk = 0; blk < VectorGemm.blocks(cm); blk++) {
             gemm(wide, p.coefT, blk * outC * MR, outC, b.dyT, b.rowOffO, tileT, null, null,
                     blk * MR, cm, ws.dz, blk * MR * NW, NW, ws);
         }
-        t0 = lap(ws.nanos, Stage.DZ, t0);
+        t0 = lap(ws.clock, Stage.DZ, t0);
         // Z (kept for dcoef), dD and the direct path to dx.
         int xBase = sh.input.base(h, w0);
         atomConv(sh, b, ws, xBase, tileT, width);
-        t0 = lap(ws.nanos, Stage.ATOM_CONV, t0);
+        t0 = lap(ws.clock, Stage.ATOM_CONV, t0);
         atomGradient(sh, b, ws, xBase, width);
-        t0 = lap(ws.nanos, Stage.ATOM_GRADIENT, t0);
+        t0 = lap(ws.clock, Stage.ATOM_GRADIENT, t0);
         directPath(sh, b, band, ws, xBase, width);
-        t0 = lap(ws.nanos, Stage.DIRECT_PATH, t0);
+        t0 = lap(ws.clock, Stage.DIRECT_PATH, t0);
         // dG[m*T + t][.] = sum_u Psi[t][u] dD[m][u][.].
         for (int m = 0; m < atoms; m++) {
             for (int blk = 0; blk < VectorGemm.blocks(bases); blk++) {
@@ -531,7 +517,7 @@ public final class AcdaBackwardVector implements AutoCloseable {
         }
         activationGradient2(ws, band, gen, width);
         transposeInto(ws.da2, gen, Math.min(cols, width), b.da2TT, (h * sh.outW + w0) * b.ldG, b.ldG);
-        t0 = lap(ws.nanos, Stage.DG, t0);
+        t0 = lap(ws.clock, Stage.DG, t0);
         // de1p at the taps conv 2 read += (W2 scale2)^T da2.
         int rowsT = cfg.interChannels() * 9;
         for (int blk = 0; blk < VectorGemm.blocks(rowsT); blk++) {
@@ -543,7 +529,7 @@ public final class AcdaBackwardVector implements AutoCloseable {
                         band.de1p, b.conv2OffT, e1Base, ws.scratch);
             }
         }
-        lap(ws.nanos, Stage.CONV2_INPUT, t0);
+        lap(ws.clock, Stage.CONV2_INPUT, t0);
     }
 
     /**
@@ -1476,7 +1462,7 @@ public final class AcdaBackwardVector implements AutoCloseable {
         final float[] scratchWide = new float[MR * NW];
         /** {@code O x L} floats: a block of {@code dy} on its way into {@code dyTT}. */
         final float[] transpose;
-        final long[] nanos = new long[Stage.values().length];
+        final StageClock clock = new StageClock(Stage.values().length);
 
         Workspace(AcdaForwardVector.Shape sh) {
             AcdaConfig c = sh.cfg;

@@ -50,9 +50,6 @@ import org.acdajvm.tensor.Tensor;
  */
 public final class AcdaForwardVector implements AutoCloseable {
 
-    private static final java.lang.management.ThreadMXBean CPU_TIME =
-            java.lang.management.ManagementFactory.getThreadMXBean();
-
     private final RowParallel rows;
     private AcdaLayer cachedLayer;
     private Packed packed;
@@ -62,8 +59,8 @@ public final class AcdaForwardVector implements AutoCloseable {
     private float[] e1p;
     private long allocations;
     private boolean profiling;
-    /** Thread-time per stage when profiling, indexed by {@link Stage#ordinal()}. */
-    private final long[] serialNanos = new long[Stage.values().length];
+    /** Thread time per stage of the calling thread's parts when profiling, indexed by {@link Stage#ordinal()}. */
+    private final StageClock serial = new StageClock(Stage.values().length);
 
     /** The stages of the forward, for {@link #stageNanos()}. */
     public enum Stage {
@@ -102,22 +99,21 @@ public final class AcdaForwardVector implements AutoCloseable {
      */
     public void profile(boolean on) {
         profiling = on;
-        java.util.Arrays.fill(serialNanos, 0);
+        serial.reset();
         if (workspaces != null) {
             for (Workspace w : workspaces) {
-                java.util.Arrays.fill(w.nanos, 0);
+                w.clock.reset();
             }
         }
     }
 
     /** Thread CPU nanoseconds spent per stage since {@link #profile(boolean)} turned profiling on. */
     public long[] stageNanos() {
-        long[] r = serialNanos.clone();
+        long[] r = new long[Stage.values().length];
+        serial.addTo(r);
         if (workspaces != null) {
             for (Workspace w : workspaces) {
-                for (int i = 0; i < r.length; i++) {
-                    r[i] += w.nanos[i];
-                }
+                w.clock.addTo(r);
             }
         }
         return r;
@@ -217,22 +213,22 @@ public final class AcdaForwardVector implements AutoCloseable {
     }
 
     private void padChannels(Shape sh, float[] x, int n, int c0, int c1, Workspace ws) {
-        long s = profiling ? cpuNanos() : 0;
+        long s = profiling ? StageClock.now() : 0;
         for (int c = c0; c < c1; c++) {
             sh.input.fillChannel(ws.xph, x, n, c, sh.cfg.padding());
         }
         if (profiling) {
-            ws.nanos[Stage.PAD_INPUT.ordinal()] += cpuNanos() - s;
+            ws.clock.lap(Stage.PAD_INPUT.ordinal(), s);
         }
     }
 
     private void conv1Rows(Packed p, Shape sh, int r0, int r1, Workspace ws) {
-        long s = profiling ? cpuNanos() : 0;
+        long s = profiling ? StageClock.now() : 0;
         for (int h = r0; h < r1; h++) {
             generatorConv1Row(p, sh, h, ws);
         }
         if (profiling) {
-            ws.nanos[Stage.GENERATOR_CONV1.ordinal()] += cpuNanos() - s;
+            ws.clock.lap(Stage.GENERATOR_CONV1.ordinal(), s);
         }
     }
 
@@ -288,7 +284,7 @@ public final class AcdaForwardVector implements AutoCloseable {
         int outC = cfg.outChannels();
         int cols = Math.min(NW, sh.outW - w0);
 
-        long t0 = profiling ? cpuNanos() : 0;
+        long t0 = profiling ? StageClock.now() : 0;
         // Generator conv 2 (+ BN, tanh): G[j][0..NW).
         int e1Base = h * sh.we + w0;
         for (int blk = 0; blk < VectorGemm.blocks(gen); blk++) {
@@ -315,18 +311,8 @@ public final class AcdaForwardVector implements AutoCloseable {
         }
     }
 
-    /**
-     * The calling thread's CPU time: on a machine shared with other processes, wall time would charge
-     * their time slices to whichever stage was running.
-     */
-    private static long cpuNanos() {
-        return CPU_TIME.getCurrentThreadCpuTime();
-    }
-
     private static long lap(Workspace ws, Stage stage, long since) {
-        long now = cpuNanos();
-        ws.nanos[stage.ordinal()] += now - since;
-        return now;
+        return ws.clock.lap(stage.ordinal(), since);
     }
 
     /**
@@ -945,7 +931,7 @@ public final class AcdaForwardVector implements AutoCloseable {
         final float[] z;
         /** The input of one block of channels of {@link #atomConv}, copied contiguous. */
         final float[] xBlock;
-        final long[] nanos = new long[Stage.values().length];
+        final StageClock clock = new StageClock(Stage.values().length);
         /** The padded input and generator buffers this thread reads now: the shared ones or its own. */
         float[] xph;
         float[] e1p;
