@@ -30,16 +30,21 @@ import org.acdajvm.tensor.Tensor;
  *       ({@code [C][Hp][s][Wq]}; padding zeros or wrapped values written in), so that every read of
  *       every later stage is an in-bounds contiguous vector load, whatever the stride, dilation and
  *       padding mode;</li>
- *   <li>phase A, parallel over output rows: generator conv 1 as an implicit matrix product
+ *   <li>phase A, parallel over tiles: generator conv 1 as an implicit matrix product
  *       ({@link VectorGemm}) with BatchNorm and tanh in its epilogue, into a padded buffer
  *       {@code e1p};</li>
- *   <li>phase B, parallel over output rows, per tile of up to {@link VectorGemm#NW} pixels of a row
- *       (4 vectors; the last tile of a row 3 or 2, {@link VectorGemm#blockFor}):
+ *   <li>phase B, parallel over tiles, per tile of up to {@link VectorGemm#NW} pixels
+ *       (4 vectors; fewer for the last, {@link VectorGemm#blockFor}):
  *       generator conv 2 (+ BN, tanh) into a tile {@code G}, atoms {@code D = Psi^T G} packed per
  *       vector of pixels and tap-major ({@link #atoms}), the atom convolution into a tile {@code Z}
  *       ({@link #atomConv}), and the coefficient convolution {@code y = coef Z + bias} (a product)
- *       straight into the output.</li>
+ *       into the output.</li>
  * </ol>
+ * With stride 1 the tiles run over the image flattened row after row ({@link Shape#flat}): {@code xph} and
+ * {@code e1p} share one row stride just wider than the output, so a tile of 64 consecutive pixels may cross rows
+ * and computes only the few columns of padding between them for nothing (a 56-pixel row in tiles of its own
+ * computed 64 columns; a 100-pixel row 112). Each output element is the same sum in the same order either way.
+ * Other strides tile row by row.
  * With at least as many images as threads, whole images go to the threads instead (each on its own
  * {@code xph} and {@code e1p}); the stages are the same code either way, so the bits of the output do
  * not depend on the thread count. The tuning steps behind this layout, kept and rejected, with their
@@ -51,6 +56,8 @@ import org.acdajvm.tensor.Tensor;
 public final class AcdaForwardVector implements AutoCloseable {
 
     private final RowParallel rows;
+    /** Stride 1 in tiles over the flattened image ({@link Shape#flat}). */
+    private final boolean flatTiles;
     private AcdaLayer cachedLayer;
     private Packed packed;
     private Shape shape;
@@ -80,7 +87,16 @@ public final class AcdaForwardVector implements AutoCloseable {
 
     /** A forward with {@code threads} worker threads (1 runs everything on the calling thread). */
     public AcdaForwardVector(int threads) {
+        this(threads, true);
+    }
+
+    /**
+     * With {@code flatTiles} false, stride-1 layers too run in tiles row by row, as every stride does (the tests
+     * compare the two: the same bits).
+     */
+    AcdaForwardVector(int threads, boolean flatTiles) {
         this.rows = new RowParallel(threads);
+        this.flatTiles = flatTiles;
     }
 
     /** Lanes of the preferred float species on this machine. */
@@ -149,10 +165,10 @@ public final class AcdaForwardVector implements AutoCloseable {
             packed = new Packed(layer);
             cachedLayer = layer;
         }
-        Shape sh = new Shape(cfg, x.dim(2), x.dim(3));
+        Shape sh = new Shape(cfg, x.dim(2), x.dim(3), flatTiles);
         if (!sh.equals(shape)) {
             shape = sh;
-            xph = new float[sh.input.size()];
+            xph = new float[sh.xphSize()];
             e1p = new float[sh.e1pSize()];
             workspaces = new Workspace[rows.threads()];
             for (int i = 0; i < workspaces.length; i++) {
@@ -168,7 +184,7 @@ public final class AcdaForwardVector implements AutoCloseable {
         int alone = rows.threads() == 1 ? 0 : images / rows.threads() * rows.threads();
         if (alone > 0 && workspaces[0].ownXph == null) {
             for (Workspace w : workspaces) {
-                w.ownXph = new float[sh.input.size()];
+                w.ownXph = new float[sh.xphSize()];
                 w.ownE1p = new float[sh.e1pSize()];
             }
             allocations++;
@@ -182,11 +198,9 @@ public final class AcdaForwardVector implements AutoCloseable {
                 ws.e1p = ws.ownE1p;
                 for (int n = i0; n < i1; n++) {
                     padChannels(sh, xd, n, 0, sh.cfg.inChannels(), ws);
-                    conv1Rows(p, sh, 0, sh.outH, ws);
-                    if (sh.cfg.padding() == PaddingMode.CIRCULAR) {
-                        wrapE1(sh, ws.e1p);
-                    }
-                    tileRows(p, sh, n, 0, sh.outH, yd, ws);
+                    conv1Units(p, sh, 0, sh.units(), ws);
+                    borderE1(sh, ws.e1p);
+                    tileUnits(p, sh, n, 0, sh.units(), yd, ws);
                 }
             });
         }
@@ -205,11 +219,9 @@ public final class AcdaForwardVector implements AutoCloseable {
         // One row of the generator or of tiles takes about 0.1 to 1 ms: 32 chunks per thread, so that the threads
         // finish at most a row or two apart (4 left a Table 6 forward waiting up to 12 rows: 1.63x -> 1.73x on
         // table6-k7, 1.56x -> 1.90x on table6-k3 from 1 to 2 threads, bench/TUNING.md).
-        rows.run(sh.outH, ROW_CHUNKS, workspaces, (r0, r1, ws) -> conv1Rows(p, sh, r0, r1, ws));
-        if (sh.cfg.padding() == PaddingMode.CIRCULAR) {
-            wrapE1(sh, e1p);
-        }
-        rows.run(sh.outH, ROW_CHUNKS, workspaces, (r0, r1, ws) -> tileRows(p, sh, n, r0, r1, y, ws));
+        rows.run(sh.units(), ROW_CHUNKS, workspaces, (r0, r1, ws) -> conv1Units(p, sh, r0, r1, ws));
+        borderE1(sh, e1p);
+        rows.run(sh.units(), ROW_CHUNKS, workspaces, (r0, r1, ws) -> tileUnits(p, sh, n, r0, r1, y, ws));
     }
 
     private void padChannels(Shape sh, float[] x, int n, int c0, int c1, Workspace ws) {
@@ -222,21 +234,81 @@ public final class AcdaForwardVector implements AutoCloseable {
         }
     }
 
-    private void conv1Rows(Packed p, Shape sh, int r0, int r1, Workspace ws) {
+    /** Generator conv 1 of units {@code u0 .. u1-1} (rows, or flat tiles: {@link Shape#units}). */
+    private void conv1Units(Packed p, Shape sh, int u0, int u1, Workspace ws) {
         long s = profiling ? StageClock.now() : 0;
-        for (int h = r0; h < r1; h++) {
-            generatorConv1Row(p, sh, h, ws);
+        int inter = sh.cfg.interChannels();
+        int planeE = (sh.outH + 2) * sh.we;
+        for (int u = u0; u < u1; u++) {
+            if (!sh.flat) {
+                generatorConv1Row(p, sh, u, ws);
+                continue;
+            }
+            // Pixel p0 + j of the flattened image reads the input at p0 + j + conv1Off[k] and goes to e1p at
+            // p0 + j + we + 1 (row h + 1, column w + 1): the columns past the width write e1p's border, which
+            // borderE1 then sets.
+            int p0 = u * NW;
+            int cols = Math.min(NW, sh.flatPixels - p0);
+            for (int blk = 0; blk < VectorGemm.blocks(inter); blk++) {
+                int row0 = blk * MR;
+                VectorGemm.blockFor(p.w1, blk * p.k1 * MR, p.k1, ws.xph, sh.conv1Off, p0, p.scale1, p.shift1, true,
+                        row0, inter, ws.e1p, row0 * planeE + sh.we + 1 + p0, planeE, cols, ws.scratchWide);
+            }
         }
         if (profiling) {
             ws.clock.lap(Stage.GENERATOR_CONV1.ordinal(), s);
         }
     }
 
-    private void tileRows(Packed p, Shape sh, int n, int r0, int r1, float[] y, Workspace ws) {
-        for (int h = r0; h < r1; h++) {
-            for (int w0 = 0; w0 < sh.outW; w0 += NW) {
-                tile(p, sh, ws, n, h, w0, y);
+    /** The tiles of units {@code u0 .. u1-1} (rows, or flat tiles: {@link Shape#units}) of image {@code n}. */
+    private void tileUnits(Packed p, Shape sh, int n, int u0, int u1, float[] y, Workspace ws) {
+        int plane = sh.outH * sh.outW;
+        int yImage = n * sh.cfg.outChannels() * plane;
+        for (int u = u0; u < u1; u++) {
+            if (sh.flat) {
+                int p0 = u * NW;
+                int cols = Math.min(NW, sh.flatPixels - p0);
+                tile(p, sh, ws, p0, p0, cols, ws.yTile, 0, NW);
+                scatterFlat(sh, ws.yTile, p0, cols, y, yImage);
+                continue;
             }
+            for (int w0 = 0; w0 < sh.outW; w0 += NW) {
+                tile(p, sh, ws, u * sh.we + w0, sh.input.base(u, w0), Math.min(NW, sh.outW - w0), y,
+                        yImage + u * sh.outW + w0, plane);
+            }
+        }
+    }
+
+    /**
+     * Copies a flat tile's outputs ({@code t[o][j]}, rows {@link VectorGemm#NW} apart, for pixels {@code p0 + j} of
+     * the flattened image, {@code j < cols}) into {@code y}, skipping the columns past the width.
+     */
+    private static void scatterFlat(Shape sh, float[] t, int p0, int cols, float[] y, int yImage) {
+        int plane = sh.outH * sh.outW;
+        int outC = sh.cfg.outChannels();
+        int h = p0 / sh.we;
+        int j = 0;
+        while (j < cols) {
+            int w = p0 + j - h * sh.we;
+            if (w >= sh.outW) {
+                j += sh.we - w;
+                h++;
+                continue;
+            }
+            int j1 = Math.min(cols, j + sh.outW - w);
+            int dst = yImage + h * sh.outW + w - j;
+            for (int o = 0; o < outC; o++) {
+                int src = o * NW;
+                int d = dst + o * plane;
+                int i = j;
+                for (; i + L <= j1; i += L) {
+                    FloatVector.fromArray(S, t, src + i).intoArray(y, d + i);
+                }
+                if (i < j1) {
+                    FloatVector.fromArray(S, t, src + i).intoArray(y, d + i, S.indexInRange(i, j1));
+                }
+            }
+            j = j1;
         }
     }
 
@@ -251,6 +323,25 @@ public final class AcdaForwardVector implements AutoCloseable {
                 int outOff = row0 * planeE + (h + 1) * sh.we + w0 + 1;
                 VectorGemm.blockFor(p.w1, blk * p.k1 * MR, p.k1, ws.xph, sh.conv1Off, rowBase + w0,
                         p.scale1, p.shift1, true, row0, inter, ws.e1p, outOff, planeE, cols, ws.scratchWide);
+            }
+        }
+    }
+
+    /**
+     * The border of {@code e1p} that generator conv 2 reads: wrapped for circular padding; zeros otherwise, which
+     * only flat tiles overwrite (the columns past the width of one row and the first of the row after next).
+     */
+    private static void borderE1(Shape sh, float[] e1p) {
+        if (sh.cfg.padding() == PaddingMode.CIRCULAR) {
+            wrapE1(sh, e1p);
+        } else if (sh.flat) {
+            int planeE = (sh.outH + 2) * sh.we;
+            for (int i = 0; i < sh.cfg.interChannels(); i++) {
+                for (int r = 1; r <= sh.outH; r++) {
+                    int row = i * planeE + r * sh.we;
+                    e1p[row] = 0f;
+                    e1p[row + sh.outW + 1] = 0f;
+                }
             }
         }
     }
@@ -271,22 +362,22 @@ public final class AcdaForwardVector implements AutoCloseable {
     }
 
     /**
-     * One tile of {@link VectorGemm#NW} pixels of row {@code h} (the last tile of a row, when it has at
-     * most {@link VectorGemm#NR} pixels, with the narrow kernel): generator conv 2, atoms, atom
-     * convolution and coefficient convolution, through per-thread buffers whose rows are {@code NW} wide.
+     * One tile of {@code cols <= NW} consecutive pixels ({@link VectorGemm#blockFor} picks the kernel for the
+     * width): generator conv 2, atoms, atom convolution and coefficient convolution, through per-thread buffers
+     * whose rows are {@code NW} wide. The tile's pixels start at {@code e1Base} in {@code e1p} and at {@code xBase}
+     * in the padded input; output {@code o} goes to {@code y[yBase + o * yStride ..]}.
      */
-    private void tile(Packed p, Shape sh, Workspace ws, int n, int h, int w0, float[] y) {
+    private void tile(Packed p, Shape sh, Workspace ws, int e1Base, int xBase, int cols, float[] y, int yBase,
+                      int yStride) {
         AcdaConfig cfg = sh.cfg;
         int gen = cfg.generatorChannels();
         int bases = cfg.bases();
         int taps = cfg.taps();
         int atoms = cfg.atoms();
         int outC = cfg.outChannels();
-        int cols = Math.min(NW, sh.outW - w0);
 
         long t0 = profiling ? StageClock.now() : 0;
         // Generator conv 2 (+ BN, tanh): G[j][0..NW).
-        int e1Base = h * sh.we + w0;
         for (int blk = 0; blk < VectorGemm.blocks(gen); blk++) {
             VectorGemm.blockFor(p.w2, blk * p.k2 * MR, p.k2, ws.e1p, sh.conv2Off, e1Base, p.scale2, p.shift2, true,
                     blk * MR, gen, ws.g, blk * MR * NW, NW, cols, ws.scratchWide);
@@ -297,14 +388,12 @@ public final class AcdaForwardVector implements AutoCloseable {
         atoms(p.psi, bases, taps, atoms, sh.paddedAtoms, ws.g, ws.d, vectors);
         long t2 = profiling ? lap(ws, Stage.ATOMS, t1) : 0;
         // Atom convolution: Z[c*M + m][.] = sum_u D[.][u][m] * X[c][u][.].
-        atomConv(sh, ws, sh.input.base(h, w0), vectors);
+        atomConv(sh, ws, xBase, vectors);
         long t3 = profiling ? lap(ws, Stage.ATOM_CONV, t2) : 0;
         // Coefficient convolution: y[o][.] = bias[o] + sum_j coef[o][j] Z[j][.].
-        int plane = sh.outH * sh.outW;
-        int yBase = n * outC * plane + h * sh.outW + w0;
         for (int blk = 0; blk < VectorGemm.blocks(outC); blk++) {
             VectorGemm.blockFor(p.coef, blk * p.kc * MR, p.kc, ws.z, sh.zRowOff, 0, null, p.bias, false,
-                    blk * MR, outC, y, yBase + blk * MR * plane, plane, cols, ws.scratchWide);
+                    blk * MR, outC, y, yBase + blk * MR * yStride, yStride, cols, ws.scratchWide);
         }
         if (profiling) {
             lap(ws, Stage.COEFFICIENT_CONV, t3);
@@ -798,6 +887,13 @@ public final class AcdaForwardVector implements AutoCloseable {
         final int outH;
         final int outW;
         final PaddedInput input;
+        /**
+         * Whether the tiles run over the image's pixels flattened row after row ({@link #flatTile}; stride 1, the
+         * forward only) rather than row by row: the input and {@code e1p} then share one row stride, {@link #we}.
+         */
+        final boolean flat;
+        /** Pixels of the flattened image, {@code (outH - 1) * we + outW} (flat tiles only). */
+        final int flatPixels;
         final int we;
         final int[] conv1Off;
         final int[] conv2Off;
@@ -820,8 +916,15 @@ public final class AcdaForwardVector implements AutoCloseable {
         /** {@link #atomOff} in the per-channel copy. */
         final int[] atomOffPacked;
 
+        /** Row-by-row tiles (the backward, and every stride). */
         Shape(AcdaConfig cfg, int inH, int inW) {
+            this(cfg, inH, inW, false);
+        }
+
+        /** With {@code flat}, flattened tiles where the stride is 1 (see {@link #flat}). */
+        Shape(AcdaConfig cfg, int inH, int inW, boolean flat) {
             this.cfg = cfg;
+            this.flat = flat && cfg.stride() == 1;
             this.inH = inH;
             this.inW = inW;
             outH = cfg.outSize(inH);
@@ -830,8 +933,18 @@ public final class AcdaForwardVector implements AutoCloseable {
             int padX = Math.max(cfg.pad(), halfG);
             int tiled = (outW + NW - 1) / NW * NW;
             int reach = Math.max(cfg.dilation() * (cfg.kernelSize() - 1), cfg.generatorKernel() - 1) + 2 * padX;
-            input = new PaddedInput(cfg.inChannels(), inH, inW, cfg.stride(), padX, tiled, reach);
-            we = tiled + 2;
+            if (this.flat) {
+                // Rows just wide enough for every read of a valid pixel (the atoms', conv 1's, e1p's border).
+                int reachAtoms = cfg.dilation() * (cfg.kernelSize() - 1) - cfg.pad() + padX;
+                int rowStride = Math.max(Math.max(inW + 2 * padX, outW + halfG + padX), Math.max(outW + reachAtoms, outW + 2));
+                input = PaddedInput.rows(cfg.inChannels(), inH, inW, padX, rowStride);
+                we = rowStride;
+                flatPixels = (outH - 1) * we + outW;
+            } else {
+                input = new PaddedInput(cfg.inChannels(), inH, inW, cfg.stride(), padX, tiled, reach);
+                we = tiled + 2;
+                flatPixels = 0;
+            }
             int g = cfg.generatorKernel();
             int inC = cfg.inChannels();
             conv1Off = new int[inC * g * g];
@@ -908,18 +1021,28 @@ public final class AcdaForwardVector implements AutoCloseable {
             }
         }
 
+        /** Floats of the padded input buffer (flat tiles: a tile's worth more, for the last tile's full reads). */
+        int xphSize() {
+            return input.size() + (flat ? NW : 0);
+        }
+
+        /** The units the row-parallel phases split: flat tiles of {@link VectorGemm#NW} pixels, or rows. */
+        int units() {
+            return flat ? (flatPixels + NW - 1) / NW : outH;
+        }
+
         int e1pSize() {
             return cfg.interChannels() * (outH + 2) * we + NR;
         }
 
         @Override
         public boolean equals(Object o) {
-            return o instanceof Shape s && s.cfg.equals(cfg) && s.inH == inH && s.inW == inW;
+            return o instanceof Shape s && s.cfg.equals(cfg) && s.inH == inH && s.inW == inW && s.flat == flat;
         }
 
         @Override
         public int hashCode() {
-            return Arrays.hashCode(new int[] {cfg.hashCode(), inH, inW});
+            return Arrays.hashCode(new int[] {cfg.hashCode(), inH, inW, flat ? 1 : 0});
         }
     }
 
@@ -939,6 +1062,8 @@ public final class AcdaForwardVector implements AutoCloseable {
         float[] ownXph;
         float[] ownE1p;
         final float[] scratchWide = new float[MR * NW];
+        /** A flat tile's outputs before {@link #scatterFlat} (one vector of slack for its last row's reads). */
+        final float[] yTile;
 
         Workspace(Shape sh) {
             AcdaConfig c = sh.cfg;
@@ -946,6 +1071,7 @@ public final class AcdaForwardVector implements AutoCloseable {
             d = Arena.ofAuto().allocate((long) sh.paddedAtoms * c.taps() * NW * Float.BYTES, 64);
             xBlock = new float[ATOM_CONV_CHANNEL_BLOCK * sh.packedChannel];
             z = new float[c.inChannels() * c.atoms() * NW];
+            yTile = new float[sh.flat ? VectorGemm.blocks(c.outChannels()) * MR * NW + L : 0];
         }
     }
 }

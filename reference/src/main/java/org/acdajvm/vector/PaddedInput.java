@@ -27,6 +27,22 @@ final class PaddedInput {
      * @param maxShift  the largest column shift (in padded coordinates) any tap uses
      */
     PaddedInput(int channels, int inH, int inW, int stride, int pad, int tiledOutW, int maxShift) {
+        this(channels, inH, inW, stride, pad, tiledOutW + maxShift / stride + 2);
+    }
+
+    /**
+     * Stride 1 with rows exactly {@code rowStride} floats apart ({@code >= inW + 2 * pad}), so that output pixel
+     * {@code (h, w)} sits at {@link #base}{@code (h, w) = h * rowStride + w}: a run of consecutive pixels that
+     * crosses rows is one run of the buffer (the columns past the output width read the next row's padding).
+     */
+    static PaddedInput rows(int channels, int inH, int inW, int pad, int rowStride) {
+        if (rowStride < inW + 2 * pad) {
+            throw new IllegalArgumentException("row stride " + rowStride + " < padded width " + (inW + 2 * pad));
+        }
+        return new PaddedInput(channels, inH, inW, 1, pad, rowStride);
+    }
+
+    private PaddedInput(int channels, int inH, int inW, int stride, int pad, int wq) {
         this.channels = channels;
         this.inH = inH;
         this.inW = inW;
@@ -34,7 +50,7 @@ final class PaddedInput {
         this.pad = pad;
         this.hp = inH + 2 * pad;
         this.wp = inW + 2 * pad;
-        this.wq = tiledOutW + maxShift / stride + 2;
+        this.wq = wq;
     }
 
     /** Floats the buffer needs (with slack for the last vector of a tile). */

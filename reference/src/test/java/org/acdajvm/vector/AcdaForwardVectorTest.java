@@ -107,6 +107,40 @@ class AcdaForwardVectorTest {
     }
 
     @Test
+    void flatTilesGiveTheBitsOfRowTiles() {
+        // Stride 1 runs in tiles over the flattened image (one row stride for the input and e1p, tiles that cross
+        // rows, outputs copied out around the padding columns); row-by-row tiles, as every other stride runs, give
+        // the same sums in the same order. Zero and circular padding (e1p's border is rewritten after the flat
+        // conv 1), dilation, a 5x5 generator, 1 to 6 rows, widths from 1 to past a tile; N = 3 on 2 threads runs
+        // two whole images per thread and splits the third one's tiles.
+        int l = AcdaForwardVector.lanes();
+        int[] widths = {1, l - 1, l + 1, 56, 4 * l + 3, 100};
+        AcdaConfig[] configs = {
+            AcdaConfig.builder(5, 6, 3).build(),
+            AcdaConfig.builder(6, 4, 5).padding(PaddingMode.CIRCULAR).build(),
+            AcdaConfig.builder(4, 5, 3).dilation(2).generatorKernel(5).build(),
+            AcdaConfig.builder(9, 3, 7).atoms(7).build()};
+        try (AcdaForwardVector flat = new AcdaForwardVector(2, true);
+             AcdaForwardVector rows = new AcdaForwardVector(2, false)) {
+            for (AcdaConfig cfg : configs) {
+                AcdaLayer layer = AcdaInit.randomized(cfg, 51);
+                for (int w : widths) {
+                    for (int h : new int[] {1, 6}) {
+                        Tensor x = AcdaInit.input(cfg, 3, h, w, 52 + w);
+                        Tensor y = flat.forward(layer, x);
+                        assertEquals(rows.forward(layer, x), y, cfg + ", H = " + h + ", W = " + w);
+                        assertAccepted(layer, x, y);
+                    }
+                }
+            }
+        }
+        assertTrue(new AcdaForwardVector.Shape(configs[0], 5, 56, true).flat);
+        assertFalse(new AcdaForwardVector.Shape(configs[0], 5, 56, false).flat);
+        assertFalse(new AcdaForwardVector.Shape(AcdaConfig.builder(5, 6, 3).stride(2).build(), 5, 56, true).flat,
+                "stride 2 tiles row by row");
+    }
+
+    @Test
     void theAtomConvolutionsInputCopyIsAccepted() {
         // 216 channels at K = 3: a tile reads more than COPY_INPUT_ABOVE_FLOATS of input, so the atom
         // convolution copies it block by block (and 8 channels per block leave no remainder; 218 leave two).
