@@ -377,7 +377,7 @@ public abstract class AcdaContract extends LayerContract<AcdaLayer> {
     }
 
     /** A random upstream gradient for the output of {@code c}, uniform in {@code [-1, 1)}. */
-    static Tensor upstream(AcdaCase c) {
+    public static Tensor upstream(AcdaCase c) {
         AcdaConfig cfg = c.config();
         Tensor dy = Tensor.zeros(c.batch(), cfg.outChannels(), cfg.outSize(c.height()), cfg.outSize(c.width()));
         AcdaInit.fill(dy, new java.util.SplittableRandom(c.seed() + 0x5DEECE66DL), -1, 1);
