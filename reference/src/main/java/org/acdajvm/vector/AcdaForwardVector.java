@@ -514,33 +514,24 @@ public final class AcdaForwardVector implements AutoCloseable {
             f4 = w.fma(g4v, f4);
             f5 = w.fma(g5v, f5);
         }
-        a0.intoMemorySegment(d, (long) dOff << 2, NATIVE);
-        a1.intoMemorySegment(d, (long) (dOff + L) << 2, NATIVE);
-        a2.intoMemorySegment(d, (long) (dOff + 2 * L) << 2, NATIVE);
-        a3.intoMemorySegment(d, (long) (dOff + 3 * L) << 2, NATIVE);
-        a4.intoMemorySegment(d, (long) (dOff + 4 * L) << 2, NATIVE);
-        a5.intoMemorySegment(d, (long) (dOff + 5 * L) << 2, NATIVE);
+        storeSix(d, dOff, a0, a1, a2, a3, a4, a5);
         int o = dOff + uStride;
-        b0.intoMemorySegment(d, (long) o << 2, NATIVE);
-        b1.intoMemorySegment(d, (long) (o + L) << 2, NATIVE);
-        b2.intoMemorySegment(d, (long) (o + 2 * L) << 2, NATIVE);
-        b3.intoMemorySegment(d, (long) (o + 3 * L) << 2, NATIVE);
-        b4.intoMemorySegment(d, (long) (o + 4 * L) << 2, NATIVE);
-        b5.intoMemorySegment(d, (long) (o + 5 * L) << 2, NATIVE);
+        storeSix(d, o, b0, b1, b2, b3, b4, b5);
         o += uStride;
-        e0.intoMemorySegment(d, (long) o << 2, NATIVE);
-        e1.intoMemorySegment(d, (long) (o + L) << 2, NATIVE);
-        e2.intoMemorySegment(d, (long) (o + 2 * L) << 2, NATIVE);
-        e3.intoMemorySegment(d, (long) (o + 3 * L) << 2, NATIVE);
-        e4.intoMemorySegment(d, (long) (o + 4 * L) << 2, NATIVE);
-        e5.intoMemorySegment(d, (long) (o + 5 * L) << 2, NATIVE);
+        storeSix(d, o, e0, e1, e2, e3, e4, e5);
         o += uStride;
-        f0.intoMemorySegment(d, (long) o << 2, NATIVE);
-        f1.intoMemorySegment(d, (long) (o + L) << 2, NATIVE);
-        f2.intoMemorySegment(d, (long) (o + 2 * L) << 2, NATIVE);
-        f3.intoMemorySegment(d, (long) (o + 3 * L) << 2, NATIVE);
-        f4.intoMemorySegment(d, (long) (o + 4 * L) << 2, NATIVE);
-        f5.intoMemorySegment(d, (long) (o + 5 * L) << 2, NATIVE);
+        storeSix(d, o, f0, f1, f2, f3, f4, f5);
+    }
+
+    /** Six consecutive vectors of {@code D} from float index {@code off}. */
+    private static void storeSix(MemorySegment d, int off, FloatVector v0, FloatVector v1, FloatVector v2,
+                                 FloatVector v3, FloatVector v4, FloatVector v5) {
+        v0.intoMemorySegment(d, (long) off << 2, NATIVE);
+        v1.intoMemorySegment(d, (long) (off + L) << 2, NATIVE);
+        v2.intoMemorySegment(d, (long) (off + 2 * L) << 2, NATIVE);
+        v3.intoMemorySegment(d, (long) (off + 3 * L) << 2, NATIVE);
+        v4.intoMemorySegment(d, (long) (off + 4 * L) << 2, NATIVE);
+        v5.intoMemorySegment(d, (long) (off + 5 * L) << 2, NATIVE);
     }
 
     /** Tap {@code u} of six atoms (the taps left over by {@link #atomsFourTaps}). */
@@ -563,12 +554,7 @@ public final class AcdaForwardVector implements AutoCloseable {
             a4 = w.fma(FloatVector.fromArray(S, g, go + 4 * gm), a4);
             a5 = w.fma(FloatVector.fromArray(S, g, go + 5 * gm), a5);
         }
-        a0.intoMemorySegment(d, (long) dOff << 2, NATIVE);
-        a1.intoMemorySegment(d, (long) (dOff + L) << 2, NATIVE);
-        a2.intoMemorySegment(d, (long) (dOff + 2 * L) << 2, NATIVE);
-        a3.intoMemorySegment(d, (long) (dOff + 3 * L) << 2, NATIVE);
-        a4.intoMemorySegment(d, (long) (dOff + 4 * L) << 2, NATIVE);
-        a5.intoMemorySegment(d, (long) (dOff + 5 * L) << 2, NATIVE);
+        storeSix(d, dOff, a0, a1, a2, a3, a4, a5);
     }
 
     /**
@@ -921,25 +907,29 @@ public final class AcdaForwardVector implements AutoCloseable {
             this(cfg, inH, inW, false);
         }
 
-        /** With {@code flat}, flattened tiles where the stride is 1 (see {@link #flat}). */
+        /**
+         * With {@code flat}, flattened tiles where the stride is 1 and they compute fewer columns than row tiles
+         * (see {@link #flat}; a 32-pixel row fills two vectors exactly, and its flat rows of 34 would only add work).
+         */
         Shape(AcdaConfig cfg, int inH, int inW, boolean flat) {
             this.cfg = cfg;
-            this.flat = flat && cfg.stride() == 1;
             this.inH = inH;
             this.inW = inW;
             outH = cfg.outSize(inH);
             outW = cfg.outSize(inW);
             int halfG = (cfg.generatorKernel() - 1) / 2;
             int padX = Math.max(cfg.pad(), halfG);
+            // Rows just wide enough for every read of a valid pixel (the atoms', conv 1's, e1p's border).
+            int reachAtoms = cfg.dilation() * (cfg.kernelSize() - 1) - cfg.pad() + padX;
+            int rowStride = Math.max(Math.max(inW + 2 * padX, outW + halfG + padX), Math.max(outW + reachAtoms, outW + 2));
+            int pixels = (outH - 1) * rowStride + outW;
+            this.flat = flat && cfg.stride() == 1 && computedColumns(pixels) < (long) outH * computedColumns(outW);
             int tiled = (outW + NW - 1) / NW * NW;
             int reach = Math.max(cfg.dilation() * (cfg.kernelSize() - 1), cfg.generatorKernel() - 1) + 2 * padX;
             if (this.flat) {
-                // Rows just wide enough for every read of a valid pixel (the atoms', conv 1's, e1p's border).
-                int reachAtoms = cfg.dilation() * (cfg.kernelSize() - 1) - cfg.pad() + padX;
-                int rowStride = Math.max(Math.max(inW + 2 * padX, outW + halfG + padX), Math.max(outW + reachAtoms, outW + 2));
                 input = PaddedInput.rows(cfg.inChannels(), inH, inW, padX, rowStride);
                 we = rowStride;
-                flatPixels = (outH - 1) * we + outW;
+                flatPixels = pixels;
             } else {
                 input = new PaddedInput(cfg.inChannels(), inH, inW, cfg.stride(), padX, tiled, reach);
                 we = tiled + 2;
@@ -1019,6 +1009,16 @@ public final class AcdaForwardVector implements AutoCloseable {
             for (int j = 0; j < zRowOff.length; j++) {
                 zRowOff[j] = j * NW;
             }
+        }
+
+        /**
+         * Columns the kernels compute for a run of {@code pixels} in tiles of {@link VectorGemm#NW}: {@link
+         * VectorGemm#blockFor} computes 4, 3 or (for up to {@link VectorGemm#NR} pixels) 2 vectors per tile.
+         */
+        static long computedColumns(int pixels) {
+            long full = pixels / NW;
+            int rest = pixels % NW;
+            return full * NW + (rest == 0 ? 0 : rest > 3 * L ? NW : rest > NR ? 3 * L : NR);
         }
 
         /** Floats of the padded input buffer (flat tiles: a tile's worth more, for the last tile's full reads). */

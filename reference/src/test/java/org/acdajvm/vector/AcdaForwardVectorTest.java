@@ -126,6 +126,8 @@ class AcdaForwardVectorTest {
                 AcdaLayer layer = AcdaInit.randomized(cfg, 51);
                 for (int w : widths) {
                     for (int h : new int[] {1, 6}) {
+                        // One row: flat tiles would compute what row tiles do, so rows run; six: flat ones do.
+                        assertEquals(h > 1, new AcdaForwardVector.Shape(cfg, h, w, true).flat, "H = " + h + ", W = " + w);
                         Tensor x = AcdaInit.input(cfg, 3, h, w, 52 + w);
                         Tensor y = flat.forward(layer, x);
                         assertEquals(rows.forward(layer, x), y, cfg + ", H = " + h + ", W = " + w);
@@ -135,6 +137,8 @@ class AcdaForwardVectorTest {
             }
         }
         assertTrue(new AcdaForwardVector.Shape(configs[0], 5, 56, true).flat);
+        assertFalse(new AcdaForwardVector.Shape(configs[0], 5, 32, true).flat,
+                "32-pixel rows fill two vectors exactly: flat rows of 34 would compute more, so rows run");
         assertFalse(new AcdaForwardVector.Shape(configs[0], 5, 56, false).flat);
         assertFalse(new AcdaForwardVector.Shape(AcdaConfig.builder(5, 6, 3).stride(2).build(), 5, 56, true).flat,
                 "stride 2 tiles row by row");

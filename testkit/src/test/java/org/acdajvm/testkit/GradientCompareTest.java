@@ -27,12 +27,13 @@ class GradientCompareTest {
     private static final AcdaCase CANCELLING = new AcdaCase(
             AcdaConfig.builder(1, 1, 3).padding(PaddingMode.CIRCULAR).atoms(1).generatorKernel(1).build(), 1, 7, 9, 250842);
 
+    private final AcdaLayer layer = CANCELLING.layer();
+    private final Tensor x = CANCELLING.input();
+    private final Tensor dy = AcdaContract.upstream(CANCELLING);
+    private final AcdaOracleBackward.Gradients oracle = AcdaOracleBackward.backward(layer, x, dy);
+
     @Test
     void aCancellingSumIsMeasuredAgainstItsPartialSums() {
-        AcdaLayer layer = CANCELLING.layer();
-        Tensor x = CANCELLING.input();
-        Tensor dy = AcdaContract.upstream(CANCELLING);
-        AcdaOracleBackward.Gradients oracle = AcdaOracleBackward.backward(layer, x, dy);
         Map<String, Tensor> g = new ScalarBackend().backward(layer, x, dy);
         GradientCompare.assertAccepted(oracle, g, CANCELLING);
         double rel = GradientCompare.assertRelativeError(oracle, g, AcdaContract.GRADIENT_RELATIVE_ERROR, CANCELLING);
@@ -50,10 +51,6 @@ class GradientCompareTest {
 
     @Test
     void anErrorOfOnePartInAThousandIsStillRejected() {
-        AcdaLayer layer = CANCELLING.layer();
-        Tensor x = CANCELLING.input();
-        Tensor dy = AcdaContract.upstream(CANCELLING);
-        AcdaOracleBackward.Gradients oracle = AcdaOracleBackward.backward(layer, x, dy);
         Map<String, Tensor> g = new LinkedHashMap<>(new ScalarBackend().backward(layer, x, dy));
         Tensor dx = g.get("x").copy();
         for (int i = 0; i < dx.size(); i++) {
