@@ -6,6 +6,9 @@ import static org.acdajvm.vector.VectorGemm.NR;
 import static org.acdajvm.vector.VectorGemm.NW;
 import static org.acdajvm.vector.VectorGemm.S;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.Map;
 
@@ -99,6 +102,8 @@ public final class AcdaBackwardVector implements AutoCloseable {
         /** The bias gradient and per-channel sums. */
         BIAS
     }
+
+    private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
 
     private final RowParallel rows;
     private boolean profiling;
@@ -486,13 +491,8 @@ public final class AcdaBackwardVector implements AutoCloseable {
             }
         }
         t0 = lap(ws.clock, Stage.GENERATOR_CONV2, t0);
-        // Atoms: D[m][u][.] = sum_t Psi[t][u] G[m*T + t][.].
-        for (int m = 0; m < atoms; m++) {
-            for (int blk = 0; blk < VectorGemm.blocks(taps); blk++) {
-                gemm(wide, p.psiT, blk * bases * MR, bases, ws.g, sh.gRowOff, m * bases * NW, null, null,
-                        blk * MR, taps, ws.d, (m * taps + blk * MR) * NW, NW, ws);
-            }
-        }
+        // Atoms: D[m][u][.] = sum_t Psi[t][u] G[m*T + t][.], by the forward's kernel, into D's layout here.
+        AcdaForwardVector.atoms(p.psiByTap, bases, taps, atoms, ws.g, ws.d, width / L, L, NW, taps * NW);
         t0 = lap(ws.clock, Stage.ATOMS, t0);
         // dZ[j][.] = sum_o coef[o][j] dy[o][.]  (zero in the tile's columns past W': dy's tail is zero).
         for (int blk = 0; blk < VectorGemm.blocks(cm); blk++) {
@@ -597,7 +597,7 @@ public final class AcdaBackwardVector implements AutoCloseable {
         int atoms = sh.cfg.atoms();
         int taps = sh.cfg.taps();
         int[] uOff = sh.atomOff;
-        float[] d = ws.d;
+        MemorySegment d = ws.d;
         float[] x = b.xph;
         float[] z = b.zFull;
         int pt = b.planeT;
@@ -633,12 +633,12 @@ public final class AcdaBackwardVector implements AutoCloseable {
             int dm = m0 * tn + half;
             for (int u = 0; u < taps; u++) {
                 int du = dm + u * NW;
-                FloatVector d0 = FloatVector.fromArray(S, d, du);
-                FloatVector d1 = FloatVector.fromArray(S, d, du + 1 * tn);
-                FloatVector d2 = FloatVector.fromArray(S, d, du + 2 * tn);
-                FloatVector d3 = FloatVector.fromArray(S, d, du + 3 * tn);
-                FloatVector d4 = FloatVector.fromArray(S, d, du + 4 * tn);
-                FloatVector d5 = FloatVector.fromArray(S, d, du + 5 * tn);
+                FloatVector d0 = FloatVector.fromMemorySegment(S, d, (long) du << 2, NATIVE);
+                FloatVector d1 = FloatVector.fromMemorySegment(S, d, (long) (du + 1 * tn) << 2, NATIVE);
+                FloatVector d2 = FloatVector.fromMemorySegment(S, d, (long) (du + 2 * tn) << 2, NATIVE);
+                FloatVector d3 = FloatVector.fromMemorySegment(S, d, (long) (du + 3 * tn) << 2, NATIVE);
+                FloatVector d4 = FloatVector.fromMemorySegment(S, d, (long) (du + 4 * tn) << 2, NATIVE);
+                FloatVector d5 = FloatVector.fromMemorySegment(S, d, (long) (du + 5 * tn) << 2, NATIVE);
                 int xo = uOff[u];
                 FloatVector v = FloatVector.fromArray(S, x, xc + xo);
                 a0 = d0.fma(v, a0);
@@ -716,7 +716,7 @@ public final class AcdaBackwardVector implements AutoCloseable {
         int atoms = sh.cfg.atoms();
         int taps = sh.cfg.taps();
         int[] uOff = sh.atomOff;
-        float[] d = ws.d;
+        MemorySegment d = ws.d;
         float[] x = b.xph;
         float[] z = b.zFull;
         int pt = b.planeT;
@@ -732,12 +732,12 @@ public final class AcdaBackwardVector implements AutoCloseable {
             for (int u = 0; u < taps; u++) {
                 int du = dm + u * NW;
                 FloatVector v = FloatVector.fromArray(S, x, xc + uOff[u]);
-                a0 = FloatVector.fromArray(S, d, du).fma(v, a0);
-                a1 = FloatVector.fromArray(S, d, du + 1 * tn).fma(v, a1);
-                a2 = FloatVector.fromArray(S, d, du + 2 * tn).fma(v, a2);
-                a3 = FloatVector.fromArray(S, d, du + 3 * tn).fma(v, a3);
-                a4 = FloatVector.fromArray(S, d, du + 4 * tn).fma(v, a4);
-                a5 = FloatVector.fromArray(S, d, du + 5 * tn).fma(v, a5);
+                a0 = FloatVector.fromMemorySegment(S, d, (long) du << 2, NATIVE).fma(v, a0);
+                a1 = FloatVector.fromMemorySegment(S, d, (long) (du + 1 * tn) << 2, NATIVE).fma(v, a1);
+                a2 = FloatVector.fromMemorySegment(S, d, (long) (du + 2 * tn) << 2, NATIVE).fma(v, a2);
+                a3 = FloatVector.fromMemorySegment(S, d, (long) (du + 3 * tn) << 2, NATIVE).fma(v, a3);
+                a4 = FloatVector.fromMemorySegment(S, d, (long) (du + 4 * tn) << 2, NATIVE).fma(v, a4);
+                a5 = FloatVector.fromMemorySegment(S, d, (long) (du + 5 * tn) << 2, NATIVE).fma(v, a5);
             }
             int cnt = Math.min(6, atoms - m0);
             int za = (c * atoms + m0) * pt + tileT + half;
@@ -913,7 +913,7 @@ public final class AcdaBackwardVector implements AutoCloseable {
         int inC = sh.cfg.inChannels();
         int cStride = sh.input.channelStride();
         int[] uOff = sh.atomOff;
-        float[] d = ws.d;
+        MemorySegment d = ws.d;
         float[] dz = ws.dz;
         float[] dxph = band.dxph;
         int[] perm = b.tapsByColumn;
@@ -942,9 +942,9 @@ public final class AcdaBackwardVector implements AutoCloseable {
                     int zo = c * step + half;
                     for (int m = 0; m < atoms; m++, zo += NW) {
                         int dm = m * taps * NW + half;
-                        FloatVector d0 = FloatVector.fromArray(S, d, dm + u0 * NW);
-                        FloatVector d1 = FloatVector.fromArray(S, d, dm + u1 * NW);
-                        FloatVector d2 = FloatVector.fromArray(S, d, dm + u2 * NW);
+                        FloatVector d0 = FloatVector.fromMemorySegment(S, d, (long) (dm + u0 * NW) << 2, NATIVE);
+                        FloatVector d1 = FloatVector.fromMemorySegment(S, d, (long) (dm + u1 * NW) << 2, NATIVE);
+                        FloatVector d2 = FloatVector.fromMemorySegment(S, d, (long) (dm + u2 * NW) << 2, NATIVE);
                         FloatVector z0 = FloatVector.fromArray(S, dz, zo);
                         s00 = z0.fma(d0, s00);
                         s01 = z0.fma(d1, s01);
@@ -991,7 +991,7 @@ public final class AcdaBackwardVector implements AutoCloseable {
                     FloatVector v = FloatVector.zero(S);
                     for (int m = 0; m < atoms; m++) {
                         v = FloatVector.fromArray(S, dz, (c * atoms + m) * NW + half)
-                                .fma(FloatVector.fromArray(S, d, (m * taps + u) * NW + half), v);
+                                .fma(FloatVector.fromMemorySegment(S, d, (long) ((m * taps + u) * NW + half) << 2, NATIVE), v);
                     }
                     FloatVector.fromArray(S, dxph, xc + uOff[u] + half).add(v).intoArray(dxph, xc + uOff[u] + half);
                 }
@@ -1189,7 +1189,8 @@ public final class AcdaBackwardVector implements AutoCloseable {
         final float[] gamma2;
         final float[] beta2;
         final float[] scale2;
-        final float[] psiT;
+        /** The bases by tap, {@code [K*K][T]}, for {@link AcdaForwardVector#atoms}. */
+        final float[] psiByTap;
         final float[] psi;
         final float[] coefT;
         /**
@@ -1225,13 +1226,7 @@ public final class AcdaBackwardVector implements AutoCloseable {
             int taps = c.taps();
             int bases = c.bases();
             float[] rawPsi = layer.data(AcdaLayer.BASES);
-            float[] t = new float[taps * bases];
-            for (int b = 0; b < bases; b++) {
-                for (int u = 0; u < taps; u++) {
-                    t[u * bases + b] = rawPsi[b * taps + u];
-                }
-            }
-            psiT = VectorGemm.pack(t, taps, bases);
+            psiByTap = AcdaForwardVector.basesByTap(layer);
             psi = VectorGemm.pack(rawPsi, bases, taps);
             int cm = c.inChannels() * c.atoms();
             int outC = c.outChannels();
@@ -1452,7 +1447,8 @@ public final class AcdaBackwardVector implements AutoCloseable {
     private static final class Workspace {
         final float[] c2;
         final float[] g;
-        final float[] d;
+        /** The atoms, {@code [M][K*K][NW]}: off-heap and 64-byte aligned, so that no vector of them crosses a cache line. */
+        final MemorySegment d;
         final float[] dz;
         final float[] dd;
         final float[] dg;
@@ -1471,7 +1467,7 @@ public final class AcdaBackwardVector implements AutoCloseable {
             c2 = new float[genRows * NW];
             g = new float[genRows * NW];
             int paddedAtoms = (c.atoms() + 5) / 6 * 6;
-            d = new float[(paddedAtoms * c.taps() + MR) * NW];
+            d = Arena.ofAuto().allocate((long) (paddedAtoms * c.taps() + MR) * NW * Float.BYTES, 64);
             dz = new float[c.inChannels() * c.atoms() * NW];
             dd = new float[c.atoms() * c.taps() * NW];
             dg = new float[genRows * NW];

@@ -385,7 +385,7 @@ public final class AcdaForwardVector implements AutoCloseable {
         long t1 = profiling ? lap(ws, Stage.GENERATOR_CONV2, t0) : 0;
         // Atoms: D[q][u][m] = sum_t Psi[t][u] G[m*T + t][q]  (zero slots of padded atoms stay zero).
         int vectors = (cols + L - 1) / L;
-        atoms(p.psi, bases, taps, atoms, sh.paddedAtoms, ws.g, ws.d, vectors);
+        atoms(p.psi, bases, taps, atoms, ws.g, ws.d, vectors, taps * sh.paddedAtoms * L, sh.paddedAtoms * L, L);
         long t2 = profiling ? lap(ws, Stage.ATOMS, t1) : 0;
         // Atom convolution: Z[c*M + m][.] = sum_u D[.][u][m] * X[c][u][.].
         atomConv(sh, ws, xBase, vectors);
@@ -406,7 +406,9 @@ public final class AcdaForwardVector implements AutoCloseable {
 
     /**
      * {@code D[q][u][m][.] = sum_t psi[u][t] G[m*T + t][q*L ..]} for the {@code vectors} vectors {@code q} of
-     * the tile, with {@code D} packed per vector, tap-major ({@code [vectors][K*K][paddedAtoms][L]}): the
+     * the tile, vector {@code (q, u, m)} of {@code D} at float {@code q*qStride + u*uStride + m*mStride}. The forward
+     * packs {@code D} per vector, tap-major ({@code [vectors][K*K][paddedAtoms][L]}: strides
+     * {@code K*K*paddedAtoms*L, paddedAtoms*L, L}); the backward keeps {@code [M][K*K][NW]}. In the forward's layout the
      * atom convolution then reads the six atoms of one tap as six consecutive vectors, and one vector's atoms
      * (18.8 KB at K = 7) as one contiguous block that stays in L1. (The previous layout,
      * {@code [M][K*K][NW]}, put consecutive taps 256 bytes apart: one vector's atoms fell into a quarter of
@@ -415,9 +417,8 @@ public final class AcdaForwardVector implements AutoCloseable {
      * Blocked as four taps by six atoms: 24 accumulators, six loads of {@code G} and four broadcasts per
      * {@code t}.
      */
-    private static void atoms(float[] psi, int bases, int taps, int atoms, int paddedAtoms, float[] g, MemorySegment d,
-                              int vectors) {
-        int qStride = taps * paddedAtoms * L;
+    static void atoms(float[] psi, int bases, int taps, int atoms, float[] g, MemorySegment d, int vectors,
+                      int qStride, int uStride, int mStride) {
         for (int q = 0; q < vectors; q++) {
             int dq = q * qStride;
             int m0 = 0;
@@ -425,10 +426,10 @@ public final class AcdaForwardVector implements AutoCloseable {
                 int g0 = m0 * bases * NW + q * L;
                 int u = 0;
                 for (; u + 3 < taps; u += 4) {
-                    atomsFourTaps(psi, bases, u, g, g0, d, dq + (u * paddedAtoms + m0) * L, paddedAtoms * L);
+                    atomsFourTaps(psi, bases, u, g, g0, d, dq + u * uStride + m0 * mStride, uStride, mStride);
                 }
                 for (; u < taps; u++) {
-                    atomsOneTap(psi, bases, u, g, g0, d, dq + (u * paddedAtoms + m0) * L);
+                    atomsOneTap(psi, bases, u, g, g0, d, dq + u * uStride + m0 * mStride, mStride);
                 }
             }
             for (; m0 < atoms; m0++) {
@@ -439,15 +440,19 @@ public final class AcdaForwardVector implements AutoCloseable {
                     for (int t = 0; t < bases; t++) {
                         acc = FloatVector.broadcast(S, psi[pu + t]).fma(FloatVector.fromArray(S, g, g0 + t * NW), acc);
                     }
-                    acc.intoMemorySegment(d, (long) (dq + (u * paddedAtoms + m0) * L) << 2, NATIVE);
+                    acc.intoMemorySegment(d, (long) (dq + u * uStride + m0 * mStride) << 2, NATIVE);
                 }
             }
         }
     }
 
-    /** Taps {@code u .. u+3} of six atoms whose {@code G} rows start at {@code g0}; tap stride {@code uStride} in {@code d}. */
+    /**
+     * Taps {@code u .. u+3} of six atoms whose {@code G} rows start at {@code g0}; strides as {@link #atoms}'. The 24
+     * stores are written out: a helper that took six {@code FloatVector}s was compiled on its own, not inlined, and
+     * its arguments boxed (the atoms 14 times slower, bench/TUNING.md).
+     */
     private static void atomsFourTaps(float[] psi, int bases, int u, float[] g, int g0, MemorySegment d, int dOff,
-                                      int uStride) {
+                                      int uStride, int mStride) {
         FloatVector a0 = FloatVector.zero(S);
         FloatVector a1 = FloatVector.zero(S);
         FloatVector a2 = FloatVector.zero(S);
@@ -514,28 +519,38 @@ public final class AcdaForwardVector implements AutoCloseable {
             f4 = w.fma(g4v, f4);
             f5 = w.fma(g5v, f5);
         }
-        storeSix(d, dOff, a0, a1, a2, a3, a4, a5);
+        a0.intoMemorySegment(d, (long) dOff << 2, NATIVE);
+        a1.intoMemorySegment(d, (long) (dOff + mStride) << 2, NATIVE);
+        a2.intoMemorySegment(d, (long) (dOff + 2 * mStride) << 2, NATIVE);
+        a3.intoMemorySegment(d, (long) (dOff + 3 * mStride) << 2, NATIVE);
+        a4.intoMemorySegment(d, (long) (dOff + 4 * mStride) << 2, NATIVE);
+        a5.intoMemorySegment(d, (long) (dOff + 5 * mStride) << 2, NATIVE);
         int o = dOff + uStride;
-        storeSix(d, o, b0, b1, b2, b3, b4, b5);
+        b0.intoMemorySegment(d, (long) o << 2, NATIVE);
+        b1.intoMemorySegment(d, (long) (o + mStride) << 2, NATIVE);
+        b2.intoMemorySegment(d, (long) (o + 2 * mStride) << 2, NATIVE);
+        b3.intoMemorySegment(d, (long) (o + 3 * mStride) << 2, NATIVE);
+        b4.intoMemorySegment(d, (long) (o + 4 * mStride) << 2, NATIVE);
+        b5.intoMemorySegment(d, (long) (o + 5 * mStride) << 2, NATIVE);
         o += uStride;
-        storeSix(d, o, e0, e1, e2, e3, e4, e5);
+        e0.intoMemorySegment(d, (long) o << 2, NATIVE);
+        e1.intoMemorySegment(d, (long) (o + mStride) << 2, NATIVE);
+        e2.intoMemorySegment(d, (long) (o + 2 * mStride) << 2, NATIVE);
+        e3.intoMemorySegment(d, (long) (o + 3 * mStride) << 2, NATIVE);
+        e4.intoMemorySegment(d, (long) (o + 4 * mStride) << 2, NATIVE);
+        e5.intoMemorySegment(d, (long) (o + 5 * mStride) << 2, NATIVE);
         o += uStride;
-        storeSix(d, o, f0, f1, f2, f3, f4, f5);
-    }
-
-    /** Six consecutive vectors of {@code D} from float index {@code off}. */
-    private static void storeSix(MemorySegment d, int off, FloatVector v0, FloatVector v1, FloatVector v2,
-                                 FloatVector v3, FloatVector v4, FloatVector v5) {
-        v0.intoMemorySegment(d, (long) off << 2, NATIVE);
-        v1.intoMemorySegment(d, (long) (off + L) << 2, NATIVE);
-        v2.intoMemorySegment(d, (long) (off + 2 * L) << 2, NATIVE);
-        v3.intoMemorySegment(d, (long) (off + 3 * L) << 2, NATIVE);
-        v4.intoMemorySegment(d, (long) (off + 4 * L) << 2, NATIVE);
-        v5.intoMemorySegment(d, (long) (off + 5 * L) << 2, NATIVE);
+        f0.intoMemorySegment(d, (long) o << 2, NATIVE);
+        f1.intoMemorySegment(d, (long) (o + mStride) << 2, NATIVE);
+        f2.intoMemorySegment(d, (long) (o + 2 * mStride) << 2, NATIVE);
+        f3.intoMemorySegment(d, (long) (o + 3 * mStride) << 2, NATIVE);
+        f4.intoMemorySegment(d, (long) (o + 4 * mStride) << 2, NATIVE);
+        f5.intoMemorySegment(d, (long) (o + 5 * mStride) << 2, NATIVE);
     }
 
     /** Tap {@code u} of six atoms (the taps left over by {@link #atomsFourTaps}). */
-    private static void atomsOneTap(float[] psi, int bases, int u, float[] g, int g0, MemorySegment d, int dOff) {
+    private static void atomsOneTap(float[] psi, int bases, int u, float[] g, int g0, MemorySegment d, int dOff,
+                                    int mStride) {
         FloatVector a0 = FloatVector.zero(S);
         FloatVector a1 = FloatVector.zero(S);
         FloatVector a2 = FloatVector.zero(S);
@@ -554,7 +569,12 @@ public final class AcdaForwardVector implements AutoCloseable {
             a4 = w.fma(FloatVector.fromArray(S, g, go + 4 * gm), a4);
             a5 = w.fma(FloatVector.fromArray(S, g, go + 5 * gm), a5);
         }
-        storeSix(d, dOff, a0, a1, a2, a3, a4, a5);
+        a0.intoMemorySegment(d, (long) dOff << 2, NATIVE);
+        a1.intoMemorySegment(d, (long) (dOff + mStride) << 2, NATIVE);
+        a2.intoMemorySegment(d, (long) (dOff + 2 * mStride) << 2, NATIVE);
+        a3.intoMemorySegment(d, (long) (dOff + 3 * mStride) << 2, NATIVE);
+        a4.intoMemorySegment(d, (long) (dOff + 4 * mStride) << 2, NATIVE);
+        a5.intoMemorySegment(d, (long) (dOff + 5 * mStride) << 2, NATIVE);
     }
 
     /**
@@ -800,6 +820,20 @@ public final class AcdaForwardVector implements AutoCloseable {
         e1p = null;
     }
 
+    /** The bases transposed, {@code [K*K][T]} row-major: {@code psi[u*T + t] = Psi[t][u]} (the {@code psi} of {@link #atoms}). */
+    static float[] basesByTap(AcdaLayer layer) {
+        int taps = layer.config().taps();
+        int bases = layer.config().bases();
+        float[] raw = layer.data(AcdaLayer.BASES);
+        float[] t = new float[taps * bases];
+        for (int b = 0; b < bases; b++) {
+            for (int u = 0; u < taps; u++) {
+                t[u * bases + b] = raw[b * taps + u];
+            }
+        }
+        return t;
+    }
+
     /** Weights of one layer, packed for {@link VectorGemm}, with BatchNorm folded into scale and shift. */
     private static final class Packed {
         final float[] w1;
@@ -831,16 +865,7 @@ public final class AcdaForwardVector implements AutoCloseable {
             float[][] bn2 = foldBatchNorm(layer, "bases_net.4.", layer.data(AcdaLayer.CONV2_BIAS));
             scale2 = bn2[0];
             shift2 = bn2[1];
-            int taps = c.taps();
-            int bases = c.bases();
-            float[] bases0 = layer.data(AcdaLayer.BASES);
-            float[] t = new float[taps * bases];
-            for (int b = 0; b < bases; b++) {
-                for (int u = 0; u < taps; u++) {
-                    t[u * bases + b] = bases0[b * taps + u];
-                }
-            }
-            psi = t;
+            psi = basesByTap(layer);
             kc = c.inChannels() * c.atoms();
             coef = VectorGemm.pack(layer.data(AcdaLayer.COEF), c.outChannels(), kc);
             bias = layer.biasOrZeros().clone();
