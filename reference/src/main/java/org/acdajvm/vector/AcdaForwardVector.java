@@ -908,8 +908,7 @@ public final class AcdaForwardVector implements AutoCloseable {
         final int we;
         final int[] conv1Off;
         final int[] conv2Off;
-        final int[] gRowOff;
-        /** {@link #gRowOff} for buffers whose rows are {@link VectorGemm#NR} wide (the frozen backward baseline in bench/). */
+        /** Row offsets of {@code G}'s bases in buffers whose rows are {@link VectorGemm#NR} wide (the frozen backward baseline in bench/). */
         final int[] gRowOffNarrow;
         final int[] atomOff;
         final int[] zRowOff;
@@ -978,10 +977,6 @@ public final class AcdaForwardVector implements AutoCloseable {
                         conv2Off[(i * 3 + a) * 3 + b] = (i * (outH + 2) + a) * we + b;
                     }
                 }
-            }
-            gRowOff = new int[cfg.bases()];
-            for (int t = 0; t < gRowOff.length; t++) {
-                gRowOff[t] = t * NW;
             }
             gRowOffNarrow = new int[cfg.bases()];
             for (int t = 0; t < gRowOffNarrow.length; t++) {
