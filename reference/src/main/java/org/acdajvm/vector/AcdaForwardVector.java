@@ -943,15 +943,21 @@ public final class AcdaForwardVector implements AutoCloseable {
             outW = cfg.outSize(inW);
             int halfG = (cfg.generatorKernel() - 1) / 2;
             int padX = Math.max(cfg.pad(), halfG);
-            // Rows just wide enough for every read of a valid pixel (the atoms', conv 1's, e1p's border).
+            // Rows just wide enough for every read of a valid pixel (the atoms', conv 1's, e1p's border). With zero
+            // padding a row's right padding is the next row's left padding (column inW + padX + j of row r is column
+            // j of row r + 1, a zero for j < padX), and e1p's right border column is the next row's left one.
             int reachAtoms = cfg.dilation() * (cfg.kernelSize() - 1) - cfg.pad() + padX;
-            int rowStride = Math.max(Math.max(inW + 2 * padX, outW + halfG + padX), Math.max(outW + reachAtoms, outW + 2));
+            int lastRead = outW - 1 + Math.max(halfG + padX, reachAtoms);
+            boolean shared = cfg.padding() == PaddingMode.ZEROS;
+            int rowStride = shared
+                    ? Math.max(Math.max(inW + padX, lastRead + 1 - padX), outW + 1)
+                    : Math.max(Math.max(inW + 2 * padX, lastRead + 1), outW + 2);
             int pixels = (outH - 1) * rowStride + outW;
             this.flat = flat && cfg.stride() == 1 && computedColumns(pixels) < (long) outH * computedColumns(outW);
             int tiled = (outW + NW - 1) / NW * NW;
             int reach = Math.max(cfg.dilation() * (cfg.kernelSize() - 1), cfg.generatorKernel() - 1) + 2 * padX;
             if (this.flat) {
-                input = PaddedInput.rows(cfg.inChannels(), inH, inW, padX, rowStride);
+                input = PaddedInput.rows(cfg.inChannels(), inH, inW, padX, rowStride, shared);
                 we = rowStride;
                 flatPixels = pixels;
             } else {

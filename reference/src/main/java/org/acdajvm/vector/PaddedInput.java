@@ -31,13 +31,17 @@ final class PaddedInput {
     }
 
     /**
-     * Stride 1 with rows exactly {@code rowStride} floats apart ({@code >= inW + 2 * pad}), so that output pixel
-     * {@code (h, w)} sits at {@link #base}{@code (h, w) = h * rowStride + w}: a run of consecutive pixels that
-     * crosses rows is one run of the buffer (the columns past the output width read the next row's padding).
+     * Stride 1 with rows exactly {@code rowStride} floats apart, so that output pixel {@code (h, w)} sits at {@link
+     * #base}{@code (h, w) = h * rowStride + w}: a run of consecutive pixels that crosses rows is one run of the
+     * buffer (the columns past the output width read the next row's padding). With {@code sharedPadding} (zero
+     * padding only) {@code rowStride >= inW + pad}: a row's right padding is the next row's left padding, the
+     * zeros at columns {@code 0 .. pad-1} of the row below (and the top padding rows of the next channel, or the
+     * buffer's slack, below the last row); otherwise {@code rowStride >= inW + 2 * pad}.
      */
-    static PaddedInput rows(int channels, int inH, int inW, int pad, int rowStride) {
-        if (rowStride < inW + 2 * pad) {
-            throw new IllegalArgumentException("row stride " + rowStride + " < padded width " + (inW + 2 * pad));
+    static PaddedInput rows(int channels, int inH, int inW, int pad, int rowStride, boolean sharedPadding) {
+        int least = inW + (sharedPadding ? pad : 2 * pad);
+        if (rowStride < least) {
+            throw new IllegalArgumentException("row stride " + rowStride + " < " + least);
         }
         return new PaddedInput(channels, inH, inW, 1, pad, rowStride);
     }

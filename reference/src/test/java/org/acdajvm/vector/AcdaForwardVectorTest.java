@@ -137,6 +137,12 @@ class AcdaForwardVectorTest {
             }
         }
         assertTrue(new AcdaForwardVector.Shape(configs[0], 5, 56, true).flat);
+        // Zero padding shares a row's right padding with the next row's left one: 56 + 1 (K = 3), 56 + 3 (K = 7);
+        // circular padding wraps different values into the two sides, so its rows hold both: 56 + 2.
+        assertEquals(57, new AcdaForwardVector.Shape(configs[0], 5, 56, true).we);
+        assertEquals(59, new AcdaForwardVector.Shape(AcdaConfig.builder(2, 2, 7).build(), 5, 56, true).we);
+        assertEquals(58, new AcdaForwardVector.Shape(AcdaConfig.builder(2, 2, 3).padding(PaddingMode.CIRCULAR).build(),
+                5, 56, true).we);
         assertFalse(new AcdaForwardVector.Shape(configs[0], 5, 32, true).flat,
                 "32-pixel rows fill two vectors exactly: flat rows of 34 would compute more, so rows run");
         assertFalse(new AcdaForwardVector.Shape(configs[0], 5, 56, false).flat);
