@@ -16,8 +16,7 @@ import org.acdajvm.vector.AcdaForwardVector;
 /**
  * The tuned vector backward against the frozen pre-tuning copy ({@link AcdaBackwardVectorBaseline}),
  * interleaved call by call in one JVM, with a one-thread FMA-peak probe between the calls (the probe of
- * {@link StageCompare}); stages in thread CPU time, so that other processes' time slices are not charged to
- * a stage. Prints, per stage, each variant's rate as a fraction of the best probe, the median wall-time
+ * {@link StageCompare}); stages in wall time between 25 ns clock reads ({@code StageClock}). Prints, per stage, each variant's rate as a fraction of the best probe, the median wall-time
  * ratio of whole calls, and max |new - old| of every gradient (with the largest |old| of that gradient, for
  * scale).
  *
@@ -136,7 +135,7 @@ public final class BackwardStageCompare {
                         b[s] == 0 ? 0.0 : (double) a[s] / b[s]);
             }
             double total = 2 * cm.backwardMacs();
-            System.out.printf(Locale.ROOT, "all stages, CPU time: old %.1f ms, new %.1f ms per call; old %.0f%%, new %.0f%% "
+            System.out.printf(Locale.ROOT, "all stages, wall time: old %.1f ms, new %.1f ms per call; old %.0f%%, new %.0f%% "
                             + "of the 1-thread peak; speed-up %.2fx%n", ta / 1e6 / rounds, tb / 1e6 / rounds,
                     100 * total * rounds / ta / peak1, 100 * total * rounds / tb / peak1, (double) ta / tb);
             System.out.printf(Locale.ROOT, "whole call: median old %.2f ms, new %.2f ms; median per-round speed-up %.2fx "

@@ -89,7 +89,7 @@ public final class AcdaBackwardVectorBaseline implements AutoCloseable {
 
     /**
      * Turns per-stage timing on or off (off by default: it adds two clock reads per stage and tile).
-     * Times are the CPU times of the threads that ran each stage, summed over all threads, reset by
+     * Times are the wall times of the threads that ran each stage ({@code StageClock}), summed over all threads, reset by
      * this call.
      */
     public void profile(boolean on) {
@@ -102,7 +102,7 @@ public final class AcdaBackwardVectorBaseline implements AutoCloseable {
         }
     }
 
-    /** Thread CPU nanoseconds spent per stage since {@link #profile(boolean)} turned profiling on. */
+    /** Nanoseconds the threads spent per stage since {@link #profile(boolean)} turned profiling on. */
     public long[] stageNanos() {
         long[] r = new long[Stage.values().length];
         serial.addTo(r);

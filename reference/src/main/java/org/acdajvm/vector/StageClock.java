@@ -1,24 +1,22 @@
 package org.acdajvm.vector;
 
-import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadMXBean;
 import java.util.Arrays;
 
 /**
- * One thread's CPU time per stage, for the stage profiles of the vector paths ({@link AcdaForwardVector#profile},
- * {@link AcdaBackwardVector#profile}). CPU time, not wall time: on a machine shared with other processes, wall time
- * would charge their time slices to whichever stage was running.
+ * One thread's time per stage, for the stage profiles of the vector paths ({@link AcdaForwardVector#profile},
+ * {@link AcdaBackwardVector#profile}): wall time between reads of {@link System#nanoTime}, which on the 2-core Zen 5
+ * VM reads the TSC without a system call (25 ns a read).
  *
- * <p>A read of the thread's CPU clock is a system call (about 0.44 us on the 2-core Zen 5 VM, where a tile's atoms
- * take about 0.5 us), and the interval between two reads holds one read's cost. Each lap is counted, and
- * {@link #addTo} takes {@link #READ_NANOS}, measured once per JVM, out of every lap: without that, the profile
- * charged the small per-tile stages up to twice their time.
+ * <p>The thread's CPU clock, used until 2026-12-02, is a system call: 0.44 to 0.62 us a read on that VM, from one
+ * JVM to the next, as long as a K = 3 tile's atoms take (about 0.1 to 0.3 us). Taking a read's cost out of every lap
+ * could not make up for a cost that varied by more than the stage: the profile put resnet-k3's atoms anywhere between
+ * 25% and 37% of the peak. A lap now holds one read of 25 ns, and {@link #addTo} still takes {@link #READ_NANOS},
+ * measured once per JVM, out of every lap. A time slice the system gives another process is charged to the stage
+ * that was running: the profiles run their variants interleaved, and the whole call's wall time is the measure.
  */
 final class StageClock {
 
-    private static final ThreadMXBean CPU = ManagementFactory.getThreadMXBean();
-
-    /** CPU nanoseconds of one clock read on this machine: the least of five batches of 2000 reads. */
+    /** Nanoseconds of one clock read on this machine: the least of five batches of 2000 reads. */
     static final long READ_NANOS = calibrate();
 
     private final long[] nanos;
@@ -29,9 +27,9 @@ final class StageClock {
         laps = new long[stages];
     }
 
-    /** The calling thread's CPU time in nanoseconds. */
+    /** Nanoseconds from an arbitrary origin, one per JVM. */
     static long now() {
-        return CPU.getCurrentThreadCpuTime();
+        return System.nanoTime();
     }
 
     /** Charges the time since {@code since} to {@code stage}; returns the new start. */
