@@ -111,7 +111,7 @@ public final class StageCompare {
     private static volatile float sink;
 
     /** GFLOP/s of twelve FMA chains on this thread (as {@code FmaPeakBenchmark}), over {@code reps} x 12k FMAs. */
-    public static double peakProbe(int reps) {
+    static double peakProbe(int reps) {
         float acc = 0;
         long t0 = System.nanoTime();
         for (int r = 0; r < reps; r++) {

@@ -419,21 +419,14 @@ public final class AcdaForwardVector implements AutoCloseable {
      */
     static void atoms(float[] psi, int bases, int taps, int atoms, float[] g, MemorySegment d, int vectors,
                       int qStride, int uStride, int mStride) {
-        // Taps in blocks of four, and the last taps % 4 (mod 4) blocks of three, so that no tap is left to the
-        // one-tap kernel (7 loads per 6 FMAs) where the taps allow it: 9 = 3 + 3 + 3, 25 = 4 * 4 + 3 * 3.
-        int threes = (4 - taps % 4) % 4;
-        int fourTapsEnd = taps >= 3 * threes ? taps - 3 * threes : taps;
         for (int q = 0; q < vectors; q++) {
             int dq = q * qStride;
             int m0 = 0;
             for (; m0 + 5 < atoms; m0 += 6) {
                 int g0 = m0 * bases * NW + q * L;
                 int u = 0;
-                for (; u + 3 < fourTapsEnd; u += 4) {
+                for (; u + 3 < taps; u += 4) {
                     atomsFourTaps(psi, bases, u, g, g0, d, dq + u * uStride + m0 * mStride, uStride, mStride);
-                }
-                for (; u + 2 < taps; u += 3) {
-                    atomsThreeTaps(psi, bases, u, g, g0, d, dq + u * uStride + m0 * mStride, uStride, mStride);
                 }
                 for (; u < taps; u++) {
                     atomsOneTap(psi, bases, u, g, g0, d, dq + u * uStride + m0 * mStride, mStride);
@@ -458,7 +451,7 @@ public final class AcdaForwardVector implements AutoCloseable {
      * stores are written out: a helper that took six {@code FloatVector}s was compiled on its own, not inlined, and
      * its arguments boxed (the atoms 14 times slower, bench/TUNING.md).
      */
-    static void atomsFourTaps(float[] psi, int bases, int u, float[] g, int g0, MemorySegment d, int dOff,
+    private static void atomsFourTaps(float[] psi, int bases, int u, float[] g, int g0, MemorySegment d, int dOff,
                                       int uStride, int mStride) {
         FloatVector a0 = FloatVector.zero(S);
         FloatVector a1 = FloatVector.zero(S);
@@ -555,85 +548,8 @@ public final class AcdaForwardVector implements AutoCloseable {
         f5.intoMemorySegment(d, (long) (o + 5 * mStride) << 2, NATIVE);
     }
 
-    /** Taps {@code u .. u+2} of six atoms, as {@link #atomsFourTaps} (18 accumulators). */
-    static void atomsThreeTaps(float[] psi, int bases, int u, float[] g, int g0, MemorySegment d, int dOff,
-                               int uStride, int mStride) {
-        FloatVector a0 = FloatVector.zero(S);
-        FloatVector a1 = FloatVector.zero(S);
-        FloatVector a2 = FloatVector.zero(S);
-        FloatVector a3 = FloatVector.zero(S);
-        FloatVector a4 = FloatVector.zero(S);
-        FloatVector a5 = FloatVector.zero(S);
-        FloatVector b0 = FloatVector.zero(S);
-        FloatVector b1 = FloatVector.zero(S);
-        FloatVector b2 = FloatVector.zero(S);
-        FloatVector b3 = FloatVector.zero(S);
-        FloatVector b4 = FloatVector.zero(S);
-        FloatVector b5 = FloatVector.zero(S);
-        FloatVector e0 = FloatVector.zero(S);
-        FloatVector e1 = FloatVector.zero(S);
-        FloatVector e2 = FloatVector.zero(S);
-        FloatVector e3 = FloatVector.zero(S);
-        FloatVector e4 = FloatVector.zero(S);
-        FloatVector e5 = FloatVector.zero(S);
-        int gm = bases * NW;
-        int p0 = u * bases;
-        int p1 = p0 + bases;
-        int p2 = p1 + bases;
-        for (int t = 0; t < bases; t++) {
-            int go = g0 + t * NW;
-            FloatVector g0v = FloatVector.fromArray(S, g, go);
-            FloatVector g1v = FloatVector.fromArray(S, g, go + gm);
-            FloatVector g2v = FloatVector.fromArray(S, g, go + 2 * gm);
-            FloatVector g3v = FloatVector.fromArray(S, g, go + 3 * gm);
-            FloatVector g4v = FloatVector.fromArray(S, g, go + 4 * gm);
-            FloatVector g5v = FloatVector.fromArray(S, g, go + 5 * gm);
-            FloatVector w = FloatVector.broadcast(S, psi[p0 + t]);
-            a0 = w.fma(g0v, a0);
-            a1 = w.fma(g1v, a1);
-            a2 = w.fma(g2v, a2);
-            a3 = w.fma(g3v, a3);
-            a4 = w.fma(g4v, a4);
-            a5 = w.fma(g5v, a5);
-            w = FloatVector.broadcast(S, psi[p1 + t]);
-            b0 = w.fma(g0v, b0);
-            b1 = w.fma(g1v, b1);
-            b2 = w.fma(g2v, b2);
-            b3 = w.fma(g3v, b3);
-            b4 = w.fma(g4v, b4);
-            b5 = w.fma(g5v, b5);
-            w = FloatVector.broadcast(S, psi[p2 + t]);
-            e0 = w.fma(g0v, e0);
-            e1 = w.fma(g1v, e1);
-            e2 = w.fma(g2v, e2);
-            e3 = w.fma(g3v, e3);
-            e4 = w.fma(g4v, e4);
-            e5 = w.fma(g5v, e5);
-        }
-        a0.intoMemorySegment(d, (long) dOff << 2, NATIVE);
-        a1.intoMemorySegment(d, (long) (dOff + mStride) << 2, NATIVE);
-        a2.intoMemorySegment(d, (long) (dOff + 2 * mStride) << 2, NATIVE);
-        a3.intoMemorySegment(d, (long) (dOff + 3 * mStride) << 2, NATIVE);
-        a4.intoMemorySegment(d, (long) (dOff + 4 * mStride) << 2, NATIVE);
-        a5.intoMemorySegment(d, (long) (dOff + 5 * mStride) << 2, NATIVE);
-        int o = dOff + uStride;
-        b0.intoMemorySegment(d, (long) o << 2, NATIVE);
-        b1.intoMemorySegment(d, (long) (o + mStride) << 2, NATIVE);
-        b2.intoMemorySegment(d, (long) (o + 2 * mStride) << 2, NATIVE);
-        b3.intoMemorySegment(d, (long) (o + 3 * mStride) << 2, NATIVE);
-        b4.intoMemorySegment(d, (long) (o + 4 * mStride) << 2, NATIVE);
-        b5.intoMemorySegment(d, (long) (o + 5 * mStride) << 2, NATIVE);
-        o += uStride;
-        e0.intoMemorySegment(d, (long) o << 2, NATIVE);
-        e1.intoMemorySegment(d, (long) (o + mStride) << 2, NATIVE);
-        e2.intoMemorySegment(d, (long) (o + 2 * mStride) << 2, NATIVE);
-        e3.intoMemorySegment(d, (long) (o + 3 * mStride) << 2, NATIVE);
-        e4.intoMemorySegment(d, (long) (o + 4 * mStride) << 2, NATIVE);
-        e5.intoMemorySegment(d, (long) (o + 5 * mStride) << 2, NATIVE);
-    }
-
-    /** Tap {@code u} of six atoms (the taps left over by {@link #atomsFourTaps} and {@link #atomsThreeTaps}). */
-    static void atomsOneTap(float[] psi, int bases, int u, float[] g, int g0, MemorySegment d, int dOff,
+    /** Tap {@code u} of six atoms (the taps left over by {@link #atomsFourTaps}). */
+    private static void atomsOneTap(float[] psi, int bases, int u, float[] g, int g0, MemorySegment d, int dOff,
                                     int mStride) {
         FloatVector a0 = FloatVector.zero(S);
         FloatVector a1 = FloatVector.zero(S);
