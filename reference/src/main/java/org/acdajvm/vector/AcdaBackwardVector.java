@@ -298,7 +298,6 @@ public final class AcdaBackwardVector implements AutoCloseable {
                 for (int i = 0; i < inter; i++) {
                     Arrays.fill(band.de1p, i * pe + band.eLo, i * pe + band.eHi, 0f);
                 }
-                Arrays.fill(band.dcT, 0f);
                 lap(ws.clock, Stage.BAND_SUMS, t);
                 for (int h = band.h0; h < band.h1; h++) {
                     for (int w0 = 0; w0 < sh.outW; w0 += NW) {
@@ -355,9 +354,8 @@ public final class AcdaBackwardVector implements AutoCloseable {
         int cm = cfg.inChannels() * cfg.atoms();
         rows.run(VectorGemm.blocks(cm), workspaces, (q0, q1, ws) -> {
             long t = start();
-            for (Band band : b.bands) {
-                addTransposed(band.dcT, b.ldO, q0 * MR, Math.min(cm, q1 * MR), outC, null, g.dcoef);
-            }
+            weightGradient(b.zFull, b.rowOffZ, 0, tw, cm, b.dyTT, b.ldO, sh, b.gradRows, q0, q1, b.dcT);
+            addTransposed(b.dcT, b.ldO, q0 * MR, Math.min(cm, q1 * MR), outC, null, g.dcoef);
             lap(ws.clock, Stage.DCOEF, t);
         });
         int rows2 = inter * 9;
@@ -502,25 +500,10 @@ public final class AcdaBackwardVector implements AutoCloseable {
                     blk * MR, cm, ws.dz, blk * MR * NW, NW, ws);
         }
         t0 = lap(ws.clock, Stage.DZ, t0);
-        // Z, the tile's part of dcoef, dD and the direct path to dx.
+        // Z (kept for dcoef), dD and the direct path to dx.
         int xBase = sh.input.base(h, w0);
-        atomConv(sh, b, ws, xBase, width);
+        atomConv(sh, b, ws, xBase, tileT, width);
         t0 = lap(ws.clock, Stage.ATOM_CONV, t0);
-        // dcoef^T[j][o] += sum over the tile's valid pixels p of Z[j][p] dy[o][p] (one chain per tile, added to the
-        // band's sum; Z stays in this thread's cache instead of going to memory for a sum over the whole image).
-        int dyRow = (h * sh.outW + w0) * b.ldO;
-        for (int q = 0; q < VectorGemm.blocks(cm); q++) {
-            int col0 = 0;
-            for (; col0 + NW <= b.ldO; col0 += NW) {
-                VectorGemm.gradBlockWide(ws.z, b.rowOffZ, 0, 0, q * MR, cm, b.dyTT, dyRow, 0, b.ldO, 0, 1, cols,
-                        band.dcT, b.ldO, col0);
-            }
-            if (col0 < b.ldO) {
-                VectorGemm.gradBlock3(ws.z, b.rowOffZ, 0, 0, q * MR, cm, b.dyTT, dyRow, 0, b.ldO, 0, 1, cols,
-                        band.dcT, b.ldO, col0, (b.ldO - col0) / L);
-            }
-        }
-        t0 = lap(ws.clock, Stage.DCOEF, t0);
         atomGradient(sh, b, ws, xBase, width);
         t0 = lap(ws.clock, Stage.ATOM_GRADIENT, t0);
         directPath(sh, b, band, ws, xBase, width);
@@ -587,37 +570,37 @@ public final class AcdaBackwardVector implements AutoCloseable {
     }
 
     /**
-     * {@code Z[c*M + m][.] = sum_u D[m][u][.] x[c][u][.]} into the tile's {@code z}, as the forward's atom convolution:
+     * {@code Z[c*M + m][.] = sum_u D[m][u][.] x[c][u][.]} into {@code zFull}, as the forward's atom convolution:
      * four input channels by six atoms by one vector of pixels (24 accumulators; per tap six atom loads and four
      * input loads for 24 FMAs), the atom count padded to a multiple of 6 with zero atoms (not stored), channels
      * outer and the vectors of the tile inner. Channels left over go one at a time. Each element is the same sum
      * over {@code u} in the same order as before.
      */
-    private static void atomConv(AcdaForwardVector.Shape sh, Buffers b, Workspace ws, int xBase, int width) {
+    private static void atomConv(AcdaForwardVector.Shape sh, Buffers b, Workspace ws, int xBase, int tileT, int width) {
         int inC = sh.cfg.inChannels();
         int cStride = sh.input.channelStride();
         int c = 0;
         for (; c + 3 < inC; c += 4) {
             for (int half = 0; half < width; half += L) {
-                atomConvFour(sh, b, ws, c, xBase + c * cStride + half, cStride, half);
+                atomConvFour(sh, b, ws, c, xBase + c * cStride + half, cStride, half, tileT);
             }
         }
         for (; c < inC; c++) {
             for (int half = 0; half < width; half += L) {
-                atomConvOne(sh, b, ws, c, xBase + c * cStride + half, half);
+                atomConvOne(sh, b, ws, c, xBase + c * cStride + half, half, tileT);
             }
         }
     }
 
     private static void atomConvFour(AcdaForwardVector.Shape sh, Buffers b, Workspace ws, int c, int xc, int cStride,
-                                     int half) {
+                                     int half, int tileT) {
         int atoms = sh.cfg.atoms();
         int taps = sh.cfg.taps();
         int[] uOff = sh.atomOff;
         MemorySegment d = ws.d;
         float[] x = b.xph;
-        float[] z = ws.z;
-        int pt = NW;
+        float[] z = b.zFull;
+        int pt = b.planeT;
         int xc1 = xc + cStride;
         int xc2 = xc1 + cStride;
         int xc3 = xc2 + cStride;
@@ -687,7 +670,7 @@ public final class AcdaBackwardVector implements AutoCloseable {
                 f5 = d5.fma(v, f5);
             }
             int cnt = Math.min(6, atoms - m0);
-            int za = (c * atoms + m0) * pt + half;
+            int za = (c * atoms + m0) * pt + tileT + half;
             int zb = za + atoms * pt;
             int ze = zb + atoms * pt;
             int zf = ze + atoms * pt;
@@ -728,14 +711,15 @@ public final class AcdaBackwardVector implements AutoCloseable {
         }
     }
 
-    private static void atomConvOne(AcdaForwardVector.Shape sh, Buffers b, Workspace ws, int c, int xc, int half) {
+    private static void atomConvOne(AcdaForwardVector.Shape sh, Buffers b, Workspace ws, int c, int xc, int half,
+                                    int tileT) {
         int atoms = sh.cfg.atoms();
         int taps = sh.cfg.taps();
         int[] uOff = sh.atomOff;
         MemorySegment d = ws.d;
         float[] x = b.xph;
-        float[] z = ws.z;
-        int pt = NW;
+        float[] z = b.zFull;
+        int pt = b.planeT;
         int tn = taps * NW;
         for (int m0 = 0; m0 < atoms; m0 += 6) {
             FloatVector a0 = FloatVector.zero(S);
@@ -756,7 +740,7 @@ public final class AcdaBackwardVector implements AutoCloseable {
                 a5 = FloatVector.fromMemorySegment(S, d, (long) (du + 5 * tn) << 2, NATIVE).fma(v, a5);
             }
             int cnt = Math.min(6, atoms - m0);
-            int za = (c * atoms + m0) * pt + half;
+            int za = (c * atoms + m0) * pt + tileT + half;
             a0.intoArray(z, za);
             if (cnt > 1) {
                 a1.intoArray(z, za + 1 * pt);
@@ -1303,11 +1287,6 @@ public final class AcdaBackwardVector implements AutoCloseable {
         final float[] sumDa1;
         final float[] sumDa1c1;
         /**
-         * The band's part of {@code dcoef^T} for the image, {@code [C*M][ldO]} (rows rounded up to whole blocks of
-         * six): each tile adds its sum over its pixels, in tile order; the bands go into {@code dcoef} in band order.
-         */
-        final float[] dcT;
-        /**
          * The part of each channel plane of {@code dxph} ({@code [xLo, xHi)}) and of {@code de1p}
          * ({@code [eLo, eHi)}) that the band's scatters can reach: whole padded rows from the band's first output
          * row to its last plus the taps' reach. The rest of its copies stays zero and is neither cleared nor summed.
@@ -1317,7 +1296,7 @@ public final class AcdaBackwardVector implements AutoCloseable {
         final int eLo;
         final int eHi;
 
-        Band(AcdaForwardVector.Shape sh, int h0, int h1, int ldO) {
+        Band(AcdaForwardVector.Shape sh, int h0, int h1) {
             this.h0 = h0;
             this.h1 = h1;
             PaddedInput in = sh.input;
@@ -1340,7 +1319,6 @@ public final class AcdaBackwardVector implements AutoCloseable {
             sumDa2c2 = new float[sh.cfg.generatorChannels()];
             sumDa1 = new float[sh.cfg.interChannels()];
             sumDa1c1 = new float[sh.cfg.interChannels()];
-            dcT = new float[VectorGemm.blocks(sh.cfg.inChannels() * sh.cfg.atoms()) * MR * ldO];
         }
 
         void clearSums() {
@@ -1367,6 +1345,7 @@ public final class AcdaBackwardVector implements AutoCloseable {
         final float[] e1p;
         final float[] de1p;
         final float[] c1Full;
+        final float[] zFull;
         final float[] dyT;
         /** Columns of the transposed buffers: O, generator and intermediate channels rounded up to {@code L}. */
         final int ldO;
@@ -1376,7 +1355,8 @@ public final class AcdaBackwardVector implements AutoCloseable {
         final float[] dyTT;
         final float[] da2TT;
         final float[] da1TT;
-        /** The transposed weight gradients of one image: {@code [I*9][ldG]}, {@code [C*g*g][ldI]}. */
+        /** The transposed weight gradients of one image: {@code [C*M][ldO]}, {@code [I*9][ldG]}, {@code [C*g*g][ldI]}. */
+        final float[] dcT;
         final float[] dw2T;
         final float[] dw1T;
         /** Output rows per block of pixels of a weight-gradient sum. */
@@ -1406,6 +1386,7 @@ public final class AcdaBackwardVector implements AutoCloseable {
             int gen = c.generatorChannels();
             int cm = c.inChannels() * c.atoms();
             c1Full = new float[blocksRows(inter) * planeT];
+            zFull = new float[cm * planeT];
             dyT = new float[c.outChannels() * planeT];
             xRow = sh.input.base(1, 0) - sh.input.base(0, 0);
             ldO = (c.outChannels() + L - 1) / L * L;
@@ -1417,11 +1398,12 @@ public final class AcdaBackwardVector implements AutoCloseable {
             da2TT = new float[pixels * ldG + 3 * L];
             da1TT = new float[pixels * ldI + 3 * L];
             int g = c.generatorKernel();
+            dcT = new float[blocksRows(cm) * ldO];
             dw2T = new float[blocksRows(inter * 9) * ldG];
             dw1T = new float[blocksRows(c.inChannels() * g * g) * ldI];
             gradRows = Math.max(1, GRAD_PIXELS / sh.outW);
             rowOffO = planes(c.outChannels(), planeT);
-            rowOffZ = planes(cm, NW);
+            rowOffZ = planes(cm, planeT);
             conv1OffT = tapMajor(sh.conv1Off, g * g, c.inChannels());
             conv2OffT = tapMajor(sh.conv2Off, 9, inter);
             int kk = c.kernelSize();
@@ -1436,7 +1418,7 @@ public final class AcdaBackwardVector implements AutoCloseable {
             nwInter = planes(inter, NW);
             bands = new Band[bandCount];
             for (int i = 0; i < bandCount; i++) {
-                bands[i] = new Band(sh, i * sh.outH / bandCount, (i + 1) * sh.outH / bandCount, ldO);
+                bands[i] = new Band(sh, i * sh.outH / bandCount, (i + 1) * sh.outH / bandCount);
             }
         }
 
@@ -1468,8 +1450,6 @@ public final class AcdaBackwardVector implements AutoCloseable {
         /** The atoms, {@code [M][K*K][NW]}: off-heap and 64-byte aligned, so that no vector of them crosses a cache line. */
         final MemorySegment d;
         final float[] dz;
-        /** The tile's {@code Z}, {@code [C*M][NW]}, as the forward's. */
-        final float[] z;
         final float[] dd;
         final float[] dg;
         final float[] da2;
@@ -1489,7 +1469,6 @@ public final class AcdaBackwardVector implements AutoCloseable {
             int paddedAtoms = (c.atoms() + 5) / 6 * 6;
             d = Arena.ofAuto().allocate((long) (paddedAtoms * c.taps() + MR) * NW * Float.BYTES, 64);
             dz = new float[c.inChannels() * c.atoms() * NW];
-            z = new float[c.inChannels() * c.atoms() * NW];
             dd = new float[c.atoms() * c.taps() * NW];
             dg = new float[genRows * NW];
             da2 = new float[c.generatorChannels() * NW];
