@@ -334,7 +334,7 @@ public final class BenchReport {
                 probe ? "GFLOP/s" : "ms", fork.scores().length);
     }
 
-    /** Thread-time per stage of the vector path over 10 profiled calls, after warm-up. */
+    /** Time per stage of the vector path (summed over threads) over 10 profiled calls, after warm-up. */
     private static long[] profileStages(BenchConfig bc) {
         AcdaLayer layer = AcdaInit.randomized(bc.layer(), 42);
         Tensor x = AcdaInit.input(bc.layer(), bc.batch(), bc.height(), bc.width(), 43);
@@ -539,12 +539,14 @@ public final class BenchReport {
         s.append("\nThe paper's generator row was computed for a lighter generator than the reference PyTorch code's ")
                 .append("(conv 3x3 C->I, BN, tanh, conv 3x3 I->M*T, BN, tanh with I = max(64, M*T/2)); the column above is ")
                 .append("ours, which this library implements. Memory: the two-layer form would hold C*M*H'*W' floats of Z ")
-                .append("(61 MB for table6); the vector path holds one tile of Z per thread. The naive form would hold ")
+                .append("(61 MB for table6); the vector forward holds one tile of Z per thread, the vector backward one image's Z ")
+                .append("(for dcoef's sum over the pixels). The naive form would hold ")
                 .append("O*C*K^2*H'*W' filter values if materialised (12.8 GB for table6-k7); the oracle builds one pixel's ")
                 .append("filter at a time.\n\n");
 
         s.append("## Where the vector path spends its time\n\n");
-        s.append("Thread-time per stage over 10 calls after warm-up (`AcdaForwardVector.profile`), and each stage's ")
+        s.append("Time per stage, summed over the threads, over 10 calls after warm-up (`AcdaForwardVector.profile`: ")
+                .append("wall time between 25 ns clock reads, less one read per lap), and each stage's ")
                 .append("rate per thread against the one-thread FMA peak.\n\n");
         for (Map.Entry<String, long[]> e : stages.entrySet()) {
             CostModel cm = BenchConfig.of(e.getKey()).cost();
