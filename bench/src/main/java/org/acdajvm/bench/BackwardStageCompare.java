@@ -76,7 +76,8 @@ public final class BackwardStageCompare {
             // (the profiled branch never seen), and the recompilation window landed in the timed rounds.
             old.profile(true);
             now.profile(true);
-            for (int i = 0; i < 8; i++) {
+            long warmUntil = System.nanoTime() + StageCompare.WARM_UP_NANOS;
+            for (int i = 0; i < 8 || System.nanoTime() < warmUntil; i++) {
                 old.backward(layer, x, dy);
                 now.backward(layer, x, dy);
                 StageCompare.peakProbe(200);
