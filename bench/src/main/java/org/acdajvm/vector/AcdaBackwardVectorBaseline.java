@@ -371,7 +371,7 @@ public final class AcdaBackwardVectorBaseline implements AutoCloseable {
         // Atoms: D[m][u][.] = sum_t Psi[t][u] G[m*T + t][.].
         for (int m = 0; m < atoms; m++) {
             for (int blk = 0; blk < VectorGemm.blocks(taps); blk++) {
-                VectorGemm.block(p.psiT, blk * bases * MR, bases, ws.g, sh.gRowOffNarrow, m * bases * NR, null, null, false,
+                VectorGemm.block(p.psiT, blk * bases * MR, bases, ws.g, p.gRowOffNarrow, m * bases * NR, null, null, false,
                         blk * MR, taps, ws.d, (m * taps + blk * MR) * NR, NR, NR, ws.scratch);
             }
         }
@@ -716,6 +716,8 @@ public final class AcdaBackwardVectorBaseline implements AutoCloseable {
         final float[] beta2;
         final float[] scale2;
         final float[] psiT;
+        /** Row offsets of {@code G}'s bases in the tile buffers, whose rows are {@link VectorGemm#NR} wide. */
+        final int[] gRowOffNarrow;
         final float[] psi;
         final float[] coefT;
         /** {@code W2[j][i,a,b] scale2[j]} as rows {@code (i,a,b)} by {@code j}. */
@@ -754,6 +756,10 @@ public final class AcdaBackwardVectorBaseline implements AutoCloseable {
                 }
             }
             psiT = VectorGemm.pack(t, taps, bases);
+            gRowOffNarrow = new int[bases];
+            for (int r = 0; r < bases; r++) {
+                gRowOffNarrow[r] = r * NR;
+            }
             psi = VectorGemm.pack(rawPsi, bases, taps);
             int cm = c.inChannels() * c.atoms();
             int outC = c.outChannels();

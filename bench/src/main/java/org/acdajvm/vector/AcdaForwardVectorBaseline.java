@@ -546,8 +546,6 @@ public final class AcdaForwardVectorBaseline implements AutoCloseable {
         final int[] conv1Off;
         final int[] conv2Off;
         final int[] gRowOff;
-        /** {@link #gRowOff} for buffers whose rows are {@link VectorGemm#NR} wide (the backward's tiles). */
-        final int[] gRowOffNarrow;
         final int[] atomOff;
         final int[] zRowOff;
 
@@ -585,10 +583,6 @@ public final class AcdaForwardVectorBaseline implements AutoCloseable {
             gRowOff = new int[cfg.bases()];
             for (int t = 0; t < gRowOff.length; t++) {
                 gRowOff[t] = t * NW;
-            }
-            gRowOffNarrow = new int[cfg.bases()];
-            for (int t = 0; t < gRowOffNarrow.length; t++) {
-                gRowOffNarrow[t] = t * NR;
             }
             int k = cfg.kernelSize();
             int d = cfg.dilation();

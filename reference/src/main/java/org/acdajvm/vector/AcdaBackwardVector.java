@@ -1,5 +1,6 @@
 package org.acdajvm.vector;
 
+import static org.acdajvm.vector.AcdaForwardVector.NATIVE;
 import static org.acdajvm.vector.VectorGemm.L;
 import static org.acdajvm.vector.VectorGemm.MR;
 import static org.acdajvm.vector.VectorGemm.NR;
@@ -8,7 +9,6 @@ import static org.acdajvm.vector.VectorGemm.S;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.Map;
 
@@ -102,8 +102,6 @@ public final class AcdaBackwardVector implements AutoCloseable {
         /** The bias gradient and per-channel sums. */
         BIAS
     }
-
-    private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
 
     private final RowParallel rows;
     private boolean profiling;

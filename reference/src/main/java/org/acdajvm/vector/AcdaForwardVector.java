@@ -587,7 +587,8 @@ public final class AcdaForwardVector implements AutoCloseable {
      */
     static final int COPY_INPUT_ABOVE_FLOATS = 40 * 1024;
 
-    private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
+    /** The byte order of the off-heap atoms (the backward's too). */
+    static final ByteOrder NATIVE = ByteOrder.nativeOrder();
 
     /** Chunks per thread of the row-parallel phases (see {@link #image}). */
     private static final int ROW_CHUNKS = 32;
@@ -908,8 +909,6 @@ public final class AcdaForwardVector implements AutoCloseable {
         final int we;
         final int[] conv1Off;
         final int[] conv2Off;
-        /** Row offsets of {@code G}'s bases in buffers whose rows are {@link VectorGemm#NR} wide (the frozen backward baseline in bench/). */
-        final int[] gRowOffNarrow;
         final int[] atomOff;
         final int[] zRowOff;
         /** The atom count rounded up to a multiple of 6 (the atom block of {@link #atomConv}). */
@@ -983,10 +982,6 @@ public final class AcdaForwardVector implements AutoCloseable {
                         conv2Off[(i * 3 + a) * 3 + b] = (i * (outH + 2) + a) * we + b;
                     }
                 }
-            }
-            gRowOffNarrow = new int[cfg.bases()];
-            for (int t = 0; t < gRowOffNarrow.length; t++) {
-                gRowOffNarrow[t] = t * NR;
             }
             int k = cfg.kernelSize();
             int d = cfg.dilation();

@@ -18,7 +18,6 @@ final class PaddedInput {
     final int stride;
     final int pad;
     final int hp;
-    final int wp;
     final int wq;
 
     /**
@@ -53,7 +52,6 @@ final class PaddedInput {
         this.stride = stride;
         this.pad = pad;
         this.hp = inH + 2 * pad;
-        this.wp = inW + 2 * pad;
         this.wq = wq;
     }
 
