@@ -8,7 +8,7 @@ import org.hipparchus.special.BesselJ;
 /**
  * Positive zeros {@code j(k, q)} of the Bessel function of the first kind {@code J_k}, found by a
  * bracketing root finder on Hipparchus' {@link BesselJ}: the function is scanned for sign
- * changes, and each bracket is refined with a Brent solver. No table of zeros is needed.
+ * changes, and each bracket is refined with a Brent solver. No table of zeros is needed. Thread-safe.
  */
 public final class BesselZeros {
 
@@ -18,8 +18,6 @@ public final class BesselZeros {
      * {@code pi} apart for {@code k = 0}), so a step of 0.1 never steps over two zeros at once.
      */
     private static final double SCAN_STEP = 0.1;
-    private static final BracketingNthOrderBrentSolver SOLVER =
-            new BracketingNthOrderBrentSolver(1e-15, 1e-15, 1e-300, 5);
 
     private BesselZeros() {
     }
@@ -44,6 +42,9 @@ public final class BesselZeros {
             throw new IllegalArgumentException("count = " + count + " must be >= 1");
         }
         double[] result = new double[count];
+        // A solver per call: Hipparchus' solvers keep the function and interval of the current solve in fields, so
+        // one shared between threads solved another thread's bracket ("interval does not bracket a root").
+        BracketingNthOrderBrentSolver solver = new BracketingNthOrderBrentSolver(1e-15, 1e-15, 1e-300, 5);
         int found = 0;
         // J_k has no zero in (0, k] for k >= 1 (j(k,1) > k), and J_0 none in (0, 2].
         double lo = Math.max(k, 1.0);
@@ -54,7 +55,7 @@ public final class BesselZeros {
             if (fLo == 0.0) {
                 result[found++] = lo;
             } else if (Math.signum(fLo) != Math.signum(fHi) && fHi != 0.0) {
-                result[found++] = SOLVER.solve(1000, x -> besselJ(k, x), lo, hi);
+                result[found++] = solver.solve(1000, x -> besselJ(k, x), lo, hi);
             }
             lo = hi;
             fLo = fHi;

@@ -5,7 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -27,6 +32,32 @@ class FourierBesselTest {
         assertEquals(7.015586669815619, BesselZeros.zeros(1, 2)[1], 1e-12);
         assertEquals(14.475500686554541, BesselZeros.zeros(10, 1)[0], 1e-11);
         assertEquals(19.99443063, BesselZeros.zeros(15, 1)[0], 1e-8);   // scipy.special.jn_zeros(15, 1)
+    }
+
+    @Test
+    void zerosAreTheSameFromManyThreadsAtOnce() throws Exception {
+        // The contract tests build layers (and so bases) on several threads at once: a root finder shared between
+        // them once solved one thread's bracket with another's function ("interval does not bracket a root").
+        int threads = 8;
+        double[][] expected = new double[threads][];
+        for (int t = 0; t < threads; t++) {
+            expected[t] = BesselZeros.zeros(t, 12);
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            List<Future<double[]>> runs = new ArrayList<>();
+            for (int round = 0; round < 40; round++) {
+                for (int t = 0; t < threads; t++) {
+                    int k = t;
+                    runs.add(pool.submit(() -> BesselZeros.zeros(k, 12)));
+                }
+            }
+            for (int i = 0; i < runs.size(); i++) {
+                assertTrue(Arrays.equals(expected[i % threads], runs.get(i).get()), "order " + i % threads);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     @Test
