@@ -382,7 +382,9 @@ class MutationSuiteTest {
 
     /**
      * Correct float32 code over random shapes, magnitudes and inputs (wide layers, long sums, all-positive,
-     * constant, tiny and huge inputs) is ACCEPTED, while a precision shortcut on the same case is not.
+     * constant, tiny and huge inputs) is ACCEPTED, while a precision shortcut on the same case is not, unless the
+     * shortcut cannot show: inputs and weights exact in bfloat16, or outputs that are almost all bias
+     * ({@link #almostAllBias}).
      */
     @Property(tries = 12)
     void correctCodeIsAcceptedAndBf16IsNotOnRandomShapes(@ForAll @IntRange(min = 1, max = 96) int channels,
@@ -412,9 +414,41 @@ class MutationSuiteTest {
         Tensor y = bf.forward(layer, x);
         ErrorReport r = ErrorReport.compare(oracle, y, ErrorBounds.Evaluation.ANY);
         boolean exactInBf16 = inputKind == 2 && Set.of(Float32Acda.bf16(scale)).contains(scale) && bf16Exact(layer);
-        if (!exactInBf16) {
+        if (!exactInBf16 && !almostAllBias(layer, oracle)) {
             assertTrue(r.verdict() != ErrorReport.Verdict.ACCEPTED, "bfloat16 inputs accepted on " + cfg.summary() + ": " + r.describe());
         }
+    }
+
+    /** The random try that found {@link #almostAllBias}'s limit, kept as a fixed case. */
+    @Test
+    void bf16OnOutputsThatAreAlmostAllBias() {
+        correctCodeIsAcceptedAndBf16IsNotOnRandomShapes(88, 2, 1, -12, 2);
+    }
+
+    /**
+     * Whether every output is almost all bias: {@code max |y - b| < max |b| / 32}. Under {@code --evaluation any} a
+     * correct kernel may start each sum from the bias and carry it through the whole chain, a rounding of about
+     * {@code u |b|} at each of {@code n} steps ({@code sqrt(n) u |b|} in the tight model), whatever the data. With
+     * inputs of 2^-12 on a wide layer (C = 88, K = 7: n in the tens of thousands) the data part is 1% of the bias,
+     * and the bfloat16 shortcut, which only touches the data part, changes the output by less than that: the verdict
+     * cannot tell it from correct code (measured, C = 24 to 96 at K = 7 on 27 outputs, inputs 2^-12 to 2^-6: bf16
+     * ACCEPTED at data/bias 0.006 and 0.011, caught 2.6 to 480 times over the tight bound from 0.022 up). A
+     * random try drew exactly that case (C = 88, K = 7, stride 2, all-positive inputs of 2^-12) on 2026-12-02.
+     */
+    private static boolean almostAllBias(AcdaLayer layer, OracleResult oracle) {
+        float[] bias = layer.data(AcdaLayer.BIAS);
+        if (bias == null) {
+            return false;
+        }
+        int plane = oracle.y().length / bias.length;
+        double data = 0;
+        double b = 0;
+        for (int i = 0; i < oracle.y().length; i++) {
+            int o = i / plane % bias.length;
+            data = Math.max(data, Math.abs(oracle.y()[i] - bias[o]));
+            b = Math.max(b, Math.abs(bias[o]));
+        }
+        return data < b / 32;
     }
 
     private static boolean bf16Exact(AcdaLayer layer) {
