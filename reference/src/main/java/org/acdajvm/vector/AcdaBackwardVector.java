@@ -104,6 +104,8 @@ public final class AcdaBackwardVector implements AutoCloseable {
     }
 
     private final RowParallel rows;
+    /** Kernels for 16 vector registers ({@link VectorGemm#FEW_REGISTERS}). */
+    private final boolean fewRegisters;
     private boolean profiling;
     /** Thread time per stage of the serial parts, indexed by {@link Stage#ordinal()}. */
     private final StageClock serial = new StageClock(Stage.values().length);
@@ -116,7 +118,16 @@ public final class AcdaBackwardVector implements AutoCloseable {
 
     /** A backward with {@code threads} worker threads (1 runs everything on the calling thread). */
     public AcdaBackwardVector(int threads) {
+        this(threads, VectorGemm.FEW_REGISTERS);
+    }
+
+    /**
+     * With {@code fewRegisters}, the kernels for 16 vector registers ({@link VectorGemm#FEW_REGISTERS}) whatever
+     * the machine (the tests compare both: the same bits).
+     */
+    AcdaBackwardVector(int threads, boolean fewRegisters) {
         this.rows = new RowParallel(threads);
+        this.fewRegisters = fewRegisters;
     }
 
     public int threads() {
@@ -185,7 +196,7 @@ public final class AcdaBackwardVector implements AutoCloseable {
             buf = new Buffers(sh, Math.min(sh.outH, 2 * rows.threads()));
             workspaces = new Workspace[rows.threads()];
             for (int i = 0; i < workspaces.length; i++) {
-                workspaces[i] = new Workspace(sh);
+                workspaces[i] = new Workspace(sh, fewRegisters);
             }
             allocations++;
         }
@@ -352,14 +363,14 @@ public final class AcdaBackwardVector implements AutoCloseable {
         int cm = cfg.inChannels() * cfg.atoms();
         rows.run(VectorGemm.blocks(cm), workspaces, (q0, q1, ws) -> {
             long t = start();
-            weightGradient(b.zFull, b.rowOffZ, 0, tw, cm, b.dyTT, b.ldO, sh, b.gradRows, q0, q1, b.dcT);
+            weightGradient(b.zFull, b.rowOffZ, 0, tw, cm, b.dyTT, b.ldO, sh, b.gradRows, q0, q1, b.dcT, ws.few);
             addTransposed(b.dcT, b.ldO, q0 * MR, Math.min(cm, q1 * MR), outC, null, g.dcoef);
             lap(ws.clock, Stage.DCOEF, t);
         });
         int rows2 = inter * 9;
         rows.run(VectorGemm.blocks(rows2), workspaces, (q0, q1, ws) -> {
             long t = start();
-            weightGradient(b.e1p, sh.conv2Off, 0, sh.we, rows2, b.da2TT, b.ldG, sh, b.gradRows, q0, q1, b.dw2T);
+            weightGradient(b.e1p, sh.conv2Off, 0, sh.we, rows2, b.da2TT, b.ldG, sh, b.gradRows, q0, q1, b.dw2T, ws.few);
             addTransposed(b.dw2T, b.ldG, q0 * MR, Math.min(rows2, q1 * MR), cfg.generatorChannels(), p.scale2, g.dw2);
             lap(ws.clock, Stage.DW2, t);
         });
@@ -367,7 +378,7 @@ public final class AcdaBackwardVector implements AutoCloseable {
         rows.run(VectorGemm.blocks(rows1), workspaces, (q0, q1, ws) -> {
             long t = start();
             weightGradient(b.xph, sh.conv1Off, sh.input.base(0, 0), b.xRow, rows1, b.da1TT, b.ldI, sh, b.gradRows,
-                    q0, q1, b.dw1T);
+                    q0, q1, b.dw1T, ws.few);
             addTransposed(b.dw1T, b.ldI, q0 * MR, Math.min(rows1, q1 * MR), inter, p.scale1, g.dw1);
             lap(ws.clock, Stage.DW1, t);
         });
@@ -393,13 +404,19 @@ public final class AcdaBackwardVector implements AutoCloseable {
      * the six rows of A (a few KB) stay in L1 while the B panel of the block (all columns) stays in L2.
      */
     private static void weightGradient(float[] a, int[] aOff, int aBase, int aStride, int rowsA, float[] bT, int ldb,
-                                       AcdaForwardVector.Shape sh, int hb, int q0, int q1, float[] cT) {
+                                       AcdaForwardVector.Shape sh, int hb, int q0, int q1, float[] cT, boolean few) {
         Arrays.fill(cT, q0 * MR * ldb, Math.min(rowsA, q1 * MR) * ldb, 0f);
         int bStride = sh.outW * ldb;
         for (int h0 = 0; h0 < sh.outH; h0 += hb) {
             int h1 = Math.min(sh.outH, h0 + hb);
             for (int q = q0; q < q1; q++) {
                 int col0 = 0;
+                if (few) {
+                    for (; col0 < ldb; col0 += NR) {
+                        VectorGemm.gradBlock2(a, aOff, aBase, aStride, q * MR, rowsA, bT, 0, bStride, ldb, h0, h1,
+                                sh.outW, cT, ldb, col0, Math.min(2, (ldb - col0) / L));
+                    }
+                }
                 for (; col0 + NW <= ldb; col0 += NW) {
                     VectorGemm.gradBlockWide(a, aOff, aBase, aStride, q * MR, rowsA, bT, 0, bStride, ldb, h0, h1,
                             sh.outW, cT, ldb, col0);
@@ -490,7 +507,7 @@ public final class AcdaBackwardVector implements AutoCloseable {
         }
         t0 = lap(ws.clock, Stage.GENERATOR_CONV2, t0);
         // Atoms: D[m][u][.] = sum_t Psi[t][u] G[m*T + t][.], by the forward's kernel, into D's layout here.
-        AcdaForwardVector.atoms(p.psiByTap, bases, taps, atoms, ws.g, ws.d, width / L, L, NW, taps * NW);
+        AcdaForwardVector.atoms(p.psiByTap, bases, taps, atoms, ws.g, ws.d, width / L, L, NW, taps * NW, ws.few);
         t0 = lap(ws.clock, Stage.ATOMS, t0);
         // dZ[j][.] = sum_o coef[o][j] dy[o][.]  (zero in the tile's columns past W': dy's tail is zero).
         for (int blk = 0; blk < VectorGemm.blocks(cm); blk++) {
@@ -519,7 +536,10 @@ public final class AcdaBackwardVector implements AutoCloseable {
         // de1p at the taps conv 2 read += (W2 scale2)^T da2.
         int rowsT = cfg.interChannels() * 9;
         for (int blk = 0; blk < VectorGemm.blocks(rowsT); blk++) {
-            if (wide) {
+            if (wide && ws.few) {
+                VectorGemm.blockAddToPairs(p.w2t, blk * gen * MR, gen, ws.da2, b.nwGen, 0, blk * MR, rowsT,
+                        band.de1p, b.conv2OffT, e1Base, ws.scratchWide);
+            } else if (wide) {
                 VectorGemm.blockAddToWide(p.w2t, blk * gen * MR, gen, ws.da2, b.nwGen, 0, blk * MR, rowsT,
                         band.de1p, b.conv2OffT, e1Base, ws.scratchWide);
             } else {
@@ -537,7 +557,10 @@ public final class AcdaBackwardVector implements AutoCloseable {
     private static void gemm(boolean wide, float[] a, int aOff, int kdim, float[] bm, int[] bOff, int bBase,
                              float[] mul, float[] add, int row0, int rows, float[] out, int outOff, int outStride,
                              Workspace ws) {
-        if (wide) {
+        if (wide && ws.few) {
+            VectorGemm.blockPairs(a, aOff, kdim, bm, bOff, bBase, mul, add, false, row0, rows, out, outOff, outStride,
+                    NW, ws.scratchWide);
+        } else if (wide) {
             VectorGemm.blockWide(a, aOff, kdim, bm, bOff, bBase, mul, add, false, row0, rows, out, outOff, outStride,
                     NW, ws.scratchWide);
         } else {
@@ -578,6 +601,13 @@ public final class AcdaBackwardVector implements AutoCloseable {
         int inC = sh.cfg.inChannels();
         int cStride = sh.input.channelStride();
         int c = 0;
+        if (ws.few) {
+            for (; c + 1 < inC; c += 2) {
+                for (int half = 0; half < width; half += L) {
+                    atomConvTwo(sh, b, ws, c, xBase + c * cStride + half, cStride, half, tileT);
+                }
+            }
+        }
         for (; c + 3 < inC; c += 4) {
             for (int half = 0; half < width; half += L) {
                 atomConvFour(sh, b, ws, c, xBase + c * cStride + half, cStride, half, tileT);
@@ -709,6 +739,87 @@ public final class AcdaBackwardVector implements AutoCloseable {
         }
     }
 
+    /**
+     * {@link #atomConvFour} for 16 vector registers ({@link VectorGemm#FEW_REGISTERS}): two channels by six atoms,
+     * 12 accumulators, a tap's two input vectors held and its six atoms loaded one at a time. The same sums.
+     */
+    private static void atomConvTwo(AcdaForwardVector.Shape sh, Buffers b, Workspace ws, int c, int xc, int cStride,
+                                    int half, int tileT) {
+        int atoms = sh.cfg.atoms();
+        int taps = sh.cfg.taps();
+        int[] uOff = sh.atomOff;
+        MemorySegment d = ws.d;
+        float[] x = b.xph;
+        float[] z = b.zFull;
+        int pt = b.planeT;
+        int xc1 = xc + cStride;
+        int tn = taps * NW;
+        for (int m0 = 0; m0 < atoms; m0 += 6) {
+            FloatVector a0 = FloatVector.zero(S);
+            FloatVector a1 = FloatVector.zero(S);
+            FloatVector a2 = FloatVector.zero(S);
+            FloatVector a3 = FloatVector.zero(S);
+            FloatVector a4 = FloatVector.zero(S);
+            FloatVector a5 = FloatVector.zero(S);
+            FloatVector b0 = FloatVector.zero(S);
+            FloatVector b1 = FloatVector.zero(S);
+            FloatVector b2 = FloatVector.zero(S);
+            FloatVector b3 = FloatVector.zero(S);
+            FloatVector b4 = FloatVector.zero(S);
+            FloatVector b5 = FloatVector.zero(S);
+            int dm = m0 * tn + half;
+            for (int u = 0; u < taps; u++) {
+                int du = dm + u * NW;
+                int xo = uOff[u];
+                FloatVector v = FloatVector.fromArray(S, x, xc + xo);
+                FloatVector w = FloatVector.fromArray(S, x, xc1 + xo);
+                FloatVector dv = FloatVector.fromMemorySegment(S, d, (long) du << 2, NATIVE);
+                a0 = dv.fma(v, a0);
+                b0 = dv.fma(w, b0);
+                dv = FloatVector.fromMemorySegment(S, d, (long) (du + 1 * tn) << 2, NATIVE);
+                a1 = dv.fma(v, a1);
+                b1 = dv.fma(w, b1);
+                dv = FloatVector.fromMemorySegment(S, d, (long) (du + 2 * tn) << 2, NATIVE);
+                a2 = dv.fma(v, a2);
+                b2 = dv.fma(w, b2);
+                dv = FloatVector.fromMemorySegment(S, d, (long) (du + 3 * tn) << 2, NATIVE);
+                a3 = dv.fma(v, a3);
+                b3 = dv.fma(w, b3);
+                dv = FloatVector.fromMemorySegment(S, d, (long) (du + 4 * tn) << 2, NATIVE);
+                a4 = dv.fma(v, a4);
+                b4 = dv.fma(w, b4);
+                dv = FloatVector.fromMemorySegment(S, d, (long) (du + 5 * tn) << 2, NATIVE);
+                a5 = dv.fma(v, a5);
+                b5 = dv.fma(w, b5);
+            }
+            int cnt = Math.min(6, atoms - m0);
+            int za = (c * atoms + m0) * pt + tileT + half;
+            int zb = za + atoms * pt;
+            a0.intoArray(z, za);
+            b0.intoArray(z, zb);
+            if (cnt > 1) {
+                a1.intoArray(z, za + 1 * pt);
+                b1.intoArray(z, zb + 1 * pt);
+            }
+            if (cnt > 2) {
+                a2.intoArray(z, za + 2 * pt);
+                b2.intoArray(z, zb + 2 * pt);
+            }
+            if (cnt > 3) {
+                a3.intoArray(z, za + 3 * pt);
+                b3.intoArray(z, zb + 3 * pt);
+            }
+            if (cnt > 4) {
+                a4.intoArray(z, za + 4 * pt);
+                b4.intoArray(z, zb + 4 * pt);
+            }
+            if (cnt > 5) {
+                a5.intoArray(z, za + 5 * pt);
+                b5.intoArray(z, zb + 5 * pt);
+            }
+        }
+    }
+
     private static void atomConvOne(AcdaForwardVector.Shape sh, Buffers b, Workspace ws, int c, int xc, int half,
                                     int tileT) {
         int atoms = sh.cfg.atoms();
@@ -765,6 +876,10 @@ public final class AcdaBackwardVector implements AutoCloseable {
      * {@code c}, in the same order, as before.
      */
     private static void atomGradient(AcdaForwardVector.Shape sh, Buffers b, Workspace ws, int xBase, int width) {
+        if (ws.few) {
+            atomGradientTwoTaps(sh, b, ws, xBase, width);
+            return;
+        }
         int atoms = sh.cfg.atoms();
         int taps = sh.cfg.taps();
         int inC = sh.cfg.inChannels();
@@ -888,6 +1003,112 @@ public final class AcdaBackwardVector implements AutoCloseable {
                         }
                         if (uc > 2) {
                             s52.intoArray(dd, o + 5 * taps * NW + 2 * NW);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * {@link #atomGradient} for 16 vector registers ({@link VectorGemm#FEW_REGISTERS}): six atoms by two taps,
+     * 12 accumulators, a channel's two input vectors held and the six {@code dZ} rows loaded one at a time. The same
+     * sums over {@code c} in the same order.
+     */
+    private static void atomGradientTwoTaps(AcdaForwardVector.Shape sh, Buffers b, Workspace ws, int xBase,
+                                            int width) {
+        int atoms = sh.cfg.atoms();
+        int taps = sh.cfg.taps();
+        int inC = sh.cfg.inChannels();
+        int cStride = sh.input.channelStride();
+        int[] uOff = sh.atomOff;
+        float[] dz = ws.dz;
+        float[] dd = ws.dd;
+        float[] xph = b.xph;
+        int step = atoms * NW;
+        int tn = taps * NW;
+        for (int m0 = 0; m0 < atoms; m0 += 6) {
+            int g0 = Math.min(m0 + 0, atoms - 1) * NW;
+            int g1 = Math.min(m0 + 1, atoms - 1) * NW;
+            int g2 = Math.min(m0 + 2, atoms - 1) * NW;
+            int g3 = Math.min(m0 + 3, atoms - 1) * NW;
+            int g4 = Math.min(m0 + 4, atoms - 1) * NW;
+            int g5 = Math.min(m0 + 5, atoms - 1) * NW;
+            int mc = Math.min(6, atoms - m0);
+            for (int u0 = 0; u0 < taps; u0 += 2) {
+                boolean two = u0 + 1 < taps;
+                int x0 = xBase + uOff[u0];
+                int x1 = xBase + uOff[Math.min(u0 + 1, taps - 1)];
+                for (int half = 0; half < width; half += L) {
+                    FloatVector s00 = FloatVector.zero(S);
+                    FloatVector s10 = FloatVector.zero(S);
+                    FloatVector s20 = FloatVector.zero(S);
+                    FloatVector s30 = FloatVector.zero(S);
+                    FloatVector s40 = FloatVector.zero(S);
+                    FloatVector s50 = FloatVector.zero(S);
+                    FloatVector s01 = FloatVector.zero(S);
+                    FloatVector s11 = FloatVector.zero(S);
+                    FloatVector s21 = FloatVector.zero(S);
+                    FloatVector s31 = FloatVector.zero(S);
+                    FloatVector s41 = FloatVector.zero(S);
+                    FloatVector s51 = FloatVector.zero(S);
+                    int xo = half;
+                    int zo = half;
+                    for (int c = 0; c < inC; c++, xo += cStride, zo += step) {
+                        FloatVector v0 = FloatVector.fromArray(S, xph, x0 + xo);
+                        FloatVector v1 = FloatVector.fromArray(S, xph, x1 + xo);
+                        FloatVector zv = FloatVector.fromArray(S, dz, zo + g0);
+                        s00 = zv.fma(v0, s00);
+                        s01 = zv.fma(v1, s01);
+                        zv = FloatVector.fromArray(S, dz, zo + g1);
+                        s10 = zv.fma(v0, s10);
+                        s11 = zv.fma(v1, s11);
+                        zv = FloatVector.fromArray(S, dz, zo + g2);
+                        s20 = zv.fma(v0, s20);
+                        s21 = zv.fma(v1, s21);
+                        zv = FloatVector.fromArray(S, dz, zo + g3);
+                        s30 = zv.fma(v0, s30);
+                        s31 = zv.fma(v1, s31);
+                        zv = FloatVector.fromArray(S, dz, zo + g4);
+                        s40 = zv.fma(v0, s40);
+                        s41 = zv.fma(v1, s41);
+                        zv = FloatVector.fromArray(S, dz, zo + g5);
+                        s50 = zv.fma(v0, s50);
+                        s51 = zv.fma(v1, s51);
+                    }
+                    int o = (m0 * taps + u0) * NW + half;
+                    s00.intoArray(dd, o);
+                    if (two) {
+                        s01.intoArray(dd, o + NW);
+                    }
+                    if (mc > 1) {
+                        s10.intoArray(dd, o + tn);
+                        if (two) {
+                            s11.intoArray(dd, o + tn + NW);
+                        }
+                    }
+                    if (mc > 2) {
+                        s20.intoArray(dd, o + 2 * tn);
+                        if (two) {
+                            s21.intoArray(dd, o + 2 * tn + NW);
+                        }
+                    }
+                    if (mc > 3) {
+                        s30.intoArray(dd, o + 3 * tn);
+                        if (two) {
+                            s31.intoArray(dd, o + 3 * tn + NW);
+                        }
+                    }
+                    if (mc > 4) {
+                        s40.intoArray(dd, o + 4 * tn);
+                        if (two) {
+                            s41.intoArray(dd, o + 4 * tn + NW);
+                        }
+                    }
+                    if (mc > 5) {
+                        s50.intoArray(dd, o + 5 * tn);
+                        if (two) {
+                            s51.intoArray(dd, o + 5 * tn + NW);
                         }
                     }
                 }
@@ -1031,7 +1252,10 @@ public final class AcdaBackwardVector implements AutoCloseable {
         int rowsT = sh.cfg.inChannels() * sh.cfg.generatorKernel() * sh.cfg.generatorKernel();
         int xBase = sh.input.base(h, w0);
         for (int blk = 0; blk < VectorGemm.blocks(rowsT); blk++) {
-            if (wide) {
+            if (wide && ws.few) {
+                VectorGemm.blockAddToPairs(p.w1t, blk * inter * MR, inter, ws.da1, b.nwInter, 0, blk * MR, rowsT,
+                        band.dxph, b.conv1OffT, xBase, ws.scratchWide);
+            } else if (wide) {
                 VectorGemm.blockAddToWide(p.w1t, blk * inter * MR, inter, ws.da1, b.nwInter, 0, blk * MR, rowsT,
                         band.dxph, b.conv1OffT, xBase, ws.scratchWide);
             } else {
@@ -1457,8 +1681,11 @@ public final class AcdaBackwardVector implements AutoCloseable {
         /** {@code O x L} floats: a block of {@code dy} on its way into {@code dyTT}. */
         final float[] transpose;
         final StageClock clock = new StageClock(Stage.values().length);
+        /** The kernels for 16 vector registers ({@link VectorGemm#FEW_REGISTERS}). */
+        final boolean few;
 
-        Workspace(AcdaForwardVector.Shape sh) {
+        Workspace(AcdaForwardVector.Shape sh, boolean few) {
+            this.few = few;
             AcdaConfig c = sh.cfg;
             transpose = new float[c.outChannels() * L];
             int genRows = VectorGemm.blocks(c.generatorChannels()) * MR;

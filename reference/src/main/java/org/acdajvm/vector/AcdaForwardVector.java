@@ -58,6 +58,8 @@ public final class AcdaForwardVector implements AutoCloseable {
     private final RowParallel rows;
     /** Stride 1 in tiles over the flattened image ({@link Shape#flat}). */
     private final boolean flatTiles;
+    /** Kernels for 16 vector registers ({@link VectorGemm#FEW_REGISTERS}). */
+    private final boolean fewRegisters;
     private AcdaLayer cachedLayer;
     private Packed packed;
     private Shape shape;
@@ -95,13 +97,30 @@ public final class AcdaForwardVector implements AutoCloseable {
      * compare the two: the same bits).
      */
     AcdaForwardVector(int threads, boolean flatTiles) {
+        this(threads, flatTiles, VectorGemm.FEW_REGISTERS);
+    }
+
+    /**
+     * With {@code fewRegisters}, the atom convolution and the atoms use the kernels for 16 vector registers
+     * ({@link VectorGemm#FEW_REGISTERS}) whatever the machine (the tests compare both: the same bits).
+     */
+    AcdaForwardVector(int threads, boolean flatTiles, boolean fewRegisters) {
         this.rows = new RowParallel(threads);
         this.flatTiles = flatTiles;
+        this.fewRegisters = fewRegisters;
     }
 
     /** Lanes of the preferred float species on this machine. */
     public static int lanes() {
         return L;
+    }
+
+    /**
+     * The vector registers the kernels are blocked for: 16 (x86 without AVX-512) or 32 (AVX-512, AArch64); see
+     * {@code -Dacda.vector.registers}.
+     */
+    public static int vectorRegisters() {
+        return VectorGemm.FEW_REGISTERS ? 16 : 32;
     }
 
     public int threads() {
@@ -249,11 +268,7 @@ public final class AcdaForwardVector implements AutoCloseable {
             // borderE1 then sets.
             int p0 = u * NW;
             int cols = Math.min(NW, sh.flatPixels - p0);
-            for (int blk = 0; blk < VectorGemm.blocks(inter); blk++) {
-                int row0 = blk * MR;
-                VectorGemm.blockFor(p.w1, blk * p.k1 * MR, p.k1, ws.xph, sh.conv1Off, p0, p.scale1, p.shift1, true,
-                        row0, inter, ws.e1p, row0 * planeE + sh.we + 1 + p0, planeE, cols, ws.scratchWide);
-            }
+            conv1Tile(p, ws, sh.conv1Off, p0, inter, sh.we + 1 + p0, planeE, cols);
         }
         if (profiling) {
             ws.clock.lap(Stage.GENERATOR_CONV1.ordinal(), s);
@@ -312,18 +327,29 @@ public final class AcdaForwardVector implements AutoCloseable {
         }
     }
 
+    /**
+     * Generator conv 1 (+ BN, tanh) of one tile into {@code e1p}: in chunks of the inner dimension
+     * ({@link VectorGemm#tileChunked}) where the machine has 16 registers and the weights of a row block do not fit L1
+     * ({@link VectorGemm#CHUNK_ABOVE}), block by block otherwise. The same bits.
+     */
+    private static void conv1Tile(Packed p, Workspace ws, int[] off, int base, int inter, int outOff, int planeE,
+                                  int cols) {
+        if (VectorGemm.FEW_REGISTERS && p.k1 > VectorGemm.CHUNK_ABOVE) {
+            VectorGemm.tileChunked(p.w1, p.k1, ws.xph, off, base, p.scale1, p.shift1, true, inter, ws.e1p, outOff,
+                    planeE, cols, ws.scratchWide);
+        } else {
+            VectorGemm.tile(p.w1, p.k1, ws.xph, off, base, p.scale1, p.shift1, true, inter, ws.e1p, outOff, planeE,
+                    cols, ws.scratchWide);
+        }
+    }
+
     private void generatorConv1Row(Packed p, Shape sh, int h, Workspace ws) {
         int inter = sh.cfg.interChannels();
         int rowBase = sh.input.base(h, 0);
         int planeE = (sh.outH + 2) * sh.we;
         for (int w0 = 0; w0 < sh.outW; w0 += NW) {
             int cols = Math.min(NW, sh.outW - w0);
-            for (int blk = 0; blk < VectorGemm.blocks(inter); blk++) {
-                int row0 = blk * MR;
-                int outOff = row0 * planeE + (h + 1) * sh.we + w0 + 1;
-                VectorGemm.blockFor(p.w1, blk * p.k1 * MR, p.k1, ws.xph, sh.conv1Off, rowBase + w0,
-                        p.scale1, p.shift1, true, row0, inter, ws.e1p, outOff, planeE, cols, ws.scratchWide);
-            }
+            conv1Tile(p, ws, sh.conv1Off, rowBase + w0, inter, (h + 1) * sh.we + w0 + 1, planeE, cols);
         }
     }
 
@@ -378,23 +404,20 @@ public final class AcdaForwardVector implements AutoCloseable {
 
         long t0 = profiling ? StageClock.now() : 0;
         // Generator conv 2 (+ BN, tanh): G[j][0..NW).
-        for (int blk = 0; blk < VectorGemm.blocks(gen); blk++) {
-            VectorGemm.blockFor(p.w2, blk * p.k2 * MR, p.k2, ws.e1p, sh.conv2Off, e1Base, p.scale2, p.shift2, true,
-                    blk * MR, gen, ws.g, blk * MR * NW, NW, cols, ws.scratchWide);
-        }
+        VectorGemm.tile(p.w2, p.k2, ws.e1p, sh.conv2Off, e1Base, p.scale2, p.shift2, true, gen, ws.g, 0, NW, cols,
+                ws.scratchWide);
         long t1 = profiling ? lap(ws, Stage.GENERATOR_CONV2, t0) : 0;
         // Atoms: D[q][u][m] = sum_t Psi[t][u] G[m*T + t][q]  (zero slots of padded atoms stay zero).
         int vectors = (cols + L - 1) / L;
-        atoms(p.psi, bases, taps, atoms, ws.g, ws.d, vectors, taps * sh.paddedAtoms * L, sh.paddedAtoms * L, L);
+        atoms(p.psi, bases, taps, atoms, ws.g, ws.d, vectors, taps * sh.paddedAtoms * L, sh.paddedAtoms * L, L,
+                fewRegisters);
         long t2 = profiling ? lap(ws, Stage.ATOMS, t1) : 0;
         // Atom convolution: Z[c*M + m][.] = sum_u D[.][u][m] * X[c][u][.].
         atomConv(sh, ws, xBase, vectors);
         long t3 = profiling ? lap(ws, Stage.ATOM_CONV, t2) : 0;
         // Coefficient convolution: y[o][.] = bias[o] + sum_j coef[o][j] Z[j][.].
-        for (int blk = 0; blk < VectorGemm.blocks(outC); blk++) {
-            VectorGemm.blockFor(p.coef, blk * p.kc * MR, p.kc, ws.z, sh.zRowOff, 0, null, p.bias, false,
-                    blk * MR, outC, y, yBase + blk * MR * yStride, yStride, cols, ws.scratchWide);
-        }
+        VectorGemm.tile(p.coef, p.kc, ws.z, sh.zRowOff, 0, null, p.bias, false, outC, y, yBase, yStride, cols,
+                ws.scratchWide);
         if (profiling) {
             lap(ws, Stage.COEFFICIENT_CONV, t3);
         }
@@ -419,12 +442,23 @@ public final class AcdaForwardVector implements AutoCloseable {
      */
     static void atoms(float[] psi, int bases, int taps, int atoms, float[] g, MemorySegment d, int vectors,
                       int qStride, int uStride, int mStride) {
+        atoms(psi, bases, taps, atoms, g, d, vectors, qStride, uStride, mStride, VectorGemm.FEW_REGISTERS);
+    }
+
+    /** {@link #atoms}, in blocks of two taps (for 16 vector registers) when {@code fewRegisters}: the same bits. */
+    static void atoms(float[] psi, int bases, int taps, int atoms, float[] g, MemorySegment d, int vectors,
+                      int qStride, int uStride, int mStride, boolean fewRegisters) {
         for (int q = 0; q < vectors; q++) {
             int dq = q * qStride;
             int m0 = 0;
             for (; m0 + 5 < atoms; m0 += 6) {
                 int g0 = m0 * bases * NW + q * L;
                 int u = 0;
+                if (fewRegisters) {
+                    for (; u + 1 < taps; u += 2) {
+                        atomsTwoTaps(psi, bases, u, g, g0, d, dq + u * uStride + m0 * mStride, uStride, mStride);
+                    }
+                }
                 for (; u + 3 < taps; u += 4) {
                     atomsFourTaps(psi, bases, u, g, g0, d, dq + u * uStride + m0 * mStride, uStride, mStride);
                 }
@@ -548,6 +582,65 @@ public final class AcdaForwardVector implements AutoCloseable {
         f5.intoMemorySegment(d, (long) (o + 5 * mStride) << 2, NATIVE);
     }
 
+    /**
+     * Taps {@code u, u+1} of six atoms, for 16 vector registers: 12 accumulators, the two bases' weights held and the
+     * six {@code G} rows loaded one at a time (15 registers, where {@link #atomsFourTaps} needs 31).
+     */
+    private static void atomsTwoTaps(float[] psi, int bases, int u, float[] g, int g0, MemorySegment d, int dOff,
+                                     int uStride, int mStride) {
+        FloatVector a0 = FloatVector.zero(S);
+        FloatVector a1 = FloatVector.zero(S);
+        FloatVector a2 = FloatVector.zero(S);
+        FloatVector a3 = FloatVector.zero(S);
+        FloatVector a4 = FloatVector.zero(S);
+        FloatVector a5 = FloatVector.zero(S);
+        FloatVector b0 = FloatVector.zero(S);
+        FloatVector b1 = FloatVector.zero(S);
+        FloatVector b2 = FloatVector.zero(S);
+        FloatVector b3 = FloatVector.zero(S);
+        FloatVector b4 = FloatVector.zero(S);
+        FloatVector b5 = FloatVector.zero(S);
+        int gm = bases * NW;
+        int p0 = u * bases;
+        int p1 = p0 + bases;
+        for (int t = 0; t < bases; t++) {
+            int go = g0 + t * NW;
+            FloatVector w0 = FloatVector.broadcast(S, psi[p0 + t]);
+            FloatVector w1 = FloatVector.broadcast(S, psi[p1 + t]);
+            FloatVector gv = FloatVector.fromArray(S, g, go);
+            a0 = w0.fma(gv, a0);
+            b0 = w1.fma(gv, b0);
+            gv = FloatVector.fromArray(S, g, go + gm);
+            a1 = w0.fma(gv, a1);
+            b1 = w1.fma(gv, b1);
+            gv = FloatVector.fromArray(S, g, go + 2 * gm);
+            a2 = w0.fma(gv, a2);
+            b2 = w1.fma(gv, b2);
+            gv = FloatVector.fromArray(S, g, go + 3 * gm);
+            a3 = w0.fma(gv, a3);
+            b3 = w1.fma(gv, b3);
+            gv = FloatVector.fromArray(S, g, go + 4 * gm);
+            a4 = w0.fma(gv, a4);
+            b4 = w1.fma(gv, b4);
+            gv = FloatVector.fromArray(S, g, go + 5 * gm);
+            a5 = w0.fma(gv, a5);
+            b5 = w1.fma(gv, b5);
+        }
+        a0.intoMemorySegment(d, (long) dOff << 2, NATIVE);
+        a1.intoMemorySegment(d, (long) (dOff + mStride) << 2, NATIVE);
+        a2.intoMemorySegment(d, (long) (dOff + 2 * mStride) << 2, NATIVE);
+        a3.intoMemorySegment(d, (long) (dOff + 3 * mStride) << 2, NATIVE);
+        a4.intoMemorySegment(d, (long) (dOff + 4 * mStride) << 2, NATIVE);
+        a5.intoMemorySegment(d, (long) (dOff + 5 * mStride) << 2, NATIVE);
+        int o = dOff + uStride;
+        b0.intoMemorySegment(d, (long) o << 2, NATIVE);
+        b1.intoMemorySegment(d, (long) (o + mStride) << 2, NATIVE);
+        b2.intoMemorySegment(d, (long) (o + 2 * mStride) << 2, NATIVE);
+        b3.intoMemorySegment(d, (long) (o + 3 * mStride) << 2, NATIVE);
+        b4.intoMemorySegment(d, (long) (o + 4 * mStride) << 2, NATIVE);
+        b5.intoMemorySegment(d, (long) (o + 5 * mStride) << 2, NATIVE);
+    }
+
     /** Tap {@code u} of six atoms (the taps left over by {@link #atomsFourTaps}). */
     private static void atomsOneTap(float[] psi, int bases, int u, float[] g, int g0, MemorySegment d, int dOff,
                                     int mStride) {
@@ -603,13 +696,16 @@ public final class AcdaForwardVector implements AutoCloseable {
      * and four input loads for 24 FMAs. Loops: blocks of {@link #ATOM_CONV_CHANNEL_BLOCK} channels, then the
      * vectors of the tile, then groups of four channels, so that a vector's atoms are read from L1 for every
      * group of the block and a group's input rows from L1 for every vector. Channels left over go one at a
-     * time. Each {@code Z} element is the same sum over {@code u} in the same order whatever the blocking.
+     * time. Each {@code Z} element is the same sum over {@code u} in the same order whatever the blocking. With 16
+     * vector registers ({@link VectorGemm#FEW_REGISTERS}) the groups are of two channels
+     * ({@link #atomConvTwoChannels}: the four-channel kernel's 31 registers would spill).
      */
     private void atomConv(Shape sh, Workspace ws, int xBase, int vectors) {
         int inC = sh.cfg.inChannels();
         int cStride = sh.input.channelStride();
         int qStride = sh.cfg.taps() * sh.paddedAtoms * L;
-        int grouped = inC / 4 * 4;
+        int group = fewRegisters ? 2 : 4;
+        int grouped = inC / group * group;
         int pc = sh.packedChannel;
         float[] xp = ws.xBlock;
         for (int cb = 0; cb < grouped; cb += ATOM_CONV_CHANNEL_BLOCK) {
@@ -623,15 +719,14 @@ public final class AcdaForwardVector implements AutoCloseable {
                     }
                 }
                 for (int q = 0; q < vectors; q++) {
-                    for (int c = cb; c < cEnd; c += 4) {
-                        atomConvFourChannels(sh, ws, xp, sh.atomOffPacked, c, (c - cb) * pc + q * L, pc, q * L,
-                                q * qStride);
+                    for (int c = cb; c < cEnd; c += group) {
+                        atomConvGroup(sh, ws, xp, sh.atomOffPacked, c, (c - cb) * pc + q * L, pc, q * L, q * qStride);
                     }
                 }
             } else {
                 for (int q = 0; q < vectors; q++) {
-                    for (int c = cb; c < cEnd; c += 4) {
-                        atomConvFourChannels(sh, ws, ws.xph, sh.atomOff, c, xBase + c * cStride + q * L, cStride, q * L,
+                    for (int c = cb; c < cEnd; c += group) {
+                        atomConvGroup(sh, ws, ws.xph, sh.atomOff, c, xBase + c * cStride + q * L, cStride, q * L,
                                 q * qStride);
                     }
                 }
@@ -644,6 +739,95 @@ public final class AcdaForwardVector implements AutoCloseable {
         }
     }
 
+
+    /** One group of {@link #atomConv}: four channels, or two with {@link VectorGemm#FEW_REGISTERS}. */
+    private void atomConvGroup(Shape sh, Workspace ws, float[] x, int[] uOff, int c, int xc, int cStride, int half,
+                               int dq) {
+        if (fewRegisters) {
+            atomConvTwoChannels(sh, ws, x, uOff, c, xc, cStride, half, dq);
+        } else {
+            atomConvFourChannels(sh, ws, x, uOff, c, xc, cStride, half, dq);
+        }
+    }
+
+    /**
+     * {@link #atomConvFourChannels} for a machine with 16 vector registers: two channels by six atoms, 12
+     * accumulators, the two input vectors of a tap held and its six atoms loaded one at a time (15 registers); per
+     * tap eight loads for 12 FMAs. The same sums in the same order.
+     */
+    private void atomConvTwoChannels(Shape sh, Workspace ws, float[] x, int[] uOff, int c, int xc, int cStride,
+                                     int half, int dq) {
+        int atoms = sh.cfg.atoms();
+        int taps = sh.cfg.taps();
+        int uStride = sh.paddedAtoms * L;
+        MemorySegment d = ws.d;
+        float[] z = ws.z;
+        int xc1 = xc + cStride;
+        for (int m0 = 0; m0 < atoms; m0 += 6) {
+            FloatVector a0 = FloatVector.zero(S);
+            FloatVector a1 = FloatVector.zero(S);
+            FloatVector a2 = FloatVector.zero(S);
+            FloatVector a3 = FloatVector.zero(S);
+            FloatVector a4 = FloatVector.zero(S);
+            FloatVector a5 = FloatVector.zero(S);
+            FloatVector b0 = FloatVector.zero(S);
+            FloatVector b1 = FloatVector.zero(S);
+            FloatVector b2 = FloatVector.zero(S);
+            FloatVector b3 = FloatVector.zero(S);
+            FloatVector b4 = FloatVector.zero(S);
+            FloatVector b5 = FloatVector.zero(S);
+            int dm = dq + m0 * L;
+            for (int u = 0; u < taps; u++) {
+                int du = dm + u * uStride;
+                int xo = uOff[u];
+                FloatVector v = FloatVector.fromArray(S, x, xc + xo);
+                FloatVector w = FloatVector.fromArray(S, x, xc1 + xo);
+                FloatVector dv = FloatVector.fromMemorySegment(S, d, (long) du << 2, NATIVE);
+                a0 = dv.fma(v, a0);
+                b0 = dv.fma(w, b0);
+                dv = FloatVector.fromMemorySegment(S, d, (long) (du + L) << 2, NATIVE);
+                a1 = dv.fma(v, a1);
+                b1 = dv.fma(w, b1);
+                dv = FloatVector.fromMemorySegment(S, d, (long) (du + 2 * L) << 2, NATIVE);
+                a2 = dv.fma(v, a2);
+                b2 = dv.fma(w, b2);
+                dv = FloatVector.fromMemorySegment(S, d, (long) (du + 3 * L) << 2, NATIVE);
+                a3 = dv.fma(v, a3);
+                b3 = dv.fma(w, b3);
+                dv = FloatVector.fromMemorySegment(S, d, (long) (du + 4 * L) << 2, NATIVE);
+                a4 = dv.fma(v, a4);
+                b4 = dv.fma(w, b4);
+                dv = FloatVector.fromMemorySegment(S, d, (long) (du + 5 * L) << 2, NATIVE);
+                a5 = dv.fma(v, a5);
+                b5 = dv.fma(w, b5);
+            }
+            int n = Math.min(6, atoms - m0);
+            int za = (c * atoms + m0) * NW + half;
+            int zb = za + atoms * NW;
+            a0.intoArray(z, za);
+            b0.intoArray(z, zb);
+            if (n > 1) {
+                a1.intoArray(z, za + NW);
+                b1.intoArray(z, zb + NW);
+            }
+            if (n > 2) {
+                a2.intoArray(z, za + 2 * NW);
+                b2.intoArray(z, zb + 2 * NW);
+            }
+            if (n > 3) {
+                a3.intoArray(z, za + 3 * NW);
+                b3.intoArray(z, zb + 3 * NW);
+            }
+            if (n > 4) {
+                a4.intoArray(z, za + 4 * NW);
+                b4.intoArray(z, zb + 4 * NW);
+            }
+            if (n > 5) {
+                a5.intoArray(z, za + 5 * NW);
+                b5.intoArray(z, zb + 5 * NW);
+            }
+        }
+    }
 
     private void atomConvFourChannels(Shape sh, Workspace ws, float[] x, int[] uOff, int c, int xc, int cStride,
                                       int half, int dq) {
@@ -1034,12 +1218,19 @@ public final class AcdaForwardVector implements AutoCloseable {
 
         /**
          * Columns the kernels compute for a run of {@code pixels} in tiles of {@link VectorGemm#NW}: {@link
-         * VectorGemm#blockFor} computes 4, 3 or (for up to {@link VectorGemm#NR} pixels) 2 vectors per tile.
+         * VectorGemm#blockFor} computes 4, 3 or (for up to {@link VectorGemm#NR} pixels) 2 vectors per tile, and with
+         * {@link VectorGemm#FEW_REGISTERS} as many whole vectors as the pixels need (pairs and a single one).
          */
         static long computedColumns(int pixels) {
             long full = pixels / NW;
             int rest = pixels % NW;
-            return full * NW + (rest == 0 ? 0 : rest > 3 * L ? NW : rest > NR ? 3 * L : NR);
+            if (rest == 0) {
+                return full * NW;
+            }
+            if (VectorGemm.FEW_REGISTERS) {
+                return full * NW + (rest + L - 1) / L * L;
+            }
+            return full * NW + (rest > 3 * L ? NW : rest > NR ? 3 * L : NR);
         }
 
         /** Floats of the padded input buffer (flat tiles: a tile's worth more, for the last tile's full reads). */
@@ -1082,7 +1273,8 @@ public final class AcdaForwardVector implements AutoCloseable {
         /** This thread's own buffers, for whole images per thread (allocated when first needed). */
         float[] ownXph;
         float[] ownE1p;
-        final float[] scratchWide = new float[MR * NW];
+        /** {@link VectorGemm#tile}'s sums (for the largest of the products' row counts). */
+        final float[] scratchWide;
         /** A flat tile's outputs before {@link #scatterFlat} (one vector of slack for its last row's reads). */
         final float[] yTile;
 
@@ -1093,6 +1285,8 @@ public final class AcdaForwardVector implements AutoCloseable {
             xBlock = new float[ATOM_CONV_CHANNEL_BLOCK * sh.packedChannel];
             z = new float[c.inChannels() * c.atoms() * NW];
             yTile = new float[sh.flat ? VectorGemm.blocks(c.outChannels()) * MR * NW + L : 0];
+            scratchWide = new float[VectorGemm.tileAccFloats(
+                    Math.max(c.interChannels(), Math.max(c.generatorChannels(), c.outChannels())))];
         }
     }
 }

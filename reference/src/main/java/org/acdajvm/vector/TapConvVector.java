@@ -25,7 +25,7 @@ import org.acdajvm.layers.conv.TapConv;
  * It never builds a per-pixel filter: per tile of {@link VectorGemm#NW} output pixels of one row,
  * <ul>
  * <li>forward: the {@code kf}-weighted im2col tile {@code B[k][j] = kf[u,p_j] * xp[c, tap(p_j,u)]} (for a plain
- *     conv the padded input's shifted rows serve as {@code B} directly, by {@link VectorGemm#blockWide}), then
+ *     conv the padded input's shifted rows serve as {@code B} directly, by {@link VectorGemm#blockFor}), then
  *     {@code y = W B} by {@link VectorGemm#block} on halves of {@code NR} columns (the tile stays in L2);</li>
  * <li>backward: {@code dB = W^T dy} (one GEMM), then per row {@code k}: {@code dx[tap] += kf * dB} (a vector add
  *     into a padded buffer, folded back at the end), {@code dkf[u,p] += xp * dB}, and
@@ -383,7 +383,7 @@ public final class TapConvVector implements TapConv, AutoCloseable {
         if (dxpad != null || dkfpad != null) {
             // dB = W^T dy for the tile: rows k = (c, u), NW columns.
             for (int kb = 0; kb < VectorGemm.blocks(kdim); kb++) {
-                VectorGemm.blockWide(packedWt, kb * outC * MR, outC, dyt, dytOff, 0, null, null, false, kb * MR, kdim,
+                VectorGemm.blockFor(packedWt, kb * outC * MR, outC, dyt, dytOff, 0, null, null, false, kb * MR, kdim,
                         dbt, kb * MR * NW, NW, NW, wk.scratch);
             }
         }

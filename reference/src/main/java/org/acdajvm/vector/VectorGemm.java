@@ -1,5 +1,7 @@
 package org.acdajvm.vector;
 
+import java.util.Arrays;
+
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
@@ -19,7 +21,9 @@ import jdk.incubator.vector.VectorSpecies;
  * epilogue is {@code v * mul[row] + add[row]}, optionally followed by {@code tanh} ({@link VectorMath#tanh}).
  *
  * <p>Twelve independent accumulators keep the FMA pipes busy; {@code A} is read as broadcasts,
- * {@code B} as two vector loads per {@code k}.
+ * {@code B} as two vector loads per {@code k}. The wide kernels (three and four vectors: 18 and 24 accumulators)
+ * are for machines with 32 vector registers; with 16 ({@link #FEW_REGISTERS}) callers run the 12-accumulator
+ * ones on pairs of vectors instead, the same sums in the same order.
  */
 final class VectorGemm {
 
@@ -31,6 +35,29 @@ final class VectorGemm {
     static final int NR = 2 * L;
     /** Columns per wide register block ({@link #blockWide}: four vectors). */
     static final int NW = 4 * L;
+    /**
+     * Whether the machine has 16 vector registers (x86 without AVX-512, where the preferred species has at most 8
+     * float lanes) rather than 32 (AVX-512, AArch64). The 24-accumulator kernels ({@link #blockWide}, the atom
+     * convolution's four channels by six atoms) need 29 to 31 registers and spill on such a machine, a load and a
+     * store around most FMAs; there the callers pick 12-accumulator kernels ({@link #blockFor}: {@link #block} over
+     * pairs of vectors). The system property {@code acda.vector.registers} ({@code 16} or {@code 32}) overrides the
+     * guess. Either way every output element is the same sum in the same order.
+     */
+    static final boolean FEW_REGISTERS = fewRegisters(System.getProperty("acda.vector.registers"),
+            System.getProperty("os.arch", ""), L);
+
+    /** See {@link #FEW_REGISTERS}; a value of the property other than 16 or 32 is refused in one line. */
+    static boolean fewRegisters(String property, String arch, int lanes) {
+        if (property != null) {
+            return switch (property.trim()) {
+                case "16" -> true;
+                case "32" -> false;
+                default -> throw new IllegalArgumentException(
+                        "acda.vector.registers: expected 16 or 32, got '" + property + "'");
+            };
+        }
+        return !arch.equals("aarch64") && lanes < 16;
+    }
 
     private VectorGemm() {
     }
@@ -94,8 +121,8 @@ final class VectorGemm {
     static void block(float[] a, int aOff, int kdim, float[] b, int[] bOff, int bBase,
                       float[] mul, float[] add, boolean tanh, int row0, int rows,
                       float[] out, int outOff, int outStride, int cols, float[] scratch) {
-        accumulate(a, aOff, kdim, b, bOff, bBase, scratch);
-        epilogue(scratch, Math.min(MR, rows - row0), mul, add, tanh, row0, out, outOff, outStride, cols);
+        accumulate(a, aOff, kdim, b, bOff, bBase, scratch, 0);
+        epilogue(scratch, 0, Math.min(MR, rows - row0), mul, add, tanh, row0, out, outOff, outStride, cols);
     }
 
     /**
@@ -107,7 +134,7 @@ final class VectorGemm {
      */
     static void blockAddTo(float[] a, int aOff, int kdim, float[] b, int[] bOff, int bBase, int row0, int rows,
                            float[] out, int[] outOff, int outBase, float[] scratch) {
-        accumulate(a, aOff, kdim, b, bOff, bBase, scratch);
+        accumulate(a, aOff, kdim, b, bOff, bBase, scratch, 0);
         int valid = Math.min(MR, rows - row0);
         for (int r = 0; r < valid; r++) {
             int o = outOff[row0 + r] + outBase;
@@ -186,8 +213,9 @@ final class VectorGemm {
         }
     }
 
-    /** The register-blocked sums of {@link #block}, written row-major {@code MR x NR} into {@code acc}. */
-    private static void accumulate(float[] a, int aOff, int kdim, float[] b, int[] bOff, int bBase, float[] acc) {
+    /** The register-blocked sums of {@link #block}, row-major {@code MR x NR} into {@code acc} from {@code accOff}. */
+    private static void accumulate(float[] a, int aOff, int kdim, float[] b, int[] bOff, int bBase, float[] acc,
+                                   int accOff) {
         FloatVector c00 = FloatVector.zero(S);
         FloatVector c01 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S);
@@ -224,30 +252,30 @@ final class VectorGemm {
             c50 = a5.fma(b0, c50);
             c51 = a5.fma(b1, c51);
         }
-        c00.intoArray(acc, 0);
-        c01.intoArray(acc, L);
-        c10.intoArray(acc, 2 * L);
-        c11.intoArray(acc, 3 * L);
-        c20.intoArray(acc, 4 * L);
-        c21.intoArray(acc, 5 * L);
-        c30.intoArray(acc, 6 * L);
-        c31.intoArray(acc, 7 * L);
-        c40.intoArray(acc, 8 * L);
-        c41.intoArray(acc, 9 * L);
-        c50.intoArray(acc, 10 * L);
-        c51.intoArray(acc, 11 * L);
+        c00.intoArray(acc, accOff);
+        c01.intoArray(acc, accOff + L);
+        c10.intoArray(acc, accOff + 2 * L);
+        c11.intoArray(acc, accOff + 3 * L);
+        c20.intoArray(acc, accOff + 4 * L);
+        c21.intoArray(acc, accOff + 5 * L);
+        c30.intoArray(acc, accOff + 6 * L);
+        c31.intoArray(acc, accOff + 7 * L);
+        c40.intoArray(acc, accOff + 8 * L);
+        c41.intoArray(acc, accOff + 9 * L);
+        c50.intoArray(acc, accOff + 10 * L);
+        c51.intoArray(acc, accOff + 11 * L);
     }
 
     /**
-     * Writes the accumulated block (in {@code acc}, row-major {@code MR x NR}) through the epilogue.
+     * Writes the accumulated block (in {@code acc} from {@code accOff}, row-major {@code MR x NR}) through the epilogue.
      * Kept out of {@link #block} so that no vector crosses a call the JIT might not inline.
      */
-    private static void epilogue(float[] acc, int valid, float[] mul, float[] add, boolean tanh, int row0,
+    private static void epilogue(float[] acc, int accOff, int valid, float[] mul, float[] add, boolean tanh, int row0,
                                  float[] out, int outOff, int outStride, int cols) {
         VectorMask<Float> m0 = S.indexInRange(0, cols);
         VectorMask<Float> m1 = S.indexInRange(L, cols);
         for (int r = 0; r < valid; r++) {
-            int a0 = 2 * r * L;
+            int a0 = accOff + 2 * r * L;
             int a1 = a0 + L;
             FloatVector v0 = FloatVector.fromArray(S, acc, a0);
             FloatVector v1 = FloatVector.fromArray(S, acc, a1);
@@ -545,13 +573,219 @@ final class VectorGemm {
     static void blockFor(float[] a, int aOff, int kdim, float[] b, int[] bOff, int bBase,
                          float[] mul, float[] add, boolean tanh, int row0, int rows,
                          float[] out, int outOff, int outStride, int cols, float[] scratch) {
-        if (cols > 3 * L) {
+        if (FEW_REGISTERS) {
+            blockPairs(a, aOff, kdim, b, bOff, bBase, mul, add, tanh, row0, rows, out, outOff, outStride, cols,
+                    scratch);
+        } else if (cols > 3 * L) {
             blockWide(a, aOff, kdim, b, bOff, bBase, mul, add, tanh, row0, rows, out, outOff, outStride, cols, scratch);
         } else if (cols > NR) {
             blockThree(a, aOff, kdim, b, bOff, bBase, mul, add, tanh, row0, rows, out, outOff, outStride, cols, scratch);
         } else {
             block(a, aOff, kdim, b, bOff, bBase, mul, add, tanh, row0, rows, out, outOff, outStride, cols, scratch);
         }
+    }
+
+    /**
+     * Inner-dimension chunk of {@link #tileChunked}: a chunk's B rows for a whole tile ({@code KC x NW} floats, 16 KiB
+     * with 8 lanes) and one block's A panel ({@code KC x MR}, 3 KiB) share a 32 KiB L1.
+     */
+    static final int KC = 128;
+
+    /**
+     * The inner dimension from which a convolution's tile runs {@link #tileChunked} on a machine with
+     * {@link #FEW_REGISTERS}: the generator's first convolution on 256 channels (3 x 3: 2304, an A panel of 55 KB)
+     * gained 60% -> 72% to 89% of the peak on Zen 1; the coefficient convolution (1536, its B rows the contiguous
+     * rows of Z, which the prefetcher streams) lost (83% to 108% -> 79% to 92%), and 576 (resnet) did not gain. The
+     * callers decide (bench/TUNING.md).
+     */
+    static final int CHUNK_ABOVE = 8 * KC;
+
+    /**
+     * Every row block of one tile of {@code cols <= NW} columns by {@link #blockFor}, block after block (block
+     * {@code blk}'s rows go to {@code out[outOff + (blk*MR + r) * outStride ..]}), with A packed by {@link #pack}.
+     *
+     * @param acc a caller-owned array of at least {@link #tileAccFloats}{@code (rows)} floats (one per thread)
+     */
+    static void tile(float[] a, int kdim, float[] b, int[] bOff, int bBase, float[] mul, float[] add, boolean tanh,
+                     int rows, float[] out, int outOff, int outStride, int cols, float[] acc) {
+        for (int blk = 0; blk < blocks(rows); blk++) {
+            blockFor(a, blk * kdim * MR, kdim, b, bOff, bBase, mul, add, tanh, blk * MR, rows, out,
+                    outOff + blk * MR * outStride, outStride, cols, acc);
+        }
+    }
+
+    /** Floats of {@link #tile}'s {@code acc} for {@code rows} rows. */
+    static int tileAccFloats(int rows) {
+        return Math.max(MR * NW, blocks(rows) * 2 * MR * NR);
+    }
+
+    /**
+     * {@link #tile} with the inner dimension in chunks of {@link #KC} (for 16 registers: pairs of vectors): for each
+     * chunk, every block and every pair of
+     * vectors adds the chunk's terms to its sums, kept in {@code acc} between chunks ({@code block}'s 12-accumulator
+     * loop, {@link #accumulateRange}), so that the chunk's B rows are read from L1 by every block instead of from L2.
+     * Each sum still runs over {@code k} in order from zero, and a sum stored and reloaded is the same float: the bits
+     * of {@link #blockPairs}.
+     */
+    static void tileChunked(float[] a, int kdim, float[] b, int[] bOff, int bBase, float[] mul, float[] add,
+                            boolean tanh, int rows, float[] out, int outOff, int outStride, int cols, float[] acc) {
+        int blocks = blocks(rows);
+        int vectors = (cols + L - 1) / L;
+        int pairs = (vectors + 1) / 2;
+        Arrays.fill(acc, 0, blocks * pairs * MR * NR, 0f);
+        for (int k0 = 0; k0 < kdim; k0 += KC) {
+            int k1 = Math.min(kdim, k0 + KC);
+            for (int blk = 0; blk < blocks; blk++) {
+                int aOff = blk * kdim * MR;
+                for (int j = 0; j < pairs; j++) {
+                    int accOff = (blk * pairs + j) * MR * NR;
+                    if (2 * j + 1 < vectors) {
+                        accumulateRange(a, aOff, k0, k1, b, bOff, bBase + j * NR, acc, accOff);
+                    } else {
+                        accumulateOneRange(a, aOff, k0, k1, b, bOff, bBase + j * NR, acc, accOff);
+                    }
+                }
+            }
+        }
+        for (int blk = 0; blk < blocks; blk++) {
+            for (int j = 0; j < pairs; j++) {
+                epilogue(acc, (blk * pairs + j) * MR * NR, Math.min(MR, rows - blk * MR), mul, add, tanh, blk * MR,
+                        out, outOff + blk * MR * outStride + j * NR, outStride, Math.min(NR, cols - j * NR));
+            }
+        }
+    }
+
+    /**
+     * {@link #accumulate} over {@code k in [k0, k1)}, from the sums in {@code acc} (row-major {@code MR x NR} from
+     * {@code accOff}) and back into them.
+     */
+    private static void accumulateRange(float[] a, int aOff, int k0, int k1, float[] b, int[] bOff, int bBase,
+                                        float[] acc, int accOff) {
+        FloatVector c00 = FloatVector.fromArray(S, acc, accOff);
+        FloatVector c01 = FloatVector.fromArray(S, acc, accOff + L);
+        FloatVector c10 = FloatVector.fromArray(S, acc, accOff + 2 * L);
+        FloatVector c11 = FloatVector.fromArray(S, acc, accOff + 3 * L);
+        FloatVector c20 = FloatVector.fromArray(S, acc, accOff + 4 * L);
+        FloatVector c21 = FloatVector.fromArray(S, acc, accOff + 5 * L);
+        FloatVector c30 = FloatVector.fromArray(S, acc, accOff + 6 * L);
+        FloatVector c31 = FloatVector.fromArray(S, acc, accOff + 7 * L);
+        FloatVector c40 = FloatVector.fromArray(S, acc, accOff + 8 * L);
+        FloatVector c41 = FloatVector.fromArray(S, acc, accOff + 9 * L);
+        FloatVector c50 = FloatVector.fromArray(S, acc, accOff + 10 * L);
+        FloatVector c51 = FloatVector.fromArray(S, acc, accOff + 11 * L);
+        int ao = aOff + k0 * MR;
+        for (int k = k0; k < k1; k++, ao += MR) {
+            int bo = bOff[k] + bBase;
+            FloatVector b0 = FloatVector.fromArray(S, b, bo);
+            FloatVector b1 = FloatVector.fromArray(S, b, bo + L);
+            FloatVector a0 = FloatVector.broadcast(S, a[ao]);
+            c00 = a0.fma(b0, c00);
+            c01 = a0.fma(b1, c01);
+            FloatVector a1 = FloatVector.broadcast(S, a[ao + 1]);
+            c10 = a1.fma(b0, c10);
+            c11 = a1.fma(b1, c11);
+            FloatVector a2 = FloatVector.broadcast(S, a[ao + 2]);
+            c20 = a2.fma(b0, c20);
+            c21 = a2.fma(b1, c21);
+            FloatVector a3 = FloatVector.broadcast(S, a[ao + 3]);
+            c30 = a3.fma(b0, c30);
+            c31 = a3.fma(b1, c31);
+            FloatVector a4 = FloatVector.broadcast(S, a[ao + 4]);
+            c40 = a4.fma(b0, c40);
+            c41 = a4.fma(b1, c41);
+            FloatVector a5 = FloatVector.broadcast(S, a[ao + 5]);
+            c50 = a5.fma(b0, c50);
+            c51 = a5.fma(b1, c51);
+        }
+        c00.intoArray(acc, accOff);
+        c01.intoArray(acc, accOff + L);
+        c10.intoArray(acc, accOff + 2 * L);
+        c11.intoArray(acc, accOff + 3 * L);
+        c20.intoArray(acc, accOff + 4 * L);
+        c21.intoArray(acc, accOff + 5 * L);
+        c30.intoArray(acc, accOff + 6 * L);
+        c31.intoArray(acc, accOff + 7 * L);
+        c40.intoArray(acc, accOff + 8 * L);
+        c41.intoArray(acc, accOff + 9 * L);
+        c50.intoArray(acc, accOff + 10 * L);
+        c51.intoArray(acc, accOff + 11 * L);
+    }
+
+    /** {@link #accumulateRange} for one vector (the first of each row's two in {@code acc}), as {@link #blockOne}. */
+    private static void accumulateOneRange(float[] a, int aOff, int k0, int k1, float[] b, int[] bOff, int bBase,
+                                           float[] acc, int accOff) {
+        FloatVector c0 = FloatVector.fromArray(S, acc, accOff);
+        FloatVector c1 = FloatVector.fromArray(S, acc, accOff + 2 * L);
+        FloatVector c2 = FloatVector.fromArray(S, acc, accOff + 4 * L);
+        FloatVector c3 = FloatVector.fromArray(S, acc, accOff + 6 * L);
+        FloatVector c4 = FloatVector.fromArray(S, acc, accOff + 8 * L);
+        FloatVector c5 = FloatVector.fromArray(S, acc, accOff + 10 * L);
+        int ao = aOff + k0 * MR;
+        for (int k = k0; k < k1; k++, ao += MR) {
+            FloatVector b0 = FloatVector.fromArray(S, b, bOff[k] + bBase);
+            c0 = FloatVector.broadcast(S, a[ao]).fma(b0, c0);
+            c1 = FloatVector.broadcast(S, a[ao + 1]).fma(b0, c1);
+            c2 = FloatVector.broadcast(S, a[ao + 2]).fma(b0, c2);
+            c3 = FloatVector.broadcast(S, a[ao + 3]).fma(b0, c3);
+            c4 = FloatVector.broadcast(S, a[ao + 4]).fma(b0, c4);
+            c5 = FloatVector.broadcast(S, a[ao + 5]).fma(b0, c5);
+        }
+        c0.intoArray(acc, accOff);
+        c1.intoArray(acc, accOff + 2 * L);
+        c2.intoArray(acc, accOff + 4 * L);
+        c3.intoArray(acc, accOff + 6 * L);
+        c4.intoArray(acc, accOff + 8 * L);
+        c5.intoArray(acc, accOff + 10 * L);
+    }
+
+    /**
+     * {@link #blockFor} on a machine with {@link #FEW_REGISTERS}: {@link #block} (12 accumulators) on each pair of
+     * vectors of the {@code cols <= NW} columns and {@link #blockOne} on a last single one. The same sums in the same
+     * order as the wide kernels; {@code A} is read once per pair instead of once.
+     */
+    static void blockPairs(float[] a, int aOff, int kdim, float[] b, int[] bOff, int bBase,
+                           float[] mul, float[] add, boolean tanh, int row0, int rows,
+                           float[] out, int outOff, int outStride, int cols, float[] scratch) {
+        for (int j = 0; j < cols; j += NR) {
+            int w = Math.min(NR, cols - j);
+            if (w > L) {
+                block(a, aOff, kdim, b, bOff, bBase + j, mul, add, tanh, row0, rows, out, outOff + j, outStride, w,
+                        scratch);
+            } else {
+                blockOne(a, aOff, kdim, b, bOff, bBase + j, mul, add, tanh, row0, rows, out, outOff + j, outStride, w,
+                        scratch);
+            }
+        }
+    }
+
+    /** As {@link #block} for one vector ({@code cols <= L}): six accumulators, one load and six broadcasts per k. */
+    static void blockOne(float[] a, int aOff, int kdim, float[] b, int[] bOff, int bBase,
+                         float[] mul, float[] add, boolean tanh, int row0, int rows,
+                         float[] out, int outOff, int outStride, int cols, float[] scratch) {
+        FloatVector c0 = FloatVector.zero(S);
+        FloatVector c1 = FloatVector.zero(S);
+        FloatVector c2 = FloatVector.zero(S);
+        FloatVector c3 = FloatVector.zero(S);
+        FloatVector c4 = FloatVector.zero(S);
+        FloatVector c5 = FloatVector.zero(S);
+        int ao = aOff;
+        for (int k = 0; k < kdim; k++, ao += MR) {
+            FloatVector b0 = FloatVector.fromArray(S, b, bOff[k] + bBase);
+            c0 = FloatVector.broadcast(S, a[ao]).fma(b0, c0);
+            c1 = FloatVector.broadcast(S, a[ao + 1]).fma(b0, c1);
+            c2 = FloatVector.broadcast(S, a[ao + 2]).fma(b0, c2);
+            c3 = FloatVector.broadcast(S, a[ao + 3]).fma(b0, c3);
+            c4 = FloatVector.broadcast(S, a[ao + 4]).fma(b0, c4);
+            c5 = FloatVector.broadcast(S, a[ao + 5]).fma(b0, c5);
+        }
+        // The MR x NR layout of block's epilogue; its second vector per row is never stored (cols <= L).
+        c0.intoArray(scratch, 0);
+        c1.intoArray(scratch, 2 * L);
+        c2.intoArray(scratch, 4 * L);
+        c3.intoArray(scratch, 6 * L);
+        c4.intoArray(scratch, 8 * L);
+        c5.intoArray(scratch, 10 * L);
+        epilogue(scratch, 0, Math.min(MR, rows - row0), mul, add, tanh, row0, out, outOff, outStride, cols);
     }
 
     /**
@@ -798,6 +1032,28 @@ final class VectorGemm {
     }
 
     /**
+     * {@link #blockAddToWide} for 16 vector registers ({@link #FEW_REGISTERS}): the sums of each pair of vectors by
+     * {@link #block}'s 12-accumulator loop, then the rows added as {@link #blockAddToWide} adds them (row after row,
+     * all {@code 4L} columns), so that overlapping destinations receive their adds in the same order: the same bits.
+     *
+     * @param scratch a caller-owned array of at least {@code MR * NW} floats (one per thread)
+     */
+    static void blockAddToPairs(float[] a, int aOff, int kdim, float[] b, int[] bOff, int bBase, int row0, int rows,
+                                float[] out, int[] outOff, int outBase, float[] scratch) {
+        accumulate(a, aOff, kdim, b, bOff, bBase, scratch, 0);
+        accumulate(a, aOff, kdim, b, bOff, bBase + NR, scratch, MR * NR);
+        int valid = Math.min(MR, rows - row0);
+        for (int r = 0; r < valid; r++) {
+            int o = outOff[row0 + r] + outBase;
+            for (int q = 0; q < 4; q++) {
+                int acc = (q < 2 ? 0 : MR * NR) + (2 * r + q % 2) * L;
+                FloatVector.fromArray(S, out, o + q * L).add(FloatVector.fromArray(S, scratch, acc))
+                        .intoArray(out, o + q * L);
+            }
+        }
+    }
+
+    /**
      * As {@link #blockAddTo}, for {@link #NW} = {@code 4L} columns (the loop of {@link #blockWide}: each row's
      * values are the same sums, in the same order, as {@link #blockAddTo} computes for its columns); the rows are
      * added one after the other into {@code out[outOff[row0 + r] + outBase ...]}, all {@code 4L} columns.
@@ -899,6 +1155,98 @@ final class VectorGemm {
             for (int q = 0; q < 4; q++) {
                 FloatVector.fromArray(S, out, o + q * L).add(FloatVector.fromArray(S, acc, (4 * r + q) * L))
                         .intoArray(out, o + q * L);
+            }
+        }
+    }
+
+    /**
+     * {@link #gradBlockWide} for two vectors of columns ({@code 2L}; 12 accumulators), of which the first
+     * {@code vectors} (1 or 2) are added to {@code c}: the kernel for 16 vector registers ({@link #FEW_REGISTERS}),
+     * where the 18 and 24 accumulators of the others spill. B must extend {@code 2L} floats past {@code col0} in
+     * every row; the sums are those of {@link #gradBlockWide}, element for element.
+     */
+    static void gradBlock2(float[] a, int[] aOff, int aBase, int aStride, int row0, int rows,
+                           float[] b, int bBase, int bStride, int ldb, int h0, int h1, int width,
+                           float[] c, int ldc, int col0, int vectors) {
+        int last = Math.min(MR, rows - row0) - 1;
+        int r0 = aOff[row0] + aBase;
+        int r1 = aOff[row0 + Math.min(1, last)] + aBase;
+        int r2 = aOff[row0 + Math.min(2, last)] + aBase;
+        int r3 = aOff[row0 + Math.min(3, last)] + aBase;
+        int r4 = aOff[row0 + Math.min(4, last)] + aBase;
+        int r5 = aOff[row0 + Math.min(5, last)] + aBase;
+        FloatVector c00 = FloatVector.zero(S);
+        FloatVector c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S);
+        FloatVector c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S);
+        FloatVector c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S);
+        FloatVector c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S);
+        FloatVector c41 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S);
+        FloatVector c51 = FloatVector.zero(S);
+        for (int h = h0; h < h1; h++) {
+            int ar = h * aStride;
+            int bo = bBase + h * bStride + col0;
+            for (int w = 0; w < width; w++, bo += ldb) {
+                int k = ar + w;
+                FloatVector b0 = FloatVector.fromArray(S, b, bo);
+                FloatVector b1 = FloatVector.fromArray(S, b, bo + L);
+                FloatVector a0 = FloatVector.broadcast(S, a[r0 + k]);
+                c00 = a0.fma(b0, c00);
+                c01 = a0.fma(b1, c01);
+                FloatVector a1 = FloatVector.broadcast(S, a[r1 + k]);
+                c10 = a1.fma(b0, c10);
+                c11 = a1.fma(b1, c11);
+                FloatVector a2 = FloatVector.broadcast(S, a[r2 + k]);
+                c20 = a2.fma(b0, c20);
+                c21 = a2.fma(b1, c21);
+                FloatVector a3 = FloatVector.broadcast(S, a[r3 + k]);
+                c30 = a3.fma(b0, c30);
+                c31 = a3.fma(b1, c31);
+                FloatVector a4 = FloatVector.broadcast(S, a[r4 + k]);
+                c40 = a4.fma(b0, c40);
+                c41 = a4.fma(b1, c41);
+                FloatVector a5 = FloatVector.broadcast(S, a[r5 + k]);
+                c50 = a5.fma(b0, c50);
+                c51 = a5.fma(b1, c51);
+            }
+        }
+        int o = row0 * ldc + col0;
+        FloatVector.fromArray(S, c, o).add(c00).intoArray(c, o);
+        if (vectors > 1) {
+            FloatVector.fromArray(S, c, o + L).add(c01).intoArray(c, o + L);
+        }
+        if (last >= 1) {
+            FloatVector.fromArray(S, c, o + ldc).add(c10).intoArray(c, o + ldc);
+            if (vectors > 1) {
+                FloatVector.fromArray(S, c, o + ldc + L).add(c11).intoArray(c, o + ldc + L);
+            }
+        }
+        if (last >= 2) {
+            FloatVector.fromArray(S, c, o + 2 * ldc).add(c20).intoArray(c, o + 2 * ldc);
+            if (vectors > 1) {
+                FloatVector.fromArray(S, c, o + 2 * ldc + L).add(c21).intoArray(c, o + 2 * ldc + L);
+            }
+        }
+        if (last >= 3) {
+            FloatVector.fromArray(S, c, o + 3 * ldc).add(c30).intoArray(c, o + 3 * ldc);
+            if (vectors > 1) {
+                FloatVector.fromArray(S, c, o + 3 * ldc + L).add(c31).intoArray(c, o + 3 * ldc + L);
+            }
+        }
+        if (last >= 4) {
+            FloatVector.fromArray(S, c, o + 4 * ldc).add(c40).intoArray(c, o + 4 * ldc);
+            if (vectors > 1) {
+                FloatVector.fromArray(S, c, o + 4 * ldc + L).add(c41).intoArray(c, o + 4 * ldc + L);
+            }
+        }
+        if (last >= 5) {
+            FloatVector.fromArray(S, c, o + 5 * ldc).add(c50).intoArray(c, o + 5 * ldc);
+            if (vectors > 1) {
+                FloatVector.fromArray(S, c, o + 5 * ldc + L).add(c51).intoArray(c, o + 5 * ldc + L);
             }
         }
     }

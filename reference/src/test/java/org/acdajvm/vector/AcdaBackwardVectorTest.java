@@ -83,4 +83,36 @@ class AcdaBackwardVectorTest {
             }
         }
     }
+
+    @Test
+    void kernelsForSixteenRegistersGiveTheSameBits() {
+        // With 16 vector registers (AVX2, VectorGemm.FEW_REGISTERS) the backward runs 12-accumulator kernels: the
+        // atom convolution in pairs of channels, the atom gradient in pairs of taps, the weight gradients and the
+        // scatters into dx and de1 on pairs of vectors. Both settings run here, whatever this machine is: the same
+        // gradients, bit for bit. Odd channel counts, K = 3, 5, 7 (taps left over by pairs and threes), 7 atoms,
+        // partial tiles, a weight-gradient width past the wide blocks.
+        int nr = 2 * AcdaForwardVector.lanes();
+        Object[][] cases = {
+            {AcdaConfig.builder(5, 7, 3).build(), 1, 6, 2 * nr + 3},
+            {AcdaConfig.builder(7, 4, 5).atoms(7).padding(PaddingMode.CIRCULAR).build(), 2, 5, nr + 1},
+            {AcdaConfig.builder(3, 13, 7).build(), 1, 4, 3 * nr - 2},
+        };
+        long seed = 11;
+        try (AcdaBackwardVector few = new AcdaBackwardVector(2, true);
+             AcdaBackwardVector many = new AcdaBackwardVector(2, false)) {
+            for (Object[] c : cases) {
+                AcdaConfig cfg = (AcdaConfig) c[0];
+                AcdaLayer layer = AcdaInit.randomized(cfg, seed);
+                Tensor x = AcdaInit.input(cfg, (int) c[1], (int) c[2], (int) c[3], seed + 1);
+                Tensor dy = Tensor.zeros(x.dim(0), cfg.outChannels(), cfg.outSize(x.dim(2)), cfg.outSize(x.dim(3)));
+                AcdaInit.fill(dy, new SplittableRandom(seed + 2), -1, 1);
+                String ctx = cfg.summary() + " x " + x.shapeString();
+                Map<String, Tensor> a = few.backward(layer, x, dy);
+                Map<String, Tensor> b = many.backward(layer, x, dy);
+                a.forEach((key, t) -> assertEquals(b.get(key), t, key + ", " + ctx));
+                assertMatchesOracle(a, AcdaOracleBackward.backward(layer, x, dy), 1e-4, ctx);
+                seed++;
+            }
+        }
+    }
 }

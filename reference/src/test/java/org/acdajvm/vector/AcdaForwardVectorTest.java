@@ -126,8 +126,12 @@ class AcdaForwardVectorTest {
                 AcdaLayer layer = AcdaInit.randomized(cfg, 51);
                 for (int w : widths) {
                     for (int h : new int[] {1, 6}) {
-                        // One row: flat tiles would compute what row tiles do, so rows run; six: flat ones do.
-                        assertEquals(h > 1, new AcdaForwardVector.Shape(cfg, h, w, true).flat, "H = " + h + ", W = " + w);
+                        // One row: flat tiles would compute what row tiles do, so rows run; six: flat ones do
+                        // where they compute fewer columns (a 56-pixel row with 16 lanes, not with 8: 32 + 24).
+                        boolean flatShape = new AcdaForwardVector.Shape(cfg, h, w, true).flat;
+                        if (h == 1 || w == 1 || w == 4 * l + 3) {
+                            assertEquals(h > 1, flatShape, "H = " + h + ", W = " + w);
+                        }
                         Tensor x = AcdaInit.input(cfg, 3, h, w, 52 + w);
                         Tensor y = flat.forward(layer, x);
                         assertEquals(rows.forward(layer, x), y, cfg + ", H = " + h + ", W = " + w);
@@ -136,13 +140,14 @@ class AcdaForwardVectorTest {
                 }
             }
         }
-        assertTrue(new AcdaForwardVector.Shape(configs[0], 5, 56, true).flat);
-        // Zero padding shares a row's right padding with the next row's left one: 56 + 1 (K = 3), 56 + 3 (K = 7);
-        // circular padding wraps different values into the two sides, so its rows hold both: 56 + 2.
-        assertEquals(57, new AcdaForwardVector.Shape(configs[0], 5, 56, true).we);
-        assertEquals(59, new AcdaForwardVector.Shape(AcdaConfig.builder(2, 2, 7).build(), 5, 56, true).we);
-        assertEquals(58, new AcdaForwardVector.Shape(AcdaConfig.builder(2, 2, 3).padding(PaddingMode.CIRCULAR).build(),
-                5, 56, true).we);
+        int w = 4 * l + 3;
+        assertTrue(new AcdaForwardVector.Shape(configs[0], 5, w, true).flat);
+        // Zero padding shares a row's right padding with the next row's left one: w + 1 (K = 3), w + 3 (K = 7);
+        // circular padding wraps different values into the two sides, so its rows hold both: w + 2.
+        assertEquals(w + 1, new AcdaForwardVector.Shape(configs[0], 5, w, true).we);
+        assertEquals(w + 3, new AcdaForwardVector.Shape(AcdaConfig.builder(2, 2, 7).build(), 5, w, true).we);
+        assertEquals(w + 2, new AcdaForwardVector.Shape(AcdaConfig.builder(2, 2, 3).padding(PaddingMode.CIRCULAR).build(),
+                5, w, true).we);
         assertFalse(new AcdaForwardVector.Shape(configs[0], 5, 32, true).flat,
                 "32-pixel rows fill two vectors exactly: flat rows of 34 would compute more, so rows run");
         assertFalse(new AcdaForwardVector.Shape(configs[0], 5, 56, false).flat);
@@ -151,10 +156,37 @@ class AcdaForwardVectorTest {
     }
 
     @Test
+    void kernelsForSixteenRegistersGiveTheSameBits() {
+        // On a machine with 16 vector registers (AVX2) the atoms run in blocks of two taps and the atom convolution
+        // in groups of two channels (VectorGemm.FEW_REGISTERS); both settings run here, whatever this machine is, and
+        // must give the same sums in the same order: odd channel counts (a channel left over by either grouping),
+        // K = 3, 5, 7 (taps left over by blocks of two and of four), 7 atoms (a padded atom block), the input copy
+        // of the atom convolution (408 channels), 2 threads.
+        AcdaConfig[] configs = {
+            AcdaConfig.builder(5, 6, 3).build(),
+            AcdaConfig.builder(7, 4, 5).padding(PaddingMode.CIRCULAR).build(),
+            AcdaConfig.builder(9, 3, 7).atoms(7).build(),
+            AcdaConfig.builder(408, 4, 3).build()};
+        try (AcdaForwardVector few = new AcdaForwardVector(2, true, true);
+             AcdaForwardVector many = new AcdaForwardVector(2, true, false)) {
+            for (AcdaConfig cfg : configs) {
+                AcdaLayer layer = AcdaInit.randomized(cfg, 61);
+                for (int w : new int[] {1, 3 * AcdaForwardVector.lanes() - 2, 70}) {
+                    Tensor x = AcdaInit.input(cfg, 1, 3, w, 62 + w);
+                    Tensor y = few.forward(layer, x);
+                    assertEquals(many.forward(layer, x), y, cfg + ", W = " + w);
+                    assertAccepted(layer, x, y);
+                }
+            }
+        }
+    }
+
+    @Test
     void theAtomConvolutionsInputCopyIsAccepted() {
-        // 216 channels at K = 3: a tile reads more than COPY_INPUT_ABOVE_FLOATS of input, so the atom
-        // convolution copies it block by block (and 8 channels per block leave no remainder; 218 leave two).
-        for (int channels : new int[] {216, 218}) {
+        // 408 channels at K = 3: a tile reads more than COPY_INPUT_ABOVE_FLOATS of input (with 8 lanes as with 16),
+        // so the atom convolution copies it block by block (and 8 channels per block leave no remainder; 410 leave
+        // two).
+        for (int channels : new int[] {408, 410}) {
             AcdaConfig cfg = AcdaConfig.builder(channels, 4, 3).build();
             assertTrue(new AcdaForwardVector.Shape(cfg, 3, 70).copyInputBlocks, "the copy is used");
             AcdaLayer layer = AcdaInit.randomized(cfg, 41);
