@@ -7,6 +7,7 @@ import jdk.incubator.vector.VectorSpecies;
 
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.CompilerControl;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
@@ -35,15 +36,22 @@ public class FmaPeakBenchmark {
     static final int ITERATIONS = 1024;
     static final int CHAINS = 12;
 
-    /** Non-final so that the JIT cannot fold the loop. */
-    public float a = 0.999f;
-    public float b = 1e-4f;
+    /** Non-final so that the JIT cannot fold the loop; each chain grows by {@code a*b} a step, 0.05 in all. */
+    public float a = 1e-4f;
+    public float b = 0.5f;
 
     /** Lanes of the preferred species: GFLOP/s = ops/us * 2 * lanes / 1000. */
     public static int lanes() {
         return S.length();
     }
 
+    /**
+     * The chains accumulate ({@code c = a*b + c}): C2 has only the {@code vfmadd231ps} form, so {@code c = c*a + b}
+     * cost a register move per FMA and, with 16 registers, spilled two chains; and kept out of the benchmark's loop
+     * ({@code DONT_INLINE}): inlined there, the same loop ran at half speed on a Zen 1 (AVX2), 17 to 21 GFLOP/s
+     * where a C loop of the same FMAs and this method compiled alone run at 35 to 37 (bench/TUNING.md).
+     */
+    @CompilerControl(CompilerControl.Mode.DONT_INLINE)
     private float chains() {
         FloatVector va = FloatVector.broadcast(S, a);
         FloatVector vb = FloatVector.broadcast(S, b);
@@ -60,18 +68,18 @@ public class FmaPeakBenchmark {
         FloatVector c10 = FloatVector.broadcast(S, 1.1f);
         FloatVector c11 = FloatVector.broadcast(S, 1.2f);
         for (int i = 0; i < ITERATIONS; i++) {
-            c0 = c0.fma(va, vb);
-            c1 = c1.fma(va, vb);
-            c2 = c2.fma(va, vb);
-            c3 = c3.fma(va, vb);
-            c4 = c4.fma(va, vb);
-            c5 = c5.fma(va, vb);
-            c6 = c6.fma(va, vb);
-            c7 = c7.fma(va, vb);
-            c8 = c8.fma(va, vb);
-            c9 = c9.fma(va, vb);
-            c10 = c10.fma(va, vb);
-            c11 = c11.fma(va, vb);
+            c0 = va.fma(vb, c0);
+            c1 = va.fma(vb, c1);
+            c2 = va.fma(vb, c2);
+            c3 = va.fma(vb, c3);
+            c4 = va.fma(vb, c4);
+            c5 = va.fma(vb, c5);
+            c6 = va.fma(vb, c6);
+            c7 = va.fma(vb, c7);
+            c8 = va.fma(vb, c8);
+            c9 = va.fma(vb, c9);
+            c10 = va.fma(vb, c10);
+            c11 = va.fma(vb, c11);
         }
         return c0.add(c1).add(c2).add(c3).add(c4).add(c5).add(c6).add(c7).add(c8).add(c9).add(c10).add(c11)
                 .reduceLanes(jdk.incubator.vector.VectorOperators.ADD);

@@ -120,14 +120,36 @@ public final class StageCompare {
         float acc = 0;
         long t0 = System.nanoTime();
         for (int r = 0; r < reps; r++) {
-            acc += chains(0.999f, 1e-4f);
+            acc += chainsOnce(r);
         }
         long t = System.nanoTime() - t0;
         sink = acc;
         return 2.0 * reps * 1024 * 12 * S.length() / t;
     }
 
-    /** Twelve independent chains of 1024 vector FMAs (the loop of {@code FmaPeakBenchmark}). */
+    /** {@link #chains} compiled on its own. */
+    private interface Chains {
+        float run(float a, float b);
+    }
+
+    /**
+     * Three implementations called in turn from one site: a megamorphic call, which C2 does not inline. Inlined into
+     * the probe's loop, the chains ran at half speed on a Zen 1 (AVX2): 17 to 21 GFLOP/s where a C loop of the same
+     * FMAs and the method compiled alone ran at 35 to 37 (bench/TUNING.md).
+     */
+    private static final Chains[] CHAINS = {
+        (a, b) -> chains(a, b), (a, b) -> chains(a, b), (a, b) -> chains(a, b)};
+
+    /** One call of {@link #chains} behind a call that is not inlined (the probes of every tool use this). */
+    static float chainsOnce(int r) {
+        return CHAINS[r % CHAINS.length].run(1e-4f, 0.5f);
+    }
+
+    /**
+     * Twelve independent chains of 1024 vector FMAs (the loop of {@code FmaPeakBenchmark}), accumulating
+     * ({@code c = a*b + c}: C2 has only the {@code vfmadd231ps} form, so {@code c = c*a + b} cost a register move per
+     * FMA and, with 16 registers, spilled two chains).
+     */
     static float chains(float a, float b) {
         FloatVector va = FloatVector.broadcast(S, a);
         FloatVector vb = FloatVector.broadcast(S, b);
@@ -144,18 +166,18 @@ public final class StageCompare {
         FloatVector c10 = FloatVector.broadcast(S, 1.1f);
         FloatVector c11 = FloatVector.broadcast(S, 1.2f);
         for (int i = 0; i < 1024; i++) {
-            c0 = c0.fma(va, vb);
-            c1 = c1.fma(va, vb);
-            c2 = c2.fma(va, vb);
-            c3 = c3.fma(va, vb);
-            c4 = c4.fma(va, vb);
-            c5 = c5.fma(va, vb);
-            c6 = c6.fma(va, vb);
-            c7 = c7.fma(va, vb);
-            c8 = c8.fma(va, vb);
-            c9 = c9.fma(va, vb);
-            c10 = c10.fma(va, vb);
-            c11 = c11.fma(va, vb);
+            c0 = va.fma(vb, c0);
+            c1 = va.fma(vb, c1);
+            c2 = va.fma(vb, c2);
+            c3 = va.fma(vb, c3);
+            c4 = va.fma(vb, c4);
+            c5 = va.fma(vb, c5);
+            c6 = va.fma(vb, c6);
+            c7 = va.fma(vb, c7);
+            c8 = va.fma(vb, c8);
+            c9 = va.fma(vb, c9);
+            c10 = va.fma(vb, c10);
+            c11 = va.fma(vb, c11);
         }
         return c0.add(c1).add(c2).add(c3).add(c4).add(c5).add(c6).add(c7).add(c8).add(c9).add(c10).add(c11).lane(0);
     }
