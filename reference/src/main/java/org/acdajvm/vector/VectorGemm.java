@@ -216,54 +216,8 @@ final class VectorGemm {
     /** The register-blocked sums of {@link #block}, row-major {@code MR x NR} into {@code acc} from {@code accOff}. */
     private static void accumulate(float[] a, int aOff, int kdim, float[] b, int[] bOff, int bBase, float[] acc,
                                    int accOff) {
-        FloatVector c00 = FloatVector.zero(S);
-        FloatVector c01 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S);
-        FloatVector c11 = FloatVector.zero(S);
-        FloatVector c20 = FloatVector.zero(S);
-        FloatVector c21 = FloatVector.zero(S);
-        FloatVector c30 = FloatVector.zero(S);
-        FloatVector c31 = FloatVector.zero(S);
-        FloatVector c40 = FloatVector.zero(S);
-        FloatVector c41 = FloatVector.zero(S);
-        FloatVector c50 = FloatVector.zero(S);
-        FloatVector c51 = FloatVector.zero(S);
-        int ao = aOff;
-        for (int k = 0; k < kdim; k++, ao += MR) {
-            int bo = bOff[k] + bBase;
-            FloatVector b0 = FloatVector.fromArray(S, b, bo);
-            FloatVector b1 = FloatVector.fromArray(S, b, bo + L);
-            FloatVector a0 = FloatVector.broadcast(S, a[ao]);
-            c00 = a0.fma(b0, c00);
-            c01 = a0.fma(b1, c01);
-            FloatVector a1 = FloatVector.broadcast(S, a[ao + 1]);
-            c10 = a1.fma(b0, c10);
-            c11 = a1.fma(b1, c11);
-            FloatVector a2 = FloatVector.broadcast(S, a[ao + 2]);
-            c20 = a2.fma(b0, c20);
-            c21 = a2.fma(b1, c21);
-            FloatVector a3 = FloatVector.broadcast(S, a[ao + 3]);
-            c30 = a3.fma(b0, c30);
-            c31 = a3.fma(b1, c31);
-            FloatVector a4 = FloatVector.broadcast(S, a[ao + 4]);
-            c40 = a4.fma(b0, c40);
-            c41 = a4.fma(b1, c41);
-            FloatVector a5 = FloatVector.broadcast(S, a[ao + 5]);
-            c50 = a5.fma(b0, c50);
-            c51 = a5.fma(b1, c51);
-        }
-        c00.intoArray(acc, accOff);
-        c01.intoArray(acc, accOff + L);
-        c10.intoArray(acc, accOff + 2 * L);
-        c11.intoArray(acc, accOff + 3 * L);
-        c20.intoArray(acc, accOff + 4 * L);
-        c21.intoArray(acc, accOff + 5 * L);
-        c30.intoArray(acc, accOff + 6 * L);
-        c31.intoArray(acc, accOff + 7 * L);
-        c40.intoArray(acc, accOff + 8 * L);
-        c41.intoArray(acc, accOff + 9 * L);
-        c50.intoArray(acc, accOff + 10 * L);
-        c51.intoArray(acc, accOff + 11 * L);
+        Arrays.fill(acc, accOff, accOff + MR * NR, 0f);
+        accumulateRange(a, aOff, 0, kdim, b, bOff, bBase, acc, accOff);
     }
 
     /**
@@ -762,29 +716,9 @@ final class VectorGemm {
     static void blockOne(float[] a, int aOff, int kdim, float[] b, int[] bOff, int bBase,
                          float[] mul, float[] add, boolean tanh, int row0, int rows,
                          float[] out, int outOff, int outStride, int cols, float[] scratch) {
-        FloatVector c0 = FloatVector.zero(S);
-        FloatVector c1 = FloatVector.zero(S);
-        FloatVector c2 = FloatVector.zero(S);
-        FloatVector c3 = FloatVector.zero(S);
-        FloatVector c4 = FloatVector.zero(S);
-        FloatVector c5 = FloatVector.zero(S);
-        int ao = aOff;
-        for (int k = 0; k < kdim; k++, ao += MR) {
-            FloatVector b0 = FloatVector.fromArray(S, b, bOff[k] + bBase);
-            c0 = FloatVector.broadcast(S, a[ao]).fma(b0, c0);
-            c1 = FloatVector.broadcast(S, a[ao + 1]).fma(b0, c1);
-            c2 = FloatVector.broadcast(S, a[ao + 2]).fma(b0, c2);
-            c3 = FloatVector.broadcast(S, a[ao + 3]).fma(b0, c3);
-            c4 = FloatVector.broadcast(S, a[ao + 4]).fma(b0, c4);
-            c5 = FloatVector.broadcast(S, a[ao + 5]).fma(b0, c5);
-        }
         // The MR x NR layout of block's epilogue; its second vector per row is never stored (cols <= L).
-        c0.intoArray(scratch, 0);
-        c1.intoArray(scratch, 2 * L);
-        c2.intoArray(scratch, 4 * L);
-        c3.intoArray(scratch, 6 * L);
-        c4.intoArray(scratch, 8 * L);
-        c5.intoArray(scratch, 10 * L);
+        Arrays.fill(scratch, 0, MR * NR, 0f);
+        accumulateOneRange(a, aOff, 0, kdim, b, bOff, bBase, scratch, 0);
         epilogue(scratch, 0, Math.min(MR, rows - row0), mul, add, tanh, row0, out, outOff, outStride, cols);
     }
 
