@@ -438,14 +438,9 @@ public final class AcdaForwardVector implements AutoCloseable {
      * L1's sets and were evicted between channel groups.) Each sum runs over {@code t} in order with one
      * FMA per term from zero, as the matrix product this replaces did, so {@code D} has the same bits.
      * Blocked as four taps by six atoms: 24 accumulators, six loads of {@code G} and four broadcasts per
-     * {@code t}.
+     * {@code t}; with {@code fewRegisters} (16 vector registers, {@link VectorGemm#FEW_REGISTERS}) two taps by six
+     * atoms first ({@link #atomsTwoTaps}). The same bits either way.
      */
-    static void atoms(float[] psi, int bases, int taps, int atoms, float[] g, MemorySegment d, int vectors,
-                      int qStride, int uStride, int mStride) {
-        atoms(psi, bases, taps, atoms, g, d, vectors, qStride, uStride, mStride, VectorGemm.FEW_REGISTERS);
-    }
-
-    /** {@link #atoms}, in blocks of two taps (for 16 vector registers) when {@code fewRegisters}: the same bits. */
     static void atoms(float[] psi, int bases, int taps, int atoms, float[] g, MemorySegment d, int vectors,
                       int qStride, int uStride, int mStride, boolean fewRegisters) {
         for (int q = 0; q < vectors; q++) {
