@@ -213,11 +213,61 @@ final class VectorGemm {
         }
     }
 
-    /** The register-blocked sums of {@link #block}, row-major {@code MR x NR} into {@code acc} from {@code accOff}. */
+    /**
+     * The register-blocked sums of {@link #block}, row-major {@code MR x NR} into {@code acc} from {@code accOff}. The
+     * loop of {@link #accumulateRange}, from registers set to zero rather than from zeros stored and loaded: this is
+     * the hot kernel of every machine (AVX-512 too), and a change to it would want its own measurement there.
+     */
     private static void accumulate(float[] a, int aOff, int kdim, float[] b, int[] bOff, int bBase, float[] acc,
                                    int accOff) {
-        Arrays.fill(acc, accOff, accOff + MR * NR, 0f);
-        accumulateRange(a, aOff, 0, kdim, b, bOff, bBase, acc, accOff);
+        FloatVector c00 = FloatVector.zero(S);
+        FloatVector c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S);
+        FloatVector c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S);
+        FloatVector c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S);
+        FloatVector c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S);
+        FloatVector c41 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S);
+        FloatVector c51 = FloatVector.zero(S);
+        int ao = aOff;
+        for (int k = 0; k < kdim; k++, ao += MR) {
+            int bo = bOff[k] + bBase;
+            FloatVector b0 = FloatVector.fromArray(S, b, bo);
+            FloatVector b1 = FloatVector.fromArray(S, b, bo + L);
+            FloatVector a0 = FloatVector.broadcast(S, a[ao]);
+            c00 = a0.fma(b0, c00);
+            c01 = a0.fma(b1, c01);
+            FloatVector a1 = FloatVector.broadcast(S, a[ao + 1]);
+            c10 = a1.fma(b0, c10);
+            c11 = a1.fma(b1, c11);
+            FloatVector a2 = FloatVector.broadcast(S, a[ao + 2]);
+            c20 = a2.fma(b0, c20);
+            c21 = a2.fma(b1, c21);
+            FloatVector a3 = FloatVector.broadcast(S, a[ao + 3]);
+            c30 = a3.fma(b0, c30);
+            c31 = a3.fma(b1, c31);
+            FloatVector a4 = FloatVector.broadcast(S, a[ao + 4]);
+            c40 = a4.fma(b0, c40);
+            c41 = a4.fma(b1, c41);
+            FloatVector a5 = FloatVector.broadcast(S, a[ao + 5]);
+            c50 = a5.fma(b0, c50);
+            c51 = a5.fma(b1, c51);
+        }
+        c00.intoArray(acc, accOff);
+        c01.intoArray(acc, accOff + L);
+        c10.intoArray(acc, accOff + 2 * L);
+        c11.intoArray(acc, accOff + 3 * L);
+        c20.intoArray(acc, accOff + 4 * L);
+        c21.intoArray(acc, accOff + 5 * L);
+        c30.intoArray(acc, accOff + 6 * L);
+        c31.intoArray(acc, accOff + 7 * L);
+        c40.intoArray(acc, accOff + 8 * L);
+        c41.intoArray(acc, accOff + 9 * L);
+        c50.intoArray(acc, accOff + 10 * L);
+        c51.intoArray(acc, accOff + 11 * L);
     }
 
     /**
