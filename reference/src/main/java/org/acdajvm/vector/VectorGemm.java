@@ -43,10 +43,23 @@ final class VectorGemm {
      * pairs of vectors). The system property {@code acda.vector.registers} ({@code 16} or {@code 32}) overrides the
      * guess. Either way every output element is the same sum in the same order.
      */
-    static final boolean FEW_REGISTERS = fewRegisters(System.getProperty("acda.vector.registers"),
-            System.getProperty("os.arch", ""), L);
+    static final boolean FEW_REGISTERS = fewRegistersOfThisMachine();
 
-    /** See {@link #FEW_REGISTERS}; a value of the property other than 16 or 32 is refused in one line. */
+    /**
+     * {@link #fewRegisters} for this JVM; a bad value of the property is named in one line on stderr and the
+     * kernels follow the machine (either choice gives the same bits, so nothing but speed depends on it).
+     */
+    private static boolean fewRegistersOfThisMachine() {
+        String arch = System.getProperty("os.arch", "");
+        try {
+            return fewRegisters(System.getProperty("acda.vector.registers"), arch, L);
+        } catch (IllegalArgumentException e) {
+            System.err.println("acda: " + e.getMessage() + "; the kernels follow the machine instead");
+            return fewRegisters(null, arch, L);
+        }
+    }
+
+    /** See {@link #FEW_REGISTERS}; a value of the property other than 16 or 32 is refused with one line. */
     static boolean fewRegisters(String property, String arch, int lanes) {
         if (property != null) {
             return switch (property.trim()) {
