@@ -509,9 +509,14 @@ public final class AcdaBackwardVector implements AutoCloseable {
         // Atoms: D[m][u][.] = sum_t Psi[t][u] G[m*T + t][.], by the forward's kernel, into D's layout here.
         AcdaForwardVector.atoms(p.psiByTap, bases, taps, atoms, ws.g, ws.d, width / L, L, NW, taps * NW, ws.few);
         t0 = lap(ws.clock, Stage.ATOMS, t0);
-        // dZ[j][.] = sum_o coef[o][j] dy[o][.]  (zero in the tile's columns past W': dy's tail is zero).
+        // dZ[j][.] = sum_o coef[o][j] dy[o][.]  (zero in the tile's columns past W': dy's tail is zero). The tile's
+        // dy rows are copied next to each other first: in dyT they are a plane apart (40 KB in a 100 x 100 image),
+        // and every block of rows reads all of them.
+        for (int o = 0; o < outC; o++) {
+            System.arraycopy(b.dyT, o * b.planeT + tileT, ws.dyTile, o * NW, width);
+        }
         for (int blk = 0; blk < VectorGemm.blocks(cm); blk++) {
-            gemm(wide, p.coefT, blk * outC * MR, outC, b.dyT, b.rowOffO, tileT, null, null,
+            gemm(wide, p.coefT, blk * outC * MR, outC, ws.dyTile, b.nwOut, 0, null, null,
                     blk * MR, cm, ws.dz, blk * MR * NW, NW, ws);
         }
         t0 = lap(ws.clock, Stage.DZ, t0);
@@ -1583,7 +1588,8 @@ public final class AcdaBackwardVector implements AutoCloseable {
         final float[] dw1T;
         /** Output rows per block of pixels of a weight-gradient sum. */
         final int gradRows;
-        final int[] rowOffO;
+        /** Rows of a tile of {@code dy}, {@code o * NW}. */
+        final int[] nwOut;
         final int[] rowOffZ;
         /** {@code conv1Off} and {@code conv2Off} in the tap-major row order of {@link Packed#w1t} and {@link Packed#w2t}. */
         final int[] conv1OffT;
@@ -1624,7 +1630,7 @@ public final class AcdaBackwardVector implements AutoCloseable {
             dw2T = new float[blocksRows(inter * 9) * ldG];
             dw1T = new float[blocksRows(c.inChannels() * g * g) * ldI];
             gradRows = Math.max(1, GRAD_PIXELS / sh.outW);
-            rowOffO = planes(c.outChannels(), planeT);
+            nwOut = planes(c.outChannels(), NW);
             rowOffZ = planes(cm, planeT);
             conv1OffT = tapMajor(sh.conv1Off, g * g, c.inChannels());
             conv2OffT = tapMajor(sh.conv2Off, 9, inter);
@@ -1672,6 +1678,8 @@ public final class AcdaBackwardVector implements AutoCloseable {
         /** The atoms, {@code [M][K*K][NW]}: off-heap and 64-byte aligned, so that no vector of them crosses a cache line. */
         final MemorySegment d;
         final float[] dz;
+        /** One tile of {@code dy}, {@code [O][NW]}. */
+        final float[] dyTile;
         final float[] dd;
         final float[] dg;
         final float[] da2;
@@ -1694,6 +1702,7 @@ public final class AcdaBackwardVector implements AutoCloseable {
             int paddedAtoms = (c.atoms() + 5) / 6 * 6;
             d = Arena.ofAuto().allocate((long) (paddedAtoms * c.taps() + MR) * NW * Float.BYTES, 64);
             dz = new float[c.inChannels() * c.atoms() * NW];
+            dyTile = new float[c.outChannels() * NW];
             dd = new float[c.atoms() * c.taps() * NW];
             dg = new float[genRows * NW];
             da2 = new float[c.generatorChannels() * NW];
