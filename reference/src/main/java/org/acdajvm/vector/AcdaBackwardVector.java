@@ -506,8 +506,9 @@ public final class AcdaBackwardVector implements AutoCloseable {
             }
         }
         t0 = lap(ws.clock, Stage.GENERATOR_CONV2, t0);
-        // Atoms: D[m][u][.] = sum_t Psi[t][u] G[m*T + t][.], by the forward's kernel, into D's layout here.
-        AcdaForwardVector.atoms(p.psiByTap, bases, taps, atoms, ws.g, ws.d, width / L, L, NW, taps * NW, ws.few);
+        // Atoms: D[q][u][m] = sum_t Psi[t][u] G[m*T + t][q], by the forward's kernel, in the forward's layout.
+        AcdaForwardVector.atoms(p.psiByTap, bases, taps, atoms, ws.g, ws.d, width / L, taps * sh.paddedAtoms * L,
+                sh.paddedAtoms * L, L, ws.few);
         t0 = lap(ws.clock, Stage.ATOMS, t0);
         // dZ[j][.] = sum_o coef[o][j] dy[o][.]  (zero in the tile's columns past W': dy's tail is zero). The tile's
         // dy rows are copied next to each other first: in dyT they are a plane apart (40 KB in a 100 x 100 image),
@@ -522,7 +523,7 @@ public final class AcdaBackwardVector implements AutoCloseable {
         t0 = lap(ws.clock, Stage.DZ, t0);
         // Z (kept for dcoef), dD and the direct path to dx.
         int xBase = sh.input.base(h, w0);
-        atomConv(sh, b, ws, xBase, tileT, width);
+        AtomConvolution.tile(sh, ws.few, b.xph, xBase, ws.d, width / L, ws.xBlock, b.zFull, tileT, b.planeT);
         t0 = lap(ws.clock, Stage.ATOM_CONV, t0);
         atomGradient(sh, b, ws, xBase, width);
         t0 = lap(ws.clock, Stage.ATOM_GRADIENT, t0);
@@ -591,285 +592,6 @@ public final class AcdaBackwardVector implements AutoCloseable {
                         .intoArray(ws.scratch, L);
                 band.sumDa2[j] += VectorGemm.sumLanes(ws.scratch, 0);
                 band.sumDa2c2[j] += VectorGemm.sumLanes(ws.scratch, L);
-            }
-        }
-    }
-
-    /**
-     * {@code Z[c*M + m][.] = sum_u D[m][u][.] x[c][u][.]} into {@code zFull}, as the forward's atom convolution:
-     * four input channels by six atoms by one vector of pixels (24 accumulators; per tap six atom loads and four
-     * input loads for 24 FMAs), the atom count padded to a multiple of 6 with zero atoms (not stored), channels
-     * outer and the vectors of the tile inner. Channels left over go one at a time. Each element is the same sum
-     * over {@code u} in the same order as before.
-     */
-    private static void atomConv(AcdaForwardVector.Shape sh, Buffers b, Workspace ws, int xBase, int tileT, int width) {
-        int inC = sh.cfg.inChannels();
-        int cStride = sh.input.channelStride();
-        int c = 0;
-        if (ws.few) {
-            for (; c + 1 < inC; c += 2) {
-                for (int half = 0; half < width; half += L) {
-                    atomConvTwo(sh, b, ws, c, xBase + c * cStride + half, cStride, half, tileT);
-                }
-            }
-        }
-        for (; c + 3 < inC; c += 4) {
-            for (int half = 0; half < width; half += L) {
-                atomConvFour(sh, b, ws, c, xBase + c * cStride + half, cStride, half, tileT);
-            }
-        }
-        for (; c < inC; c++) {
-            for (int half = 0; half < width; half += L) {
-                atomConvOne(sh, b, ws, c, xBase + c * cStride + half, half, tileT);
-            }
-        }
-    }
-
-    private static void atomConvFour(AcdaForwardVector.Shape sh, Buffers b, Workspace ws, int c, int xc, int cStride,
-                                     int half, int tileT) {
-        int atoms = sh.cfg.atoms();
-        int taps = sh.cfg.taps();
-        int[] uOff = sh.atomOff;
-        MemorySegment d = ws.d;
-        float[] x = b.xph;
-        float[] z = b.zFull;
-        int pt = b.planeT;
-        int xc1 = xc + cStride;
-        int xc2 = xc1 + cStride;
-        int xc3 = xc2 + cStride;
-        int tn = taps * NW;
-        for (int m0 = 0; m0 < atoms; m0 += 6) {
-            FloatVector a0 = FloatVector.zero(S);
-            FloatVector a1 = FloatVector.zero(S);
-            FloatVector a2 = FloatVector.zero(S);
-            FloatVector a3 = FloatVector.zero(S);
-            FloatVector a4 = FloatVector.zero(S);
-            FloatVector a5 = FloatVector.zero(S);
-            FloatVector b0 = FloatVector.zero(S);
-            FloatVector b1 = FloatVector.zero(S);
-            FloatVector b2 = FloatVector.zero(S);
-            FloatVector b3 = FloatVector.zero(S);
-            FloatVector b4 = FloatVector.zero(S);
-            FloatVector b5 = FloatVector.zero(S);
-            FloatVector e0 = FloatVector.zero(S);
-            FloatVector e1 = FloatVector.zero(S);
-            FloatVector e2 = FloatVector.zero(S);
-            FloatVector e3 = FloatVector.zero(S);
-            FloatVector e4 = FloatVector.zero(S);
-            FloatVector e5 = FloatVector.zero(S);
-            FloatVector f0 = FloatVector.zero(S);
-            FloatVector f1 = FloatVector.zero(S);
-            FloatVector f2 = FloatVector.zero(S);
-            FloatVector f3 = FloatVector.zero(S);
-            FloatVector f4 = FloatVector.zero(S);
-            FloatVector f5 = FloatVector.zero(S);
-            int dm = m0 * tn + half;
-            for (int u = 0; u < taps; u++) {
-                int du = dm + u * NW;
-                FloatVector d0 = FloatVector.fromMemorySegment(S, d, (long) du << 2, NATIVE);
-                FloatVector d1 = FloatVector.fromMemorySegment(S, d, (long) (du + 1 * tn) << 2, NATIVE);
-                FloatVector d2 = FloatVector.fromMemorySegment(S, d, (long) (du + 2 * tn) << 2, NATIVE);
-                FloatVector d3 = FloatVector.fromMemorySegment(S, d, (long) (du + 3 * tn) << 2, NATIVE);
-                FloatVector d4 = FloatVector.fromMemorySegment(S, d, (long) (du + 4 * tn) << 2, NATIVE);
-                FloatVector d5 = FloatVector.fromMemorySegment(S, d, (long) (du + 5 * tn) << 2, NATIVE);
-                int xo = uOff[u];
-                FloatVector v = FloatVector.fromArray(S, x, xc + xo);
-                a0 = d0.fma(v, a0);
-                a1 = d1.fma(v, a1);
-                a2 = d2.fma(v, a2);
-                a3 = d3.fma(v, a3);
-                a4 = d4.fma(v, a4);
-                a5 = d5.fma(v, a5);
-                v = FloatVector.fromArray(S, x, xc1 + xo);
-                b0 = d0.fma(v, b0);
-                b1 = d1.fma(v, b1);
-                b2 = d2.fma(v, b2);
-                b3 = d3.fma(v, b3);
-                b4 = d4.fma(v, b4);
-                b5 = d5.fma(v, b5);
-                v = FloatVector.fromArray(S, x, xc2 + xo);
-                e0 = d0.fma(v, e0);
-                e1 = d1.fma(v, e1);
-                e2 = d2.fma(v, e2);
-                e3 = d3.fma(v, e3);
-                e4 = d4.fma(v, e4);
-                e5 = d5.fma(v, e5);
-                v = FloatVector.fromArray(S, x, xc3 + xo);
-                f0 = d0.fma(v, f0);
-                f1 = d1.fma(v, f1);
-                f2 = d2.fma(v, f2);
-                f3 = d3.fma(v, f3);
-                f4 = d4.fma(v, f4);
-                f5 = d5.fma(v, f5);
-            }
-            int cnt = Math.min(6, atoms - m0);
-            int za = (c * atoms + m0) * pt + tileT + half;
-            int zb = za + atoms * pt;
-            int ze = zb + atoms * pt;
-            int zf = ze + atoms * pt;
-            a0.intoArray(z, za);
-            b0.intoArray(z, zb);
-            e0.intoArray(z, ze);
-            f0.intoArray(z, zf);
-            if (cnt > 1) {
-                a1.intoArray(z, za + 1 * pt);
-                b1.intoArray(z, zb + 1 * pt);
-                e1.intoArray(z, ze + 1 * pt);
-                f1.intoArray(z, zf + 1 * pt);
-            }
-            if (cnt > 2) {
-                a2.intoArray(z, za + 2 * pt);
-                b2.intoArray(z, zb + 2 * pt);
-                e2.intoArray(z, ze + 2 * pt);
-                f2.intoArray(z, zf + 2 * pt);
-            }
-            if (cnt > 3) {
-                a3.intoArray(z, za + 3 * pt);
-                b3.intoArray(z, zb + 3 * pt);
-                e3.intoArray(z, ze + 3 * pt);
-                f3.intoArray(z, zf + 3 * pt);
-            }
-            if (cnt > 4) {
-                a4.intoArray(z, za + 4 * pt);
-                b4.intoArray(z, zb + 4 * pt);
-                e4.intoArray(z, ze + 4 * pt);
-                f4.intoArray(z, zf + 4 * pt);
-            }
-            if (cnt > 5) {
-                a5.intoArray(z, za + 5 * pt);
-                b5.intoArray(z, zb + 5 * pt);
-                e5.intoArray(z, ze + 5 * pt);
-                f5.intoArray(z, zf + 5 * pt);
-            }
-        }
-    }
-
-    /**
-     * {@link #atomConvFour} for 16 vector registers ({@link VectorGemm#FEW_REGISTERS}): two channels by six atoms,
-     * 12 accumulators, a tap's two input vectors held and its six atoms loaded one at a time. The same sums.
-     */
-    private static void atomConvTwo(AcdaForwardVector.Shape sh, Buffers b, Workspace ws, int c, int xc, int cStride,
-                                    int half, int tileT) {
-        int atoms = sh.cfg.atoms();
-        int taps = sh.cfg.taps();
-        int[] uOff = sh.atomOff;
-        MemorySegment d = ws.d;
-        float[] x = b.xph;
-        float[] z = b.zFull;
-        int pt = b.planeT;
-        int xc1 = xc + cStride;
-        int tn = taps * NW;
-        for (int m0 = 0; m0 < atoms; m0 += 6) {
-            FloatVector a0 = FloatVector.zero(S);
-            FloatVector a1 = FloatVector.zero(S);
-            FloatVector a2 = FloatVector.zero(S);
-            FloatVector a3 = FloatVector.zero(S);
-            FloatVector a4 = FloatVector.zero(S);
-            FloatVector a5 = FloatVector.zero(S);
-            FloatVector b0 = FloatVector.zero(S);
-            FloatVector b1 = FloatVector.zero(S);
-            FloatVector b2 = FloatVector.zero(S);
-            FloatVector b3 = FloatVector.zero(S);
-            FloatVector b4 = FloatVector.zero(S);
-            FloatVector b5 = FloatVector.zero(S);
-            int dm = m0 * tn + half;
-            for (int u = 0; u < taps; u++) {
-                int du = dm + u * NW;
-                int xo = uOff[u];
-                FloatVector v = FloatVector.fromArray(S, x, xc + xo);
-                FloatVector w = FloatVector.fromArray(S, x, xc1 + xo);
-                FloatVector dv = FloatVector.fromMemorySegment(S, d, (long) du << 2, NATIVE);
-                a0 = dv.fma(v, a0);
-                b0 = dv.fma(w, b0);
-                dv = FloatVector.fromMemorySegment(S, d, (long) (du + 1 * tn) << 2, NATIVE);
-                a1 = dv.fma(v, a1);
-                b1 = dv.fma(w, b1);
-                dv = FloatVector.fromMemorySegment(S, d, (long) (du + 2 * tn) << 2, NATIVE);
-                a2 = dv.fma(v, a2);
-                b2 = dv.fma(w, b2);
-                dv = FloatVector.fromMemorySegment(S, d, (long) (du + 3 * tn) << 2, NATIVE);
-                a3 = dv.fma(v, a3);
-                b3 = dv.fma(w, b3);
-                dv = FloatVector.fromMemorySegment(S, d, (long) (du + 4 * tn) << 2, NATIVE);
-                a4 = dv.fma(v, a4);
-                b4 = dv.fma(w, b4);
-                dv = FloatVector.fromMemorySegment(S, d, (long) (du + 5 * tn) << 2, NATIVE);
-                a5 = dv.fma(v, a5);
-                b5 = dv.fma(w, b5);
-            }
-            int cnt = Math.min(6, atoms - m0);
-            int za = (c * atoms + m0) * pt + tileT + half;
-            int zb = za + atoms * pt;
-            a0.intoArray(z, za);
-            b0.intoArray(z, zb);
-            if (cnt > 1) {
-                a1.intoArray(z, za + 1 * pt);
-                b1.intoArray(z, zb + 1 * pt);
-            }
-            if (cnt > 2) {
-                a2.intoArray(z, za + 2 * pt);
-                b2.intoArray(z, zb + 2 * pt);
-            }
-            if (cnt > 3) {
-                a3.intoArray(z, za + 3 * pt);
-                b3.intoArray(z, zb + 3 * pt);
-            }
-            if (cnt > 4) {
-                a4.intoArray(z, za + 4 * pt);
-                b4.intoArray(z, zb + 4 * pt);
-            }
-            if (cnt > 5) {
-                a5.intoArray(z, za + 5 * pt);
-                b5.intoArray(z, zb + 5 * pt);
-            }
-        }
-    }
-
-    private static void atomConvOne(AcdaForwardVector.Shape sh, Buffers b, Workspace ws, int c, int xc, int half,
-                                    int tileT) {
-        int atoms = sh.cfg.atoms();
-        int taps = sh.cfg.taps();
-        int[] uOff = sh.atomOff;
-        MemorySegment d = ws.d;
-        float[] x = b.xph;
-        float[] z = b.zFull;
-        int pt = b.planeT;
-        int tn = taps * NW;
-        for (int m0 = 0; m0 < atoms; m0 += 6) {
-            FloatVector a0 = FloatVector.zero(S);
-            FloatVector a1 = FloatVector.zero(S);
-            FloatVector a2 = FloatVector.zero(S);
-            FloatVector a3 = FloatVector.zero(S);
-            FloatVector a4 = FloatVector.zero(S);
-            FloatVector a5 = FloatVector.zero(S);
-            int dm = m0 * tn + half;
-            for (int u = 0; u < taps; u++) {
-                int du = dm + u * NW;
-                FloatVector v = FloatVector.fromArray(S, x, xc + uOff[u]);
-                a0 = FloatVector.fromMemorySegment(S, d, (long) du << 2, NATIVE).fma(v, a0);
-                a1 = FloatVector.fromMemorySegment(S, d, (long) (du + 1 * tn) << 2, NATIVE).fma(v, a1);
-                a2 = FloatVector.fromMemorySegment(S, d, (long) (du + 2 * tn) << 2, NATIVE).fma(v, a2);
-                a3 = FloatVector.fromMemorySegment(S, d, (long) (du + 3 * tn) << 2, NATIVE).fma(v, a3);
-                a4 = FloatVector.fromMemorySegment(S, d, (long) (du + 4 * tn) << 2, NATIVE).fma(v, a4);
-                a5 = FloatVector.fromMemorySegment(S, d, (long) (du + 5 * tn) << 2, NATIVE).fma(v, a5);
-            }
-            int cnt = Math.min(6, atoms - m0);
-            int za = (c * atoms + m0) * pt + tileT + half;
-            a0.intoArray(z, za);
-            if (cnt > 1) {
-                a1.intoArray(z, za + 1 * pt);
-            }
-            if (cnt > 2) {
-                a2.intoArray(z, za + 2 * pt);
-            }
-            if (cnt > 3) {
-                a3.intoArray(z, za + 3 * pt);
-            }
-            if (cnt > 4) {
-                a4.intoArray(z, za + 4 * pt);
-            }
-            if (cnt > 5) {
-                a5.intoArray(z, za + 5 * pt);
             }
         }
     }
@@ -1142,6 +864,8 @@ public final class AcdaBackwardVector implements AutoCloseable {
         float[] dxph = band.dxph;
         int[] perm = b.tapsByColumn;
         int step = atoms * NW;
+        int uStride = sh.paddedAtoms * L;
+        int qStride = taps * uStride;
         int c = 0;
         for (; c + 3 < inC; c += 4) {
             int xc = xBase + c * cStride;
@@ -1164,11 +888,12 @@ public final class AcdaBackwardVector implements AutoCloseable {
                     FloatVector s31 = FloatVector.zero(S);
                     FloatVector s32 = FloatVector.zero(S);
                     int zo = c * step + half;
+                    int dq = half / L * qStride;
                     for (int m = 0; m < atoms; m++, zo += NW) {
-                        int dm = m * taps * NW + half;
-                        FloatVector d0 = FloatVector.fromMemorySegment(S, d, (long) (dm + u0 * NW) << 2, NATIVE);
-                        FloatVector d1 = FloatVector.fromMemorySegment(S, d, (long) (dm + u1 * NW) << 2, NATIVE);
-                        FloatVector d2 = FloatVector.fromMemorySegment(S, d, (long) (dm + u2 * NW) << 2, NATIVE);
+                        int dm = dq + m * L;
+                        FloatVector d0 = FloatVector.fromMemorySegment(S, d, (long) (dm + u0 * uStride) << 2, NATIVE);
+                        FloatVector d1 = FloatVector.fromMemorySegment(S, d, (long) (dm + u1 * uStride) << 2, NATIVE);
+                        FloatVector d2 = FloatVector.fromMemorySegment(S, d, (long) (dm + u2 * uStride) << 2, NATIVE);
                         FloatVector z0 = FloatVector.fromArray(S, dz, zo);
                         s00 = z0.fma(d0, s00);
                         s01 = z0.fma(d1, s01);
@@ -1215,7 +940,8 @@ public final class AcdaBackwardVector implements AutoCloseable {
                     FloatVector v = FloatVector.zero(S);
                     for (int m = 0; m < atoms; m++) {
                         v = FloatVector.fromArray(S, dz, (c * atoms + m) * NW + half)
-                                .fma(FloatVector.fromMemorySegment(S, d, (long) ((m * taps + u) * NW + half) << 2, NATIVE), v);
+                                .fma(FloatVector.fromMemorySegment(S, d,
+                                        (long) (half / L * qStride + u * uStride + m * L) << 2, NATIVE), v);
                     }
                     FloatVector.fromArray(S, dxph, xc + uOff[u] + half).add(v).intoArray(dxph, xc + uOff[u] + half);
                 }
@@ -1675,8 +1401,13 @@ public final class AcdaBackwardVector implements AutoCloseable {
     private static final class Workspace {
         final float[] c2;
         final float[] g;
-        /** The atoms, {@code [M][K*K][NW]}: off-heap and 64-byte aligned, so that no vector of them crosses a cache line. */
+        /**
+         * The atoms in the forward's layout, {@code [NW/L][K*K][paddedAtoms][L]} ({@link AcdaForwardVector#atoms}):
+         * off-heap and 64-byte aligned, so that no vector of them crosses a cache line.
+         */
         final MemorySegment d;
+        /** The input of one block of channels of {@link AtomConvolution}, copied contiguous. */
+        final float[] xBlock;
         final float[] dz;
         /** One tile of {@code dy}, {@code [O][NW]}. */
         final float[] dyTile;
@@ -1701,6 +1432,7 @@ public final class AcdaBackwardVector implements AutoCloseable {
             g = new float[genRows * NW];
             int paddedAtoms = (c.atoms() + 5) / 6 * 6;
             d = Arena.ofAuto().allocate((long) (paddedAtoms * c.taps() + MR) * NW * Float.BYTES, 64);
+            xBlock = new float[AtomConvolution.CHANNEL_BLOCK * sh.packedChannel];
             dz = new float[c.inChannels() * c.atoms() * NW];
             dyTile = new float[c.outChannels() * NW];
             dd = new float[c.atoms() * c.taps() * NW];

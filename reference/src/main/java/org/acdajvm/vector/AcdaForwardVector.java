@@ -37,7 +37,7 @@ import org.acdajvm.tensor.Tensor;
  *       (4 vectors; fewer for the last, {@link VectorGemm#blockFor}):
  *       generator conv 2 (+ BN, tanh) into a tile {@code G}, atoms {@code D = Psi^T G} packed per
  *       vector of pixels and tap-major ({@link #atoms}), the atom convolution into a tile {@code Z}
- *       ({@link #atomConv}), and the coefficient convolution {@code y = coef Z + bias} (a product)
+ *       ({@link AtomConvolution}), and the coefficient convolution {@code y = coef Z + bias} (a product)
  *       into the output.</li>
  * </ol>
  * With stride 1 the tiles run over the image flattened row after row ({@link Shape#flat}): {@code xph} and
@@ -413,7 +413,7 @@ public final class AcdaForwardVector implements AutoCloseable {
                 fewRegisters);
         long t2 = profiling ? lap(ws, Stage.ATOMS, t1) : 0;
         // Atom convolution: Z[c*M + m][.] = sum_u D[.][u][m] * X[c][u][.].
-        atomConv(sh, ws, xBase, vectors);
+        AtomConvolution.tile(sh, fewRegisters, ws.xph, xBase, ws.d, vectors, ws.xBlock, ws.z, 0, NW);
         long t3 = profiling ? lap(ws, Stage.ATOM_CONV, t2) : 0;
         // Coefficient convolution: y[o][.] = bias[o] + sum_j coef[o][j] Z[j][.].
         VectorGemm.tile(p.coef, p.kc, ws.z, sh.zRowOff, 0, null, p.bias, false, outC, y, yBase, yStride, cols,
@@ -431,7 +431,7 @@ public final class AcdaForwardVector implements AutoCloseable {
      * {@code D[q][u][m][.] = sum_t psi[u][t] G[m*T + t][q*L ..]} for the {@code vectors} vectors {@code q} of
      * the tile, vector {@code (q, u, m)} of {@code D} at float {@code q*qStride + u*uStride + m*mStride}. The forward
      * packs {@code D} per vector, tap-major ({@code [vectors][K*K][paddedAtoms][L]}: strides
-     * {@code K*K*paddedAtoms*L, paddedAtoms*L, L}); the backward keeps {@code [M][K*K][NW]}. In the forward's layout the
+     * {@code K*K*paddedAtoms*L, paddedAtoms*L, L}), and so does the backward. In this layout the
      * atom convolution then reads the six atoms of one tap as six consecutive vectors, and one vector's atoms
      * (18.8 KB at K = 7) as one contiguous block that stays in L1. (The previous layout,
      * {@code [M][K*K][NW]}, put consecutive taps 256 bytes apart: one vector's atoms fell into a quarter of
@@ -666,7 +666,7 @@ public final class AcdaForwardVector implements AutoCloseable {
     }
 
     /**
-     * {@link #atomConv} copies each block's input into a contiguous buffer first when a tile reads more than
+     * {@link AtomConvolution} copies each block's input into a contiguous buffer first when a tile reads more than
      * this many floats of input (160 KiB): then the input rows come from L3 (the coefficient convolution's
      * weights, streamed between tiles, have evicted them from L2), and the copy's independent sequential loads
      * overlap their misses where the kernel's loads, each feeding six FMAs, wait one by one. Measured on
@@ -680,314 +680,6 @@ public final class AcdaForwardVector implements AutoCloseable {
 
     /** Chunks per thread of the row-parallel phases (see {@link #image}). */
     private static final int ROW_CHUNKS = 32;
-
-    /** Input channels per block of {@link #atomConv}: the block's input rows and one vector's atoms share L1. */
-    static final int ATOM_CONV_CHANNEL_BLOCK = 8;
-
-    /**
-     * {@code Z[c*M + m][.] = sum_u D[.][u][m] * X[c][u][.]}, register-blocked as four input channels by
-     * six atoms by one vector of pixels (the atom count padded to a multiple of 6 with zero atoms):
-     * 24 accumulators, and per tap six atom loads (consecutive, in the packed {@code D} of {@link #atoms})
-     * and four input loads for 24 FMAs. Loops: blocks of {@link #ATOM_CONV_CHANNEL_BLOCK} channels, then the
-     * vectors of the tile, then groups of four channels, so that a vector's atoms are read from L1 for every
-     * group of the block and a group's input rows from L1 for every vector. Channels left over go one at a
-     * time. Each {@code Z} element is the same sum over {@code u} in the same order whatever the blocking. With 16
-     * vector registers ({@link VectorGemm#FEW_REGISTERS}) the groups are of two channels
-     * ({@link #atomConvTwoChannels}: the four-channel kernel's 31 registers would spill).
-     */
-    private void atomConv(Shape sh, Workspace ws, int xBase, int vectors) {
-        int inC = sh.cfg.inChannels();
-        int cStride = sh.input.channelStride();
-        int qStride = sh.cfg.taps() * sh.paddedAtoms * L;
-        int group = fewRegisters ? 2 : 4;
-        int grouped = inC / group * group;
-        int pc = sh.packedChannel;
-        float[] xp = ws.xBlock;
-        for (int cb = 0; cb < grouped; cb += ATOM_CONV_CHANNEL_BLOCK) {
-            int cEnd = Math.min(grouped, cb + ATOM_CONV_CHANNEL_BLOCK);
-            if (sh.copyInputBlocks) {
-                for (int c = cb; c < cEnd; c++) {
-                    int src = xBase + c * cStride;
-                    int dst = (c - cb) * pc;
-                    for (int k = 0; k < sh.segStart.length; k++) {
-                        System.arraycopy(ws.xph, src + sh.segStart[k], xp, dst + sh.segPos[k], sh.segLen[k]);
-                    }
-                }
-                for (int q = 0; q < vectors; q++) {
-                    for (int c = cb; c < cEnd; c += group) {
-                        atomConvGroup(sh, ws, xp, sh.atomOffPacked, c, (c - cb) * pc + q * L, pc, q * L, q * qStride);
-                    }
-                }
-            } else {
-                for (int q = 0; q < vectors; q++) {
-                    for (int c = cb; c < cEnd; c += group) {
-                        atomConvGroup(sh, ws, ws.xph, sh.atomOff, c, xBase + c * cStride + q * L, cStride, q * L,
-                                q * qStride);
-                    }
-                }
-            }
-        }
-        for (int c = grouped; c < inC; c++) {
-            for (int q = 0; q < vectors; q++) {
-                atomConvOneChannel(sh, ws, c, xBase + c * cStride + q * L, q * L, q * qStride);
-            }
-        }
-    }
-
-
-    /** One group of {@link #atomConv}: four channels, or two with {@link VectorGemm#FEW_REGISTERS}. */
-    private void atomConvGroup(Shape sh, Workspace ws, float[] x, int[] uOff, int c, int xc, int cStride, int half,
-                               int dq) {
-        if (fewRegisters) {
-            atomConvTwoChannels(sh, ws, x, uOff, c, xc, cStride, half, dq);
-        } else {
-            atomConvFourChannels(sh, ws, x, uOff, c, xc, cStride, half, dq);
-        }
-    }
-
-    /**
-     * {@link #atomConvFourChannels} for a machine with 16 vector registers: two channels by six atoms, 12
-     * accumulators, the two input vectors of a tap held and its six atoms loaded one at a time (15 registers); per
-     * tap eight loads for 12 FMAs. The same sums in the same order.
-     */
-    private void atomConvTwoChannels(Shape sh, Workspace ws, float[] x, int[] uOff, int c, int xc, int cStride,
-                                     int half, int dq) {
-        int atoms = sh.cfg.atoms();
-        int taps = sh.cfg.taps();
-        int uStride = sh.paddedAtoms * L;
-        MemorySegment d = ws.d;
-        float[] z = ws.z;
-        int xc1 = xc + cStride;
-        for (int m0 = 0; m0 < atoms; m0 += 6) {
-            FloatVector a0 = FloatVector.zero(S);
-            FloatVector a1 = FloatVector.zero(S);
-            FloatVector a2 = FloatVector.zero(S);
-            FloatVector a3 = FloatVector.zero(S);
-            FloatVector a4 = FloatVector.zero(S);
-            FloatVector a5 = FloatVector.zero(S);
-            FloatVector b0 = FloatVector.zero(S);
-            FloatVector b1 = FloatVector.zero(S);
-            FloatVector b2 = FloatVector.zero(S);
-            FloatVector b3 = FloatVector.zero(S);
-            FloatVector b4 = FloatVector.zero(S);
-            FloatVector b5 = FloatVector.zero(S);
-            int dm = dq + m0 * L;
-            for (int u = 0; u < taps; u++) {
-                int du = dm + u * uStride;
-                int xo = uOff[u];
-                FloatVector v = FloatVector.fromArray(S, x, xc + xo);
-                FloatVector w = FloatVector.fromArray(S, x, xc1 + xo);
-                FloatVector dv = FloatVector.fromMemorySegment(S, d, (long) du << 2, NATIVE);
-                a0 = dv.fma(v, a0);
-                b0 = dv.fma(w, b0);
-                dv = FloatVector.fromMemorySegment(S, d, (long) (du + L) << 2, NATIVE);
-                a1 = dv.fma(v, a1);
-                b1 = dv.fma(w, b1);
-                dv = FloatVector.fromMemorySegment(S, d, (long) (du + 2 * L) << 2, NATIVE);
-                a2 = dv.fma(v, a2);
-                b2 = dv.fma(w, b2);
-                dv = FloatVector.fromMemorySegment(S, d, (long) (du + 3 * L) << 2, NATIVE);
-                a3 = dv.fma(v, a3);
-                b3 = dv.fma(w, b3);
-                dv = FloatVector.fromMemorySegment(S, d, (long) (du + 4 * L) << 2, NATIVE);
-                a4 = dv.fma(v, a4);
-                b4 = dv.fma(w, b4);
-                dv = FloatVector.fromMemorySegment(S, d, (long) (du + 5 * L) << 2, NATIVE);
-                a5 = dv.fma(v, a5);
-                b5 = dv.fma(w, b5);
-            }
-            int n = Math.min(6, atoms - m0);
-            int za = (c * atoms + m0) * NW + half;
-            int zb = za + atoms * NW;
-            a0.intoArray(z, za);
-            b0.intoArray(z, zb);
-            if (n > 1) {
-                a1.intoArray(z, za + NW);
-                b1.intoArray(z, zb + NW);
-            }
-            if (n > 2) {
-                a2.intoArray(z, za + 2 * NW);
-                b2.intoArray(z, zb + 2 * NW);
-            }
-            if (n > 3) {
-                a3.intoArray(z, za + 3 * NW);
-                b3.intoArray(z, zb + 3 * NW);
-            }
-            if (n > 4) {
-                a4.intoArray(z, za + 4 * NW);
-                b4.intoArray(z, zb + 4 * NW);
-            }
-            if (n > 5) {
-                a5.intoArray(z, za + 5 * NW);
-                b5.intoArray(z, zb + 5 * NW);
-            }
-        }
-    }
-
-    private void atomConvFourChannels(Shape sh, Workspace ws, float[] x, int[] uOff, int c, int xc, int cStride,
-                                      int half, int dq) {
-        int atoms = sh.cfg.atoms();
-        int taps = sh.cfg.taps();
-        int uStride = sh.paddedAtoms * L;
-        MemorySegment d = ws.d;
-        float[] z = ws.z;
-
-        int xc1 = xc + cStride;
-        int xc2 = xc1 + cStride;
-        int xc3 = xc2 + cStride;
-        for (int m0 = 0; m0 < atoms; m0 += 6) {
-            FloatVector a0 = FloatVector.zero(S);
-            FloatVector a1 = FloatVector.zero(S);
-            FloatVector a2 = FloatVector.zero(S);
-            FloatVector a3 = FloatVector.zero(S);
-            FloatVector a4 = FloatVector.zero(S);
-            FloatVector a5 = FloatVector.zero(S);
-            FloatVector b0 = FloatVector.zero(S);
-            FloatVector b1 = FloatVector.zero(S);
-            FloatVector b2 = FloatVector.zero(S);
-            FloatVector b3 = FloatVector.zero(S);
-            FloatVector b4 = FloatVector.zero(S);
-            FloatVector b5 = FloatVector.zero(S);
-            FloatVector e0 = FloatVector.zero(S);
-            FloatVector e1 = FloatVector.zero(S);
-            FloatVector e2 = FloatVector.zero(S);
-            FloatVector e3 = FloatVector.zero(S);
-            FloatVector e4 = FloatVector.zero(S);
-            FloatVector e5 = FloatVector.zero(S);
-            FloatVector f0 = FloatVector.zero(S);
-            FloatVector f1 = FloatVector.zero(S);
-            FloatVector f2 = FloatVector.zero(S);
-            FloatVector f3 = FloatVector.zero(S);
-            FloatVector f4 = FloatVector.zero(S);
-            FloatVector f5 = FloatVector.zero(S);
-            int dm = dq + m0 * L;
-            for (int u = 0; u < taps; u++) {
-                int du = dm + u * uStride;
-                FloatVector d0 = FloatVector.fromMemorySegment(S, d, (long) du << 2, NATIVE);
-                FloatVector d1 = FloatVector.fromMemorySegment(S, d, (long) (du + L) << 2, NATIVE);
-                FloatVector d2 = FloatVector.fromMemorySegment(S, d, (long) (du + 2 * L) << 2, NATIVE);
-                FloatVector d3 = FloatVector.fromMemorySegment(S, d, (long) (du + 3 * L) << 2, NATIVE);
-                FloatVector d4 = FloatVector.fromMemorySegment(S, d, (long) (du + 4 * L) << 2, NATIVE);
-                FloatVector d5 = FloatVector.fromMemorySegment(S, d, (long) (du + 5 * L) << 2, NATIVE);
-                int xo = uOff[u];
-                FloatVector v = FloatVector.fromArray(S, x, xc + xo);
-                a0 = d0.fma(v, a0);
-                a1 = d1.fma(v, a1);
-                a2 = d2.fma(v, a2);
-                a3 = d3.fma(v, a3);
-                a4 = d4.fma(v, a4);
-                a5 = d5.fma(v, a5);
-                v = FloatVector.fromArray(S, x, xc1 + xo);
-                b0 = d0.fma(v, b0);
-                b1 = d1.fma(v, b1);
-                b2 = d2.fma(v, b2);
-                b3 = d3.fma(v, b3);
-                b4 = d4.fma(v, b4);
-                b5 = d5.fma(v, b5);
-                v = FloatVector.fromArray(S, x, xc2 + xo);
-                e0 = d0.fma(v, e0);
-                e1 = d1.fma(v, e1);
-                e2 = d2.fma(v, e2);
-                e3 = d3.fma(v, e3);
-                e4 = d4.fma(v, e4);
-                e5 = d5.fma(v, e5);
-                v = FloatVector.fromArray(S, x, xc3 + xo);
-                f0 = d0.fma(v, f0);
-                f1 = d1.fma(v, f1);
-                f2 = d2.fma(v, f2);
-                f3 = d3.fma(v, f3);
-                f4 = d4.fma(v, f4);
-                f5 = d5.fma(v, f5);
-            }
-            int n = Math.min(6, atoms - m0);
-            int za = (c * atoms + m0) * NW + half;
-            int zb = za + atoms * NW;
-            int ze = zb + atoms * NW;
-            int zf = ze + atoms * NW;
-            // Stores in row order; rows of padded (zero) atoms are not stored.
-            a0.intoArray(z, za);
-            b0.intoArray(z, zb);
-            e0.intoArray(z, ze);
-            f0.intoArray(z, zf);
-            if (n > 1) {
-                a1.intoArray(z, za + NW);
-                b1.intoArray(z, zb + NW);
-                e1.intoArray(z, ze + NW);
-                f1.intoArray(z, zf + NW);
-            }
-            if (n > 2) {
-                a2.intoArray(z, za + 2 * NW);
-                b2.intoArray(z, zb + 2 * NW);
-                e2.intoArray(z, ze + 2 * NW);
-                f2.intoArray(z, zf + 2 * NW);
-            }
-            if (n > 3) {
-                a3.intoArray(z, za + 3 * NW);
-                b3.intoArray(z, zb + 3 * NW);
-                e3.intoArray(z, ze + 3 * NW);
-                f3.intoArray(z, zf + 3 * NW);
-            }
-            if (n > 4) {
-                a4.intoArray(z, za + 4 * NW);
-                b4.intoArray(z, zb + 4 * NW);
-                e4.intoArray(z, ze + 4 * NW);
-                f4.intoArray(z, zf + 4 * NW);
-            }
-            if (n > 5) {
-                a5.intoArray(z, za + 5 * NW);
-                b5.intoArray(z, zb + 5 * NW);
-                e5.intoArray(z, ze + 5 * NW);
-                f5.intoArray(z, zf + 5 * NW);
-            }
-        }
-    }
-
-    /** The same for one input channel: six accumulators. */
-    private void atomConvOneChannel(Shape sh, Workspace ws, int c, int xc, int half, int dq) {
-        int atoms = sh.cfg.atoms();
-        int taps = sh.cfg.taps();
-        int uStride = sh.paddedAtoms * L;
-        int[] uOff = sh.atomOff;
-        MemorySegment d = ws.d;
-        float[] z = ws.z;
-        for (int m0 = 0; m0 < atoms; m0 += 6) {
-            FloatVector a0 = FloatVector.zero(S);
-            FloatVector a1 = FloatVector.zero(S);
-            FloatVector a2 = FloatVector.zero(S);
-            FloatVector a3 = FloatVector.zero(S);
-            FloatVector a4 = FloatVector.zero(S);
-            FloatVector a5 = FloatVector.zero(S);
-            int dm = dq + m0 * L;
-            for (int u = 0; u < taps; u++) {
-                FloatVector v = FloatVector.fromArray(S, ws.xph, xc + uOff[u]);
-                int du = dm + u * uStride;
-                a0 = FloatVector.fromMemorySegment(S, d, (long) du << 2, NATIVE).fma(v, a0);
-                a1 = FloatVector.fromMemorySegment(S, d, (long) (du + L) << 2, NATIVE).fma(v, a1);
-                a2 = FloatVector.fromMemorySegment(S, d, (long) (du + 2 * L) << 2, NATIVE).fma(v, a2);
-                a3 = FloatVector.fromMemorySegment(S, d, (long) (du + 3 * L) << 2, NATIVE).fma(v, a3);
-                a4 = FloatVector.fromMemorySegment(S, d, (long) (du + 4 * L) << 2, NATIVE).fma(v, a4);
-                a5 = FloatVector.fromMemorySegment(S, d, (long) (du + 5 * L) << 2, NATIVE).fma(v, a5);
-            }
-            int n = Math.min(6, atoms - m0);
-            int zo = (c * atoms + m0) * NW + half;
-            a0.intoArray(z, zo);
-            if (n > 1) {
-                a1.intoArray(z, zo + NW);
-            }
-            if (n > 2) {
-                a2.intoArray(z, zo + 2 * NW);
-            }
-            if (n > 3) {
-                a3.intoArray(z, zo + 3 * NW);
-            }
-            if (n > 4) {
-                a4.intoArray(z, zo + 4 * NW);
-            }
-            if (n > 5) {
-                a5.intoArray(z, zo + 5 * NW);
-            }
-        }
-    }
 
     @Override
     public void close() {
@@ -1090,7 +782,7 @@ public final class AcdaForwardVector implements AutoCloseable {
         final int[] conv2Off;
         final int[] atomOff;
         final int[] zRowOff;
-        /** The atom count rounded up to a multiple of 6 (the atom block of {@link #atomConv}). */
+        /** The atom count rounded up to a multiple of 6 (the atom block of {@link AtomConvolution}). */
         final int paddedAtoms;
         /** Segments of one channel's input that a tile's atom convolution reads (offsets from the tile's base). */
         final int[] segStart;
@@ -1099,7 +791,7 @@ public final class AcdaForwardVector implements AutoCloseable {
         final int[] segPos;
         /** Floats of one channel in {@link Workspace#xBlock}. */
         final int packedChannel;
-        /** Whether {@link #atomConv} copies its input block by block (see {@link #COPY_INPUT_ABOVE_FLOATS}). */
+        /** Whether {@link AtomConvolution} copies its input block by block (see {@link #COPY_INPUT_ABOVE_FLOATS}). */
         final boolean copyInputBlocks;
         /** {@link #atomOff} in the per-channel copy. */
         final int[] atomOffPacked;
@@ -1259,7 +951,7 @@ public final class AcdaForwardVector implements AutoCloseable {
         /** Off-heap, 64-byte aligned: the atom convolution's six loads per tap never cross a cache line. */
         final MemorySegment d;
         final float[] z;
-        /** The input of one block of channels of {@link #atomConv}, copied contiguous. */
+        /** The input of one block of channels of {@link AtomConvolution}, copied contiguous. */
         final float[] xBlock;
         final StageClock clock = new StageClock(Stage.values().length);
         /** The padded input and generator buffers this thread reads now: the shared ones or its own. */
@@ -1277,7 +969,7 @@ public final class AcdaForwardVector implements AutoCloseable {
             AcdaConfig c = sh.cfg;
             g = new float[VectorGemm.blocks(c.generatorChannels()) * MR * NW];
             d = Arena.ofAuto().allocate((long) sh.paddedAtoms * c.taps() * NW * Float.BYTES, 64);
-            xBlock = new float[ATOM_CONV_CHANNEL_BLOCK * sh.packedChannel];
+            xBlock = new float[AtomConvolution.CHANNEL_BLOCK * sh.packedChannel];
             z = new float[c.inChannels() * c.atoms() * NW];
             yTile = new float[sh.flat ? VectorGemm.blocks(c.outChannels()) * MR * NW + L : 0];
             scratchWide = new float[VectorGemm.tileAccFloats(

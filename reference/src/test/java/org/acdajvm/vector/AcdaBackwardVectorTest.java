@@ -1,6 +1,7 @@
 package org.acdajvm.vector;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
@@ -96,7 +97,12 @@ class AcdaBackwardVectorTest {
             {AcdaConfig.builder(5, 7, 3).build(), 1, 6, 2 * nr + 3},
             {AcdaConfig.builder(7, 4, 5).atoms(7).padding(PaddingMode.CIRCULAR).build(), 2, 5, nr + 1},
             {AcdaConfig.builder(3, 13, 7).build(), 1, 4, 3 * nr - 2},
+            // 162 channels at K = 7: the atom convolution copies each block's input first (20 blocks of 8 and one
+            // of 2; with groups of four, two channels left over one at a time).
+            {AcdaConfig.builder(162, 2, 7).build(), 1, 3, nr + 1},
         };
+        assertTrue(new AcdaForwardVector.Shape((AcdaConfig) cases[3][0], 3, nr + 1).copyInputBlocks, "the copy is used");
+        assertFalse(new AcdaForwardVector.Shape((AcdaConfig) cases[2][0], 4, 3 * nr - 2).copyInputBlocks);
         long seed = 11;
         try (AcdaBackwardVector few = new AcdaBackwardVector(2, true);
              AcdaBackwardVector many = new AcdaBackwardVector(2, false)) {
