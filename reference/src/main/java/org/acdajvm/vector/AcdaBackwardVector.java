@@ -7,7 +7,6 @@ import static org.acdajvm.vector.VectorGemm.NR;
 import static org.acdajvm.vector.VectorGemm.NW;
 import static org.acdajvm.vector.VectorGemm.S;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import java.util.Map;
@@ -1430,8 +1429,7 @@ public final class AcdaBackwardVector implements AutoCloseable {
             int genRows = VectorGemm.blocks(c.generatorChannels()) * MR;
             c2 = new float[genRows * NW];
             g = new float[genRows * NW];
-            int paddedAtoms = (c.atoms() + 5) / 6 * 6;
-            d = Arena.ofAuto().allocate((long) (paddedAtoms * c.taps() + MR) * NW * Float.BYTES, 64);
+            d = AtomConvolution.atomsFor(sh);
             xBlock = new float[AtomConvolution.CHANNEL_BLOCK * sh.packedChannel];
             dz = new float[c.inChannels() * c.atoms() * NW];
             dyTile = new float[c.outChannels() * NW];

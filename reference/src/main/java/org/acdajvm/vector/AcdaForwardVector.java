@@ -7,7 +7,6 @@ import static org.acdajvm.vector.VectorGemm.NW;
 import static org.acdajvm.vector.VectorGemm.S;
 
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import java.util.Arrays;
@@ -968,7 +967,7 @@ public final class AcdaForwardVector implements AutoCloseable {
         Workspace(Shape sh) {
             AcdaConfig c = sh.cfg;
             g = new float[VectorGemm.blocks(c.generatorChannels()) * MR * NW];
-            d = Arena.ofAuto().allocate((long) sh.paddedAtoms * c.taps() * NW * Float.BYTES, 64);
+            d = AtomConvolution.atomsFor(sh);
             xBlock = new float[AtomConvolution.CHANNEL_BLOCK * sh.packedChannel];
             z = new float[c.inChannels() * c.atoms() * NW];
             yTile = new float[sh.flat ? VectorGemm.blocks(c.outChannels()) * MR * NW + L : 0];

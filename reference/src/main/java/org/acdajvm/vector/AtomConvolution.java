@@ -4,6 +4,7 @@ import static org.acdajvm.vector.AcdaForwardVector.NATIVE;
 import static org.acdajvm.vector.VectorGemm.L;
 import static org.acdajvm.vector.VectorGemm.S;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.FloatVector;
 
@@ -30,6 +31,15 @@ final class AtomConvolution {
     static final int CHANNEL_BLOCK = 8;
 
     private AtomConvolution() {
+    }
+
+    /**
+     * A zeroed buffer for one tile's atoms in the layout above ({@code NW/L} vectors, {@code K*K} taps,
+     * {@code paddedAtoms} atoms; the padded atoms stay zero), off-heap and 64-byte aligned, so that no vector of it
+     * crosses a cache line.
+     */
+    static MemorySegment atomsFor(AcdaForwardVector.Shape sh) {
+        return Arena.ofAuto().allocate((long) sh.paddedAtoms * sh.cfg.taps() * VectorGemm.NW * Float.BYTES, 64);
     }
 
     /**
