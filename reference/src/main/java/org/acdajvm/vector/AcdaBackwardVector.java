@@ -105,6 +105,8 @@ public final class AcdaBackwardVector implements AutoCloseable {
     private final RowParallel rows;
     /** Kernels for 16 vector registers ({@link VectorGemm#FEW_REGISTERS}). */
     private final boolean fewRegisters;
+    /** Whether the atom convolution may copy its input ({@link AcdaForwardVector#COPY_INPUT}). */
+    private final boolean copyInput;
     private boolean profiling;
     /** Thread time per stage of the serial parts, indexed by {@link Stage#ordinal()}. */
     private final StageClock serial = new StageClock(Stage.values().length);
@@ -125,8 +127,17 @@ public final class AcdaBackwardVector implements AutoCloseable {
      * the machine (the tests compare both: the same bits).
      */
     AcdaBackwardVector(int threads, boolean fewRegisters) {
+        this(threads, fewRegisters, AcdaForwardVector.COPY_INPUT);
+    }
+
+    /**
+     * With {@code copyInput}, the atom convolution copies the input of wide layers block by block whatever the
+     * machine ({@link AcdaForwardVector#COPY_INPUT}; the tests compare both: the same bits).
+     */
+    AcdaBackwardVector(int threads, boolean fewRegisters, boolean copyInput) {
         this.rows = new RowParallel(threads);
         this.fewRegisters = fewRegisters;
+        this.copyInput = copyInput;
     }
 
     public int threads() {
@@ -189,7 +200,7 @@ public final class AcdaBackwardVector implements AutoCloseable {
             packed = new Packed(layer);
             cachedLayer = layer;
         }
-        AcdaForwardVector.Shape sh = new AcdaForwardVector.Shape(cfg, x.dim(2), x.dim(3));
+        AcdaForwardVector.Shape sh = new AcdaForwardVector.Shape(cfg, x.dim(2), x.dim(3), false, copyInput);
         if (!sh.equals(shape)) {
             shape = sh;
             buf = new Buffers(sh, Math.min(sh.outH, 2 * rows.threads()));

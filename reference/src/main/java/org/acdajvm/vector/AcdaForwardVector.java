@@ -59,6 +59,8 @@ public final class AcdaForwardVector implements AutoCloseable {
     private final boolean flatTiles;
     /** Kernels for 16 vector registers ({@link VectorGemm#FEW_REGISTERS}). */
     private final boolean fewRegisters;
+    /** Whether the atom convolution may copy its input ({@link #COPY_INPUT}). */
+    private final boolean copyInput;
     private AcdaLayer cachedLayer;
     private Packed packed;
     private Shape shape;
@@ -104,9 +106,18 @@ public final class AcdaForwardVector implements AutoCloseable {
      * ({@link VectorGemm#FEW_REGISTERS}) whatever the machine (the tests compare both: the same bits).
      */
     AcdaForwardVector(int threads, boolean flatTiles, boolean fewRegisters) {
+        this(threads, flatTiles, fewRegisters, COPY_INPUT);
+    }
+
+    /**
+     * With {@code copyInput}, the atom convolution copies the input of wide layers block by block whatever the
+     * machine ({@link #COPY_INPUT}; the tests compare both: the same bits).
+     */
+    AcdaForwardVector(int threads, boolean flatTiles, boolean fewRegisters, boolean copyInput) {
         this.rows = new RowParallel(threads);
         this.flatTiles = flatTiles;
         this.fewRegisters = fewRegisters;
+        this.copyInput = copyInput;
     }
 
     /** Lanes of the preferred float species on this machine. */
@@ -183,7 +194,7 @@ public final class AcdaForwardVector implements AutoCloseable {
             packed = new Packed(layer);
             cachedLayer = layer;
         }
-        Shape sh = new Shape(cfg, x.dim(2), x.dim(3), flatTiles);
+        Shape sh = new Shape(cfg, x.dim(2), x.dim(3), flatTiles, copyInput);
         if (!sh.equals(shape)) {
             shape = sh;
             xph = new float[sh.xphSize()];
@@ -666,13 +677,54 @@ public final class AcdaForwardVector implements AutoCloseable {
 
     /**
      * {@link AtomConvolution} copies each block's input into a contiguous buffer first when a tile reads more than
-     * this many floats of input (160 KiB): then the input rows come from L3 (the coefficient convolution's
-     * weights, streamed between tiles, have evicted them from L2), and the copy's independent sequential loads
-     * overlap their misses where the kernel's loads, each feeding six FMAs, wait one by one. Measured on
-     * Zen 5 (bench/TUNING.md): table6 (C = 256) gains 1.2x (K = 7) to 1.8x (K = 3) in the atom convolution;
-     * resnet (C = 64, 50 to 125 KiB a tile, still in L2) loses 1.2x with the copy, so it reads in place.
+     * this many floats of input (160 KiB) and the machine is one where the copy pays ({@link #COPY_INPUT}): then the
+     * input rows come from L3 (the coefficient convolution's weights, streamed between tiles, have evicted them from
+     * L2), and the copy's independent sequential loads overlap their misses where the kernel's loads, each feeding
+     * six FMAs, wait one by one. Measured on Zen 5 (bench/TUNING.md): table6 (C = 256) gains 1.2x (K = 7) to 1.8x
+     * (K = 3) in the atom convolution; resnet (C = 64, 50 to 125 KiB a tile, still in L2) loses 1.2x with the copy,
+     * so it reads in place.
      */
     static final int COPY_INPUT_ABOVE_FLOATS = 40 * 1024;
+
+    /**
+     * Whether {@link AtomConvolution} copies the input of wide layers at all (see {@link #COPY_INPUT_ABOVE_FLOATS}).
+     * Measured (bench/TUNING.md): the copy gains 1.2x to 1.8x in the atom convolution on Zen 5 (1 MiB of L2 a core)
+     * and loses 1.4x at table6-k7 on a Sapphire Rapids Xeon (2 MiB of L2 a core), where a tile's input rows (0.7 MB
+     * for the seven rows of table6-k7's taps) stay in L2 between the tiles that read them. The guess goes by the L2
+     * size, the difference between the two that the JVM can read: the copy below {@link #COPY_INPUT_BELOW_L2_BYTES}
+     * or where the size is unknown. The system property {@code acda.vector.copyInput} ({@code yes} or {@code no})
+     * overrides it. Either way the atom convolution reads the same values: the same bits.
+     */
+    static final boolean COPY_INPUT = copyInputOfThisMachine();
+
+    /** L2 bytes per core from which {@link #COPY_INPUT} guesses that the input is read in place. */
+    static final long COPY_INPUT_BELOW_L2_BYTES = 2L << 20;
+
+    private static boolean copyInputOfThisMachine() {
+        long l2 = CacheSizes.l2Bytes();
+        try {
+            return copyInput(System.getProperty("acda.vector.copyInput"), l2);
+        } catch (IllegalArgumentException e) {
+            System.err.println("acda: " + e.getMessage() + "; the atom convolution follows the machine instead");
+            return copyInput(null, l2);
+        }
+    }
+
+    /**
+     * See {@link #COPY_INPUT}; {@code l2Bytes} is 0 where unknown. A value of the property other than yes or no is
+     * refused with one line.
+     */
+    static boolean copyInput(String property, long l2Bytes) {
+        if (property != null) {
+            return switch (property.trim()) {
+                case "yes" -> true;
+                case "no" -> false;
+                default -> throw new IllegalArgumentException(
+                        "acda.vector.copyInput: expected yes or no, got '" + property + "'");
+            };
+        }
+        return l2Bytes <= 0 || l2Bytes < COPY_INPUT_BELOW_L2_BYTES;
+    }
 
     /** The byte order of the off-heap atoms (the backward's too). */
     static final ByteOrder NATIVE = ByteOrder.nativeOrder();
@@ -797,7 +849,7 @@ public final class AcdaForwardVector implements AutoCloseable {
 
         /** Row-by-row tiles (the backward, and every stride). */
         Shape(AcdaConfig cfg, int inH, int inW) {
-            this(cfg, inH, inW, false);
+            this(cfg, inH, inW, false, COPY_INPUT);
         }
 
         /**
@@ -805,6 +857,11 @@ public final class AcdaForwardVector implements AutoCloseable {
          * (see {@link #flat}; a 32-pixel row fills two vectors exactly, and its flat rows of 34 would only add work).
          */
         Shape(AcdaConfig cfg, int inH, int inW, boolean flat) {
+            this(cfg, inH, inW, flat, COPY_INPUT);
+        }
+
+        /** With {@code copyInput} false, the atom convolution reads its input in place however wide the layer. */
+        Shape(AcdaConfig cfg, int inH, int inW, boolean flat, boolean copyInput) {
             this.cfg = cfg;
             this.inH = inH;
             this.inW = inW;
@@ -887,7 +944,7 @@ public final class AcdaForwardVector implements AutoCloseable {
                 pos += segLen[sg];
             }
             packedChannel = pos;
-            copyInputBlocks = (long) inC * pos > COPY_INPUT_ABOVE_FLOATS;
+            copyInputBlocks = copyInput && (long) inC * pos > COPY_INPUT_ABOVE_FLOATS;
             atomOffPacked = new int[atomOff.length];
             for (int u = 0; u < atomOff.length; u++) {
                 for (int sg = 0; sg < nseg; sg++) {
@@ -935,12 +992,13 @@ public final class AcdaForwardVector implements AutoCloseable {
 
         @Override
         public boolean equals(Object o) {
-            return o instanceof Shape s && s.cfg.equals(cfg) && s.inH == inH && s.inW == inW && s.flat == flat;
+            return o instanceof Shape s && s.cfg.equals(cfg) && s.inH == inH && s.inW == inW && s.flat == flat
+                    && s.copyInputBlocks == copyInputBlocks;
         }
 
         @Override
         public int hashCode() {
-            return Arrays.hashCode(new int[] {cfg.hashCode(), inH, inW, flat ? 1 : 0});
+            return Arrays.hashCode(new int[] {cfg.hashCode(), inH, inW, flat ? 1 : 0, copyInputBlocks ? 1 : 0});
         }
     }
 

@@ -101,11 +101,16 @@ class AcdaBackwardVectorTest {
             // of 2; with groups of four, two channels left over one at a time).
             {AcdaConfig.builder(162, 2, 7).build(), 1, 3, nr + 1},
         };
-        assertTrue(new AcdaForwardVector.Shape((AcdaConfig) cases[3][0], 3, nr + 1).copyInputBlocks, "the copy is used");
-        assertFalse(new AcdaForwardVector.Shape((AcdaConfig) cases[2][0], 4, 3 * nr - 2).copyInputBlocks);
+        assertTrue(new AcdaForwardVector.Shape((AcdaConfig) cases[3][0], 3, nr + 1, false, true).copyInputBlocks,
+                "the copy is used");
+        assertFalse(new AcdaForwardVector.Shape((AcdaConfig) cases[2][0], 4, 3 * nr - 2, false, true)
+                .copyInputBlocks);
         long seed = 11;
-        try (AcdaBackwardVector few = new AcdaBackwardVector(2, true);
-             AcdaBackwardVector many = new AcdaBackwardVector(2, false)) {
+        // Both register settings copy the input where it is wide (whatever this machine's COPY_INPUT); a third
+        // backward reads it in place: the same gradients, bit for bit.
+        try (AcdaBackwardVector few = new AcdaBackwardVector(2, true, true);
+             AcdaBackwardVector many = new AcdaBackwardVector(2, false, true);
+             AcdaBackwardVector inPlace = new AcdaBackwardVector(2, VectorGemm.FEW_REGISTERS, false)) {
             for (Object[] c : cases) {
                 AcdaConfig cfg = (AcdaConfig) c[0];
                 AcdaLayer layer = AcdaInit.randomized(cfg, seed);
@@ -116,6 +121,8 @@ class AcdaBackwardVectorTest {
                 Map<String, Tensor> a = few.backward(layer, x, dy);
                 Map<String, Tensor> b = many.backward(layer, x, dy);
                 a.forEach((key, t) -> assertEquals(b.get(key), t, key + ", " + ctx));
+                Map<String, Tensor> c2 = inPlace.backward(layer, x, dy);
+                a.forEach((key, t) -> assertEquals(c2.get(key), t, "read in place: " + key + ", " + ctx));
                 assertMatchesOracle(a, AcdaOracleBackward.backward(layer, x, dy), 1e-4, ctx);
                 seed++;
             }

@@ -2,6 +2,7 @@ package org.acdajvm.vector;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.acdajvm.backend.VectorBackend;
@@ -182,20 +183,44 @@ class AcdaForwardVectorTest {
     }
 
     @Test
-    void theAtomConvolutionsInputCopyIsAccepted() {
+    void theAtomConvolutionsInputCopyIsAcceptedAndGivesTheBitsOfReadingInPlace() {
         // 408 channels at K = 3: a tile reads more than COPY_INPUT_ABOVE_FLOATS of input (with 8 lanes as with 16),
-        // so the atom convolution copies it block by block (and 8 channels per block leave no remainder; 410 leave
-        // two).
+        // so where the machine copies (COPY_INPUT; forced here both ways) the atom convolution copies it block by
+        // block (and 8 channels per block leave no remainder; 410 leave two).
         for (int channels : new int[] {408, 410}) {
             AcdaConfig cfg = AcdaConfig.builder(channels, 4, 3).build();
-            assertTrue(new AcdaForwardVector.Shape(cfg, 3, 70).copyInputBlocks, "the copy is used");
+            assertTrue(new AcdaForwardVector.Shape(cfg, 3, 70, true, true).copyInputBlocks, "the copy is used");
+            assertFalse(new AcdaForwardVector.Shape(cfg, 3, 70, true, false).copyInputBlocks, "read in place");
             AcdaLayer layer = AcdaInit.randomized(cfg, 41);
             Tensor x = AcdaInit.input(cfg, 1, 3, 70, 42);
-            try (AcdaForwardVector v = new AcdaForwardVector(2)) {
-                assertAccepted(layer, x, v.forward(layer, x));
+            try (AcdaForwardVector copying = new AcdaForwardVector(2, true, VectorGemm.FEW_REGISTERS, true);
+                 AcdaForwardVector inPlace = new AcdaForwardVector(2, true, VectorGemm.FEW_REGISTERS, false)) {
+                Tensor y = copying.forward(layer, x);
+                assertAccepted(layer, x, y);
+                assertEquals(inPlace.forward(layer, x), y, "copied or read in place: the same bits, C = " + channels);
             }
         }
-        assertFalse(new AcdaForwardVector.Shape(AcdaConfig.builder(13, 4, 3).build(), 3, 70).copyInputBlocks);
+        assertFalse(new AcdaForwardVector.Shape(AcdaConfig.builder(13, 4, 3).build(), 3, 70, true, true)
+                .copyInputBlocks);
+    }
+
+    @Test
+    void theCopyOfTheInputFollowsTheL2SizeUnlessThePropertySaysOtherwise() {
+        assertTrue(AcdaForwardVector.copyInput(null, 1L << 20), "Zen 5: 1 MiB of L2, the copy pays");
+        assertTrue(AcdaForwardVector.copyInput(null, 512L << 10), "Zen 1: 512 KiB");
+        assertFalse(AcdaForwardVector.copyInput(null, 2L << 20), "Sapphire Rapids: 2 MiB, read in place");
+        assertTrue(AcdaForwardVector.copyInput(null, 0), "unknown: the copy");
+        assertFalse(AcdaForwardVector.copyInput(" no", 1L << 20), "the property wins");
+        assertTrue(AcdaForwardVector.copyInput("yes", 2L << 20), "the property wins");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> AcdaForwardVector.copyInput("maybe", 1L << 20));
+        assertEquals("acda.vector.copyInput: expected yes or no, got 'maybe'", e.getMessage());
+        assertEquals(2L << 20, CacheSizes.parseSize("2048K\n"));
+        assertEquals(1L << 20, CacheSizes.parseSize("1M"));
+        assertEquals(512, CacheSizes.parseSize("512"));
+        assertEquals(0, CacheSizes.parseSize("lots"));
+        assertEquals(0, CacheSizes.parseSize("K"));
+        assertTrue(CacheSizes.l2Bytes() >= 0);
     }
 
     @Test
