@@ -456,8 +456,12 @@ public final class AcdaBackwardVector implements AutoCloseable {
         int rowBase = sh.input.base(h, 0);
         int planeE = (sh.outH + 2) * sh.we;
         for (int w0 = 0; w0 < sh.outW; w0 += NW) {
-            gemmTile(sh.outW - w0 > NR, p.w1, p.k1, b.xph, sh.conv1Off, rowBase + w0, p.invSigma1, p.centre1, inter,
-                    b.c1Full, h * b.tw + w0, b.planeT, ws);
+            boolean wide = sh.outW - w0 > NR;
+            for (int blk = 0; blk < VectorGemm.blocks(inter); blk++) {
+                int row0 = blk * MR;
+                gemm(wide, p.w1, blk * p.k1 * MR, p.k1, b.xph, sh.conv1Off, rowBase + w0, p.invSigma1, p.centre1,
+                        row0, inter, b.c1Full, row0 * b.planeT + h * b.tw + w0, b.planeT, ws);
+            }
         }
         for (int w0 = 0; w0 < sh.outW; w0 += NR) {
             int cols = Math.min(NR, sh.outW - w0);
@@ -501,7 +505,10 @@ public final class AcdaBackwardVector implements AutoCloseable {
         long t0 = start();
         // c2 = (g2 - mean2)/sigma2 and G = tanh(gamma2 c2 + beta2).
         int e1Base = h * sh.we + w0;
-        gemmTile(wide, p.w2, p.k2, b.e1p, sh.conv2Off, e1Base, p.invSigma2, p.centre2, gen, ws.c2, 0, NW, ws);
+        for (int blk = 0; blk < VectorGemm.blocks(gen); blk++) {
+            gemm(wide, p.w2, blk * p.k2 * MR, p.k2, b.e1p, sh.conv2Off, e1Base, p.invSigma2, p.centre2,
+                    blk * MR, gen, ws.c2, blk * MR * NW, NW, ws);
+        }
         for (int j = 0; j < gen; j++) {
             for (int q = 0; q < width; q += NR) {
                 activate(ws.c2, j * NW + q, p.gamma2[j], p.beta2[j], ws.scratch);
@@ -557,25 +564,6 @@ public final class AcdaBackwardVector implements AutoCloseable {
             }
         }
         lap(ws.clock, Stage.CONV2_INPUT, t0);
-    }
-
-    /**
-     * Every block of rows of a tile by {@link #gemm} (block {@code blk}'s rows from {@code out[outOff + blk*MR*outStride]}),
-     * or, for a wide tile on a machine with 32 registers and an inner dimension past
-     * {@link VectorGemm#CHUNK_WIDE_ABOVE}, by {@link VectorGemm#tileChunkedWide}, whose chunks keep B in L1: the same
-     * sums either way.
-     */
-    private static void gemmTile(boolean wide, float[] a, int kdim, float[] bm, int[] bOff, int bBase, float[] mul,
-                                 float[] add, int rows, float[] out, int outOff, int outStride, Workspace ws) {
-        if (wide && !ws.few && kdim > VectorGemm.CHUNK_WIDE_ABOVE) {
-            VectorGemm.tileChunkedWide(a, kdim, bm, bOff, bBase, mul, add, false, rows, out, outOff, outStride, NW,
-                    ws.chunkAcc);
-            return;
-        }
-        for (int blk = 0; blk < VectorGemm.blocks(rows); blk++) {
-            gemm(wide, a, blk * kdim * MR, kdim, bm, bOff, bBase, mul, add, blk * MR, rows, out,
-                    outOff + blk * MR * outStride, outStride, ws);
-        }
     }
 
     /**
@@ -1439,8 +1427,6 @@ public final class AcdaBackwardVector implements AutoCloseable {
         final float[] da1;
         final float[] scratch = new float[MR * NR];
         final float[] scratchWide = new float[MR * NW];
-        /** {@link VectorGemm#tileChunkedWide}'s sums for the generator convs (empty with 16 registers). */
-        final float[] chunkAcc;
         /** {@code O x L} floats: a block of {@code dy} on its way into {@code dyTT}. */
         final float[] transpose;
         final StageClock clock = new StageClock(Stage.values().length);
@@ -1462,8 +1448,6 @@ public final class AcdaBackwardVector implements AutoCloseable {
             dg = new float[genRows * NW];
             da2 = new float[c.generatorChannels() * NW];
             da1 = new float[c.interChannels() * NW];
-            chunkAcc = new float[few ? 0 : VectorGemm.tileAccFloats(
-                    Math.max(c.interChannels(), c.generatorChannels()))];
         }
     }
 }

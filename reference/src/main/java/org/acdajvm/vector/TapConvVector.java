@@ -70,8 +70,6 @@ public final class TapConvVector implements TapConv, AutoCloseable {
         float[] kt = new float[0];
         float[] kb = new float[0];
         final float[] scratch = new float[MR * NW];
-        /** {@link VectorGemm#tile}'s sums for every block of output channels. */
-        float[] acc = new float[0];
     }
 
     public TapConvVector(int threads) {
@@ -150,9 +148,6 @@ public final class TapConvVector implements TapConv, AutoCloseable {
         int plane = g.outPlane();
         packedW = VectorGemm.pack(w, outC, kdim, kdim, 1, packedW);
         xph = grow(xph, pl.in().size());
-        for (Work wk : work) {
-            wk.acc = grow(wk.acc, VectorGemm.tileAccFloats(outC));
-        }
         if (kf != null) {
             kfp = grow(kfp, pl.kfSize());
             for (Work wk : work) {
@@ -175,8 +170,11 @@ public final class TapConvVector implements TapConv, AutoCloseable {
                         int w0 = t * NW;
                         int cols = Math.min(NW, g.outW() - w0);
                         if (kfpad == null || kf == null) {
-                            VectorGemm.tile(packed, kdim, xp, pl.off(), pl.in().base(h, w0), null, bias, false, outC,
-                                    y, image + h * g.outW() + w0, plane, cols, wk.acc);
+                            for (int blk = 0; blk < VectorGemm.blocks(outC); blk++) {
+                                VectorGemm.blockFor(packed, blk * kdim * MR, kdim, xp, pl.off(), pl.in().base(h, w0), null,
+                                        bias, false, blk * MR, outC, y, image + blk * MR * plane + h * g.outW() + w0, plane,
+                                        cols, wk.scratch);
+                            }
                             continue;
                         }
                         // The weighted tile in halves of NR columns: a K=7, C=64 tile of NW columns (800 KB) would not

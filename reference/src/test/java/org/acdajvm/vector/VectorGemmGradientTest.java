@@ -282,49 +282,4 @@ class VectorGemmGradientTest {
             }
         }
     }
-
-    /**
-     * {@link VectorGemm#tileChunkedWide} (and {@link VectorGemm#tile}, which runs it on a machine with 32 registers
-     * past {@link VectorGemm#CHUNK_WIDE_ABOVE}) against {@link VectorGemm#blockFor} block by block, bit for bit: 13
-     * rows (a partial block), an inner dimension of three chunks and a partial one, every width (those of three
-     * vectors or fewer go block by block), with and without BatchNorm-and-tanh.
-     */
-    @Test
-    void wideChunkedTilesGiveTheBitsOfBlockByBlock() {
-        int kdim = 3 * VectorGemm.KCW + 41;
-        assertTrue(kdim > VectorGemm.CHUNK_WIDE_ABOVE);
-        int rows = 13;
-        float[] a = VectorGemm.pack(random(rows * kdim, 41), rows, kdim);
-        float[] b = random(kdim * 3 + 2 * NW, 42);
-        int[] bOff = new int[kdim];
-        for (int k = 0; k < kdim; k++) {
-            bOff[k] = (k * 5) % (kdim * 3);
-        }
-        float[] mul = random(VectorGemm.blocks(rows) * MR, 43);
-        float[] add = random(VectorGemm.blocks(rows) * MR, 44);
-        float[] acc = new float[VectorGemm.tileAccFloats(rows)];
-        int stride = NW + 3;
-        for (boolean affine : new boolean[] {false, true}) {
-            for (int cols = 1; cols <= NW; cols++) {
-                float[] chunked = new float[rows * stride];
-                float[] viaTile = new float[rows * stride];
-                float[] plain = new float[rows * stride];
-                VectorGemm.tileChunkedWide(a, kdim, b, bOff, 3, affine ? mul : null, affine ? add : null, affine,
-                        rows, chunked, 2, stride, cols, acc);
-                VectorGemm.tile(a, kdim, b, bOff, 3, affine ? mul : null, affine ? add : null, affine, rows, viaTile,
-                        2, stride, cols, acc);
-                for (int blk = 0; blk < VectorGemm.blocks(rows); blk++) {
-                    VectorGemm.blockFor(a, blk * kdim * MR, kdim, b, bOff, 3, affine ? mul : null, affine ? add : null,
-                            affine, blk * MR, rows, plain, 2 + blk * MR * stride, stride, cols, new float[MR * NW]);
-                }
-                for (int i = 0; i < plain.length; i++) {
-                    assertEquals(Float.floatToRawIntBits(plain[i]), Float.floatToRawIntBits(chunked[i]),
-                            "cols " + cols + ", affine " + affine + ", element " + i);
-                    assertEquals(Float.floatToRawIntBits(plain[i]), Float.floatToRawIntBits(viaTile[i]),
-                            "tile: cols " + cols + ", affine " + affine + ", element " + i);
-                }
-                assertTrue(chunked[2 + 12 * stride + cols - 1] != 0f, "the last row's last column is written");
-            }
-        }
-    }
 }
