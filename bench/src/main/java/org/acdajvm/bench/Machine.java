@@ -16,11 +16,12 @@ final class Machine {
 
     static String describe() {
         TorchCsv.MachineId id = id();
-        return String.format(Locale.ROOT, "%s%s, %d cores, %.0f GiB heap max; %s %s (%s), Vector API %d float lanes, kernels for %d vector registers; %s %s",
+        return String.format(Locale.ROOT, "%s%s, %d cores, %.0f GiB heap max; %s %s (%s), Vector API %d float lanes, kernels for %d vector registers, wide inputs %s; %s %s",
                 id.model(), id.family().isEmpty() ? "" : " (cpu family " + id.family() + ")",
                 Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() / 1073741824.0,
                 System.getProperty("java.vm.name"), Runtime.version(), System.getProperty("java.vendor"),
-                AcdaForwardVector.lanes(), AcdaForwardVector.vectorRegisters(), System.getProperty("os.name"),
+                AcdaForwardVector.lanes(), AcdaForwardVector.vectorRegisters(),
+                AcdaForwardVector.copiesWideInputs() ? "copied" : "read in place", System.getProperty("os.name"),
                 System.getProperty("os.arch"));
     }
 

@@ -133,6 +133,14 @@ public final class AcdaForwardVector implements AutoCloseable {
         return VectorGemm.FEW_REGISTERS ? 16 : 32;
     }
 
+    /**
+     * Whether the atom convolution copies a wide layer's input block by block on this machine ({@link #COPY_INPUT},
+     * by the L2 size; see {@code -Dacda.vector.copyInput}).
+     */
+    public static boolean copiesWideInputs() {
+        return COPY_INPUT;
+    }
+
     public int threads() {
         return rows.threads();
     }
