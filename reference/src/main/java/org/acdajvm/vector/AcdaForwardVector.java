@@ -731,7 +731,7 @@ public final class AcdaForwardVector implements AutoCloseable {
                         "acda.vector.copyInput: expected yes or no, got '" + property + "'");
             };
         }
-        return l2Bytes <= 0 || l2Bytes < COPY_INPUT_BELOW_L2_BYTES;
+        return l2Bytes < COPY_INPUT_BELOW_L2_BYTES; // an unknown size (0) copies, as before the rule
     }
 
     /** The byte order of the off-heap atoms (the backward's too). */
