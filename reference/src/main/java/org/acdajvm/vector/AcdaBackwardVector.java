@@ -373,7 +373,7 @@ public final class AcdaBackwardVector implements AutoCloseable {
         int cm = cfg.inChannels() * cfg.atoms();
         rows.run(VectorGemm.blocks(cm), workspaces, (q0, q1, ws) -> {
             long t = start();
-            weightGradient(b.zFull, b.rowOffZ, 0, tw, cm, b.dyTT, b.ldO, sh, b.gradRows, q0, q1, b.dcT, ws.few);
+            weightGradient(b.zFull, b.rowOffZ, 0, cm * sh.outW, cm, b.dyTT, b.ldO, sh, b.gradRows, q0, q1, b.dcT, ws.few);
             addTransposed(b.dcT, b.ldO, q0 * MR, Math.min(cm, q1 * MR), outC, null, g.dcoef);
             lap(ws.clock, Stage.DCOEF, t);
         });
@@ -531,9 +531,17 @@ public final class AcdaBackwardVector implements AutoCloseable {
                     blk * MR, cm, ws.dz, blk * MR * NW, NW, ws);
         }
         t0 = lap(ws.clock, Stage.DZ, t0);
-        // Z (kept for dcoef), dD and the direct path to dx.
+        // Z (kept for dcoef: the row's tiles side by side in zRow, then the whole row copied), dD and the direct path
+        // to dx.
         int xBase = sh.input.base(h, w0);
-        AtomConvolution.tile(sh, ws.few, b.xph, xBase, ws.d, width / L, ws.xBlock, b.zFull, tileT, b.planeT);
+        AtomConvolution.tile(sh, ws.few, b.xph, xBase, ws.d, width / L, ws.xBlock, ws.zRow, w0, b.tw);
+        if (w0 + NW >= sh.outW) {
+            // The row's Z, complete, to its contiguous block of zFull.
+            int dst = h * cm * sh.outW;
+            for (int j = 0; j < cm; j++) {
+                System.arraycopy(ws.zRow, j * b.tw, b.zFull, dst + j * sh.outW, sh.outW);
+            }
+        }
         t0 = lap(ws.clock, Stage.ATOM_CONV, t0);
         atomGradient(sh, b, ws, xBase, width);
         t0 = lap(ws.clock, Stage.ATOM_GRADIENT, t0);
@@ -1308,6 +1316,11 @@ public final class AcdaBackwardVector implements AutoCloseable {
         final float[] e1p;
         final float[] de1p;
         final float[] c1Full;
+        /**
+         * {@code Z} of every pixel, output row by output row: element {@code (j, h, w)} at {@code (h*C*M + j)*W' + w},
+         * each row's block written at once, contiguous, from {@link Workspace#zRow} (bench/TUNING.md: written tile
+         * by tile into planes, straight from the atom convolution, it went at 2 GB/s on a 2-core Xeon).
+         */
         final float[] zFull;
         final float[] dyT;
         /** Columns of the transposed buffers: O, generator and intermediate channels rounded up to {@code L}. */
@@ -1350,7 +1363,7 @@ public final class AcdaBackwardVector implements AutoCloseable {
             int gen = c.generatorChannels();
             int cm = c.inChannels() * c.atoms();
             c1Full = new float[blocksRows(inter) * planeT];
-            zFull = new float[cm * planeT];
+            zFull = new float[cm * sh.outH * sh.outW];
             dyT = new float[c.outChannels() * planeT];
             xRow = sh.input.base(1, 0) - sh.input.base(0, 0);
             ldO = (c.outChannels() + L - 1) / L * L;
@@ -1367,7 +1380,7 @@ public final class AcdaBackwardVector implements AutoCloseable {
             dw1T = new float[blocksRows(c.inChannels() * g * g) * ldI];
             gradRows = Math.max(1, GRAD_PIXELS / sh.outW);
             nwOut = planes(c.outChannels(), NW);
-            rowOffZ = planes(cm, planeT);
+            rowOffZ = planes(cm, sh.outW);
             conv1OffT = tapMajor(sh.conv1Off, g * g, c.inChannels());
             conv2OffT = tapMajor(sh.conv2Off, 9, inter);
             int kk = c.kernelSize();
@@ -1419,6 +1432,8 @@ public final class AcdaBackwardVector implements AutoCloseable {
         /** The input of one block of channels of {@link AtomConvolution}, copied contiguous. */
         final float[] xBlock;
         final float[] dz;
+        /** {@code Z} of one output row, {@code [C*M][tw]}, tile by tile, then copied into {@link Buffers#zFull}. */
+        final float[] zRow;
         /** One tile of {@code dy}, {@code [O][NW]}. */
         final float[] dyTile;
         final float[] dd;
@@ -1443,6 +1458,7 @@ public final class AcdaBackwardVector implements AutoCloseable {
             d = AtomConvolution.atomsFor(sh);
             xBlock = new float[AtomConvolution.CHANNEL_BLOCK * sh.packedChannel];
             dz = new float[c.inChannels() * c.atoms() * NW];
+            zRow = new float[c.inChannels() * c.atoms() * (sh.we - 2)];
             dyTile = new float[c.outChannels() * NW];
             dd = new float[c.atoms() * c.taps() * NW];
             dg = new float[genRows * NW];
