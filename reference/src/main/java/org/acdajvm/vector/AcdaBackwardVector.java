@@ -615,10 +615,19 @@ public final class AcdaBackwardVector implements AutoCloseable {
     }
 
     /**
+     * Input channels per block of {@link #atomGradient}: a block's rows of {@code dZ} and of the input for one vector
+     * of pixels (16 channels: 6 KB and up to 14 KB at K = 7) and that vector's sums (19 KB at K = 7) share L1, where
+     * without blocks {@code dZ} streamed from L2 for every three taps (bench/TUNING.md).
+     */
+    static final int GRADIENT_CHANNEL_BLOCK = 16;
+
+    /**
      * {@code dD[m][u][.] = sum_c dZ[c*M + m][.] x[c][u][.]}: six atoms by three taps by one vector of pixels
-     * (18 accumulators; per channel three input loads and six loads of {@code dZ} for 18 FMAs). A block past the
-     * last atom or tap repeats the last one and stores only the valid rows; each element is the same sum over
-     * {@code c}, in the same order, as before.
+     * (18 accumulators; per channel three input loads and six loads of {@code dZ} for 18 FMAs), the channels in blocks
+     * of {@link #GRADIENT_CHANNEL_BLOCK}: each block's sums continue from the previous block's, stored in
+     * {@code dD} and loaded back (a stored float is the same float), so each element is still one chain over
+     * {@code c} in order from zero. A block past the last atom or tap repeats the last one (and starts from its
+     * partial sum) and stores only the valid rows.
      */
     private static void atomGradient(AcdaForwardVector.Shape sh, Buffers b, Workspace ws, int xBase, int width) {
         if (ws.few) {
@@ -634,120 +643,135 @@ public final class AcdaBackwardVector implements AutoCloseable {
         float[] dd = ws.dd;
         float[] xph = b.xph;
         int step = atoms * NW;
-        for (int m0 = 0; m0 < atoms; m0 += 6) {
-            int g0 = Math.min(m0 + 0, atoms - 1) * NW;
-            int g1 = Math.min(m0 + 1, atoms - 1) * NW;
-            int g2 = Math.min(m0 + 2, atoms - 1) * NW;
-            int g3 = Math.min(m0 + 3, atoms - 1) * NW;
-            int g4 = Math.min(m0 + 4, atoms - 1) * NW;
-            int g5 = Math.min(m0 + 5, atoms - 1) * NW;
-            int mc = Math.min(6, atoms - m0);
-            for (int u0 = 0; u0 < taps; u0 += 3) {
-                int uc = Math.min(3, taps - u0);
-                int x0 = xBase + uOff[u0];
-                int x1 = xBase + uOff[Math.min(u0 + 1, taps - 1)];
-                int x2 = xBase + uOff[Math.min(u0 + 2, taps - 1)];
-                for (int half = 0; half < width; half += L) {
-                    FloatVector s00 = FloatVector.zero(S);
-                    FloatVector s10 = FloatVector.zero(S);
-                    FloatVector s20 = FloatVector.zero(S);
-                    FloatVector s30 = FloatVector.zero(S);
-                    FloatVector s40 = FloatVector.zero(S);
-                    FloatVector s50 = FloatVector.zero(S);
-                    FloatVector s01 = FloatVector.zero(S);
-                    FloatVector s11 = FloatVector.zero(S);
-                    FloatVector s21 = FloatVector.zero(S);
-                    FloatVector s31 = FloatVector.zero(S);
-                    FloatVector s41 = FloatVector.zero(S);
-                    FloatVector s51 = FloatVector.zero(S);
-                    FloatVector s02 = FloatVector.zero(S);
-                    FloatVector s12 = FloatVector.zero(S);
-                    FloatVector s22 = FloatVector.zero(S);
-                    FloatVector s32 = FloatVector.zero(S);
-                    FloatVector s42 = FloatVector.zero(S);
-                    FloatVector s52 = FloatVector.zero(S);
-                    int xo = half;
-                    int zo = half;
-                    for (int c = 0; c < inC; c++, xo += cStride, zo += step) {
-                        FloatVector v0 = FloatVector.fromArray(S, xph, x0 + xo);
-                        FloatVector v1 = FloatVector.fromArray(S, xph, x1 + xo);
-                        FloatVector v2 = FloatVector.fromArray(S, xph, x2 + xo);
-                        FloatVector z0 = FloatVector.fromArray(S, dz, zo + g0);
-                        s00 = z0.fma(v0, s00);
-                        s01 = z0.fma(v1, s01);
-                        s02 = z0.fma(v2, s02);
-                        FloatVector z1 = FloatVector.fromArray(S, dz, zo + g1);
-                        s10 = z1.fma(v0, s10);
-                        s11 = z1.fma(v1, s11);
-                        s12 = z1.fma(v2, s12);
-                        FloatVector z2 = FloatVector.fromArray(S, dz, zo + g2);
-                        s20 = z2.fma(v0, s20);
-                        s21 = z2.fma(v1, s21);
-                        s22 = z2.fma(v2, s22);
-                        FloatVector z3 = FloatVector.fromArray(S, dz, zo + g3);
-                        s30 = z3.fma(v0, s30);
-                        s31 = z3.fma(v1, s31);
-                        s32 = z3.fma(v2, s32);
-                        FloatVector z4 = FloatVector.fromArray(S, dz, zo + g4);
-                        s40 = z4.fma(v0, s40);
-                        s41 = z4.fma(v1, s41);
-                        s42 = z4.fma(v2, s42);
-                        FloatVector z5 = FloatVector.fromArray(S, dz, zo + g5);
-                        s50 = z5.fma(v0, s50);
-                        s51 = z5.fma(v1, s51);
-                        s52 = z5.fma(v2, s52);
-                    }
-                    int o = (m0 * taps + u0) * NW + half;
-                    s00.intoArray(dd, o);
-                    if (uc > 1) {
-                        s01.intoArray(dd, o + 1 * NW);
-                    }
-                    if (uc > 2) {
-                        s02.intoArray(dd, o + 2 * NW);
-                    }
-                    if (mc > 1) {
-                        s10.intoArray(dd, o + 1 * taps * NW);
+        int tn = taps * NW;
+        FloatVector zero = FloatVector.zero(S);
+        for (int c0 = 0; c0 < inC; c0 += GRADIENT_CHANNEL_BLOCK) {
+            int c1 = Math.min(inC, c0 + GRADIENT_CHANNEL_BLOCK);
+            boolean first = c0 == 0;
+            for (int half = 0; half < width; half += L) {
+                for (int m0 = 0; m0 < atoms; m0 += 6) {
+                    int g0 = Math.min(m0 + 0, atoms - 1) * NW;
+                    int g1 = Math.min(m0 + 1, atoms - 1) * NW;
+                    int g2 = Math.min(m0 + 2, atoms - 1) * NW;
+                    int g3 = Math.min(m0 + 3, atoms - 1) * NW;
+                    int g4 = Math.min(m0 + 4, atoms - 1) * NW;
+                    int g5 = Math.min(m0 + 5, atoms - 1) * NW;
+                    // The sums' rows in dD: atom (clamped) by tap, this vector of pixels.
+                    int r0 = g0 / NW * tn + half;
+                    int r1 = g1 / NW * tn + half;
+                    int r2 = g2 / NW * tn + half;
+                    int r3 = g3 / NW * tn + half;
+                    int r4 = g4 / NW * tn + half;
+                    int r5 = g5 / NW * tn + half;
+                    int mc = Math.min(6, atoms - m0);
+                    for (int u0 = 0; u0 < taps; u0 += 3) {
+                        int uc = Math.min(3, taps - u0);
+                        int x0 = xBase + uOff[u0];
+                        int x1 = xBase + uOff[Math.min(u0 + 1, taps - 1)];
+                        int x2 = xBase + uOff[Math.min(u0 + 2, taps - 1)];
+                        int t0 = u0 * NW;
+                        int t1 = Math.min(u0 + 1, taps - 1) * NW;
+                        int t2 = Math.min(u0 + 2, taps - 1) * NW;
+                        FloatVector s00 = first ? zero : FloatVector.fromArray(S, dd, r0 + t0);
+                        FloatVector s10 = first ? zero : FloatVector.fromArray(S, dd, r1 + t0);
+                        FloatVector s20 = first ? zero : FloatVector.fromArray(S, dd, r2 + t0);
+                        FloatVector s30 = first ? zero : FloatVector.fromArray(S, dd, r3 + t0);
+                        FloatVector s40 = first ? zero : FloatVector.fromArray(S, dd, r4 + t0);
+                        FloatVector s50 = first ? zero : FloatVector.fromArray(S, dd, r5 + t0);
+                        FloatVector s01 = first ? zero : FloatVector.fromArray(S, dd, r0 + t1);
+                        FloatVector s11 = first ? zero : FloatVector.fromArray(S, dd, r1 + t1);
+                        FloatVector s21 = first ? zero : FloatVector.fromArray(S, dd, r2 + t1);
+                        FloatVector s31 = first ? zero : FloatVector.fromArray(S, dd, r3 + t1);
+                        FloatVector s41 = first ? zero : FloatVector.fromArray(S, dd, r4 + t1);
+                        FloatVector s51 = first ? zero : FloatVector.fromArray(S, dd, r5 + t1);
+                        FloatVector s02 = first ? zero : FloatVector.fromArray(S, dd, r0 + t2);
+                        FloatVector s12 = first ? zero : FloatVector.fromArray(S, dd, r1 + t2);
+                        FloatVector s22 = first ? zero : FloatVector.fromArray(S, dd, r2 + t2);
+                        FloatVector s32 = first ? zero : FloatVector.fromArray(S, dd, r3 + t2);
+                        FloatVector s42 = first ? zero : FloatVector.fromArray(S, dd, r4 + t2);
+                        FloatVector s52 = first ? zero : FloatVector.fromArray(S, dd, r5 + t2);
+                        int xo = half + c0 * cStride;
+                        int zo = half + c0 * step;
+                        for (int c = c0; c < c1; c++, xo += cStride, zo += step) {
+                            FloatVector v0 = FloatVector.fromArray(S, xph, x0 + xo);
+                            FloatVector v1 = FloatVector.fromArray(S, xph, x1 + xo);
+                            FloatVector v2 = FloatVector.fromArray(S, xph, x2 + xo);
+                            FloatVector z0 = FloatVector.fromArray(S, dz, zo + g0);
+                            s00 = z0.fma(v0, s00);
+                            s01 = z0.fma(v1, s01);
+                            s02 = z0.fma(v2, s02);
+                            FloatVector z1 = FloatVector.fromArray(S, dz, zo + g1);
+                            s10 = z1.fma(v0, s10);
+                            s11 = z1.fma(v1, s11);
+                            s12 = z1.fma(v2, s12);
+                            FloatVector z2 = FloatVector.fromArray(S, dz, zo + g2);
+                            s20 = z2.fma(v0, s20);
+                            s21 = z2.fma(v1, s21);
+                            s22 = z2.fma(v2, s22);
+                            FloatVector z3 = FloatVector.fromArray(S, dz, zo + g3);
+                            s30 = z3.fma(v0, s30);
+                            s31 = z3.fma(v1, s31);
+                            s32 = z3.fma(v2, s32);
+                            FloatVector z4 = FloatVector.fromArray(S, dz, zo + g4);
+                            s40 = z4.fma(v0, s40);
+                            s41 = z4.fma(v1, s41);
+                            s42 = z4.fma(v2, s42);
+                            FloatVector z5 = FloatVector.fromArray(S, dz, zo + g5);
+                            s50 = z5.fma(v0, s50);
+                            s51 = z5.fma(v1, s51);
+                            s52 = z5.fma(v2, s52);
+                        }
+                        s00.intoArray(dd, r0 + t0);
                         if (uc > 1) {
-                            s11.intoArray(dd, o + 1 * taps * NW + 1 * NW);
+                            s01.intoArray(dd, r0 + t1);
                         }
                         if (uc > 2) {
-                            s12.intoArray(dd, o + 1 * taps * NW + 2 * NW);
+                            s02.intoArray(dd, r0 + t2);
                         }
-                    }
-                    if (mc > 2) {
-                        s20.intoArray(dd, o + 2 * taps * NW);
-                        if (uc > 1) {
-                            s21.intoArray(dd, o + 2 * taps * NW + 1 * NW);
+                        if (mc > 1) {
+                            s10.intoArray(dd, r1 + t0);
+                            if (uc > 1) {
+                                s11.intoArray(dd, r1 + t1);
+                            }
+                            if (uc > 2) {
+                                s12.intoArray(dd, r1 + t2);
+                            }
                         }
-                        if (uc > 2) {
-                            s22.intoArray(dd, o + 2 * taps * NW + 2 * NW);
+                        if (mc > 2) {
+                            s20.intoArray(dd, r2 + t0);
+                            if (uc > 1) {
+                                s21.intoArray(dd, r2 + t1);
+                            }
+                            if (uc > 2) {
+                                s22.intoArray(dd, r2 + t2);
+                            }
                         }
-                    }
-                    if (mc > 3) {
-                        s30.intoArray(dd, o + 3 * taps * NW);
-                        if (uc > 1) {
-                            s31.intoArray(dd, o + 3 * taps * NW + 1 * NW);
+                        if (mc > 3) {
+                            s30.intoArray(dd, r3 + t0);
+                            if (uc > 1) {
+                                s31.intoArray(dd, r3 + t1);
+                            }
+                            if (uc > 2) {
+                                s32.intoArray(dd, r3 + t2);
+                            }
                         }
-                        if (uc > 2) {
-                            s32.intoArray(dd, o + 3 * taps * NW + 2 * NW);
+                        if (mc > 4) {
+                            s40.intoArray(dd, r4 + t0);
+                            if (uc > 1) {
+                                s41.intoArray(dd, r4 + t1);
+                            }
+                            if (uc > 2) {
+                                s42.intoArray(dd, r4 + t2);
+                            }
                         }
-                    }
-                    if (mc > 4) {
-                        s40.intoArray(dd, o + 4 * taps * NW);
-                        if (uc > 1) {
-                            s41.intoArray(dd, o + 4 * taps * NW + 1 * NW);
-                        }
-                        if (uc > 2) {
-                            s42.intoArray(dd, o + 4 * taps * NW + 2 * NW);
-                        }
-                    }
-                    if (mc > 5) {
-                        s50.intoArray(dd, o + 5 * taps * NW);
-                        if (uc > 1) {
-                            s51.intoArray(dd, o + 5 * taps * NW + 1 * NW);
-                        }
-                        if (uc > 2) {
-                            s52.intoArray(dd, o + 5 * taps * NW + 2 * NW);
+                        if (mc > 5) {
+                            s50.intoArray(dd, r5 + t0);
+                            if (uc > 1) {
+                                s51.intoArray(dd, r5 + t1);
+                            }
+                            if (uc > 2) {
+                                s52.intoArray(dd, r5 + t2);
+                            }
                         }
                     }
                 }
