@@ -526,9 +526,24 @@ public final class AcdaBackwardVector implements AutoCloseable {
         for (int o = 0; o < outC; o++) {
             System.arraycopy(b.dyT, o * b.planeT + tileT, ws.dyTile, o * NW, width);
         }
+        // A wide tile of at most 3L pixels (36 of a 100-pixel row) computes three vectors of columns, not four, and
+        // zeroes the fourth (what the four-vector kernel would store there: dy's tail is zero; the same sums in the
+        // same order otherwise, so the same bits).
+        boolean three = wide && !ws.few && cols <= 3 * L;
         for (int blk = 0; blk < VectorGemm.blocks(cm); blk++) {
-            gemm(wide, p.coefT, blk * outC * MR, outC, ws.dyTile, b.nwOut, 0, null, null,
-                    blk * MR, cm, ws.dz, blk * MR * NW, NW, ws);
+            if (three) {
+                VectorGemm.blockThree(p.coefT, blk * outC * MR, outC, ws.dyTile, b.nwOut, 0, null, null, false,
+                        blk * MR, cm, ws.dz, blk * MR * NW, NW, 3 * L, ws.scratchWide);
+            } else {
+                gemm(wide, p.coefT, blk * outC * MR, outC, ws.dyTile, b.nwOut, 0, null, null,
+                        blk * MR, cm, ws.dz, blk * MR * NW, NW, ws);
+            }
+        }
+        if (three) {
+            FloatVector zero = FloatVector.zero(S);
+            for (int j = 0; j < cm; j++) {
+                zero.intoArray(ws.dz, j * NW + 3 * L);
+            }
         }
         t0 = lap(ws.clock, Stage.DZ, t0);
         // Z (kept for dcoef: the row's tiles side by side in zRow, then the whole row copied), dD and the direct path

@@ -64,6 +64,9 @@ class AcdaBackwardVectorTest {
             {AcdaConfig.builder(3, 4, 3).build(), 1, 5, 2 * nr},
             {AcdaConfig.builder(2, 3, 5).stride(2).build(), 1, 6, 2 * (3 * nr + 3)},
             {AcdaConfig.builder(6, 5, 5).atoms(7).padding(PaddingMode.CIRCULAR).build(), 1, 4, 2 * nr + nr / 2},
+            // A wide tile then one of exactly 3L pixels (dZ on three vectors, its fourth zeroed: the taps of those
+            // pixels still reach the image at K = 7).
+            {AcdaConfig.builder(3, 4, 7).build(), 1, 4, 2 * nr + 3 * nr / 2},
         };
         long seed = 3;
         try (AcdaBackwardVector bw = new AcdaBackwardVector(2)) {
