@@ -431,11 +431,12 @@ public final class AcdaForwardVector implements AutoCloseable {
                 fewRegisters);
         long t2 = profiling ? lap(ws, Stage.ATOMS, t1) : 0;
         // Atom convolution: Z[c*M + m][.] = sum_u D[.][u][m] * X[c][u][.].
-        AtomConvolution.tile(sh, fewRegisters, ws.xph, xBase, ws.d, vectors, ws.xBlock, ws.z, 0, NW);
+        AtomConvolution.tile(sh, fewRegisters, ws.xph, xBase, ws.d, vectors, ws.xBlock, ws.z, VectorGemm.ALIGNED_START,
+                NW);
         long t3 = profiling ? lap(ws, Stage.ATOM_CONV, t2) : 0;
         // Coefficient convolution: y[o][.] = bias[o] + sum_j coef[o][j] Z[j][.].
-        VectorGemm.tile(p.coef, p.kc, ws.z, sh.zRowOff, 0, null, p.bias, false, outC, y, yBase, yStride, cols,
-                ws.scratchWide);
+        VectorGemm.tile(p.coef, p.kc, ws.z, sh.zRowOff, VectorGemm.ALIGNED_START, null, p.bias, false, outC, y, yBase,
+                yStride, cols, ws.scratchWide);
         if (profiling) {
             lap(ws, Stage.COEFFICIENT_CONV, t3);
         }
@@ -1035,7 +1036,7 @@ public final class AcdaForwardVector implements AutoCloseable {
             g = new float[VectorGemm.blocks(c.generatorChannels()) * MR * NW];
             d = AtomConvolution.atomsFor(sh);
             xBlock = new float[AtomConvolution.CHANNEL_BLOCK * sh.packedChannel];
-            z = new float[c.inChannels() * c.atoms() * NW];
+            z = new float[VectorGemm.ALIGNED_START + c.inChannels() * c.atoms() * NW];
             yTile = new float[sh.flat ? VectorGemm.blocks(c.outChannels()) * MR * NW + L : 0];
             scratchWide = new float[VectorGemm.tileAccFloats(
                     Math.max(c.interChannels(), Math.max(c.generatorChannels(), c.outChannels())))];

@@ -36,6 +36,16 @@ final class VectorGemm {
     /** Columns per wide register block ({@link #blockWide}: four vectors). */
     static final int NW = 4 * L;
     /**
+     * Where a scratch {@code float[]} read as whole vectors starts its data: 12 floats in, so that with HotSpot's
+     * 16-byte array header the data start on the array object's 64-byte boundary, if the object starts on one.
+     * That holds under {@code -XX:ObjectAlignmentInBytes=64}: then every vector at a multiple of 16 floats from
+     * here lies in one cache line, and the coefficient convolution, which reads the atom convolution's tile as
+     * its B, ran at 80-91% of the FMA peak instead of 68-77% (bench/TUNING.md, Intel Xeon). With the default 8-byte
+     * object alignment the array's address modulo 64 is unknown, and any fixed start is as likely to be aligned (1
+     * in 8) as any other: nothing lost.
+     */
+    static final int ALIGNED_START = 12;
+    /**
      * Whether the machine has 16 vector registers (x86 without AVX-512, where the preferred species has at most 8
      * float lanes) rather than 32 (AVX-512, AArch64). The 24-accumulator kernels ({@link #blockWide}, the atom
      * convolution's four channels by six atoms) need 29 to 31 registers and spill on such a machine, a load and a
