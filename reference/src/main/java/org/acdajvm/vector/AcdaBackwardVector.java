@@ -1,6 +1,7 @@
 package org.acdajvm.vector;
 
 import static org.acdajvm.vector.AcdaForwardVector.NATIVE;
+import static org.acdajvm.vector.VectorGemm.ALIGNED_START;
 import static org.acdajvm.vector.VectorGemm.L;
 import static org.acdajvm.vector.VectorGemm.MR;
 import static org.acdajvm.vector.VectorGemm.NR;
@@ -280,7 +281,7 @@ public final class AcdaBackwardVector implements AutoCloseable {
                     for (int o = 0; o < outC; o++, src += planeY) {
                         FloatVector.fromArray(S, dy, src, mask).intoArray(blk, o * L);
                     }
-                    int dst = (h * sh.outW + w0) * ld;
+                    int dst = ALIGNED_START + (h * sh.outW + w0) * ld;
                     for (int w = 0; w < cnt; w++, dst += ld) {
                         for (int o = 0; o < outC; o++) {
                             b.dyTT[dst + o] = blk[o * L + w];
@@ -423,17 +424,17 @@ public final class AcdaBackwardVector implements AutoCloseable {
                 int col0 = 0;
                 if (few) {
                     for (; col0 < ldb; col0 += NR) {
-                        VectorGemm.gradBlock2(a, aOff, aBase, aStride, q * MR, rowsA, bT, 0, bStride, ldb, h0, h1,
-                                sh.outW, cT, ldb, col0, Math.min(2, (ldb - col0) / L));
+                        VectorGemm.gradBlock2(a, aOff, aBase, aStride, q * MR, rowsA, bT, ALIGNED_START, bStride, ldb,
+                                h0, h1, sh.outW, cT, ldb, col0, Math.min(2, (ldb - col0) / L));
                     }
                 }
                 for (; col0 + NW <= ldb; col0 += NW) {
-                    VectorGemm.gradBlockWide(a, aOff, aBase, aStride, q * MR, rowsA, bT, 0, bStride, ldb, h0, h1,
-                            sh.outW, cT, ldb, col0);
+                    VectorGemm.gradBlockWide(a, aOff, aBase, aStride, q * MR, rowsA, bT, ALIGNED_START, bStride, ldb,
+                            h0, h1, sh.outW, cT, ldb, col0);
                 }
                 if (col0 < ldb) {
-                    VectorGemm.gradBlock3(a, aOff, aBase, aStride, q * MR, rowsA, bT, 0, bStride, ldb, h0, h1,
-                            sh.outW, cT, ldb, col0, (ldb - col0) / L);
+                    VectorGemm.gradBlock3(a, aOff, aBase, aStride, q * MR, rowsA, bT, ALIGNED_START, bStride, ldb,
+                            h0, h1, sh.outW, cT, ldb, col0, (ldb - col0) / L);
                 }
             }
         }
@@ -524,7 +525,7 @@ public final class AcdaBackwardVector implements AutoCloseable {
         // dy rows are copied next to each other first: in dyT they are a plane apart (40 KB in a 100 x 100 image),
         // and every block of rows reads all of them.
         for (int o = 0; o < outC; o++) {
-            System.arraycopy(b.dyT, o * b.planeT + tileT, ws.dyTile, o * NW, width);
+            System.arraycopy(b.dyT, o * b.planeT + tileT, ws.dyTile, ALIGNED_START + o * NW, width);
         }
         // A wide tile of at most 3L pixels (36 of a 100-pixel row) computes three vectors of columns, not four, and
         // zeroes the fourth (what the four-vector kernel would store there: dy's tail is zero; the same sums in the
@@ -532,10 +533,10 @@ public final class AcdaBackwardVector implements AutoCloseable {
         boolean three = wide && !ws.few && cols <= 3 * L;
         for (int blk = 0; blk < VectorGemm.blocks(cm); blk++) {
             if (three) {
-                VectorGemm.blockThree(p.coefT, blk * outC * MR, outC, ws.dyTile, b.nwOut, 0, null, null, false,
-                        blk * MR, cm, ws.dz, blk * MR * NW, NW, 3 * L, ws.scratchWide);
+                VectorGemm.blockThree(p.coefT, blk * outC * MR, outC, ws.dyTile, b.nwOut, ALIGNED_START, null, null,
+                        false, blk * MR, cm, ws.dz, blk * MR * NW, NW, 3 * L, ws.scratchWide);
             } else {
-                gemm(wide, p.coefT, blk * outC * MR, outC, ws.dyTile, b.nwOut, 0, null, null,
+                gemm(wide, p.coefT, blk * outC * MR, outC, ws.dyTile, b.nwOut, ALIGNED_START, null, null,
                         blk * MR, cm, ws.dz, blk * MR * NW, NW, ws);
             }
         }
@@ -570,7 +571,7 @@ public final class AcdaBackwardVector implements AutoCloseable {
             }
         }
         activationGradient2(ws, band, gen, width);
-        transposeInto(ws.da2, gen, Math.min(cols, width), b.da2TT, (h * sh.outW + w0) * b.ldG, b.ldG);
+        transposeInto(ws.da2, gen, Math.min(cols, width), b.da2TT, ALIGNED_START + (h * sh.outW + w0) * b.ldG, b.ldG);
         t0 = lap(ws.clock, Stage.DG, t0);
         // de1p at the taps conv 2 read += (W2 scale2)^T da2.
         int rowsT = cfg.interChannels() * 9;
@@ -1036,7 +1037,8 @@ public final class AcdaBackwardVector implements AutoCloseable {
                 band.sumDa1c1[i] += VectorGemm.sumLanes(ws.scratch, L);
             }
         }
-        transposeInto(ws.da1, inter, Math.min(cols, width), b.da1TT, (h * sh.outW + w0) * b.ldI, b.ldI);
+        transposeInto(ws.da1, inter, Math.min(cols, width), b.da1TT, ALIGNED_START + (h * sh.outW + w0) * b.ldI,
+                b.ldI);
         int rowsT = sh.cfg.inChannels() * sh.cfg.generatorKernel() * sh.cfg.generatorKernel();
         int xBase = sh.input.base(h, w0);
         for (int blk = 0; blk < VectorGemm.blocks(rowsT); blk++) {
@@ -1410,9 +1412,9 @@ public final class AcdaBackwardVector implements AutoCloseable {
             ldI = (inter + L - 1) / L * L;
             int pixels = sh.outH * sh.outW;
             // 3L more: VectorGemm.gradBlock3 reads three vectors of the last columns.
-            dyTT = new float[pixels * ldO + 3 * L];
-            da2TT = new float[pixels * ldG + 3 * L];
-            da1TT = new float[pixels * ldI + 3 * L];
+            dyTT = new float[ALIGNED_START + pixels * ldO + 3 * L];
+            da2TT = new float[ALIGNED_START + pixels * ldG + 3 * L];
+            da1TT = new float[ALIGNED_START + pixels * ldI + 3 * L];
             int g = c.generatorKernel();
             dcT = new float[blocksRows(cm) * ldO];
             dw2T = new float[blocksRows(inter * 9) * ldG];
@@ -1498,7 +1500,7 @@ public final class AcdaBackwardVector implements AutoCloseable {
             xBlock = new float[AtomConvolution.CHANNEL_BLOCK * sh.packedChannel];
             dz = new float[c.inChannels() * c.atoms() * NW];
             zRow = new float[c.inChannels() * c.atoms() * (sh.we - 2)];
-            dyTile = new float[c.outChannels() * NW];
+            dyTile = new float[ALIGNED_START + c.outChannels() * NW];
             dd = new float[c.atoms() * c.taps() * NW];
             dg = new float[genRows * NW];
             da2 = new float[c.generatorChannels() * NW];
