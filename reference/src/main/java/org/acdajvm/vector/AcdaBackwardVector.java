@@ -659,7 +659,6 @@ public final class AcdaBackwardVector implements AutoCloseable {
         float[] dd = ws.dd;
         float[] xph = b.xph;
         int step = atoms * NW;
-        int tn = taps * NW;
         FloatVector zero = FloatVector.zero(S);
         for (int c0 = 0; c0 < inC; c0 += GRADIENT_CHANNEL_BLOCK) {
             int c1 = Math.min(inC, c0 + GRADIENT_CHANNEL_BLOCK);
@@ -673,12 +672,12 @@ public final class AcdaBackwardVector implements AutoCloseable {
                     int g4 = Math.min(m0 + 4, atoms - 1) * NW;
                     int g5 = Math.min(m0 + 5, atoms - 1) * NW;
                     // The sums' rows in dD: atom (clamped) by tap, this vector of pixels.
-                    int r0 = g0 / NW * tn + half;
-                    int r1 = g1 / NW * tn + half;
-                    int r2 = g2 / NW * tn + half;
-                    int r3 = g3 / NW * tn + half;
-                    int r4 = g4 / NW * tn + half;
-                    int r5 = g5 / NW * tn + half;
+                    int r0 = g0 * taps + half;
+                    int r1 = g1 * taps + half;
+                    int r2 = g2 * taps + half;
+                    int r3 = g3 * taps + half;
+                    int r4 = g4 * taps + half;
+                    int r5 = g5 * taps + half;
                     int mc = Math.min(6, atoms - m0);
                     for (int u0 = 0; u0 < taps; u0 += 3) {
                         int uc = Math.min(3, taps - u0);
@@ -1394,7 +1393,7 @@ public final class AcdaBackwardVector implements AutoCloseable {
 
         Buffers(AcdaForwardVector.Shape sh, int bandCount) {
             AcdaConfig c = sh.cfg;
-            tw = sh.we - 2;
+            tw = tiledWidth(sh);
             planeT = sh.outH * tw;
             xph = new float[sh.input.size()];
             xph2 = new float[sh.input.size()];
@@ -1461,6 +1460,11 @@ public final class AcdaBackwardVector implements AutoCloseable {
         }
     }
 
+    /** The output row's width rounded up to whole tiles ({@code NW}): the row stride of the tiled buffers. */
+    private static int tiledWidth(AcdaForwardVector.Shape sh) {
+        return sh.we - 2;
+    }
+
     /** Per-thread tiles of {@code NW} pixels. */
     private static final class Workspace {
         final float[] c2;
@@ -1499,7 +1503,7 @@ public final class AcdaBackwardVector implements AutoCloseable {
             d = AtomConvolution.atomsFor(sh);
             xBlock = new float[AtomConvolution.CHANNEL_BLOCK * sh.packedChannel];
             dz = new float[c.inChannels() * c.atoms() * NW];
-            zRow = new float[c.inChannels() * c.atoms() * (sh.we - 2)];
+            zRow = new float[c.inChannels() * c.atoms() * tiledWidth(sh)];
             dyTile = new float[ALIGNED_START + c.outChannels() * NW];
             dd = new float[c.atoms() * c.taps() * NW];
             dg = new float[genRows * NW];
