@@ -586,7 +586,133 @@ final class VectorGemm {
         c51.intoArray(acc, 21 * L);
         c52.intoArray(acc, 22 * L);
         c53.intoArray(acc, 23 * L);
-        epilogueWide(acc, Math.min(MR, rows - row0), mul, add, tanh, row0, out, outOff, outStride, cols);
+        epilogueWide(acc, 0, Math.min(MR, rows - row0), mul, add, tanh, row0, out, outOff, outStride, cols);
+    }
+
+    /**
+     * Inner-dimension chunk of {@link #tileChunkedWide}: a chunk's B rows for a whole tile ({@code KCW x NW} floats,
+     * 32 KiB with 16 lanes) and one block's A panel ({@code KCW x MR}, 3 KiB) share a 48 KiB L1.
+     */
+    static final int KCW = 128;
+
+    /**
+     * {@link #tile} for tiles of more than {@code 3L} columns, with the inner dimension in chunks of {@link #KCW}: for
+     * each chunk, every block adds the chunk's terms to its 24 sums, kept in {@code acc} between chunks, so that the
+     * chunk's B rows are read from L1 by every block instead of from L2. Each sum still runs over {@code k} in order
+     * from zero, and a sum stored and reloaded is the same float: the bits of {@link #blockWide}.
+     *
+     * @param acc a caller-owned array of at least {@link #tileAccFloats}{@code (rows)} floats (one per thread)
+     */
+    static void tileChunkedWide(float[] a, int kdim, float[] b, int[] bOff, int bBase, float[] mul, float[] add,
+                                boolean tanh, int rows, float[] out, int outOff, int outStride, int cols, float[] acc) {
+        int blocks = blocks(rows);
+        Arrays.fill(acc, 0, blocks * MR * NW, 0f);
+        for (int k0 = 0; k0 < kdim; k0 += KCW) {
+            int k1 = Math.min(kdim, k0 + KCW);
+            for (int blk = 0; blk < blocks; blk++) {
+                accumulateWideRange(a, blk * kdim * MR, k0, k1, b, bOff, bBase, acc, blk * MR * NW);
+            }
+        }
+        for (int blk = 0; blk < blocks; blk++) {
+            epilogueWide(acc, blk * MR * NW, Math.min(MR, rows - blk * MR), mul, add, tanh, blk * MR, out,
+                    outOff + blk * MR * outStride, outStride, cols);
+        }
+    }
+
+    /**
+     * {@link #blockWide}'s 24 sums over {@code k in [k0, k1)}, from the sums in {@code acc} (row-major
+     * {@code MR x NW} from {@code accOff}) and back into them. Its own copy of {@link #blockWide}'s loop: with
+     * {@link #blockWide} calling this method instead (its sums from a zeroed {@code acc}), the chunked coefficient
+     * convolution lost most of its gain (bench/TUNING.md, 2026-12-03).
+     */
+    private static void accumulateWideRange(float[] a, int aOff, int k0, int k1, float[] b, int[] bOff, int bBase,
+                                            float[] acc, int accOff) {
+        FloatVector c00 = FloatVector.fromArray(S, acc, accOff);
+        FloatVector c01 = FloatVector.fromArray(S, acc, accOff + L);
+        FloatVector c02 = FloatVector.fromArray(S, acc, accOff + 2 * L);
+        FloatVector c03 = FloatVector.fromArray(S, acc, accOff + 3 * L);
+        FloatVector c10 = FloatVector.fromArray(S, acc, accOff + 4 * L);
+        FloatVector c11 = FloatVector.fromArray(S, acc, accOff + 5 * L);
+        FloatVector c12 = FloatVector.fromArray(S, acc, accOff + 6 * L);
+        FloatVector c13 = FloatVector.fromArray(S, acc, accOff + 7 * L);
+        FloatVector c20 = FloatVector.fromArray(S, acc, accOff + 8 * L);
+        FloatVector c21 = FloatVector.fromArray(S, acc, accOff + 9 * L);
+        FloatVector c22 = FloatVector.fromArray(S, acc, accOff + 10 * L);
+        FloatVector c23 = FloatVector.fromArray(S, acc, accOff + 11 * L);
+        FloatVector c30 = FloatVector.fromArray(S, acc, accOff + 12 * L);
+        FloatVector c31 = FloatVector.fromArray(S, acc, accOff + 13 * L);
+        FloatVector c32 = FloatVector.fromArray(S, acc, accOff + 14 * L);
+        FloatVector c33 = FloatVector.fromArray(S, acc, accOff + 15 * L);
+        FloatVector c40 = FloatVector.fromArray(S, acc, accOff + 16 * L);
+        FloatVector c41 = FloatVector.fromArray(S, acc, accOff + 17 * L);
+        FloatVector c42 = FloatVector.fromArray(S, acc, accOff + 18 * L);
+        FloatVector c43 = FloatVector.fromArray(S, acc, accOff + 19 * L);
+        FloatVector c50 = FloatVector.fromArray(S, acc, accOff + 20 * L);
+        FloatVector c51 = FloatVector.fromArray(S, acc, accOff + 21 * L);
+        FloatVector c52 = FloatVector.fromArray(S, acc, accOff + 22 * L);
+        FloatVector c53 = FloatVector.fromArray(S, acc, accOff + 23 * L);
+        int ao = aOff + k0 * MR;
+        for (int k = k0; k < k1; k++, ao += MR) {
+            int bo = bOff[k] + bBase;
+            FloatVector b0 = FloatVector.fromArray(S, b, bo);
+            FloatVector b1 = FloatVector.fromArray(S, b, bo + L);
+            FloatVector b2 = FloatVector.fromArray(S, b, bo + 2 * L);
+            FloatVector b3 = FloatVector.fromArray(S, b, bo + 3 * L);
+            FloatVector a0 = FloatVector.broadcast(S, a[ao]);
+            c00 = a0.fma(b0, c00);
+            c01 = a0.fma(b1, c01);
+            c02 = a0.fma(b2, c02);
+            c03 = a0.fma(b3, c03);
+            FloatVector a1 = FloatVector.broadcast(S, a[ao + 1]);
+            c10 = a1.fma(b0, c10);
+            c11 = a1.fma(b1, c11);
+            c12 = a1.fma(b2, c12);
+            c13 = a1.fma(b3, c13);
+            FloatVector a2 = FloatVector.broadcast(S, a[ao + 2]);
+            c20 = a2.fma(b0, c20);
+            c21 = a2.fma(b1, c21);
+            c22 = a2.fma(b2, c22);
+            c23 = a2.fma(b3, c23);
+            FloatVector a3 = FloatVector.broadcast(S, a[ao + 3]);
+            c30 = a3.fma(b0, c30);
+            c31 = a3.fma(b1, c31);
+            c32 = a3.fma(b2, c32);
+            c33 = a3.fma(b3, c33);
+            FloatVector a4 = FloatVector.broadcast(S, a[ao + 4]);
+            c40 = a4.fma(b0, c40);
+            c41 = a4.fma(b1, c41);
+            c42 = a4.fma(b2, c42);
+            c43 = a4.fma(b3, c43);
+            FloatVector a5 = FloatVector.broadcast(S, a[ao + 5]);
+            c50 = a5.fma(b0, c50);
+            c51 = a5.fma(b1, c51);
+            c52 = a5.fma(b2, c52);
+            c53 = a5.fma(b3, c53);
+        }
+        c00.intoArray(acc, accOff);
+        c01.intoArray(acc, accOff + L);
+        c02.intoArray(acc, accOff + 2 * L);
+        c03.intoArray(acc, accOff + 3 * L);
+        c10.intoArray(acc, accOff + 4 * L);
+        c11.intoArray(acc, accOff + 5 * L);
+        c12.intoArray(acc, accOff + 6 * L);
+        c13.intoArray(acc, accOff + 7 * L);
+        c20.intoArray(acc, accOff + 8 * L);
+        c21.intoArray(acc, accOff + 9 * L);
+        c22.intoArray(acc, accOff + 10 * L);
+        c23.intoArray(acc, accOff + 11 * L);
+        c30.intoArray(acc, accOff + 12 * L);
+        c31.intoArray(acc, accOff + 13 * L);
+        c32.intoArray(acc, accOff + 14 * L);
+        c33.intoArray(acc, accOff + 15 * L);
+        c40.intoArray(acc, accOff + 16 * L);
+        c41.intoArray(acc, accOff + 17 * L);
+        c42.intoArray(acc, accOff + 18 * L);
+        c43.intoArray(acc, accOff + 19 * L);
+        c50.intoArray(acc, accOff + 20 * L);
+        c51.intoArray(acc, accOff + 21 * L);
+        c52.intoArray(acc, accOff + 22 * L);
+        c53.intoArray(acc, accOff + 23 * L);
     }
 
     /**
@@ -630,11 +756,18 @@ final class VectorGemm {
     /**
      * Every row block of one tile of {@code cols <= NW} columns by {@link #blockFor}, block after block (block
      * {@code blk}'s rows go to {@code out[outOff + (blk*MR + r) * outStride ..]}), with A packed by {@link #pack}.
+     * With 32 vector registers, a tile of more than {@code 3L} columns whose inner dimension exceeds {@link #KCW} goes
+     * through {@link #tileChunkedWide} instead: its B rows then come from L1 (the coefficient convolution 1.27x -> 1.48x
+     * of the frozen baseline, generator conv 1 1.21x -> 1.31x on the Intel Xeon of bench/TUNING.md). The same bits.
      *
      * @param acc a caller-owned array of at least {@link #tileAccFloats}{@code (rows)} floats (one per thread)
      */
     static void tile(float[] a, int kdim, float[] b, int[] bOff, int bBase, float[] mul, float[] add, boolean tanh,
                      int rows, float[] out, int outOff, int outStride, int cols, float[] acc) {
+        if (!FEW_REGISTERS && cols > 3 * L && kdim > KCW) {
+            tileChunkedWide(a, kdim, b, bOff, bBase, mul, add, tanh, rows, out, outOff, outStride, cols, acc);
+            return;
+        }
         for (int blk = 0; blk < blocks(rows); blk++) {
             blockFor(a, blk * kdim * MR, kdim, b, bOff, bBase, mul, add, tanh, blk * MR, rows, out,
                     outOff + blk * MR * outStride, outStride, cols, acc);
@@ -873,19 +1006,19 @@ final class VectorGemm {
         c50.intoArray(acc, 20 * L);
         c51.intoArray(acc, 21 * L);
         c52.intoArray(acc, 22 * L);
-        epilogueWide(acc, Math.min(MR, rows - row0), mul, add, tanh, row0, out, outOff, outStride, cols);
+        epilogueWide(acc, 0, Math.min(MR, rows - row0), mul, add, tanh, row0, out, outOff, outStride, cols);
     }
 
     /** {@link #epilogue} for a block of {@link #NW} columns ({@code acc} row-major {@code MR x NW}). */
-    private static void epilogueWide(float[] acc, int valid, float[] mul, float[] add, boolean tanh, int row0,
-                                     float[] out, int outOff, int outStride, int cols) {
+    private static void epilogueWide(float[] acc, int accOff, int valid, float[] mul, float[] add, boolean tanh,
+                                     int row0, float[] out, int outOff, int outStride, int cols) {
         for (int r = 0; r < valid; r++) {
             int row = row0 + r;
             FloatVector m = FloatVector.broadcast(S, mul == null ? 1f : mul[row]);
             FloatVector c = FloatVector.broadcast(S, add == null ? 0f : add[row]);
             int off = outOff + r * outStride;
             for (int q = 0; q < 4 && cols > q * L; q++) {
-                int a0 = (4 * r + q) * L;
+                int a0 = accOff + (4 * r + q) * L;
                 FloatVector v = FloatVector.fromArray(S, acc, a0);
                 if (mul != null || add != null) {
                     v = v.fma(m, c);

@@ -246,9 +246,11 @@ class VectorGemmGradientTest {
     }
 
     /**
-     * The chunked tile (the inner dimension in chunks of {@code KC}, sums kept between chunks) against
-     * {@link VectorGemm#blockFor} block by block, bit for bit: 13 rows (a partial block), an inner dimension past
-     * four chunks with a partial one, every width, with and without BatchNorm-and-tanh.
+     * The chunked tiles (the inner dimension in chunks of {@code KC} on pairs of vectors, of {@code KCW} on four; sums
+     * kept between chunks) and {@link VectorGemm#tile} (which picks the wide chunks on a machine with 32 registers
+     * for more than three vectors) against {@link VectorGemm#blockFor} block by block, bit for bit: 13 rows (a partial
+     * block), an inner dimension past four chunks of either size with a partial one, every width, with and without
+     * BatchNorm-and-tanh.
      */
     @Test
     void chunkedTilesGiveTheBitsOfBlockByBlock() {
@@ -268,17 +270,26 @@ class VectorGemmGradientTest {
             for (int cols = 1; cols <= NW; cols++) {
                 float[] chunked = new float[rows * stride];
                 float[] plain = new float[rows * stride];
+                float[] wide = new float[rows * stride];
+                float[] tiled = new float[rows * stride];
                 VectorGemm.tileChunked(a, kdim, b, bOff, 3, affine ? mul : null, affine ? add : null, affine, rows,
                         chunked, 2, stride, cols, acc);
+                VectorGemm.tileChunkedWide(a, kdim, b, bOff, 3, affine ? mul : null, affine ? add : null, affine, rows,
+                        wide, 2, stride, cols, acc);
+                VectorGemm.tile(a, kdim, b, bOff, 3, affine ? mul : null, affine ? add : null, affine, rows,
+                        tiled, 2, stride, cols, acc);
                 for (int blk = 0; blk < VectorGemm.blocks(rows); blk++) {
                     VectorGemm.blockFor(a, blk * kdim * MR, kdim, b, bOff, 3, affine ? mul : null, affine ? add : null,
                             affine, blk * MR, rows, plain, 2 + blk * MR * stride, stride, cols, new float[MR * NW]);
                 }
                 for (int i = 0; i < plain.length; i++) {
-                    assertEquals(Float.floatToRawIntBits(plain[i]), Float.floatToRawIntBits(chunked[i]),
-                            "cols " + cols + ", affine " + affine + ", element " + i);
+                    String where = "cols " + cols + ", affine " + affine + ", element " + i;
+                    assertEquals(Float.floatToRawIntBits(plain[i]), Float.floatToRawIntBits(chunked[i]), where);
+                    assertEquals(Float.floatToRawIntBits(plain[i]), Float.floatToRawIntBits(wide[i]), "wide, " + where);
+                    assertEquals(Float.floatToRawIntBits(plain[i]), Float.floatToRawIntBits(tiled[i]), "tile, " + where);
                 }
                 assertTrue(chunked[2 + 12 * stride + cols - 1] != 0f, "the last row's last column is written");
+                assertTrue(wide[2 + 12 * stride + cols - 1] != 0f, "the wide chunks write the last row's last column");
             }
         }
     }
