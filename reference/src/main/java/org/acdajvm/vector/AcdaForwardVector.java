@@ -59,6 +59,7 @@ public final class AcdaForwardVector implements AutoCloseable {
     private final boolean flatTiles;
     /** Kernels for 16 vector registers ({@link VectorGemm#FEW_REGISTERS}). */
     private final boolean fewRegisters;
+    private final boolean fuseChunks;
     /** Whether the atom convolution may copy its input ({@link #COPY_INPUT}). */
     private final boolean copyInput;
     private AcdaLayer cachedLayer;
@@ -114,10 +115,20 @@ public final class AcdaForwardVector implements AutoCloseable {
      * machine ({@link #COPY_INPUT}; the tests compare both: the same bits).
      */
     AcdaForwardVector(int threads, boolean flatTiles, boolean fewRegisters, boolean copyInput) {
+        this(threads, flatTiles, fewRegisters, copyInput, !VectorGemm.FEW_REGISTERS);
+    }
+
+    /**
+     * With {@code fuseChunks}, wide tiles run the atom and coefficient convolutions chunk by chunk of input channels
+     * ({@link #atomAndCoefficientConvInChunks}); by default where the machine has 32 vector registers (its
+     * 24-accumulator product spills with 16). The tests compare both: the same bits.
+     */
+    AcdaForwardVector(int threads, boolean flatTiles, boolean fewRegisters, boolean copyInput, boolean fuseChunks) {
         this.rows = new RowParallel(threads);
         this.flatTiles = flatTiles;
         this.fewRegisters = fewRegisters;
         this.copyInput = copyInput;
+        this.fuseChunks = fuseChunks;
     }
 
     /** Lanes of the preferred float species on this machine. */
@@ -430,6 +441,10 @@ public final class AcdaForwardVector implements AutoCloseable {
         atoms(p.psi, bases, taps, atoms, ws.g, ws.d, vectors, taps * sh.paddedAtoms * L, sh.paddedAtoms * L, L,
                 fewRegisters);
         long t2 = profiling ? lap(ws, Stage.ATOMS, t1) : 0;
+        if (fuseChunks && cols > 3 * L) {
+            atomAndCoefficientConvInChunks(p, sh, ws, xBase, vectors, cols, y, yBase, yStride, t2);
+            return;
+        }
         // Atom convolution: Z[c*M + m][.] = sum_u D[.][u][m] * X[c][u][.].
         AtomConvolution.tile(sh, fewRegisters, ws.xph, xBase, ws.d, vectors, ws.xBlock, ws.z, VectorGemm.ALIGNED_START,
                 NW);
@@ -439,6 +454,39 @@ public final class AcdaForwardVector implements AutoCloseable {
                 yStride, cols, ws.scratchWide);
         if (profiling) {
             lap(ws, Stage.COEFFICIENT_CONV, t3);
+        }
+    }
+
+    /** Input channels per chunk of {@link #atomAndCoefficientConvInChunks}: a multiple of the atom convolution's block. */
+    static final int FUSED_CHANNELS = 2 * AtomConvolution.CHANNEL_BLOCK;
+
+    /**
+     * The atom and coefficient convolutions of a wide tile ({@code cols > 3L}, {@code fuseChunks}), chunk by chunk of
+     * {@link #FUSED_CHANNELS} input channels: the chunk's rows of {@code Z} ({@code 16 M} rows of {@code NW} floats,
+     * 24 KiB with M = 6 and 16 lanes) are written and then read by every block of output channels while they are in
+     * L1, instead of the whole tile's {@code Z} (393 KB at table6) going out to L2 and back. The coefficient
+     * convolution's sums run over {@code j = c*M + m} in order, chunk after chunk ({@link VectorGemm#accumulateTile}):
+     * the bits of {@link VectorGemm#tile}.
+     */
+    private void atomAndCoefficientConvInChunks(Packed p, Shape sh, Workspace ws, int xBase, int vectors, int cols,
+                                                float[] y, int yBase, int yStride, long t2) {
+        int inC = sh.cfg.inChannels();
+        int atoms = sh.cfg.atoms();
+        int outC = sh.cfg.outChannels();
+        long t = t2;
+        VectorGemm.clearTile(ws.scratchWide, outC);
+        for (int c0 = 0; c0 < inC; c0 += FUSED_CHANNELS) {
+            int c1 = Math.min(inC, c0 + FUSED_CHANNELS);
+            int zBase = VectorGemm.ALIGNED_START - c0 * atoms * NW;
+            AtomConvolution.tile(sh, fewRegisters, ws.xph, xBase, ws.d, vectors, ws.xBlock, ws.z, zBase, NW, c0, c1);
+            t = profiling ? lap(ws, Stage.ATOM_CONV, t) : 0;
+            VectorGemm.accumulateTile(p.coef, p.kc, c0 * atoms, c1 * atoms, ws.z, sh.zRowOff, zBase, outC,
+                    ws.scratchWide);
+            t = profiling ? lap(ws, Stage.COEFFICIENT_CONV, t) : 0;
+        }
+        VectorGemm.epilogueTile(ws.scratchWide, outC, null, p.bias, false, y, yBase, yStride, cols);
+        if (profiling) {
+            lap(ws, Stage.COEFFICIENT_CONV, t);
         }
     }
 

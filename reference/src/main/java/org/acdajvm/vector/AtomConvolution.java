@@ -49,7 +49,16 @@ final class AtomConvolution {
      */
     static void tile(AcdaForwardVector.Shape sh, boolean few, float[] xph, int xBase, MemorySegment d, int vectors,
                      float[] xBlock, float[] z, int zBase, int zRow) {
-        int inC = sh.cfg.inChannels();
+        tile(sh, few, xph, xBase, d, vectors, xBlock, z, zBase, zRow, 0, sh.cfg.inChannels());
+    }
+
+    /**
+     * {@link #tile} for the input channels {@code [cFrom, cTo)} only ({@code cFrom} a multiple of
+     * {@link #CHANNEL_BLOCK}); their {@code Z} rows go where {@link #tile} puts them, so {@code zBase} may be negative
+     * when only the range's rows have room (row {@code c*M + m} at {@code zBase + (c*M + m) * zRow}).
+     */
+    static void tile(AcdaForwardVector.Shape sh, boolean few, float[] xph, int xBase, MemorySegment d, int vectors,
+                     float[] xBlock, float[] z, int zBase, int zRow, int cFrom, int cTo) {
         int atoms = sh.cfg.atoms();
         int taps = sh.cfg.taps();
         int uStride = sh.paddedAtoms * L;
@@ -57,9 +66,9 @@ final class AtomConvolution {
         int cStride = sh.input.channelStride();
         int zChannel = atoms * zRow;
         int group = few ? 2 : 4;
-        int grouped = inC / group * group;
+        int grouped = cFrom + (cTo - cFrom) / group * group;
         int pc = sh.packedChannel;
-        for (int cb = 0; cb < grouped; cb += CHANNEL_BLOCK) {
+        for (int cb = cFrom; cb < grouped; cb += CHANNEL_BLOCK) {
             int cEnd = Math.min(grouped, cb + CHANNEL_BLOCK);
             float[] x = xph;
             int[] uOff = sh.atomOff;
@@ -90,7 +99,7 @@ final class AtomConvolution {
                 }
             }
         }
-        for (int c = grouped; c < inC; c++) {
+        for (int c = grouped; c < cTo; c++) {
             for (int q = 0; q < vectors; q++) {
                 oneChannel(atoms, taps, uStride, d, q * qStride, xph, sh.atomOff, xBase + c * cStride + q * L, z,
                         zBase + c * zChannel + q * L, zRow);

@@ -605,15 +605,35 @@ final class VectorGemm {
      */
     static void tileChunkedWide(float[] a, int kdim, float[] b, int[] bOff, int bBase, float[] mul, float[] add,
                                 boolean tanh, int rows, float[] out, int outOff, int outStride, int cols, float[] acc) {
-        int blocks = blocks(rows);
-        Arrays.fill(acc, 0, blocks * MR * NW, 0f);
+        clearTile(acc, rows);
         for (int k0 = 0; k0 < kdim; k0 += KCW) {
-            int k1 = Math.min(kdim, k0 + KCW);
-            for (int blk = 0; blk < blocks; blk++) {
-                accumulateWideRange(a, blk * kdim * MR, k0, k1, b, bOff, bBase, acc, blk * MR * NW);
-            }
+            accumulateTile(a, kdim, k0, Math.min(kdim, k0 + KCW), b, bOff, bBase, rows, acc);
         }
-        for (int blk = 0; blk < blocks; blk++) {
+        epilogueTile(acc, rows, mul, add, tanh, out, outOff, outStride, cols);
+    }
+
+    /** Zeroes the sums of a wide tile of {@code rows} rows ({@link #accumulateTile}). */
+    static void clearTile(float[] acc, int rows) {
+        Arrays.fill(acc, 0, blocks(rows) * MR * NW, 0f);
+    }
+
+    /**
+     * One chunk of {@link #tileChunkedWide}: adds the terms {@code k in [k0, k1)} of every row block's 24 sums (A
+     * packed by {@link #pack} for the full {@code kdim}) to the sums in {@code acc}, block {@code blk}'s from
+     * {@code blk * MR * NW}. Chunks added in order of {@code k} from a cleared {@code acc} give {@link #blockWide}'s
+     * sums, whoever computes B between them (the forward's atom convolution does, chunk by chunk).
+     */
+    static void accumulateTile(float[] a, int kdim, int k0, int k1, float[] b, int[] bOff, int bBase, int rows,
+                               float[] acc) {
+        for (int blk = 0; blk < blocks(rows); blk++) {
+            accumulateWideRange(a, blk * kdim * MR, k0, k1, b, bOff, bBase, acc, blk * MR * NW);
+        }
+    }
+
+    /** The epilogue of every row block of a wide tile whose sums {@link #accumulateTile} completed. */
+    static void epilogueTile(float[] acc, int rows, float[] mul, float[] add, boolean tanh, float[] out, int outOff,
+                             int outStride, int cols) {
+        for (int blk = 0; blk < blocks(rows); blk++) {
             epilogueWide(acc, blk * MR * NW, Math.min(MR, rows - blk * MR), mul, add, tanh, blk * MR, out,
                     outOff + blk * MR * outStride, outStride, cols);
         }

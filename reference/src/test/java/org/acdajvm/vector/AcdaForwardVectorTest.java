@@ -183,6 +183,35 @@ class AcdaForwardVectorTest {
     }
 
     @Test
+    void theAtomAndCoefficientConvolutionsInChunksGiveTheBitsOfWholeTiles() {
+        // Wide tiles run the atom convolution chunk by chunk of FUSED_CHANNELS input channels, each chunk's rows of Z
+        // added to the coefficient convolution's sums before the next chunk is computed. Against whole tiles (the
+        // atom convolution for all channels, then the product), bit for bit: fewer channels than a chunk (9), a
+        // partial last chunk with a channel left over by the groups of four and of two (21), the input copy with two
+        // left over (410), 7 atoms (a padded atom block), both atom kernels, widths with and without a wide tile.
+        AcdaConfig[] configs = {
+            AcdaConfig.builder(9, 5, 3).build(),
+            AcdaConfig.builder(21, 6, 5).atoms(7).padding(PaddingMode.CIRCULAR).build(),
+            AcdaConfig.builder(410, 4, 3).build()};
+        for (AcdaConfig cfg : configs) {
+            AcdaLayer layer = AcdaInit.randomized(cfg, 71);
+            for (int w : new int[] {3 * AcdaForwardVector.lanes() - 2, 70, 130}) {
+                Tensor x = AcdaInit.input(cfg, 1, 2, w, 72 + w);
+                for (boolean few : new boolean[] {false, true}) {
+                    try (AcdaForwardVector chunks = new AcdaForwardVector(2, true, few, true, true);
+                         AcdaForwardVector whole = new AcdaForwardVector(2, true, few, true, false)) {
+                        Tensor y = chunks.forward(layer, x);
+                        assertEquals(whole.forward(layer, x), y, cfg + ", W = " + w + ", few = " + few);
+                        if (!few && cfg.inChannels() < 100) {
+                            assertAccepted(layer, x, y);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void theAtomConvolutionsInputCopyIsAcceptedAndGivesTheBitsOfReadingInPlace() {
         // 408 channels at K = 3: a tile reads more than COPY_INPUT_ABOVE_FLOATS of input (with 8 lanes as with 16),
         // so where the machine copies (COPY_INPUT; forced here both ways) the atom convolution copies it block by
