@@ -30,6 +30,8 @@ final class AtomConvolution {
     /** Input channels per block: the block's input rows and one vector's atoms share L1. */
     static final int CHANNEL_BLOCK = 8;
 
+    private static final long VECTOR_BYTES = (long) L * Float.BYTES;
+
     private AtomConvolution() {
     }
 
@@ -127,28 +129,28 @@ final class AtomConvolution {
             FloatVector b3 = FloatVector.zero(S);
             FloatVector b4 = FloatVector.zero(S);
             FloatVector b5 = FloatVector.zero(S);
-            int dm = dq + m0 * L;
-            for (int u = 0; u < taps; u++) {
-                int du = dm + u * uStride;
+            long du = (long) (dq + m0 * L) << 2;
+            long uBytes = (long) uStride << 2;
+            for (int u = 0; u < taps; u++, du += uBytes) {
                 int xo = uOff[u];
                 FloatVector v = FloatVector.fromArray(S, x, xc + xo);
                 FloatVector w = FloatVector.fromArray(S, x, xc1 + xo);
-                FloatVector dv = FloatVector.fromMemorySegment(S, d, (long) du << 2, NATIVE);
+                FloatVector dv = FloatVector.fromMemorySegment(S, d, du, NATIVE);
                 a0 = dv.fma(v, a0);
                 b0 = dv.fma(w, b0);
-                dv = FloatVector.fromMemorySegment(S, d, (long) (du + L) << 2, NATIVE);
+                dv = FloatVector.fromMemorySegment(S, d, du + VECTOR_BYTES, NATIVE);
                 a1 = dv.fma(v, a1);
                 b1 = dv.fma(w, b1);
-                dv = FloatVector.fromMemorySegment(S, d, (long) (du + 2 * L) << 2, NATIVE);
+                dv = FloatVector.fromMemorySegment(S, d, du + 2 * VECTOR_BYTES, NATIVE);
                 a2 = dv.fma(v, a2);
                 b2 = dv.fma(w, b2);
-                dv = FloatVector.fromMemorySegment(S, d, (long) (du + 3 * L) << 2, NATIVE);
+                dv = FloatVector.fromMemorySegment(S, d, du + 3 * VECTOR_BYTES, NATIVE);
                 a3 = dv.fma(v, a3);
                 b3 = dv.fma(w, b3);
-                dv = FloatVector.fromMemorySegment(S, d, (long) (du + 4 * L) << 2, NATIVE);
+                dv = FloatVector.fromMemorySegment(S, d, du + 4 * VECTOR_BYTES, NATIVE);
                 a4 = dv.fma(v, a4);
                 b4 = dv.fma(w, b4);
-                dv = FloatVector.fromMemorySegment(S, d, (long) (du + 5 * L) << 2, NATIVE);
+                dv = FloatVector.fromMemorySegment(S, d, du + 5 * VECTOR_BYTES, NATIVE);
                 a5 = dv.fma(v, a5);
                 b5 = dv.fma(w, b5);
             }
@@ -211,15 +213,15 @@ final class AtomConvolution {
             FloatVector f3 = FloatVector.zero(S);
             FloatVector f4 = FloatVector.zero(S);
             FloatVector f5 = FloatVector.zero(S);
-            int dm = dq + m0 * L;
-            for (int u = 0; u < taps; u++) {
-                int du = dm + u * uStride;
-                FloatVector d0 = FloatVector.fromMemorySegment(S, d, (long) du << 2, NATIVE);
-                FloatVector d1 = FloatVector.fromMemorySegment(S, d, (long) (du + L) << 2, NATIVE);
-                FloatVector d2 = FloatVector.fromMemorySegment(S, d, (long) (du + 2 * L) << 2, NATIVE);
-                FloatVector d3 = FloatVector.fromMemorySegment(S, d, (long) (du + 3 * L) << 2, NATIVE);
-                FloatVector d4 = FloatVector.fromMemorySegment(S, d, (long) (du + 4 * L) << 2, NATIVE);
-                FloatVector d5 = FloatVector.fromMemorySegment(S, d, (long) (du + 5 * L) << 2, NATIVE);
+            long du = (long) (dq + m0 * L) << 2;
+            long uBytes = (long) uStride << 2;
+            for (int u = 0; u < taps; u++, du += uBytes) {
+                FloatVector d0 = FloatVector.fromMemorySegment(S, d, du, NATIVE);
+                FloatVector d1 = FloatVector.fromMemorySegment(S, d, du + VECTOR_BYTES, NATIVE);
+                FloatVector d2 = FloatVector.fromMemorySegment(S, d, du + 2 * VECTOR_BYTES, NATIVE);
+                FloatVector d3 = FloatVector.fromMemorySegment(S, d, du + 3 * VECTOR_BYTES, NATIVE);
+                FloatVector d4 = FloatVector.fromMemorySegment(S, d, du + 4 * VECTOR_BYTES, NATIVE);
+                FloatVector d5 = FloatVector.fromMemorySegment(S, d, du + 5 * VECTOR_BYTES, NATIVE);
                 int xo = uOff[u];
                 FloatVector v = FloatVector.fromArray(S, x, xc + xo);
                 a0 = d0.fma(v, a0);
@@ -303,16 +305,16 @@ final class AtomConvolution {
             FloatVector a3 = FloatVector.zero(S);
             FloatVector a4 = FloatVector.zero(S);
             FloatVector a5 = FloatVector.zero(S);
-            int dm = dq + m0 * L;
-            for (int u = 0; u < taps; u++) {
+            long du = (long) (dq + m0 * L) << 2;
+            long uBytes = (long) uStride << 2;
+            for (int u = 0; u < taps; u++, du += uBytes) {
                 FloatVector v = FloatVector.fromArray(S, x, xc + uOff[u]);
-                int du = dm + u * uStride;
-                a0 = FloatVector.fromMemorySegment(S, d, (long) du << 2, NATIVE).fma(v, a0);
-                a1 = FloatVector.fromMemorySegment(S, d, (long) (du + L) << 2, NATIVE).fma(v, a1);
-                a2 = FloatVector.fromMemorySegment(S, d, (long) (du + 2 * L) << 2, NATIVE).fma(v, a2);
-                a3 = FloatVector.fromMemorySegment(S, d, (long) (du + 3 * L) << 2, NATIVE).fma(v, a3);
-                a4 = FloatVector.fromMemorySegment(S, d, (long) (du + 4 * L) << 2, NATIVE).fma(v, a4);
-                a5 = FloatVector.fromMemorySegment(S, d, (long) (du + 5 * L) << 2, NATIVE).fma(v, a5);
+                a0 = FloatVector.fromMemorySegment(S, d, du, NATIVE).fma(v, a0);
+                a1 = FloatVector.fromMemorySegment(S, d, du + VECTOR_BYTES, NATIVE).fma(v, a1);
+                a2 = FloatVector.fromMemorySegment(S, d, du + 2 * VECTOR_BYTES, NATIVE).fma(v, a2);
+                a3 = FloatVector.fromMemorySegment(S, d, du + 3 * VECTOR_BYTES, NATIVE).fma(v, a3);
+                a4 = FloatVector.fromMemorySegment(S, d, du + 4 * VECTOR_BYTES, NATIVE).fma(v, a4);
+                a5 = FloatVector.fromMemorySegment(S, d, du + 5 * VECTOR_BYTES, NATIVE).fma(v, a5);
             }
             int n = Math.min(6, atoms - m0);
             int zm = za + m0 * zRow;
