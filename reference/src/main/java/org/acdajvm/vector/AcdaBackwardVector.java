@@ -458,11 +458,8 @@ public final class AcdaBackwardVector implements AutoCloseable {
         int planeE = (sh.outH + 2) * sh.we;
         for (int w0 = 0; w0 < sh.outW; w0 += NW) {
             boolean wide = sh.outW - w0 > NR;
-            for (int blk = 0; blk < VectorGemm.blocks(inter); blk++) {
-                int row0 = blk * MR;
-                gemm(wide, p.w1, blk * p.k1 * MR, p.k1, b.xph, sh.conv1Off, rowBase + w0, p.invSigma1, p.centre1,
-                        row0, inter, b.c1Full, row0 * b.planeT + h * b.tw + w0, b.planeT, ws);
-            }
+            gemmTile(wide, p.w1, p.k1, b.xph, sh.conv1Off, rowBase + w0, p.invSigma1, p.centre1, inter, b.c1Full,
+                    h * b.tw + w0, b.planeT, ws);
         }
         for (int w0 = 0; w0 < sh.outW; w0 += NR) {
             int cols = Math.min(NR, sh.outW - w0);
@@ -506,10 +503,7 @@ public final class AcdaBackwardVector implements AutoCloseable {
         long t0 = start();
         // c2 = (g2 - mean2)/sigma2 and G = tanh(gamma2 c2 + beta2).
         int e1Base = h * sh.we + w0;
-        for (int blk = 0; blk < VectorGemm.blocks(gen); blk++) {
-            gemm(wide, p.w2, blk * p.k2 * MR, p.k2, b.e1p, sh.conv2Off, e1Base, p.invSigma2, p.centre2,
-                    blk * MR, gen, ws.c2, blk * MR * NW, NW, ws);
-        }
+        gemmTile(wide, p.w2, p.k2, b.e1p, sh.conv2Off, e1Base, p.invSigma2, p.centre2, gen, ws.c2, 0, NW, ws);
         for (int j = 0; j < gen; j++) {
             for (int q = 0; q < width; q += NR) {
                 activate(ws.c2, j * NW + q, p.gamma2[j], p.beta2[j], ws.scratch);
@@ -531,14 +525,13 @@ public final class AcdaBackwardVector implements AutoCloseable {
         // zeroes the fourth (what the four-vector kernel would store there: dy's tail is zero; the same sums in the
         // same order otherwise, so the same bits).
         boolean three = wide && !ws.few && cols <= 3 * L;
-        for (int blk = 0; blk < VectorGemm.blocks(cm); blk++) {
-            if (three) {
+        if (three) {
+            for (int blk = 0; blk < VectorGemm.blocks(cm); blk++) {
                 VectorGemm.blockThree(p.coefT, blk * outC * MR, outC, ws.dyTile, b.nwOut, ALIGNED_START, null, null,
                         false, blk * MR, cm, ws.dz, blk * MR * NW, NW, 3 * L, ws.scratchWide);
-            } else {
-                gemm(wide, p.coefT, blk * outC * MR, outC, ws.dyTile, b.nwOut, ALIGNED_START, null, null,
-                        blk * MR, cm, ws.dz, blk * MR * NW, NW, ws);
             }
+        } else {
+            gemmTile(wide, p.coefT, outC, ws.dyTile, b.nwOut, ALIGNED_START, null, null, cm, ws.dz, 0, NW, ws);
         }
         if (three) {
             FloatVector zero = FloatVector.zero(S);
@@ -588,6 +581,23 @@ public final class AcdaBackwardVector implements AutoCloseable {
             }
         }
         lap(ws.clock, Stage.CONV2_INPUT, t0);
+    }
+
+    /**
+     * {@link #gemm} for every row block of a tile (block {@code blk}'s rows to {@code out[outOff + blk*MR*outStride
+     * ..]}); a wide tile with 32 vector registers by {@link VectorGemm#tile}, which runs a long inner dimension in
+     * chunks whose B rows stay in L1: the same sums in the same order.
+     */
+    private static void gemmTile(boolean wide, float[] a, int kdim, float[] bm, int[] bOff, int bBase, float[] mul,
+                                 float[] add, int rows, float[] out, int outOff, int outStride, Workspace ws) {
+        if (wide && !ws.few) {
+            VectorGemm.tile(a, kdim, bm, bOff, bBase, mul, add, false, rows, out, outOff, outStride, NW, ws.acc);
+            return;
+        }
+        for (int blk = 0; blk < VectorGemm.blocks(rows); blk++) {
+            gemm(wide, a, blk * kdim * MR, kdim, bm, bOff, bBase, mul, add, blk * MR, rows, out,
+                    outOff + blk * MR * outStride, outStride, ws);
+        }
     }
 
     /**
@@ -1487,6 +1497,8 @@ public final class AcdaBackwardVector implements AutoCloseable {
         final float[] da1;
         final float[] scratch = new float[MR * NR];
         final float[] scratchWide = new float[MR * NW];
+        /** {@link VectorGemm#tile}'s sums for the tallest product of a tile ({@code dZ}'s {@code C*M} rows). */
+        final float[] acc;
         /** {@code O x L} floats: a block of {@code dy} on its way into {@code dyTT}. */
         final float[] transpose;
         final StageClock clock = new StageClock(Stage.values().length);
@@ -1503,6 +1515,8 @@ public final class AcdaBackwardVector implements AutoCloseable {
             d = AtomConvolution.atomsFor(sh);
             xBlock = new float[AtomConvolution.CHANNEL_BLOCK * sh.packedChannel];
             dz = new float[c.inChannels() * c.atoms() * NW];
+            acc = new float[VectorGemm.tileAccFloats(Math.max(c.inChannels() * c.atoms(),
+                    Math.max(c.interChannels(), c.generatorChannels())))];
             zRow = new float[c.inChannels() * c.atoms() * tiledWidth(sh)];
             dyTile = new float[ALIGNED_START + c.outChannels() * NW];
             dd = new float[c.atoms() * c.taps() * NW];
