@@ -37,7 +37,10 @@ import org.acdajvm.tensor.Tensor;
  *       generator conv 2 (+ BN, tanh) into a tile {@code G}, atoms {@code D = Psi^T G} packed per
  *       vector of pixels and tap-major ({@link #atoms}), the atom convolution into a tile {@code Z}
  *       ({@link AtomConvolution}), and the coefficient convolution {@code y = coef Z + bias} (a product)
- *       into the output.</li>
+ *       into the output. In a wide tile (more than 3 vectors; 32 vector registers) the last two run chunk by
+ *       chunk of 16 input channels ({@link #atomAndCoefficientConvInChunks}), so a chunk of {@code Z} is read
+ *       while it is in L1; the products with a long inner dimension likewise read their B in chunks that stay in
+ *       L1 ({@link VectorGemm#tile}).</li>
  * </ol>
  * With stride 1 the tiles run over the image flattened row after row ({@link Shape#flat}): {@code xph} and
  * {@code e1p} share one row stride just wider than the output, so a tile of 64 consecutive pixels may cross rows
