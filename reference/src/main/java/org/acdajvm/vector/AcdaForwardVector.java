@@ -300,7 +300,7 @@ public final class AcdaForwardVector implements AutoCloseable {
             // borderE1 then sets.
             int p0 = u * NW;
             int cols = Math.min(NW, sh.flatPixels - p0);
-            conv1Tile(p, sh, ws, sh.conv1Off, p0, inter, sh.we + 1 + p0, planeE, cols);
+            conv1Tile(p, ws, sh.conv1Off, p0, inter, sh.we + 1 + p0, planeE, cols);
         }
         if (profiling) {
             ws.clock.lap(Stage.GENERATOR_CONV1.ordinal(), s);
@@ -364,11 +364,8 @@ public final class AcdaForwardVector implements AutoCloseable {
      * ({@link VectorGemm#tileChunked}) where the machine has 16 registers and the weights of a row block do not fit L1
      * ({@link VectorGemm#CHUNK_ABOVE}), block by block otherwise. The same bits.
      */
-    private static void conv1Tile(Packed p, Shape sh, Workspace ws, int[] off, int base, int inter, int outOff,
-                                  int planeE, int cols) {
-        if (sh.touchInput) {
-            touchRows(ws.xph, off, base, p.k1, sh.cfg.generatorKernel(), ws);
-        }
+    private static void conv1Tile(Packed p, Workspace ws, int[] off, int base, int inter, int outOff, int planeE,
+                                  int cols) {
         if (VectorGemm.FEW_REGISTERS && p.k1 > VectorGemm.CHUNK_ABOVE) {
             VectorGemm.tileChunked(p.w1, p.k1, ws.xph, off, base, p.scale1, p.shift1, true, inter, ws.e1p, outOff,
                     planeE, cols, ws.scratchWide);
@@ -378,36 +375,13 @@ public final class AcdaForwardVector implements AutoCloseable {
         }
     }
 
-    /**
-     * Reads one float of every cache line of the input rows that a tile of generator conv 1 reads (each channel's
-     * kernel rows once: a row's taps are consecutive in {@code off}, {@code step} of them), so that they are in L2 when
-     * the product's chunks need them. Where the padded input exceeds L2 ({@link Shape#touchInput}) those rows, three
-     * short runs per channel a plane apart, are too many streams for the hardware prefetcher, and conv 1 waited on
-     * them: table6-k3's conv 1 60% -> 65% of the peak (bench/TUNING.md, 2026-12-03). The values only go to
-     * {@link Workspace#touched}, which nothing reads; nothing computed changes.
-     */
-    private static void touchRows(float[] x, int[] off, int base, int kdim, int step, Workspace ws) {
-        int last = x.length - 1;
-        float s = 0f;
-        for (int k = 0; k < kdim; k += step) {
-            int o = off[k] + base;
-            for (int j = 0; j < NW + step + LINE_FLOATS; j += LINE_FLOATS) {
-                s += x[Math.min(o + j, last)];
-            }
-        }
-        ws.touched += s;
-    }
-
-    /** Floats in a 64-byte cache line. */
-    private static final int LINE_FLOATS = 16;
-
     private void generatorConv1Row(Packed p, Shape sh, int h, Workspace ws) {
         int inter = sh.cfg.interChannels();
         int rowBase = sh.input.base(h, 0);
         int planeE = (sh.outH + 2) * sh.we;
         for (int w0 = 0; w0 < sh.outW; w0 += NW) {
             int cols = Math.min(NW, sh.outW - w0);
-            conv1Tile(p, sh, ws, sh.conv1Off, rowBase + w0, inter, (h + 1) * sh.we + w0 + 1, planeE, cols);
+            conv1Tile(p, ws, sh.conv1Off, rowBase + w0, inter, (h + 1) * sh.we + w0 + 1, planeE, cols);
         }
     }
 
@@ -783,18 +757,6 @@ public final class AcdaForwardVector implements AutoCloseable {
      */
     static final boolean COPY_INPUT = copyInputOfThisMachine();
 
-    /** This machine's L2 bytes per core as Linux reports them; 0 where unknown. */
-    static final long L2_BYTES = CacheSizes.l2Bytes();
-
-    /**
-     * Whether generator conv 1 reads its tile's input rows ahead ({@link #touchRows}): where one image's padded input
-     * ({@code inputBytes}) exceeds a known L2 ({@code l2Bytes}; 0 where unknown: not touched). At resnet's 860 KB in a
-     * 2 MiB L2 the reads cost 3% and gain nothing.
-     */
-    static boolean touchInput(long inputBytes, long l2Bytes) {
-        return l2Bytes > 0 && inputBytes > l2Bytes;
-    }
-
     /** L2 bytes per core from which {@link #COPY_INPUT} guesses that the input is read in place. */
     static final long COPY_INPUT_BELOW_L2_BYTES = 2L << 20;
 
@@ -942,8 +904,6 @@ public final class AcdaForwardVector implements AutoCloseable {
         final int packedChannel;
         /** Whether {@link AtomConvolution} copies its input block by block (see {@link #COPY_INPUT_ABOVE_FLOATS}). */
         final boolean copyInputBlocks;
-        /** Whether generator conv 1 reads its tile's input rows ahead ({@link #touchRows}): the input exceeds L2. */
-        final boolean touchInput;
         /** {@link #atomOff} in the per-channel copy. */
         final int[] atomOffPacked;
 
@@ -1045,7 +1005,6 @@ public final class AcdaForwardVector implements AutoCloseable {
             }
             packedChannel = pos;
             copyInputBlocks = copyInput && (long) inC * pos > COPY_INPUT_ABOVE_FLOATS;
-            touchInput = touchInput((long) input.size() * Float.BYTES, L2_BYTES);
             atomOffPacked = new int[atomOff.length];
             for (int u = 0; u < atomOff.length; u++) {
                 for (int sg = 0; sg < nseg; sg++) {
@@ -1120,8 +1079,6 @@ public final class AcdaForwardVector implements AutoCloseable {
         float[] ownE1p;
         /** {@link VectorGemm#tile}'s sums (for the largest of the products' row counts). */
         final float[] scratchWide;
-        /** Where {@link #touchRows} leaves what it read (so the reads are not optimised away); never read. */
-        float touched;
         /** A flat tile's outputs before {@link #scatterFlat} (one vector of slack for its last row's reads). */
         final float[] yTile;
 

@@ -183,19 +183,6 @@ class AcdaForwardVectorTest {
     }
 
     @Test
-    void generatorConv1ReadsItsInputAheadOnlyWhereTheInputExceedsL2() {
-        // table6's padded input (10.8 MB) against a 2 MiB L2: read ahead; resnet's (860 KB): not; an unknown L2: not.
-        assertTrue(AcdaForwardVector.touchInput(10_800_000L, 2L << 20));
-        assertFalse(AcdaForwardVector.touchInput(860_000L, 2L << 20));
-        assertFalse(AcdaForwardVector.touchInput(10_800_000L, 0));
-        AcdaForwardVector.Shape big = new AcdaForwardVector.Shape(AcdaConfig.builder(256, 8, 3).build(), 100, 100, true);
-        AcdaForwardVector.Shape small = new AcdaForwardVector.Shape(AcdaConfig.builder(16, 8, 3).build(), 32, 32, true);
-        assertEquals(AcdaForwardVector.L2_BYTES > 0 && AcdaForwardVector.L2_BYTES < 10_000_000L, big.touchInput,
-                "the shape follows this machine's L2 (" + AcdaForwardVector.L2_BYTES + " bytes)");
-        assertFalse(small.touchInput, "a 32 x 32 input of 16 channels fits any L2");
-    }
-
-    @Test
     void theAtomAndCoefficientConvolutionsInChunksGiveTheBitsOfWholeTiles() {
         // Wide tiles run the atom convolution chunk by chunk of FUSED_CHANNELS input channels, each chunk's rows of Z
         // added to the coefficient convolution's sums before the next chunk is computed. Against whole tiles (the
