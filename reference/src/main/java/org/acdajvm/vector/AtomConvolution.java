@@ -116,6 +116,7 @@ final class AtomConvolution {
     private static void twoChannels(int atoms, int taps, int uStride, MemorySegment d, int dq, float[] x, int[] uOff,
                                     int xc, int cStride, float[] z, int za, int zRow, int zChannel) {
         int xc1 = xc + cStride;
+        long uBytes = (long) uStride << 2;
         for (int m0 = 0; m0 < atoms; m0 += 6) {
             FloatVector a0 = FloatVector.zero(S);
             FloatVector a1 = FloatVector.zero(S);
@@ -130,7 +131,6 @@ final class AtomConvolution {
             FloatVector b4 = FloatVector.zero(S);
             FloatVector b5 = FloatVector.zero(S);
             long du = (long) (dq + m0 * L) << 2;
-            long uBytes = (long) uStride << 2;
             for (int u = 0; u < taps; u++, du += uBytes) {
                 int xo = uOff[u];
                 FloatVector v = FloatVector.fromArray(S, x, xc + xo);
@@ -188,6 +188,7 @@ final class AtomConvolution {
         int xc1 = xc + cStride;
         int xc2 = xc1 + cStride;
         int xc3 = xc2 + cStride;
+        long uBytes = (long) uStride << 2;
         for (int m0 = 0; m0 < atoms; m0 += 6) {
             FloatVector a0 = FloatVector.zero(S);
             FloatVector a1 = FloatVector.zero(S);
@@ -214,7 +215,6 @@ final class AtomConvolution {
             FloatVector f4 = FloatVector.zero(S);
             FloatVector f5 = FloatVector.zero(S);
             long du = (long) (dq + m0 * L) << 2;
-            long uBytes = (long) uStride << 2;
             for (int u = 0; u < taps; u++, du += uBytes) {
                 FloatVector d0 = FloatVector.fromMemorySegment(S, d, du, NATIVE);
                 FloatVector d1 = FloatVector.fromMemorySegment(S, d, du + VECTOR_BYTES, NATIVE);
@@ -298,6 +298,7 @@ final class AtomConvolution {
     /** {@link #twoChannels} for one channel: six accumulators. */
     private static void oneChannel(int atoms, int taps, int uStride, MemorySegment d, int dq, float[] x, int[] uOff,
                                    int xc, float[] z, int za, int zRow) {
+        long uBytes = (long) uStride << 2;
         for (int m0 = 0; m0 < atoms; m0 += 6) {
             FloatVector a0 = FloatVector.zero(S);
             FloatVector a1 = FloatVector.zero(S);
@@ -306,7 +307,6 @@ final class AtomConvolution {
             FloatVector a4 = FloatVector.zero(S);
             FloatVector a5 = FloatVector.zero(S);
             long du = (long) (dq + m0 * L) << 2;
-            long uBytes = (long) uStride << 2;
             for (int u = 0; u < taps; u++, du += uBytes) {
                 FloatVector v = FloatVector.fromArray(S, x, xc + uOff[u]);
                 a0 = FloatVector.fromMemorySegment(S, d, du, NATIVE).fma(v, a0);
