@@ -1032,25 +1032,35 @@ final class VectorGemm {
     /** {@link #epilogue} for a block of {@link #NW} columns ({@code acc} row-major {@code MR x NW}). */
     private static void epilogueWide(float[] acc, int accOff, int valid, float[] mul, float[] add, boolean tanh,
                                      int row0, float[] out, int outOff, int outStride, int cols) {
+        boolean affine = mul != null || add != null;
+        if (tanh) {
+            // BatchNorm in place, then tanh over the block's rows in one call (its constants broadcast once).
+            if (affine) {
+                for (int r = 0; r < valid; r++) {
+                    FloatVector m = FloatVector.broadcast(S, mul == null ? 1f : mul[row0 + r]);
+                    FloatVector c = FloatVector.broadcast(S, add == null ? 0f : add[row0 + r]);
+                    for (int q = 0; q < 4; q++) {
+                        int a0 = accOff + (4 * r + q) * L;
+                        FloatVector.fromArray(S, acc, a0).fma(m, c).intoArray(acc, a0);
+                    }
+                }
+            }
+            VectorMath.tanhInPlace(acc, accOff, 4 * valid);
+            affine = false;
+        }
         for (int r = 0; r < valid; r++) {
             int row = row0 + r;
             FloatVector m = FloatVector.broadcast(S, mul == null ? 1f : mul[row]);
             FloatVector c = FloatVector.broadcast(S, add == null ? 0f : add[row]);
             int off = outOff + r * outStride;
             for (int q = 0; q < 4 && cols > q * L; q++) {
-                int a0 = accOff + (4 * r + q) * L;
-                FloatVector v = FloatVector.fromArray(S, acc, a0);
-                if (mul != null || add != null) {
+                FloatVector v = FloatVector.fromArray(S, acc, accOff + (4 * r + q) * L);
+                if (affine) {
                     v = v.fma(m, c);
-                }
-                if (tanh) {
-                    v.intoArray(acc, a0);
-                    VectorMath.tanhInPlace(acc, a0);
-                    v = FloatVector.fromArray(S, acc, a0);
                 }
                 if (cols >= (q + 1) * L) {
                     v.intoArray(out, off + q * L);
-                } else if (cols > q * L) {
+                } else {
                     v.intoArray(out, off + q * L, S.indexInRange(q * L, cols));
                 }
             }
