@@ -69,6 +69,10 @@ public final class TapConvVector implements TapConv, AutoCloseable {
         float[] bw = new float[0];
         float[] kt = new float[0];
         float[] kb = new float[0];
+        /** The padded input of the images this thread runs alone ({@link #forward} without tap weights). */
+        float[] xp = new float[0];
+        /** The sums of a wide tile's chunked product ({@link VectorGemm#tile}). */
+        float[] acc = new float[0];
         final float[] scratch = new float[MR * NW];
     }
 
@@ -154,29 +158,44 @@ public final class TapConvVector implements TapConv, AutoCloseable {
                 wk.tile = grow(wk.tile, kdim * NR);
             }
         }
+        for (Work wk : work) {
+            wk.acc = grow(wk.acc, VectorGemm.tileAccFloats(outC));
+        }
         float[] packed = packedW;
         float[] xp = xph;
         float[] kfpad = kfp;
         int tiles = pl.tiledW() / NW;
-        for (int n = 0; n < g.batch(); n++) {
+        // Without tap weights, and with at least as many images as threads, each thread runs whole images on its own
+        // padded input, as the ACDA forward does: no barrier between images and the padding in parallel (resnet-k3,
+        // N = 8, two threads: 150-158 -> 170-186 GFLOP/s, bench/TUNING.md). The images left over run one at a time
+        // with their rows split. Either way every output element is the same sum: the bits do not depend on the split.
+        int alone = kf != null || rows.threads() == 1 ? 0 : g.batch() / rows.threads() * rows.threads();
+        if (alone > 0) {
+            for (Work wk : work) {
+                wk.xp = grow(wk.xp, pl.in().size());
+            }
+            rows.run(alone, work, (i0, i1, wk) -> {
+                for (int n = i0; n < i1; n++) {
+                    pl.in().fill(wk.xp, x, n, g.mode());
+                    plainRows(pl, packed, bias, wk.xp, 0, g.outH(), y, n * outC * plane, wk);
+                }
+            });
+        }
+        for (int n = alone; n < g.batch(); n++) {
             pl.in().fill(xp, x, n, g.mode());
             if (kf != null) {
                 padKernel(pl, kf, n, kfpad);
             }
             int image = n * outC * plane;
             rows.run(g.outH(), work, (r0, r1, wk) -> {
+                if (kfpad == null || kf == null) {
+                    plainRows(pl, packed, bias, xp, r0, r1, y, image, wk);
+                    return;
+                }
                 for (int h = r0; h < r1; h++) {
                     for (int t = 0; t < tiles; t++) {
                         int w0 = t * NW;
                         int cols = Math.min(NW, g.outW() - w0);
-                        if (kfpad == null || kf == null) {
-                            for (int blk = 0; blk < VectorGemm.blocks(outC); blk++) {
-                                VectorGemm.blockFor(packed, blk * kdim * MR, kdim, xp, pl.off(), pl.in().base(h, w0), null,
-                                        bias, false, blk * MR, outC, y, image + blk * MR * plane + h * g.outW() + w0, plane,
-                                        cols, wk.scratch);
-                            }
-                            continue;
-                        }
                         // The weighted tile in halves of NR columns: a K=7, C=64 tile of NW columns (800 KB) would not
                         // stay in L2 while every block of output channels streams it.
                         for (int half = 0; half < NW && half < cols; half += NR) {
@@ -190,6 +209,27 @@ public final class TapConvVector implements TapConv, AutoCloseable {
                     }
                 }
             });
+        }
+    }
+
+    /**
+     * Rows {@code [h0, h1)} of one image of a plain convolution (no tap weights) from its padded input {@code xp}, tile
+     * by tile through {@link VectorGemm#tile}: with 32 vector registers a wide tile runs in chunks of the inner
+     * dimension, its input rows read from L1 by every block of output channels (1.07x to 1.33x on the Table 6 and
+     * resnet shapes, bench/TUNING.md). The bits of block after block.
+     */
+    private static void plainRows(Plan pl, float[] packed, float[] bias, float[] xp, int h0, int h1, float[] y, int image,
+                                  Work wk) {
+        FilterGeometry g = pl.g();
+        int outC = g.outC();
+        int kdim = pl.kdim();
+        int plane = g.outPlane();
+        for (int h = h0; h < h1; h++) {
+            for (int w0 = 0; w0 < g.outW(); w0 += NW) {
+                int cols = Math.min(NW, g.outW() - w0);
+                VectorGemm.tile(packed, kdim, xp, pl.off(), pl.in().base(h, w0), null, bias, false, outC, y,
+                        image + h * g.outW() + w0, plane, cols, wk.acc);
+            }
         }
     }
 
