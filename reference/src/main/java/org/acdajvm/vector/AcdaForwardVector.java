@@ -331,19 +331,26 @@ public final class AcdaForwardVector implements AutoCloseable {
      * the flattened image, {@code j < cols}) into {@code y}, skipping the columns past the width.
      */
     private static void scatterFlat(Shape sh, float[] t, int p0, int cols, float[] y, int yImage) {
-        int plane = sh.outH * sh.outW;
-        int outC = sh.cfg.outChannels();
-        int h = p0 / sh.we;
+        scatterFlat(sh.cfg.outChannels(), sh.outH, sh.outW, sh.we, t, p0, cols, y, yImage);
+    }
+
+    /**
+     * {@link #scatterFlat(Shape, float[], int, int, float[], int)} for {@code outC} channels of {@code outH x outW}
+     * outputs whose flattened rows are {@code we} apart (the plain convolution's flat tiles too).
+     */
+    static void scatterFlat(int outC, int outH, int outW, int we, float[] t, int p0, int cols, float[] y, int yImage) {
+        int plane = outH * outW;
+        int h = p0 / we;
         int j = 0;
         while (j < cols) {
-            int w = p0 + j - h * sh.we;
-            if (w >= sh.outW) {
-                j += sh.we - w;
+            int w = p0 + j - h * we;
+            if (w >= outW) {
+                j += we - w;
                 h++;
                 continue;
             }
-            int j1 = Math.min(cols, j + sh.outW - w);
-            int dst = yImage + h * sh.outW + w - j;
+            int j1 = Math.min(cols, j + outW - w);
+            int dst = yImage + h * outW + w - j;
             for (int o = 0; o < outC; o++) {
                 int src = o * NW;
                 int d = dst + o * plane;

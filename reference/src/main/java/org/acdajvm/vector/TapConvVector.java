@@ -73,6 +73,8 @@ public final class TapConvVector implements TapConv, AutoCloseable {
         float[] xp = new float[0];
         /** The sums of a wide tile's chunked product ({@link VectorGemm#tile}). */
         float[] acc = new float[0];
+        /** A flat tile's outputs, {@code [O][NW]} and a vector of slack ({@link #flatTiles}). */
+        float[] flatOut = new float[0];
         final float[] scratch = new float[MR * NW];
     }
 
@@ -162,6 +164,11 @@ public final class TapConvVector implements TapConv, AutoCloseable {
             wk.acc = grow(wk.acc, VectorGemm.tileAccFloats(outC));
         }
         float[] packed = packedW;
+        FlatPlan fp = kf == null ? FlatPlan.of(g) : null;
+        if (fp != null) {
+            flat(fp, packed, x, bias, y);
+            return;
+        }
         float[] xp = xph;
         float[] kfpad = kfp;
         int tiles = pl.tiledW() / NW;
@@ -209,6 +216,107 @@ public final class TapConvVector implements TapConv, AutoCloseable {
                     }
                 }
             });
+        }
+    }
+
+    /**
+     * Tiles over a stride-1 plain convolution's output pixels flattened row after row, rows {@code we} apart in the
+     * padded input and in the flattened output, as the ACDA forward's ({@code AcdaForwardVector.Shape#flat}): used where
+     * they compute fewer columns than row tiles (a 56-pixel row: 64 columns by row, 58 flat; a 100-pixel row: 112 and
+     * 102). The columns past the width read the next row's padding and are dropped when the tile is copied out.
+     */
+    private record FlatPlan(FilterGeometry g, PaddedInput in, int we, int pixels, int[] off) {
+
+        /** The flat tiles of {@code g}, or null (stride above 1, or no fewer columns than row tiles). */
+        static FlatPlan of(FilterGeometry g) {
+            if (g.stride() != 1) {
+                return null;
+            }
+            int lastRead = g.outW() - 1 + g.dilation() * (g.k() - 1);
+            boolean shared = g.mode() == PaddingMode.ZEROS;
+            // With zero padding a row's right padding is the next row's left padding (PaddedInput#rows).
+            int we = shared
+                    ? Math.max(Math.max(g.inW() + g.pad(), lastRead + 1 - g.pad()), g.outW())
+                    : Math.max(Math.max(g.inW() + 2 * g.pad(), lastRead + 1), g.outW());
+            int pixels = (g.outH() - 1) * we + g.outW();
+            long rowColumns = (long) g.outH() * AcdaForwardVector.Shape.computedColumns(g.outW());
+            if (AcdaForwardVector.Shape.computedColumns(pixels) >= rowColumns) {
+                return null;
+            }
+            PaddedInput in = PaddedInput.rows(g.inC(), g.inH(), g.inW(), g.pad(), we, shared);
+            int[] off = new int[g.inC() * g.taps()];
+            for (int c = 0; c < g.inC(); c++) {
+                for (int a = 0; a < g.k(); a++) {
+                    for (int b = 0; b < g.k(); b++) {
+                        off[(c * g.k() + a) * g.k() + b] = in.tap(c, g.dilation() * a, g.dilation() * b);
+                    }
+                }
+            }
+            return new FlatPlan(g, in, we, pixels, off);
+        }
+
+        int units() {
+            return (pixels + NW - 1) / NW;
+        }
+
+        /** Floats of a padded input: a tile's worth more, for the last tile's full reads. */
+        int inputSize() {
+            return in.size() + NW;
+        }
+
+        /**
+         * Image {@code n} of {@code x} into {@code buf}, and zeros after its last row: with zero padding the last row's
+         * right padding is read there (the buffer is reused, and a previous call may have left other values).
+         */
+        void fill(float[] buf, float[] x, int n) {
+            in.fill(buf, x, n, g.mode());
+            Arrays.fill(buf, in.channels * in.hp * in.wq, inputSize(), 0f);
+        }
+    }
+
+    /** The plain convolution in flat tiles ({@link FlatPlan}), whole images per thread as {@link #forward}'s rows. */
+    private void flat(FlatPlan fp, float[] packed, float[] x, float[] bias, float[] y) {
+        FilterGeometry g = fp.g();
+        int outC = g.outC();
+        int plane = g.outPlane();
+        for (Work wk : work) {
+            wk.flatOut = grow(wk.flatOut, outC * NW + L);
+        }
+        int alone = rows.threads() == 1 ? 0 : g.batch() / rows.threads() * rows.threads();
+        if (alone > 0) {
+            for (Work wk : work) {
+                wk.xp = grow(wk.xp, fp.inputSize());
+            }
+            rows.run(alone, work, (i0, i1, wk) -> {
+                for (int n = i0; n < i1; n++) {
+                    fp.fill(wk.xp, x, n);
+                    flatTiles(fp, packed, bias, wk.xp, 0, fp.units(), y, n * outC * plane, wk);
+                }
+            });
+        }
+        xph = grow(xph, fp.inputSize());
+        float[] xp = xph;
+        for (int n = alone; n < g.batch(); n++) {
+            fp.fill(xp, x, n);
+            int image = n * outC * plane;
+            rows.run(fp.units(), FLAT_CHUNKS, work, (u0, u1, wk) -> flatTiles(fp, packed, bias, xp, u0, u1, y, image, wk));
+        }
+    }
+
+    /** Chunks per thread of an image's flat tiles split between the threads (as the ACDA forward's rows). */
+    private static final int FLAT_CHUNKS = 32;
+
+    /** Flat tiles {@code [u0, u1)} of one image from its padded input {@code xp}, through {@link VectorGemm#tile}. */
+    private static void flatTiles(FlatPlan fp, float[] packed, float[] bias, float[] xp, int u0, int u1, float[] y,
+                                  int image, Work wk) {
+        FilterGeometry g = fp.g();
+        int outC = g.outC();
+        int kdim = fp.off().length;
+        for (int u = u0; u < u1; u++) {
+            int p0 = u * NW;
+            int cols = Math.min(NW, fp.pixels() - p0);
+            VectorGemm.tile(packed, kdim, xp, fp.off(), p0, null, bias, false, outC, wk.flatOut, 0, NW, cols, wk.acc);
+            AcdaForwardVector.scatterFlat(outC, g.outH(), g.outW(), fp.we(), wk.flatOut, p0, cols, y, image);
         }
     }
 

@@ -86,36 +86,46 @@ class PlainConvVectorTest {
     @Test
     void wideTilesAndWholeImagesPerThreadGiveTheBitsOfOneThreadWithinTheBound() {
         // Rows wider than 3L (a wide tile, chunked over the inner dimension C K^2 = 144 > KCW) and a partial last tile,
-        // three images on two threads (two run whole on a thread each, the third row by row), 13 output channels (a
-        // partial row block), both paddings: the same bits as one thread, within the bound of a direct convolution.
+        // three images on two threads (two run whole on a thread each, the third split), 13 output channels (a partial
+        // row block), both paddings; stride 1 runs flat tiles over the flattened image, stride 2 row tiles. The same
+        // bits as one thread, within the bound of a direct convolution.
         SplittableRandom rng = new SplittableRandom(5);
         int l = AcdaForwardVector.lanes();
-        for (PaddingMode mode : new PaddingMode[] {PaddingMode.ZEROS, PaddingMode.CIRCULAR}) {
-            Tensor x = Tensor.zeros(3, 16, 7, 4 * l + 5);
-            Tensor w = Tensor.zeros(13, 16, 3, 3);
-            AcdaInit.fill(x, rng, -1, 1);
-            AcdaInit.fill(w, rng, -1, 1);
-            float[] bias = new float[13];
-            for (int i = 0; i < bias.length; i++) {
-                bias[i] = (float) rng.nextDouble(-1, 1);
-            }
-            Tensor one;
-            Tensor two;
-            try (PlainConvVector conv = new PlainConvVector(1)) {
-                one = conv.forward(x, w, bias, 1, 1, mode);
-            }
-            try (PlainConvVector conv = new PlainConvVector(2)) {
-                two = conv.forward(x, w, bias, 1, 1, mode);
-                Tensor again = conv.forward(x, w, bias, 1, 1, mode);
-                assertTrue(java.util.Arrays.equals(two.data(), again.data()), mode + ": a second call differs");
-            }
-            double[][] ref = reference(x, w, bias, 1, 1, mode);
-            for (int i = 0; i < one.size(); i++) {
-                assertTrue(Float.floatToRawIntBits(one.data()[i]) == Float.floatToRawIntBits(two.data()[i]),
-                        mode + " element " + i + ": one thread " + one.data()[i] + ", two " + two.data()[i]);
-                double bound = ErrorBounds.accept(16 * 9 + 1, ref[1][i], 0);
-                assertTrue(Math.abs(one.data()[i] - ref[0][i]) <= bound, mode + " element " + i + ": " + one.data()[i]
-                        + " vs " + ref[0][i] + ", bound " + bound);
+        for (int stride : new int[] {1, 2}) {
+            for (PaddingMode mode : new PaddingMode[] {PaddingMode.ZEROS, PaddingMode.CIRCULAR}) {
+                String where = "stride " + stride + ", " + mode;
+                Tensor x = Tensor.zeros(3, 16, 7 * stride, stride * (4 * l + 5));
+                Tensor w = Tensor.zeros(13, 16, 3, 3);
+                AcdaInit.fill(x, rng, -1, 1);
+                AcdaInit.fill(w, rng, -1, 1);
+                float[] bias = new float[13];
+                for (int i = 0; i < bias.length; i++) {
+                    bias[i] = (float) rng.nextDouble(-1, 1);
+                }
+                Tensor one;
+                Tensor two;
+                try (PlainConvVector conv = new PlainConvVector(1)) {
+                    one = conv.forward(x, w, bias, stride, 1, mode);
+                }
+                try (PlainConvVector conv = new PlainConvVector(2)) {
+                    // A larger call first leaves other values in the reused buffers (a flat tile reads past the last
+                    // row, where zero padding must be zeros; another width puts them off the rows' padding columns).
+                    Tensor other = Tensor.zeros(3, 16, 13 * stride, stride * (4 * l + 12));
+                    AcdaInit.fill(other, rng, 5, 9);
+                    conv.forward(other, w, bias, stride, 1, mode);
+                    two = conv.forward(x, w, bias, stride, 1, mode);
+                    Tensor again = conv.forward(x, w, bias, stride, 1, mode);
+                    assertTrue(java.util.Arrays.equals(two.data(), again.data()), where + ": a second call differs");
+                }
+                double[][] ref = reference(x, w, bias, stride, 1, mode);
+                assertTrue(one.size() == ref[0].length, where + ": shape " + one.shapeString());
+                for (int i = 0; i < one.size(); i++) {
+                    assertTrue(Float.floatToRawIntBits(one.data()[i]) == Float.floatToRawIntBits(two.data()[i]),
+                            where + " element " + i + ": one thread " + one.data()[i] + ", two " + two.data()[i]);
+                    double bound = ErrorBounds.accept(16 * 9 + 1, ref[1][i], 0);
+                    assertTrue(Math.abs(one.data()[i] - ref[0][i]) <= bound, where + " element " + i + ": "
+                            + one.data()[i] + " vs " + ref[0][i] + ", bound " + bound);
+                }
             }
         }
     }
