@@ -24,9 +24,12 @@ import org.acdajvm.layers.conv.TapConv;
  * </pre>
  * It never builds a per-pixel filter: per tile of {@link VectorGemm#NW} output pixels of one row,
  * <ul>
- * <li>forward: the {@code kf}-weighted im2col tile {@code B[k][j] = kf[u,p_j] * xp[c, tap(p_j,u)]} (for a plain
- *     conv the padded input's shifted rows serve as {@code B} directly, by {@link VectorGemm#blockFor}), then
- *     {@code y = W B} by {@link VectorGemm#block} on halves of {@code NR} columns (the tile stays in L2);</li>
+ * <li>forward: the {@code kf}-weighted im2col tile {@code B[k][j] = kf[u,p_j] * xp[c, tap(p_j,u)]}, then
+ *     {@code y = W B} by {@link VectorGemm#block} on halves of {@code NR} columns (the tile stays in L2). For a plain
+ *     conv the padded input's shifted rows serve as {@code B} directly ({@link VectorGemm#tile}: wide tiles in
+ *     chunks of the inner dimension), over the image flattened row after row where the stride is 1 and that
+ *     computes fewer columns ({@link FlatPlan}), and with whole images per thread where there are at least as many
+ *     images as threads;</li>
  * <li>backward: {@code dB = W^T dy} (one GEMM), then per row {@code k}: {@code dx[tap] += kf * dB} (a vector add
  *     into a padded buffer, folded back at the end), {@code dkf[u,p] += xp * dB}, and
  *     {@code dW^T += B dy^T} ({@link VectorGemm#blockAddToRows}: the row-major tile {@code B} broadcast row by
@@ -222,8 +225,8 @@ public final class TapConvVector implements TapConv, AutoCloseable {
     /**
      * Tiles over a stride-1 plain convolution's output pixels flattened row after row, rows {@code we} apart in the
      * padded input and in the flattened output, as the ACDA forward's ({@code AcdaForwardVector.Shape#flat}): used where
-     * they compute fewer columns than row tiles (a 56-pixel row: 64 columns by row, 58 flat; a 100-pixel row: 112 and
-     * 102). The columns past the width read the next row's padding and are dropped when the tile is copied out.
+     * they compute fewer columns than row tiles (K = 3 with zero padding: a 56-pixel row 64 columns by row, 57 flat; a
+     * 100-pixel row 112 and 101). The columns past the width read the next row's padding and are dropped when the tile is copied out.
      */
     private record FlatPlan(FilterGeometry g, PaddedInput in, int we, int pixels, int[] off) {
 
