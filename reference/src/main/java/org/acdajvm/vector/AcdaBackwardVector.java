@@ -481,8 +481,7 @@ public final class AcdaBackwardVector implements AutoCloseable {
         FloatVector bv = FloatVector.broadcast(S, beta);
         FloatVector.fromArray(S, c, off).fma(gv, bv).intoArray(out, 0);
         FloatVector.fromArray(S, c, off + L).fma(gv, bv).intoArray(out, L);
-        VectorMath.tanhInPlace(out, 0);
-        VectorMath.tanhInPlace(out, L);
+        VectorMath.tanhInPlace(out, 0, 2);
     }
 
     /** Phase 2 for the tile of row {@code h}, columns {@code [w0, w0 + NW)} (the last of a row with the narrow kernel when it has at most {@code NR} pixels). */

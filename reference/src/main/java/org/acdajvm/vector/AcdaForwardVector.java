@@ -942,9 +942,7 @@ public final class AcdaForwardVector implements AutoCloseable {
             int reachAtoms = cfg.dilation() * (cfg.kernelSize() - 1) - cfg.pad() + padX;
             int lastRead = outW - 1 + Math.max(halfG + padX, reachAtoms);
             boolean shared = cfg.padding() == PaddingMode.ZEROS;
-            int rowStride = shared
-                    ? Math.max(Math.max(inW + padX, lastRead + 1 - padX), outW + 1)
-                    : Math.max(Math.max(inW + 2 * padX, lastRead + 1), outW + 2);
+            int rowStride = PaddedInput.rowStride(inW, padX, lastRead, shared ? outW + 1 : outW + 2, shared);
             int pixels = (outH - 1) * rowStride + outW;
             this.flat = flat && cfg.stride() == 1 && computedColumns(pixels) < (long) outH * computedColumns(outW);
             int tiled = (outW + NW - 1) / NW * NW;

@@ -30,6 +30,17 @@ final class PaddedInput {
     }
 
     /**
+     * The smallest row stride for {@link #rows} at which every read of a valid pixel, up to padded column
+     * {@code lastRead}, stays in its row or (with {@code sharedPadding}) in the next row's left padding, and at least
+     * {@code least}.
+     */
+    static int rowStride(int inW, int pad, int lastRead, int least, boolean sharedPadding) {
+        return sharedPadding
+                ? Math.max(Math.max(inW + pad, lastRead + 1 - pad), least)
+                : Math.max(Math.max(inW + 2 * pad, lastRead + 1), least);
+    }
+
+    /**
      * Stride 1 with rows exactly {@code rowStride} floats apart, so that output pixel {@code (h, w)} sits at {@link
      * #base}{@code (h, w) = h * rowStride + w}: a run of consecutive pixels that crosses rows is one run of the
      * buffer (the columns past the output width read the next row's padding). With {@code sharedPadding} (zero

@@ -156,6 +156,14 @@ public final class TapConvVector implements TapConv, AutoCloseable {
         int kdim = pl.kdim();
         int plane = g.outPlane();
         packedW = VectorGemm.pack(w, outC, kdim, kdim, 1, packedW);
+        for (Work wk : work) {
+            wk.acc = grow(wk.acc, VectorGemm.tileAccFloats(outC));
+        }
+        FlatPlan fp = kf == null ? FlatPlan.of(g) : null;
+        if (fp != null) {
+            flat(fp, packedW, x, bias, y);
+            return;
+        }
         xph = grow(xph, pl.in().size());
         if (kf != null) {
             kfp = grow(kfp, pl.kfSize());
@@ -163,15 +171,7 @@ public final class TapConvVector implements TapConv, AutoCloseable {
                 wk.tile = grow(wk.tile, kdim * NR);
             }
         }
-        for (Work wk : work) {
-            wk.acc = grow(wk.acc, VectorGemm.tileAccFloats(outC));
-        }
         float[] packed = packedW;
-        FlatPlan fp = kf == null ? FlatPlan.of(g) : null;
-        if (fp != null) {
-            flat(fp, packed, x, bias, y);
-            return;
-        }
         float[] xp = xph;
         float[] kfpad = kfp;
         int tiles = pl.tiledW() / NW;
@@ -238,9 +238,7 @@ public final class TapConvVector implements TapConv, AutoCloseable {
             int lastRead = g.outW() - 1 + g.dilation() * (g.k() - 1);
             boolean shared = g.mode() == PaddingMode.ZEROS;
             // With zero padding a row's right padding is the next row's left padding (PaddedInput#rows).
-            int we = shared
-                    ? Math.max(Math.max(g.inW() + g.pad(), lastRead + 1 - g.pad()), g.outW())
-                    : Math.max(Math.max(g.inW() + 2 * g.pad(), lastRead + 1), g.outW());
+            int we = PaddedInput.rowStride(g.inW(), g.pad(), lastRead, g.outW(), shared);
             int pixels = (g.outH() - 1) * we + g.outW();
             long rowColumns = (long) g.outH() * AcdaForwardVector.Shape.computedColumns(g.outW());
             if (AcdaForwardVector.Shape.computedColumns(pixels) >= rowColumns) {

@@ -316,8 +316,7 @@ final class VectorGemm {
             if (tanh) {
                 v0.intoArray(acc, a0);
                 v1.intoArray(acc, a1);
-                VectorMath.tanhInPlace(acc, a0);
-                VectorMath.tanhInPlace(acc, a1);
+                VectorMath.tanhInPlace(acc, a0, 2); // a1 = a0 + L
                 v0 = FloatVector.fromArray(S, acc, a0);
                 v1 = FloatVector.fromArray(S, acc, a1);
             }
