@@ -315,31 +315,27 @@ public final class AcdaForwardVector implements AutoCloseable {
             if (sh.flat) {
                 int p0 = u * NW;
                 int cols = Math.min(NW, sh.flatPixels - p0);
-                tile(p, sh, ws, p0, p0, cols, ws.yTile, 0, NW);
-                scatterFlat(sh, ws.yTile, p0, cols, y, yImage);
+                int segs = flatSegments(p0, cols, sh.we, sh.outW, yImage, ws.seg);
+                tile(p, sh, ws, p0, p0, cols, y, 0, plane, ws.seg, segs);
                 continue;
             }
             for (int w0 = 0; w0 < sh.outW; w0 += NW) {
                 tile(p, sh, ws, u * sh.we + w0, sh.input.base(u, w0), Math.min(NW, sh.outW - w0), y,
-                        yImage + u * sh.outW + w0, plane);
+                        yImage + u * sh.outW + w0, plane, null, 0);
             }
         }
     }
 
     /**
-     * Copies a flat tile's outputs ({@code t[o][j]}, rows {@link VectorGemm#NW} apart, for pixels {@code p0 + j} of
-     * the flattened image, {@code j < cols}) into {@code y}, skipping the columns past the width.
+     * Where a flat tile's columns go in the output: pixel {@code p0 + j} ({@code j < cols}) of the flattened image
+     * (rows {@code we} apart) is output row {@code h = (p0 + j) / we}, column {@code w = (p0 + j) % we}, skipped where
+     * {@code w >= outW}. Writes segment {@code s} as {@code seg[3s] <= j < seg[3s+1]} going to
+     * {@code yImage + h * outW + w}, i.e. to {@code seg[3s+2] + j} (plus the channel's offset), for
+     * {@link VectorGemm#tileChunkedWide} and {@link #scatter}; returns the number of segments (at most
+     * {@code cols}: each holds a column).
      */
-    private static void scatterFlat(Shape sh, float[] t, int p0, int cols, float[] y, int yImage) {
-        scatterFlat(sh.cfg.outChannels(), sh.outH, sh.outW, sh.we, t, p0, cols, y, yImage);
-    }
-
-    /**
-     * {@link #scatterFlat(Shape, float[], int, int, float[], int)} for {@code outC} channels of {@code outH x outW}
-     * outputs whose flattened rows are {@code we} apart (the plain convolution's flat tiles too).
-     */
-    static void scatterFlat(int outC, int outH, int outW, int we, float[] t, int p0, int cols, float[] y, int yImage) {
-        int plane = outH * outW;
+    static int flatSegments(int p0, int cols, int we, int outW, int yImage, int[] seg) {
+        int n = 0;
         int h = p0 / we;
         int j = 0;
         while (j < cols) {
@@ -350,11 +346,33 @@ public final class AcdaForwardVector implements AutoCloseable {
                 continue;
             }
             int j1 = Math.min(cols, j + outW - w);
-            int dst = yImage + h * outW + w - j;
+            seg[3 * n] = j;
+            seg[3 * n + 1] = j1;
+            seg[3 * n + 2] = yImage + h * outW + w - j;
+            n++;
+            j = j1;
+        }
+        return n;
+    }
+
+    /** Ints of a tile's segments ({@link #flatSegments}) for tiles of up to {@link VectorGemm#NW} columns. */
+    static int segmentInts() {
+        return 3 * NW;
+    }
+
+    /**
+     * Copies a tile's outputs ({@code t[o][j]} for {@code o < outC}, rows {@link VectorGemm#NW} apart) into {@code y}
+     * through its segments ({@link #flatSegments}), output {@code o} from {@code o * outStride}: for the tiles too
+     * narrow for {@link VectorGemm#tileChunkedWide} to store them itself.
+     */
+    static void scatter(int outC, float[] t, int[] seg, int segs, float[] y, int outStride) {
+        for (int s = 0; s < 3 * segs; s += 3) {
+            int j0 = seg[s];
+            int j1 = seg[s + 1];
             for (int o = 0; o < outC; o++) {
                 int src = o * NW;
-                int d = dst + o * plane;
-                int i = j;
+                int d = seg[s + 2] + o * outStride;
+                int i = j0;
                 for (; i + L <= j1; i += L) {
                     FloatVector.fromArray(S, t, src + i).intoArray(y, d + i);
                 }
@@ -362,7 +380,6 @@ public final class AcdaForwardVector implements AutoCloseable {
                     FloatVector.fromArray(S, t, src + i).intoArray(y, d + i, S.indexInRange(i, j1));
                 }
             }
-            j = j1;
         }
     }
 
@@ -430,10 +447,11 @@ public final class AcdaForwardVector implements AutoCloseable {
      * One tile of {@code cols <= NW} consecutive pixels ({@link VectorGemm#blockFor} picks the kernel for the
      * width): generator conv 2, atoms, atom convolution and coefficient convolution, through per-thread buffers
      * whose rows are {@code NW} wide. The tile's pixels start at {@code e1Base} in {@code e1p} and at {@code xBase}
-     * in the padded input; output {@code o} goes to {@code y[yBase + o * yStride ..]}.
+     * in the padded input; output {@code o} goes to {@code y[yBase + o * yStride ..]}, or with {@code seg} non-null (a
+     * flat tile) through its {@code segs} segments from {@code y[o * yStride]} ({@link #flatSegments}).
      */
     private void tile(Packed p, Shape sh, Workspace ws, int e1Base, int xBase, int cols, float[] y, int yBase,
-                      int yStride) {
+                      int yStride, int[] seg, int segs) {
         AcdaConfig cfg = sh.cfg;
         int gen = cfg.generatorChannels();
         int bases = cfg.bases();
@@ -452,7 +470,7 @@ public final class AcdaForwardVector implements AutoCloseable {
                 fewRegisters);
         long t2 = profiling ? lap(ws, Stage.ATOMS, t1) : 0;
         if (fuseChunks && cols > 3 * L) {
-            atomAndCoefficientConvInChunks(p, sh, ws, xBase, vectors, cols, y, yBase, yStride, t2);
+            atomAndCoefficientConvInChunks(p, sh, ws, xBase, vectors, cols, y, yBase, yStride, seg, segs, t2);
             return;
         }
         // Atom convolution: Z[c*M + m][.] = sum_u D[.][u][m] * X[c][u][.].
@@ -460,8 +478,14 @@ public final class AcdaForwardVector implements AutoCloseable {
                 NW);
         long t3 = profiling ? lap(ws, Stage.ATOM_CONV, t2) : 0;
         // Coefficient convolution: y[o][.] = bias[o] + sum_j coef[o][j] Z[j][.].
-        VectorGemm.tile(p.coef, p.kc, ws.z, sh.zRowOff, VectorGemm.ALIGNED_START, null, p.bias, false, outC, y, yBase,
-                yStride, cols, ws.scratchWide);
+        if (seg == null) {
+            VectorGemm.tile(p.coef, p.kc, ws.z, sh.zRowOff, VectorGemm.ALIGNED_START, null, p.bias, false, outC, y,
+                    yBase, yStride, cols, ws.scratchWide);
+        } else {
+            VectorGemm.tile(p.coef, p.kc, ws.z, sh.zRowOff, VectorGemm.ALIGNED_START, null, p.bias, false, outC,
+                    ws.yTile, 0, NW, cols, ws.scratchWide);
+            scatter(outC, ws.yTile, seg, segs, y, yStride);
+        }
         if (profiling) {
             lap(ws, Stage.COEFFICIENT_CONV, t3);
         }
@@ -479,7 +503,7 @@ public final class AcdaForwardVector implements AutoCloseable {
      * the bits of {@link VectorGemm#tile}.
      */
     private void atomAndCoefficientConvInChunks(Packed p, Shape sh, Workspace ws, int xBase, int vectors, int cols,
-                                                float[] y, int yBase, int yStride, long t2) {
+                                                float[] y, int yBase, int yStride, int[] seg, int segs, long t2) {
         int inC = sh.cfg.inChannels();
         int atoms = sh.cfg.atoms();
         int outC = sh.cfg.outChannels();
@@ -494,7 +518,7 @@ public final class AcdaForwardVector implements AutoCloseable {
                     ws.scratchWide);
             t = profiling ? lap(ws, Stage.COEFFICIENT_CONV, t) : 0;
         }
-        VectorGemm.epilogueTile(ws.scratchWide, outC, null, p.bias, false, y, yBase, yStride, cols);
+        VectorGemm.epilogueTile(ws.scratchWide, outC, null, p.bias, false, y, yBase, yStride, cols, seg, segs);
         if (profiling) {
             lap(ws, Stage.COEFFICIENT_CONV, t);
         }
@@ -1084,8 +1108,13 @@ public final class AcdaForwardVector implements AutoCloseable {
         float[] ownE1p;
         /** {@link VectorGemm#tile}'s sums (for the largest of the products' row counts). */
         final float[] scratchWide;
-        /** A flat tile's outputs before {@link #scatterFlat} (one vector of slack for its last row's reads). */
+        /**
+         * A narrow flat tile's outputs before {@link #scatter} (one vector of slack for its last row's reads); a wide
+         * one's go straight to the output through {@link #seg}.
+         */
         final float[] yTile;
+        /** A flat tile's segments ({@link #flatSegments}). */
+        final int[] seg = new int[segmentInts()];
 
         Workspace(Shape sh) {
             AcdaConfig c = sh.cfg;

@@ -76,8 +76,10 @@ public final class TapConvVector implements TapConv, AutoCloseable {
         float[] xp = new float[0];
         /** The sums of a wide tile's chunked product ({@link VectorGemm#tile}). */
         float[] acc = new float[0];
-        /** A flat tile's outputs, {@code [O][NW]} and a vector of slack ({@link #flatTiles}). */
+        /** A narrow flat tile's outputs, {@code [O][NW]} and a vector of slack ({@link #flatTiles}). */
         float[] flatOut = new float[0];
+        /** A flat tile's segments ({@link AcdaForwardVector#flatSegments}). */
+        final int[] seg = new int[AcdaForwardVector.segmentInts()];
         final float[] scratch = new float[MR * NW];
     }
 
@@ -307,7 +309,12 @@ public final class TapConvVector implements TapConv, AutoCloseable {
     /** Chunks per thread of an image's flat tiles split between the threads (as the ACDA forward's rows). */
     private static final int FLAT_CHUNKS = 32;
 
-    /** Flat tiles {@code [u0, u1)} of one image from its padded input {@code xp}, through {@link VectorGemm#tile}. */
+    /**
+     * Flat tiles {@code [u0, u1)} of one image from its padded input {@code xp}: a wide tile through
+     * {@link VectorGemm#tileChunkedWide}, which stores its columns in the output rows they belong to (the tile's
+     * segments); a narrow one through {@link VectorGemm#tile} into {@code flatOut} and then copied
+     * ({@link AcdaForwardVector#scatter}). The same bits either way.
+     */
     private static void flatTiles(FlatPlan fp, float[] packed, float[] bias, float[] xp, int u0, int u1, float[] y,
                                   int image, Work wk) {
         FilterGeometry g = fp.g();
@@ -316,8 +323,15 @@ public final class TapConvVector implements TapConv, AutoCloseable {
         for (int u = u0; u < u1; u++) {
             int p0 = u * NW;
             int cols = Math.min(NW, fp.pixels() - p0);
-            VectorGemm.tile(packed, kdim, xp, fp.off(), p0, null, bias, false, outC, wk.flatOut, 0, NW, cols, wk.acc);
-            AcdaForwardVector.scatterFlat(outC, g.outH(), g.outW(), fp.we(), wk.flatOut, p0, cols, y, image);
+            int segs = AcdaForwardVector.flatSegments(p0, cols, fp.we(), g.outW(), image, wk.seg);
+            if (VectorGemm.wideTile(cols)) {
+                VectorGemm.tileChunkedWide(packed, kdim, xp, fp.off(), p0, null, bias, false, outC, y, 0, g.outPlane(),
+                        cols, wk.seg, segs, wk.acc);
+            } else {
+                VectorGemm.tile(packed, kdim, xp, fp.off(), p0, null, bias, false, outC, wk.flatOut, 0, NW, cols,
+                        wk.acc);
+                AcdaForwardVector.scatter(outC, wk.flatOut, wk.seg, segs, y, g.outPlane());
+            }
         }
     }
 

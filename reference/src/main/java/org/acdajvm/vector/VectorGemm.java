@@ -585,7 +585,8 @@ final class VectorGemm {
         c51.intoArray(acc, 21 * L);
         c52.intoArray(acc, 22 * L);
         c53.intoArray(acc, 23 * L);
-        epilogueWide(acc, 0, Math.min(MR, rows - row0), mul, add, tanh, row0, out, outOff, outStride, cols);
+        epilogueWide(acc, 0, Math.min(MR, rows - row0), mul, add, tanh, row0, out, outOff, outStride, cols, null,
+                0);
     }
 
     /**
@@ -604,11 +605,32 @@ final class VectorGemm {
      */
     static void tileChunkedWide(float[] a, int kdim, float[] b, int[] bOff, int bBase, float[] mul, float[] add,
                                 boolean tanh, int rows, float[] out, int outOff, int outStride, int cols, float[] acc) {
+        tileChunkedWide(a, kdim, b, bOff, bBase, mul, add, tanh, rows, out, outOff, outStride, cols, null, 0, acc);
+    }
+
+    /**
+     * {@link #tileChunkedWide} whose columns go to {@code out} through {@code segs} segments ({@code seg} non-null,
+     * {@code outOff} then unused): column {@code j in [seg[3s], seg[3s+1])} of row {@code r} to
+     * {@code out[seg[3s+2] + r * outStride + j]}, as a flat tile's pixels go to the rows of an image
+     * ({@link AcdaForwardVector#flatSegments}). Any {@code kdim} (at most {@link #KCW}: one chunk), on either
+     * register count; {@link #wideTile} says where this is also the path {@link #tile} would take.
+     */
+    static void tileChunkedWide(float[] a, int kdim, float[] b, int[] bOff, int bBase, float[] mul, float[] add,
+                                boolean tanh, int rows, float[] out, int outOff, int outStride, int cols, int[] seg,
+                                int segs, float[] acc) {
         clearTile(acc, rows);
         for (int k0 = 0; k0 < kdim; k0 += KCW) {
             accumulateTile(a, kdim, k0, Math.min(kdim, k0 + KCW), b, bOff, bBase, rows, acc);
         }
-        epilogueTile(acc, rows, mul, add, tanh, out, outOff, outStride, cols);
+        epilogueTile(acc, rows, mul, add, tanh, out, outOff, outStride, cols, seg, segs);
+    }
+
+    /**
+     * Whether a tile of {@code cols} columns is wide on this machine: 32 vector registers and more than {@code 3L}
+     * columns, the tiles whose 24 sums per block {@link #tileChunkedWide} keeps (a narrower tile's blocks keep fewer).
+     */
+    static boolean wideTile(int cols) {
+        return !FEW_REGISTERS && cols > 3 * L;
     }
 
     /** Zeroes the sums of a wide tile of {@code rows} rows ({@link #accumulateTile}). */
@@ -632,9 +654,15 @@ final class VectorGemm {
     /** The epilogue of every row block of a wide tile whose sums {@link #accumulateTile} completed. */
     static void epilogueTile(float[] acc, int rows, float[] mul, float[] add, boolean tanh, float[] out, int outOff,
                              int outStride, int cols) {
+        epilogueTile(acc, rows, mul, add, tanh, out, outOff, outStride, cols, null, 0);
+    }
+
+    /** {@link #epilogueTile}, through segments where {@code seg} is non-null ({@link #tileChunkedWide}'s). */
+    static void epilogueTile(float[] acc, int rows, float[] mul, float[] add, boolean tanh, float[] out, int outOff,
+                             int outStride, int cols, int[] seg, int segs) {
         for (int blk = 0; blk < blocks(rows); blk++) {
             epilogueWide(acc, blk * MR * NW, Math.min(MR, rows - blk * MR), mul, add, tanh, blk * MR, out,
-                    outOff + blk * MR * outStride, outStride, cols);
+                    outOff + blk * MR * outStride, outStride, cols, seg, segs);
         }
     }
 
@@ -1025,12 +1053,17 @@ final class VectorGemm {
         c50.intoArray(acc, 20 * L);
         c51.intoArray(acc, 21 * L);
         c52.intoArray(acc, 22 * L);
-        epilogueWide(acc, 0, Math.min(MR, rows - row0), mul, add, tanh, row0, out, outOff, outStride, cols);
+        epilogueWide(acc, 0, Math.min(MR, rows - row0), mul, add, tanh, row0, out, outOff, outStride, cols, null,
+                0);
     }
 
-    /** {@link #epilogue} for a block of {@link #NW} columns ({@code acc} row-major {@code MR x NW}). */
+    /**
+     * {@link #epilogue} for a block of {@link #NW} columns ({@code acc} row-major {@code MR x NW}); with {@code seg}
+     * non-null, row {@code r}'s columns go through the segments of {@link #tileChunkedWide} from
+     * {@code outOff + r * outStride}.
+     */
     private static void epilogueWide(float[] acc, int accOff, int valid, float[] mul, float[] add, boolean tanh,
-                                     int row0, float[] out, int outOff, int outStride, int cols) {
+                                     int row0, float[] out, int outOff, int outStride, int cols, int[] seg, int segs) {
         boolean affine = mul != null || add != null;
         if (tanh) {
             // BatchNorm in place, then tanh over the block's rows in one call (its constants broadcast once).
@@ -1057,11 +1090,36 @@ final class VectorGemm {
                 if (affine) {
                     v = v.fma(m, c);
                 }
-                if (cols >= (q + 1) * L) {
+                if (seg != null) {
+                    storeSegments(v, out, off, q * L, seg, segs);
+                } else if (cols >= (q + 1) * L) {
                     v.intoArray(out, off + q * L);
                 } else {
                     v.intoArray(out, off + q * L, S.indexInRange(q * L, cols));
                 }
+            }
+        }
+    }
+
+    /**
+     * Stores the vector of columns {@code [j0, j0 + L)} of a row whose columns go through segments
+     * ({@link #tileChunkedWide}): each segment's lanes at {@code seg[3s+2] + off + j}, a vector inside one segment in
+     * one store, one that spans a segment's end in one masked store per segment (lanes outside every segment, the
+     * padding columns of a flat tile, are not stored).
+     */
+    private static void storeSegments(FloatVector v, float[] out, int off, int j0, int[] seg, int segs) {
+        int j1 = j0 + L;
+        for (int s = 0; s < 3 * segs; s += 3) {
+            int lo = seg[s];
+            int hi = seg[s + 1];
+            if (hi <= j0 || lo >= j1) {
+                continue;
+            }
+            int at = seg[s + 2] + off + j0;
+            if (lo <= j0 && hi >= j1) {
+                v.intoArray(out, at);
+            } else {
+                v.intoArray(out, at, S.indexInRange(j0 - lo, hi - lo));
             }
         }
     }
