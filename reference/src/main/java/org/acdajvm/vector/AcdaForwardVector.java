@@ -45,8 +45,10 @@ import org.acdajvm.tensor.Tensor;
  * With stride 1 the tiles run over the image flattened row after row ({@link Shape#flat}): {@code xph} and
  * {@code e1p} share one row stride just wider than the output, so a tile of 64 consecutive pixels may cross rows
  * and computes only the few columns of padding between them for nothing (a 56-pixel row in tiles of its own
- * computed 64 columns; a 100-pixel row 112). Each output element is the same sum in the same order either way.
- * Other strides tile row by row.
+ * computed 64 columns; a 100-pixel row 112). A wide flat tile's epilogue stores each output row's columns where
+ * they belong in the output (its segments, {@link #flatSegments}: one masked store per piece of a vector that
+ * crosses a row); a narrow one's outputs are copied there. Each output element is the same sum in the same order
+ * either way. Other strides tile row by row.
  * With at least as many images as threads, whole images go to the threads instead (each on its own
  * {@code xph} and {@code e1p}); the stages are the same code either way, so the bits of the output do
  * not depend on the thread count. The tuning steps behind this layout, kept and rejected, with their

@@ -110,7 +110,7 @@ class AcdaForwardVectorTest {
     @Test
     void flatTilesGiveTheBitsOfRowTiles() {
         // Stride 1 runs in tiles over the flattened image (one row stride for the input and e1p, tiles that cross
-        // rows, outputs copied out around the padding columns); row-by-row tiles, as every other stride runs, give
+        // rows, outputs stored around the padding columns); row-by-row tiles, as every other stride runs, give
         // the same sums in the same order. Zero and circular padding (e1p's border is rewritten after the flat
         // conv 1), dilation, a 5x5 generator, 1 to 6 rows, widths from 1 to past a tile; N = 3 on 2 threads runs
         // two whole images per thread and splits the third one's tiles.
