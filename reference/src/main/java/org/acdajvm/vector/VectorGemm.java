@@ -1090,36 +1090,32 @@ final class VectorGemm {
                 if (affine) {
                     v = v.fma(m, c);
                 }
-                if (seg != null) {
-                    storeSegments(v, out, off, q * L, seg, segs);
-                } else if (cols >= (q + 1) * L) {
-                    v.intoArray(out, off + q * L);
-                } else {
-                    v.intoArray(out, off + q * L, S.indexInRange(q * L, cols));
+                if (seg == null) {
+                    if (cols >= (q + 1) * L) {
+                        v.intoArray(out, off + q * L);
+                    } else {
+                        v.intoArray(out, off + q * L, S.indexInRange(q * L, cols));
+                    }
+                    continue;
                 }
-            }
-        }
-    }
-
-    /**
-     * Stores the vector of columns {@code [j0, j0 + L)} of a row whose columns go through segments
-     * ({@link #tileChunkedWide}): each segment's lanes at {@code seg[3s+2] + off + j}, a vector inside one segment in
-     * one store, one that spans a segment's end in one masked store per segment (lanes outside every segment, the
-     * padding columns of a flat tile, are not stored).
-     */
-    private static void storeSegments(FloatVector v, float[] out, int off, int j0, int[] seg, int segs) {
-        int j1 = j0 + L;
-        for (int s = 0; s < 3 * segs; s += 3) {
-            int lo = seg[s];
-            int hi = seg[s + 1];
-            if (hi <= j0 || lo >= j1) {
-                continue;
-            }
-            int at = seg[s + 2] + off + j0;
-            if (lo <= j0 && hi >= j1) {
-                v.intoArray(out, at);
-            } else {
-                v.intoArray(out, at, S.indexInRange(j0 - lo, hi - lo));
+                // Through the segments: each segment's lanes at seg[3s+2] + off + j; a vector inside one segment in
+                // one store, one that spans a segment's end in one masked store per segment (lanes outside every
+                // segment, a flat tile's padding columns, are not stored). Written here rather than in a method of
+                // its own: a vector passed to a call the JIT does not inline is boxed on the heap.
+                int j0 = q * L;
+                for (int s = 0; s < 3 * segs; s += 3) {
+                    int lo = seg[s];
+                    int hi = seg[s + 1];
+                    if (hi <= j0 || lo >= j0 + L) {
+                        continue;
+                    }
+                    int at = seg[s + 2] + off + j0;
+                    if (lo <= j0 && hi >= j0 + L) {
+                        v.intoArray(out, at);
+                    } else {
+                        v.intoArray(out, at, S.indexInRange(j0 - lo, hi - lo));
+                    }
+                }
             }
         }
     }
