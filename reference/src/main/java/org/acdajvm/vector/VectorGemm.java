@@ -612,8 +612,9 @@ final class VectorGemm {
      * {@link #tileChunkedWide} whose columns go to {@code out} through {@code segs} segments ({@code seg} non-null,
      * {@code outOff} then unused): column {@code j in [seg[3s], seg[3s+1])} of row {@code r} to
      * {@code out[seg[3s+2] + r * outStride + j]}, as a flat tile's pixels go to the rows of an image
-     * ({@link AcdaForwardVector#flatSegments}). Any {@code kdim} (at most {@link #KCW}: one chunk), on either
-     * register count; {@link #wideTile} says where this is also the path {@link #tile} would take.
+     * ({@link AcdaForwardVector#flatSegments}). Any {@code kdim} (one chunk where it is at most {@link #KCW}: then
+     * {@link #tile} would run {@link #blockWide}, the same sums), on either register count; {@link #wideTile} says
+     * where this is the path {@link #tile} would take for the width.
      */
     static void tileChunkedWide(float[] a, int kdim, float[] b, int[] bOff, int bBase, float[] mul, float[] add,
                                 boolean tanh, int rows, float[] out, int outOff, int outStride, int cols, int[] seg,
