@@ -157,6 +157,43 @@ class AcdaForwardVectorTest {
     }
 
     @Test
+    void aFlatTilesSegmentsPutEachPixelInItsOutputRow() {
+        // A 4-wide output in flattened rows of 6 (two padding columns), pixels 3 to 12 of image 0 whose output starts
+        // at 100: pixel 3 is row 0, column 3 (y 103); 4 and 5 are padding; 6 to 9 row 1 (y 104 to 107); 10 and 11
+        // padding; 12 row 2, column 0 (y 108).
+        int[] seg = new int[AcdaForwardVector.segmentInts()];
+        assertEquals(3, AcdaForwardVector.flatSegments(3, 10, 6, 4, 100, seg));
+        assertEquals(java.util.List.of(0, 1, 103, 3, 7, 101, 9, 10, 99),
+                java.util.Arrays.stream(seg, 0, 9).boxed().toList());
+        // Every tile start, width and row stride up to a tile of NW columns: each pixel of an output column is in
+        // exactly one segment, which sends it to its place; a padding column is in none.
+        int nw = 4 * AcdaForwardVector.lanes();
+        for (int we = 1; we <= 20; we++) {
+            for (int outW = 1; outW <= we; outW++) {
+                for (int p0 = 0; p0 < 3 * we; p0 += 1 + p0 % 3) {
+                    for (int cols = 1; cols <= nw; cols += 1 + cols / 8) {
+                        int n = AcdaForwardVector.flatSegments(p0, cols, we, outW, 7, seg);
+                        String where = "we " + we + ", outW " + outW + ", p0 " + p0 + ", cols " + cols;
+                        assertTrue(n >= 0 && n <= cols, where + ": " + n + " segments");
+                        for (int j = 0; j < cols; j++) {
+                            int h = (p0 + j) / we;
+                            int w = (p0 + j) % we;
+                            int found = 0;
+                            for (int k = 0; k < n; k++) {
+                                if (seg[3 * k] <= j && j < seg[3 * k + 1]) {
+                                    found++;
+                                    assertEquals(7 + h * outW + w, seg[3 * k + 2] + j, where + ", column " + j);
+                                }
+                            }
+                            assertEquals(w < outW ? 1 : 0, found, where + ", column " + j);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void kernelsForSixteenRegistersGiveTheSameBits() {
         // On a machine with 16 vector registers (AVX2) the atoms run in blocks of two taps and the atom convolution
         // in groups of two channels (VectorGemm.FEW_REGISTERS); both settings run here, whatever this machine is, and
