@@ -161,49 +161,35 @@ public final class TapConvVector implements TapConv, AutoCloseable {
         for (Work wk : work) {
             wk.acc = grow(wk.acc, VectorGemm.tileAccFloats(outC));
         }
-        FlatPlan fp = kf == null ? FlatPlan.of(g) : null;
-        if (fp != null) {
-            flat(fp, packedW, x, bias, y);
+        float[] packed = packedW;
+        if (kf == null) {
+            FlatPlan fp = FlatPlan.of(g);
+            if (fp != null) {
+                for (Work wk : work) {
+                    wk.flatOut = grow(wk.flatOut, outC * NW + L);
+                }
+                plainImages(g, fp.inputSize(), (buf, n) -> fp.fill(buf, x, n), fp.units(), FLAT_CHUNKS,
+                        (xp, image, u0, u1, wk) -> flatTiles(fp, packed, bias, xp, u0, u1, y, image, wk));
+            } else {
+                plainImages(g, pl.in().size(), (buf, n) -> pl.in().fill(buf, x, n, g.mode()), g.outH(),
+                        RowParallel.CHUNKS_PER_THREAD,
+                        (xp, image, h0, h1, wk) -> plainRows(pl, packed, bias, xp, h0, h1, y, image, wk));
+            }
             return;
         }
         xph = grow(xph, pl.in().size());
-        if (kf != null) {
-            kfp = grow(kfp, pl.kfSize());
-            for (Work wk : work) {
-                wk.tile = grow(wk.tile, kdim * NR);
-            }
+        kfp = grow(kfp, pl.kfSize());
+        for (Work wk : work) {
+            wk.tile = grow(wk.tile, kdim * NR);
         }
-        float[] packed = packedW;
         float[] xp = xph;
         float[] kfpad = kfp;
         int tiles = pl.tiledW() / NW;
-        // Without tap weights, and with at least as many images as threads, each thread runs whole images on its own
-        // padded input, as the ACDA forward does: no barrier between images and the padding in parallel (resnet-k3,
-        // N = 8, two threads: 150-158 -> 170-186 GFLOP/s, bench/TUNING.md). The images left over run one at a time
-        // with their rows split. Either way every output element is the same sum: the bits do not depend on the split.
-        int alone = kf != null || rows.threads() == 1 ? 0 : g.batch() / rows.threads() * rows.threads();
-        if (alone > 0) {
-            for (Work wk : work) {
-                wk.xp = grow(wk.xp, pl.in().size());
-            }
-            rows.run(alone, work, (i0, i1, wk) -> {
-                for (int n = i0; n < i1; n++) {
-                    pl.in().fill(wk.xp, x, n, g.mode());
-                    plainRows(pl, packed, bias, wk.xp, 0, g.outH(), y, n * outC * plane, wk);
-                }
-            });
-        }
-        for (int n = alone; n < g.batch(); n++) {
+        for (int n = 0; n < g.batch(); n++) {
             pl.in().fill(xp, x, n, g.mode());
-            if (kf != null) {
-                padKernel(pl, kf, n, kfpad);
-            }
+            padKernel(pl, kf, n, kfpad);
             int image = n * outC * plane;
             rows.run(g.outH(), work, (r0, r1, wk) -> {
-                if (kfpad == null || kf == null) {
-                    plainRows(pl, packed, bias, xp, r0, r1, y, image, wk);
-                    return;
-                }
                 for (int h = r0; h < r1; h++) {
                     for (int t = 0; t < tiles; t++) {
                         int w0 = t * NW;
@@ -224,11 +210,55 @@ public final class TapConvVector implements TapConv, AutoCloseable {
         }
     }
 
+    /** Fills a padded input buffer with image {@code n}. */
+    @FunctionalInterface
+    private interface ImageFill {
+        void into(float[] buf, int n);
+    }
+
+    /** Units {@code [u0, u1)} (rows or flat tiles) of the image whose padded input is {@code xp} and output starts at {@code image}. */
+    @FunctionalInterface
+    private interface ImageUnits {
+        void run(float[] xp, int image, int u0, int u1, Work wk);
+    }
+
+    /**
+     * A plain convolution (no tap weights) image by image: with at least as many images as threads each thread runs
+     * whole images on its own padded input, as the ACDA forward does (no barrier between images and the padding in
+     * parallel: resnet-k3, N = 8, two threads: 150-158 -> 170-186 GFLOP/s, bench/TUNING.md); the images left over run
+     * one at a time on the shared buffer, their {@code units} split between the threads in {@code chunks} chunks per
+     * thread. Either way every output element is the same sum: the bits do not depend on the split.
+     */
+    private void plainImages(FilterGeometry g, int inputFloats, ImageFill fill, int units, int chunks, ImageUnits body) {
+        int outC = g.outC();
+        int plane = g.outPlane();
+        int alone = rows.threads() == 1 ? 0 : g.batch() / rows.threads() * rows.threads();
+        if (alone > 0) {
+            for (Work wk : work) {
+                wk.xp = grow(wk.xp, inputFloats);
+            }
+            rows.run(alone, work, (i0, i1, wk) -> {
+                for (int n = i0; n < i1; n++) {
+                    fill.into(wk.xp, n);
+                    body.run(wk.xp, n * outC * plane, 0, units, wk);
+                }
+            });
+        }
+        xph = grow(xph, inputFloats);
+        float[] xp = xph;
+        for (int n = alone; n < g.batch(); n++) {
+            fill.into(xp, n);
+            int image = n * outC * plane;
+            rows.run(units, chunks, work, (u0, u1, wk) -> body.run(xp, image, u0, u1, wk));
+        }
+    }
+
     /**
      * Tiles over a stride-1 plain convolution's output pixels flattened row after row, rows {@code we} apart in the
      * padded input and in the flattened output, as the ACDA forward's ({@code AcdaForwardVector.Shape#flat}): used where
      * they compute fewer columns than row tiles (K = 3 with zero padding: a 56-pixel row 64 columns by row, 57 flat; a
-     * 100-pixel row 112 and 101). The columns past the width read the next row's padding and are dropped when the tile is copied out.
+     * 100-pixel row 112 and 101). The columns past the width read the next row's padding and are never stored
+     * ({@link #flatTiles}).
      */
     private record FlatPlan(FilterGeometry g, PaddedInput in, int we, int pixels, int[] off) {
 
@@ -274,35 +304,6 @@ public final class TapConvVector implements TapConv, AutoCloseable {
         void fill(float[] buf, float[] x, int n) {
             in.fill(buf, x, n, g.mode());
             Arrays.fill(buf, in.channels * in.hp * in.wq, inputSize(), 0f);
-        }
-    }
-
-    /** The plain convolution in flat tiles ({@link FlatPlan}), whole images per thread as {@link #forward}'s rows. */
-    private void flat(FlatPlan fp, float[] packed, float[] x, float[] bias, float[] y) {
-        FilterGeometry g = fp.g();
-        int outC = g.outC();
-        int plane = g.outPlane();
-        for (Work wk : work) {
-            wk.flatOut = grow(wk.flatOut, outC * NW + L);
-        }
-        int alone = rows.threads() == 1 ? 0 : g.batch() / rows.threads() * rows.threads();
-        if (alone > 0) {
-            for (Work wk : work) {
-                wk.xp = grow(wk.xp, fp.inputSize());
-            }
-            rows.run(alone, work, (i0, i1, wk) -> {
-                for (int n = i0; n < i1; n++) {
-                    fp.fill(wk.xp, x, n);
-                    flatTiles(fp, packed, bias, wk.xp, 0, fp.units(), y, n * outC * plane, wk);
-                }
-            });
-        }
-        xph = grow(xph, fp.inputSize());
-        float[] xp = xph;
-        for (int n = alone; n < g.batch(); n++) {
-            fp.fill(xp, x, n);
-            int image = n * outC * plane;
-            rows.run(fp.units(), FLAT_CHUNKS, work, (u0, u1, wk) -> flatTiles(fp, packed, bias, xp, u0, u1, y, image, wk));
         }
     }
 
