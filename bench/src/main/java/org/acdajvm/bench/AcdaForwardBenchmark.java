@@ -1,10 +1,12 @@
 package org.acdajvm.bench;
 
+import java.util.Arrays;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
 import org.acdajvm.backend.AcdaBackend;
 import org.acdajvm.backend.Backends;
+import org.acdajvm.backend.VectorBackend;
 import org.acdajvm.layer.AcdaInit;
 import org.acdajvm.layer.AcdaLayer;
 import org.acdajvm.layer.PaddingMode;
@@ -88,6 +90,30 @@ public class AcdaForwardBenchmark {
         }
     }
 
+    /** The vector backend writing into one output tensor, allocated in setup. */
+    @State(Scope.Benchmark)
+    public static class VectorInto extends BackendState {
+        VectorBackend vector;
+        Tensor y;
+
+        @Override
+        String name() {
+            return "vector";
+        }
+
+        @Setup(Level.Trial)
+        public void setup(Shape s) {
+            open(s);
+            vector = (VectorBackend) backend;
+            // The output's first contents are NaN, so that an element the call leaves alone is seen.
+            Tensor expected = vector.forward(s.layer, s.x);
+            y = Tensor.zeros(expected.shape());
+            Arrays.fill(y.data(), Float.NaN);
+            vector.forwardInto(s.layer, s.x, y);
+            SelfCheck.sameBits("forwardInto", expected, y);
+        }
+    }
+
     @State(Scope.Benchmark)
     public static class Scalar extends BackendState {
         @Override
@@ -154,6 +180,8 @@ public class AcdaForwardBenchmark {
         PlainConvVector conv;
         Tensor weight;
         float[] bias;
+        /** The output {@link #plainConvVectorInto} writes into. */
+        Tensor y;
 
         @Setup(Level.Trial)
         public void setup(Shape s) {
@@ -164,6 +192,11 @@ public class AcdaForwardBenchmark {
             AcdaInit.fill(weight, new SplittableRandom(7), -0.1, 0.1);
             bias = new float[o];
             conv = new PlainConvVector(Runtime.getRuntime().availableProcessors());
+            Tensor expected = conv.forward(s.x, weight, bias, 1, 1, PaddingMode.ZEROS);
+            y = Tensor.zeros(expected.shape());
+            Arrays.fill(y.data(), Float.NaN);
+            conv.forwardInto(s.x, weight, bias, 1, 1, PaddingMode.ZEROS, y);
+            SelfCheck.sameBits("plain conv forwardInto", expected, y);
             if (SelfCheck.enabled()) {
                 Tensor crop = SelfCheck.crop(s.x, SelfCheck.CROP);
                 SelfCheck.plainConv(crop, weight, bias, conv.forward(crop, weight, bias, 1, 1, PaddingMode.ZEROS));
@@ -179,6 +212,16 @@ public class AcdaForwardBenchmark {
     @Benchmark
     public Tensor forwardVector(Shape s, Vector b) {
         return b.backend.forward(s.layer, s.x);
+    }
+
+    /**
+     * The vector forward into an output allocated once ({@code forwardInto}): what a loop over many inputs of one
+     * shape pays per call; the difference to {@link #forwardVector} is the new output's allocation and zeroing.
+     */
+    @Benchmark
+    public Tensor forwardVectorInto(Shape s, VectorInto b) {
+        b.vector.forwardInto(s.layer, s.x, b.y);
+        return b.y;
     }
 
     @Benchmark
@@ -204,5 +247,12 @@ public class AcdaForwardBenchmark {
     @Benchmark
     public Tensor plainConvVector(Shape s, Plain p) {
         return p.conv.forward(s.x, p.weight, p.bias, 1, 1, PaddingMode.ZEROS);
+    }
+
+    /** {@link #plainConvVector} into an output allocated once ({@link PlainConvVector#forwardInto}). */
+    @Benchmark
+    public Tensor plainConvVectorInto(Shape s, Plain p) {
+        p.conv.forwardInto(s.x, p.weight, p.bias, 1, 1, PaddingMode.ZEROS, p.y);
+        return p.y;
     }
 }

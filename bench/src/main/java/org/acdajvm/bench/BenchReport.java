@@ -227,6 +227,9 @@ public final class BenchReport {
         compared.add(new Variant("FmaPeakBenchmark." + PEAK_ALL, Kind.PROBE, standard));
         compared.add(new Variant("AcdaForwardBenchmark.forwardVector", Kind.FAST, standard));
         compared.add(new Variant("AcdaForwardBenchmark.plainConvVector", Kind.FAST, standard));
+        // The same two into an output allocated once: the difference is the new output's allocation and zeroing.
+        compared.add(new Variant("AcdaForwardBenchmark.forwardVectorInto", Kind.FAST, standard));
+        compared.add(new Variant("AcdaForwardBenchmark.plainConvVectorInto", Kind.FAST, standard));
         // Not "slow": the backward's JIT needs the full warm-up (one warm-up iteration left it half compiled, with
         // error bars three times the score, in the run of 2026-12-02).
         compared.add(new Variant("AcdaBackwardBenchmark.backwardVector", Kind.BACKWARD,
@@ -402,7 +405,7 @@ public final class BenchReport {
     /** Multiply-adds of one call of {@code method} on {@code cost}'s shape. */
     private static double macs(String method, CostModel cost) {
         return switch (method) {
-            case "plainConvVector" -> cost.plainConvMacs();
+            case "plainConvVector", "plainConvVectorInto" -> cost.plainConvMacs();
             case "forwardOracle" -> cost.naivePerPixel() * (double) cost.pixels();
             case "backwardVector" -> cost.backwardMacs();
             default -> cost.totalMacs();
@@ -439,7 +442,8 @@ public final class BenchReport {
         s.append("Machine: ").append(Machine.describe()).append(".\n\n");
         s.append("**How it was measured.** The compared variants ran interleaved, in ").append(rounds)
                 .append(" rounds: in each round, for each configuration, one JMH fork of each variant in turn (the FMA ")
-                .append("peak probe, vector ACDA, the plain convolution on the Vector API, the vector backward; the ")
+                .append("peak probe, vector ACDA, the plain convolution on the Vector API, both again into a reused output, ")
+                .append("the vector backward; the ")
                 .append("scalar, opencl and oracle paths, whose calls take seconds, in round 1 only), so that a slow ")
                 .append("stretch of this shared machine hits every variant of a round alike. A fork runs ")
                 .append(iterations(Kind.FAST, quick).text()).append(" (the backward ").append(iterations(Kind.BACKWARD, quick)
@@ -456,7 +460,9 @@ public final class BenchReport {
                 .append("median time; **of peak** divides, round by round, by the all-thread FMA probe that ran beside it ")
                 .append("(").append(threads).append(" threads).\n")
                 .append("- **MB alloc/call** is JMH's `gc.alloc.rate.norm`, the median over forks (the output tensor is ")
-                .append("allocated by every call).\n\n")
+                .append("allocated by every call, except in the forwardInto rows, which write into one output allocated ")
+                .append("before the fork's iterations: the difference between the two rows is what allocating and zeroing ")
+                .append("a new output costs; PyTorch's allocator hands out memory without zeroing it).\n\n")
                 .append("The first fork of every variant on every configuration checks its backend against the oracle on a ")
                 .append("crop of its input (`SelfCheck`; the backward against the scalar backward); the later rounds' forks ")
                 .append("run the same code on the same inputs and skip that check.\n\n");
@@ -476,7 +482,8 @@ public final class BenchReport {
         for (String c : BenchConfig.standard()) {
             BenchConfig bc = BenchConfig.of(c);
             CostModel cost = bc.cost();
-            for (String m : List.of("forwardVector", "forwardOpencl", "forwardScalar", "forwardOracle", "plainConvVector")) {
+            for (String m : List.of("forwardVector", "forwardVectorInto", "forwardOpencl", "forwardScalar", "forwardOracle",
+                    "plainConvVector", "plainConvVectorInto")) {
                 Optional<ForkResults.Spread> r = results.summary(m, c);
                 if (r.isEmpty()) {
                     continue;
@@ -484,8 +491,11 @@ public final class BenchReport {
                 ForkResults.Spread t = r.get();
                 double macs = macs(m, cost);
                 String vsScalar = m.equals("forwardScalar") ? "" : ratioCell(results.ratio("forwardScalar", c, m, c), "%.1f", "x");
-                String vsPlain = m.equals("forwardVector")
-                        ? ratioCell(results.ratio("forwardVector", c, "plainConvVector", c), "%.2f", "") : "";
+                String vsPlain = switch (m) {
+                    case "forwardVector" -> ratioCell(results.ratio(m, c, "plainConvVector", c), "%.2f", "");
+                    case "forwardVectorInto" -> ratioCell(results.ratio(m, c, "plainConvVectorInto", c), "%.2f", "");
+                    default -> "";
+                };
                 s.append(f("| %s | %s | %s | %.2f | %s | %d × %d | %.1f | %s | %.2f | %s | %s |%n", c, bc.shape(), label(m),
                         t.median(), range(t, "%.2f"), t.forks(), t.iterations() / t.forks(), gflops(macs, t.median()),
                         ratioCell(ofPeak(m, c, macs).map(x -> x.map(v -> 100 * v)), "%.0f", "%"),
@@ -493,7 +503,8 @@ public final class BenchReport {
             }
         }
         s.append("\n\"ACDA / plain conv\" is the ACDA time divided by the plain convolution's time on the same shape, per ")
-                .append("round; \"vs scalar\" is the speed-up over the scalar path (one thread), from the rounds the scalar ")
+                .append("round (the rows \"forwardInto\" divide by the plain conv's forwardInto); \"vs scalar\" is the ")
+                .append("speed-up over the scalar path (one thread), from the rounds the scalar ")
                 .append("path ran in. The oracle's GFLOP/s counts the naive per-pixel form's multiply-adds, in double.\n\n");
         s.append(onednnSection(here, threads, peakAll));
         s.append(backwardSection(here));
@@ -827,8 +838,9 @@ public final class BenchReport {
             s.append(f("The CSV has no rows for %d threads (it has %s): no ratio is computed.%n%n", threads, t.threadCounts()));
         }
         s.append("| config | shape | ACDA vector GFLOP/s | our plain conv GFLOP/s | oneDNN GFLOP/s median (best) | ")
-                .append("ACDA / oneDNN | ACDA / oneDNN's best | our plain conv / oneDNN | oneDNN of peak |\n");
-        s.append("|---|---|---:|---:|---:|---:|---:|---:|---:|\n");
+                .append("ACDA / oneDNN | ACDA / oneDNN's best | our plain conv / oneDNN | ACDA forwardInto / oneDNN | ")
+                .append("plain conv forwardInto / oneDNN | oneDNN of peak |\n");
+        s.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         boolean compare = same && t.threadCounts().contains(threads);
         try {
             for (String c : BenchConfig.standard()) {
@@ -842,11 +854,17 @@ public final class BenchReport {
                 Optional<Double> acda = results.summary("forwardVector", c).map(r -> gflops(bc.cost().totalMacs(), r.median()));
                 Optional<Double> plain = results.summary("plainConvVector", c)
                         .map(r -> gflops(bc.cost().plainConvMacs(), r.median()));
-                s.append(f("| %s | %s | %s | %s | %.1f (%.1f) | %s | %s | %s | %s |%n", c, bc.shape(),
+                Optional<Double> acdaInto = results.summary("forwardVectorInto", c)
+                        .map(r -> gflops(bc.cost().totalMacs(), r.median()));
+                Optional<Double> plainInto = results.summary("plainConvVectorInto", c)
+                        .map(r -> gflops(bc.cost().plainConvMacs(), r.median()));
+                s.append(f("| %s | %s | %s | %s | %.1f (%.1f) | %s | %s | %s | %s | %s | %s |%n", c, bc.shape(),
                         acda.map(v -> f("%.1f", v)).orElse("-"), plain.map(v -> f("%.1f", v)).orElse("-"), dnn, dnnBest,
                         compare ? acda.map(v -> f("**%.2f**", v / dnn)).orElse("-") : "-",
                         compare ? acda.map(v -> f("%.2f", v / dnnBest)).orElse("-") : "-",
                         compare ? plain.map(v -> f("%.2f", v / dnn)).orElse("-") : "-",
+                        compare ? acdaInto.map(v -> f("%.2f", v / dnn)).orElse("-") : "-",
+                        compare ? plainInto.map(v -> f("%.2f", v / dnn)).orElse("-") : "-",
                         compare && !Double.isNaN(peakAll) ? f("%.0f%%", 100 * dnn / peakAll) : "-"));
             }
         } catch (IllegalArgumentException e) {
@@ -914,6 +932,8 @@ public final class BenchReport {
             case "forwardOpencl" -> "opencl";
             case "forwardTornado" -> "tornado";
             case "plainConvVector" -> "plain conv (vector)";
+            case "forwardVectorInto" -> "vector, forwardInto";
+            case "plainConvVectorInto" -> "plain conv (vector), forwardInto";
             case "backwardVector" -> "backward (vector)";
             default -> method;
         };

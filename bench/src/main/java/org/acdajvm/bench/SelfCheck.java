@@ -50,6 +50,21 @@ final class SelfCheck {
         return out;
     }
 
+    /**
+     * Throws unless {@code actual} holds the same floats, bit for bit, as {@code expected} (the same code writing into
+     * a caller's output instead of a new one; NaNs of the same bits count as equal).
+     */
+    static void sameBits(String what, Tensor expected, Tensor actual) {
+        float[] e = expected.data();
+        float[] a = actual.data();
+        for (int i = 0; i < e.length; i++) {
+            if (Float.floatToRawIntBits(e[i]) != Float.floatToRawIntBits(a[i])) {
+                throw new IllegalStateException("benchmark self-check failed: " + what + " wrote " + a[i]
+                        + " at element " + i + " where the allocating call wrote " + e[i]);
+            }
+        }
+    }
+
     /** Throws unless {@code backend} agrees with the oracle on a crop of {@code x}. */
     static void againstOracle(AcdaBackend backend, AcdaLayer layer, Tensor x) {
         Tensor small = crop(x, CROP);

@@ -26,6 +26,8 @@ class BenchReportRenderTest {
         String c = "table6-k3";
         double[][] vector = {{40, 40}, {60, 60}, {42, 42}};
         double[][] plain = {{32, 32}, {48, 48}, {35, 35}};
+        double[][] vectorInto = {{38, 38}, {57, 57}, {40, 40}};
+        double[][] plainInto = {{30, 30}, {45, 45}, {32, 32}};
         double[] peak = {450, 300, 450};
         for (int round = 1; round <= 3; round++) {
             r.add(new ForkResults.Fork(BenchReport.PEAK_ONE, "small", round, new double[] {250, 250}, Double.NaN));
@@ -33,6 +35,8 @@ class BenchReportRenderTest {
                     Double.NaN));
             r.add(new ForkResults.Fork("forwardVector", c, round, vector[round - 1], 10.26e6));
             r.add(new ForkResults.Fork("plainConvVector", c, round, plain[round - 1], 10.26e6));
+            r.add(new ForkResults.Fork("forwardVectorInto", c, round, vectorInto[round - 1], 1e3));
+            r.add(new ForkResults.Fork("plainConvVectorInto", c, round, plainInto[round - 1], 1e3));
             r.add(new ForkResults.Fork("backwardVector", c, round, new double[] {7 * vector[round - 1][0]}, 14e6));
         }
         r.add(new ForkResults.Fork("forwardScalar", c, 1, new double[] {12000, 12000, 12000}, 78e6));
@@ -72,6 +76,13 @@ class BenchReportRenderTest {
         String ofPeak = String.format(Locale.ROOT, "%.0f%% (%.0f–%.0f)", 100 * 2 * macs / 40e6 / 450,
                 100 * 2 * macs / 42e6 / 450, 100 * 2 * macs / 40e6 / 450);
         assertTrue(row.contains(ofPeak), row + " should contain " + ofPeak);
+        // The forwardInto row: its own time, nothing allocated, and its ratio to the plain conv's forwardInto
+        // (38/30, 57/45, 40/32: 1.27, 1.27, 1.25), not to the allocating plain conv.
+        String into = line(md, "| table6-k3 | N=1 C=O=256 100x100 K=3 | vector, forwardInto |");
+        assertTrue(into.contains("| 40.00 | 38.00–57.00 | 3 × 2 |"), into);
+        assertTrue(into.contains("| 0.00 |") && into.contains("| 1.27 (1.25–1.27) |"), into);
+        String plainRow = line(md, "| table6-k3 | N=1 C=O=256 100x100 K=3 | plain conv (vector), forwardInto |");
+        assertTrue(plainRow.contains("| 32.00 | 30.00–45.00 |"), plainRow);
         String back = line(md, "| table6-k3 | N=1 C=O=256 100x100 K=3 | 294.00 |");
         assertTrue(back.contains("| 7.0x (7.0–7.0) |"), back);
         assertTrue(md.contains("## Standard configurations") && md.contains("## Backward (vector)")
@@ -86,6 +97,10 @@ class BenchReportRenderTest {
         double acda = 2 * BenchConfig.of("table6-k3").cost().totalMacs() / 42e6;
         String row = line(md, "| table6-k3 | N=1 C=O=256 100x100 K=3 | " + String.format(Locale.ROOT, "%.1f", acda));
         assertTrue(row.contains(String.format(Locale.ROOT, "| 200.0 (250.0) | **%.2f** | %.2f |", acda / 200, acda / 250)), row);
+        // The forwardInto columns: ACDA's 40 ms and the plain conv's 32 ms, each against oneDNN's median.
+        double acdaInto = 2 * BenchConfig.of("table6-k3").cost().totalMacs() / 40e6;
+        double plainInto = 2 * BenchConfig.of("table6-k3").cost().plainConvMacs() / 32e6;
+        assertTrue(row.contains(String.format(Locale.ROOT, "| %.2f | %.2f |", acdaInto / 200, plainInto / 200)), row);
         assertFalse(md.contains("Another machine"), md);
         assertTrue(md.contains("2.96 1.54 1.44 at end"), "the CSV's load average is quoted");
     }
@@ -97,7 +112,7 @@ class BenchReportRenderTest {
         String section = md.substring(md.indexOf("## GFLOP/s against oneDNN"), md.indexOf("## Backward (vector)"));
         assertTrue(section.contains("**Another machine:**") && section.contains("Some Other CPU 9000 (cpu family 255)"), section);
         String row = line(section, "| table6-k3 |");
-        assertTrue(row.contains("| 200.0 (250.0) | - | - | - | - |"), row);
+        assertTrue(row.contains("| 200.0 (250.0) | - | - | - | - | - | - |"), row);
     }
 
     @Test

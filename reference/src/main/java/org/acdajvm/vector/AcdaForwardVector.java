@@ -206,14 +206,19 @@ public final class AcdaForwardVector implements AutoCloseable {
     }
 
     /**
-     * Forward into a caller-owned output (overwritten), so that repeated calls allocate nothing.
+     * Forward into a caller-owned output (overwritten), so that repeated calls allocate nothing. A new Java array is
+     * zeroed before {@link #forward} writes it, which for a large output costs several percent of the call
+     * (bench/RESULTS.md): a loop over many inputs of one shape is faster with this.
      *
-     * @param y output {@code [N, O, H', W']}
+     * @param y output {@code [N, O, H', W']}, not the input's tensor
      */
     public void forwardInto(AcdaLayer layer, Tensor x, Tensor y) {
         AcdaConfig cfg = layer.config();
         int[] outShape = AcdaShapes.checkInput(cfg, x);
         y.requireShape("output y", outShape);
+        if (y.data() == x.data()) {
+            throw new IllegalArgumentException("output y is the input x: expected a tensor of its own");
+        }
         if (layer != cachedLayer) {
             packed = new Packed(layer);
             cachedLayer = layer;

@@ -35,11 +35,27 @@ public final class PlainConvVector implements AutoCloseable {
      * @return a new tensor {@code [N, O, ceil(H/s), ceil(W/s)]}
      */
     public Tensor forward(Tensor x, Tensor weight, float[] bias, int stride, int dilation, PaddingMode padding) {
+        return forward(x, weight, bias, stride, dilation, samePad(weight, dilation), padding);
+    }
+
+    /**
+     * {@link #forward(Tensor, Tensor, float[], int, int, PaddingMode)} into a caller-owned output (overwritten), so
+     * that repeated calls allocate nothing in steady state (a new Java array is zeroed first: for a large output that
+     * costs several percent of the call, bench/RESULTS.md).
+     *
+     * @param y output {@code [N, O, ceil(H/s), ceil(W/s)]}
+     */
+    public void forwardInto(Tensor x, Tensor weight, float[] bias, int stride, int dilation, PaddingMode padding,
+                            Tensor y) {
+        forwardInto(x, weight, bias, stride, dilation, samePad(weight, dilation), padding, y);
+    }
+
+    private static int samePad(Tensor weight, int dilation) {
         weight.requireRank("weight", 4, "[O, C, K, K]");
         if (dilation < 1) {
             throw new IllegalArgumentException("dilation = " + dilation + " must be >= 1");
         }
-        return forward(x, weight, bias, stride, dilation, dilation * (weight.dim(2) - 1) / 2, padding);
+        return dilation * (weight.dim(2) - 1) / 2;
     }
 
     /**
@@ -54,6 +70,31 @@ public final class PlainConvVector implements AutoCloseable {
      * @return a new tensor {@code [N, O, H', W']}
      */
     public Tensor forward(Tensor x, Tensor weight, float[] bias, int stride, int dilation, int pad, PaddingMode padding) {
+        FilterGeometry g = geometry(x, weight, bias, stride, dilation, pad, padding);
+        Tensor y = Tensor.zeros(x.dim(0), weight.dim(0), g.outH(), g.outW());
+        conv.forward(g, x.data(), weight.data(), bias, null, false, y.data());
+        return y;
+    }
+
+    /**
+     * {@link #forward(Tensor, Tensor, float[], int, int, int, PaddingMode)} into a caller-owned output (overwritten).
+     *
+     * @param y output {@code [N, O, H', W']}
+     */
+    public void forwardInto(Tensor x, Tensor weight, float[] bias, int stride, int dilation, int pad,
+                            PaddingMode padding, Tensor y) {
+        FilterGeometry g = geometry(x, weight, bias, stride, dilation, pad, padding);
+        Objects.requireNonNull(y, "output y");
+        y.requireShape("output y", x.dim(0), weight.dim(0), g.outH(), g.outW());
+        if (y.data() == x.data()) {
+            throw new IllegalArgumentException("output y is the input x: expected a tensor of its own");
+        }
+        conv.forward(g, x.data(), weight.data(), bias, null, false, y.data());
+    }
+
+    /** The arguments checked, each with one line naming it; the geometry of the call. */
+    private static FilterGeometry geometry(Tensor x, Tensor weight, float[] bias, int stride, int dilation, int pad,
+                                           PaddingMode padding) {
         Objects.requireNonNull(padding, "padding");
         x.requireRank("input x", 4, "NCHW: [N, C, H, W]");
         weight.requireRank("weight", 4, "[O, C, K, K]");
@@ -73,10 +114,7 @@ public final class PlainConvVector implements AutoCloseable {
         if (bias != null && bias.length != outC) {
             throw new IllegalArgumentException("bias has " + bias.length + " elements, expected O = " + outC);
         }
-        FilterGeometry g = FilterGeometry.of(x.dim(0), inC, x.dim(2), x.dim(3), outC, k, stride, dilation, pad, padding);
-        Tensor y = Tensor.zeros(x.dim(0), outC, g.outH(), g.outW());
-        conv.forward(g, x.data(), weight.data(), bias, null, false, y.data());
-        return y;
+        return FilterGeometry.of(x.dim(0), inC, x.dim(2), x.dim(3), outC, k, stride, dilation, pad, padding);
     }
 
     @Override

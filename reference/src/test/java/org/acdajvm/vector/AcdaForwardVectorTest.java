@@ -68,6 +68,20 @@ class AcdaForwardVectorTest {
     }
 
     @Test
+    void forwardIntoNamesAWrongOrSharedOutput() {
+        AcdaConfig cfg = AcdaConfig.builder(4, 4, 3).build();
+        AcdaLayer layer = AcdaInit.randomized(cfg, 8);
+        Tensor x = AcdaInit.input(cfg, 1, 6, 7, 9);
+        try (AcdaForwardVector v = new AcdaForwardVector(1)) {
+            IllegalArgumentException shared = assertThrows(IllegalArgumentException.class, () -> v.forwardInto(layer, x, x));
+            assertEquals("output y is the input x: expected a tensor of its own", shared.getMessage());
+            IllegalArgumentException shape = assertThrows(IllegalArgumentException.class,
+                    () -> v.forwardInto(layer, x, Tensor.zeros(1, 4, 7, 6)));
+            assertEquals("output y has shape [1, 4, 7, 6], expected [1, 4, 6, 7]", shape.getMessage());
+        }
+    }
+
+    @Test
     void repeatedCallsCheckTheJitCompiledCode() {
         // Enough calls that the kernels are compiled by C2 long before the last comparison.
         AcdaConfig cfg = AcdaConfig.builder(4, 6, 7).dilation(2).atoms(5).basesPerScale(4).build();

@@ -1,5 +1,6 @@
 package org.acdajvm.vector;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -164,6 +165,46 @@ class PlainConvVectorTest {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> conv.forward(Tensor.zeros(1, 3, 4, 4), Tensor.zeros(2, 2, 3, 3), null, 1, 1, PaddingMode.ZEROS));
             assertTrue(e.getMessage().contains("expected C = 2"), e.getMessage());
+            Tensor x = Tensor.zeros(1, 2, 4, 5);
+            Tensor w = Tensor.zeros(2, 2, 3, 3);
+            e = assertThrows(IllegalArgumentException.class,
+                    () -> conv.forwardInto(x, w, null, 1, 1, PaddingMode.ZEROS, Tensor.zeros(1, 2, 5, 4)));
+            assertEquals("output y has shape [1, 2, 5, 4], expected [1, 2, 4, 5]", e.getMessage());
+            e = assertThrows(IllegalArgumentException.class,
+                    () -> conv.forwardInto(x, w, null, 2, 1, 0, PaddingMode.ZEROS, Tensor.zeros(1, 2, 2, 2)));
+            assertEquals("output y has shape [1, 2, 2, 2], expected [1, 2, 1, 2]", e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> conv.forwardInto(x, w, null, 1, 1, PaddingMode.ZEROS, x));
+            assertEquals("output y is the input x: expected a tensor of its own", e.getMessage());
+        }
+    }
+
+    @Test
+    void forwardIntoWritesEveryOutputWithTheBitsOfForward() {
+        // Flat tiles (stride 1, whole images per thread and one image split), row tiles (stride 2) and explicit padding;
+        // the output starts as NaN, so that an element forwardInto leaves alone fails the comparison.
+        SplittableRandom rng = new SplittableRandom(12);
+        int l = AcdaForwardVector.lanes();
+        try (PlainConvVector conv = new PlainConvVector(2)) {
+            for (int[] cs : new int[][] {{3, 1, 1}, {2, 2, 1}, {3, 1, 0}}) {
+                Tensor x = Tensor.zeros(cs[0], 5, 13, 4 * l + 3);
+                Tensor w = Tensor.zeros(7, 5, 3, 3);
+                AcdaInit.fill(x, rng, -1, 1);
+                AcdaInit.fill(w, rng, -1, 1);
+                float[] bias = {1, -2, 3, 0, 0.5f, -0.25f, 4};
+                int s = cs[1];
+                Tensor expected = cs[2] == 1 ? conv.forward(x, w, bias, s, 1, PaddingMode.ZEROS)
+                        : conv.forward(x, w, bias, s, 1, 0, PaddingMode.CIRCULAR);
+                Tensor y = Tensor.zeros(expected.shape());
+                for (int round = 0; round < 2; round++) {
+                    java.util.Arrays.fill(y.data(), Float.NaN);
+                    if (cs[2] == 1) {
+                        conv.forwardInto(x, w, bias, s, 1, PaddingMode.ZEROS, y);
+                    } else {
+                        conv.forwardInto(x, w, bias, s, 1, 0, PaddingMode.CIRCULAR, y);
+                    }
+                    assertEquals(expected, y, "case " + java.util.Arrays.toString(cs) + ", call " + round);
+                }
+            }
         }
     }
 }
