@@ -13,6 +13,10 @@ slower in a test on 2026-12-02), and those processes are interleaved in rounds (
 that a slow stretch of a shared machine hits every thread count alike, as BenchReport's JMH forks do.
 The header names the machine (model name, cpu family: BenchReport compares them with the machine it
 reports from) and the load average at start and end.
+`acda bench` also runs `--worker THREADS` itself, one process before each round of its JMH forks, and reads the
+JSON it prints (every configuration's timed calls in seconds), so that the report's oneDNN ratios divide figures of
+the same minutes (bench/src/main/java/org/acdajvm/bench/OnednnRounds.java); this CSV is then the fallback and a
+record of a separate run.
 Needs numpy and torch (Debian: apt-get install python3-torch).
 """
 import json

@@ -160,7 +160,9 @@ public final class BenchReport {
                     System.out.println("  runs the JMH suite and writes the report (default bench/RESULTS.md, plots in bench/plots)");
                     System.out.println("  the compared variants run interleaved, one fork each per round (--rounds, default 3;");
                     System.out.println("  --quick: 2); the slow ones (scalar, opencl, oracle) in the first round only;");
-                    System.out.println("  a full run takes about half an hour on 2 cores, --quick a few minutes");
+                    System.out.println("  a full run takes about 40 minutes on 2 cores, --quick a few minutes; where a Python with");
+                    System.out.println("  torch is found (python3, /usr/bin/python3, or $ACDA_PYTHON), oneDNN's conv2d runs once");
+                    System.out.println("  before each round (bench/pytorch/onednn_plain_conv.py --worker) for the oneDNN ratios");
                     System.out.println("  --only-tornado: only tornado, opencl and vector on the standard configs, into the report's");
                     System.out.println("                  TornadoVM section (needs TORNADOVM_HOME; the rest of the report is kept)");
                     return;
@@ -253,7 +255,19 @@ public final class BenchReport {
         forksPlanned = steps.size();
         System.out.printf(Locale.ROOT, "acda bench: %d JMH forks: %d rounds of the standard configurations (the slow "
                 + "variants in round 1 only), then the growth series%n", steps.size(), rounds);
+        // oneDNN's conv2d once before each round's forks, where python3 has torch: its figures then share the round.
+        Path onednnScript = pytorchDir.resolve("onednn_plain_conv.py");
+        OnednnRounds.Python python = OnednnRounds.python(onednnScript);
+        if (python.command() == null) {
+            System.out.println("acda bench: oneDNN does not run between the forks (" + python.reason()
+                    + "); the report divides by " + pytorchDir.resolve("onednn-plain-conv.csv") + " instead");
+        }
+        int onednnRound = 0;
         for (Step s : steps) {
+            if (python.command() != null && s.round() > onednnRound) {
+                onednnRound = s.round();
+                runOnednn(python.command(), onednnScript, onednnRound, standard);
+            }
             runFork(s);
         }
 
@@ -275,6 +289,30 @@ public final class BenchReport {
         Files.createDirectories(out.toAbsolutePath().getParent());
         AtomicFiles.write(out, o -> o.write(md.getBytes(StandardCharsets.UTF_8)));
         System.out.println("acda bench: wrote " + out + " and " + plotFiles.size() + " plots in " + plots);
+    }
+
+    /** What the oneDNN rounds ran (PyTorch's version), for the report; null when none ran. */
+    private String onednnWhat;
+
+    /** One oneDNN worker before round {@code round}'s forks; a failure is printed and the bench goes on without it. */
+    private void runOnednn(String python, Path script, int round, List<String> configs) {
+        long t0 = System.nanoTime();
+        int threads = Runtime.getRuntime().availableProcessors();
+        try {
+            OnednnRounds.Measured m = OnednnRounds.run(python, script, threads);
+            List<String> added = OnednnRounds.record(m, round, configs, results);
+            onednnWhat = "PyTorch " + m.torch() + " (mkldnn " + m.mkldnn() + "), " + threads + " threads";
+            StringBuilder line = new StringBuilder();
+            for (String c : added) {
+                line.append(line.isEmpty() ? "" : ", ").append(c).append(' ')
+                        .append(f("%.2f", ForkResults.median(m.millis().get(c)))).append(" ms");
+            }
+            System.out.printf(Locale.ROOT, "acda bench: [%.1f min] round %d, oneDNN conv2d (%.0f s): %s%n",
+                    (System.nanoTime() - started) / 6e10, round, (System.nanoTime() - t0) / 1e9, line);
+        } catch (IOException e) {
+            System.out.println("acda bench: round " + round + ", oneDNN conv2d failed, left out of this round: "
+                    + e.getMessage());
+        }
     }
 
     /** Warm-up and measurement per fork (iterations x seconds) for each kind of variant. */
@@ -405,7 +443,7 @@ public final class BenchReport {
     /** Multiply-adds of one call of {@code method} on {@code cost}'s shape. */
     private static double macs(String method, CostModel cost) {
         return switch (method) {
-            case "plainConvVector", "plainConvVectorInto" -> cost.plainConvMacs();
+            case "plainConvVector", "plainConvVectorInto", OnednnRounds.METHOD -> cost.plainConvMacs();
             case "forwardOracle" -> cost.naivePerPixel() * (double) cost.pixels();
             case "backwardVector" -> cost.backwardMacs();
             default -> cost.totalMacs();
@@ -483,23 +521,25 @@ public final class BenchReport {
             BenchConfig bc = BenchConfig.of(c);
             CostModel cost = bc.cost();
             for (String m : List.of("forwardVector", "forwardVectorInto", "forwardOpencl", "forwardScalar", "forwardOracle",
-                    "plainConvVector", "plainConvVectorInto")) {
+                    "plainConvVector", "plainConvVectorInto", OnednnRounds.METHOD)) {
                 Optional<ForkResults.Spread> r = results.summary(m, c);
                 if (r.isEmpty()) {
                     continue;
                 }
                 ForkResults.Spread t = r.get();
                 double macs = macs(m, cost);
-                String vsScalar = m.equals("forwardScalar") ? "" : ratioCell(results.ratio("forwardScalar", c, m, c), "%.1f", "x");
+                String vsScalar = m.equals("forwardScalar") || m.equals(OnednnRounds.METHOD) ? ""
+                        : ratioCell(results.ratio("forwardScalar", c, m, c), "%.1f", "x");
+                double alloc = results.allocBytes(m, c);
                 String vsPlain = switch (m) {
                     case "forwardVector" -> ratioCell(results.ratio(m, c, "plainConvVector", c), "%.2f", "");
                     case "forwardVectorInto" -> ratioCell(results.ratio(m, c, "plainConvVectorInto", c), "%.2f", "");
                     default -> "";
                 };
-                s.append(f("| %s | %s | %s | %.2f | %s | %d × %d | %.1f | %s | %.2f | %s | %s |%n", c, bc.shape(), label(m),
+                s.append(f("| %s | %s | %s | %.2f | %s | %d × %d | %.1f | %s | %s | %s | %s |%n", c, bc.shape(), label(m),
                         t.median(), range(t, "%.2f"), t.forks(), t.iterations() / t.forks(), gflops(macs, t.median()),
                         ratioCell(ofPeak(m, c, macs).map(x -> x.map(v -> 100 * v)), "%.0f", "%"),
-                        results.allocBytes(m, c) / 1e6, vsScalar, vsPlain));
+                        Double.isNaN(alloc) ? "-" : f("%.2f", alloc / 1e6), vsScalar, vsPlain));
             }
         }
         s.append("\n\"ACDA / plain conv\" is the ACDA time divided by the plain convolution's time on the same shape, per ")
@@ -803,6 +843,51 @@ public final class BenchReport {
         }
     }
 
+    /**
+     * Issue 16's ratios from the oneDNN runs between the forks ({@link OnednnRounds}): per round, our GFLOP/s over
+     * oneDNN's of the same round, then the median over rounds (the range in brackets). Empty when none ran.
+     */
+    private String onednnInterleaved(int threads) {
+        if (results.summary(OnednnRounds.METHOD).isEmpty()) {
+            return "";
+        }
+        StringBuilder s = new StringBuilder("**Interleaved with the forks** (the figures of record): oneDNN's conv2d (")
+                .append(onednnWhat == null ? "PyTorch, " + threads + " threads" : onednnWhat)
+                .append(") ran in its own process before each round's JMH forks (`bench/pytorch/onednn_plain_conv.py ")
+                .append("--worker`, 3 warm-up and 3 or 7 timed calls per configuration), so that each ratio divides two ")
+                .append("figures of the same minutes; per round, GFLOP/s over GFLOP/s, then the median over the rounds ")
+                .append("(their range in brackets). Its times are the \"oneDNN conv2d\" rows of the first table.\n\n");
+        s.append("| config | shape | oneDNN (ms) | oneDNN of peak | ACDA / oneDNN | ACDA forwardInto / oneDNN | ")
+                .append("our plain conv / oneDNN | plain conv forwardInto / oneDNN |\n");
+        s.append("|---|---|---:|---:|---:|---:|---:|---:|\n");
+        for (String c : BenchConfig.standard()) {
+            Optional<ForkResults.Spread> dnn = results.summary(OnednnRounds.METHOD, c);
+            if (dnn.isEmpty()) {
+                continue;
+            }
+            CostModel cost = BenchConfig.of(c).cost();
+            double plainMacs = cost.plainConvMacs();
+            s.append(f("| %s | %s | %.2f | %s | %s | %s | %s | %s |%n", c, BenchConfig.of(c).shape(), dnn.get().median(),
+                    ratioCell(ofPeak(OnednnRounds.METHOD, c, plainMacs).map(x -> x.map(v -> 100 * v)), "%.0f", "%"),
+                    bold(ratioCell(gflopsRatio("forwardVector", cost.totalMacs(), c, plainMacs), "%.2f", "")),
+                    ratioCell(gflopsRatio("forwardVectorInto", cost.totalMacs(), c, plainMacs), "%.2f", ""),
+                    ratioCell(gflopsRatio("plainConvVector", plainMacs, c, plainMacs), "%.2f", ""),
+                    ratioCell(gflopsRatio("plainConvVectorInto", plainMacs, c, plainMacs), "%.2f", "")));
+        }
+        return s.append("\nFrom the CSV of a separate run (`").append(pytorchDir.resolve("onednn-plain-conv.csv"))
+                .append("`, not interleaved), for reference:\n\n").toString();
+    }
+
+    private static String bold(String cell) {
+        return cell.isEmpty() ? cell : "**" + cell + "**";
+    }
+
+    /** Per round: {@code method}'s GFLOP/s ({@code macs} a call) over oneDNN's ({@code dnnMacs}); median and range. */
+    private Optional<ForkResults.Spread> gflopsRatio(String method, double macs, String config, double dnnMacs) {
+        return ForkResults.perRound(ForkResults.mapValues(results.roundMedians(method, config), ms -> gflops(macs, ms)),
+                ForkResults.mapValues(results.roundMedians(OnednnRounds.METHOD, config), ms -> gflops(dnnMacs, ms)));
+    }
+
     /** The CSV's header line about the load average, as a sentence (empty when it has none). */
     private static String loadNote(TorchCsv t) {
         return t.comment("load average").map(l -> " Load average (1, 5, 15 min) during that run: "
@@ -817,6 +902,7 @@ public final class BenchReport {
     String onednnSection(TorchCsv.MachineId here, int threads, double peakAll) {
         Path csv = pytorchDir.resolve("onednn-plain-conv.csv");
         StringBuilder s = new StringBuilder("## GFLOP/s against oneDNN on the same shape\n\n");
+        s.append(onednnInterleaved(threads));
         Optional<TorchCsv> read = readCsv(csv);
         if (read.isEmpty()) {
             return s.append("(no readable `").append(csv).append("`: run `python3 bench/pytorch/onednn_plain_conv.py` with ")
@@ -934,6 +1020,7 @@ public final class BenchReport {
             case "plainConvVector" -> "plain conv (vector)";
             case "forwardVectorInto" -> "vector, forwardInto";
             case "plainConvVectorInto" -> "plain conv (vector), forwardInto";
+            case OnednnRounds.METHOD -> "oneDNN conv2d (PyTorch)";
             case "backwardVector" -> "backward (vector)";
             default -> method;
         };
