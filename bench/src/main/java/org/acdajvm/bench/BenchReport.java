@@ -664,8 +664,9 @@ public final class BenchReport {
 
     /** How long each kind of variant runs per fork. */
     static It iterations(Kind kind, boolean quick) {
-        // Sized so that a full run stays near half an hour on the 2-core VM (three rounds of the fast variants, one of
-        // the slow ones, one of the growth series); more forks beat more iterations per fork on a noisy machine.
+        // Sized so that a full run stays well under an hour on the 2-core VM (43 minutes on 2026-12-03: three rounds of
+        // the fast variants, one of the slow ones, one of the growth series); more forks beat more iterations per fork on
+        // a noisy machine.
         return switch (kind) {
             // The probe's Vector API loop is hopeless until C2 has compiled it: with 0.3 s of warm-up on a loaded machine a
             // probe read 0.1 GFLOP/s (2026-12-02), hence a warm-up longer than its measurement.
@@ -902,6 +903,11 @@ public final class BenchReport {
     String onednnSection(TorchCsv.MachineId here, int threads, double peakAll) {
         Path csv = pytorchDir.resolve("onednn-plain-conv.csv");
         StringBuilder s = new StringBuilder("## GFLOP/s against oneDNN on the same shape\n\n");
+        s.append("Issue 16's goal: ACDA's GFLOP/s at least 0.8x the GFLOP/s of oneDNN's plain conv2d (PyTorch's CPU ")
+                .append("convolution) on the same shape and the same number of threads (").append(threads).append("), so ")
+                .append("that where the work is equal (table6-k3: 5.8 vs 5.9 GMAC) the time is within 1.25x. ACDA's GFLOP/s ")
+                .append("counts the cost model's multiply-adds of the layer, oneDNN's and our plain conv's 2 x O*C*K^2 per ")
+                .append("output pixel, so the ratios compare rates, not times.\n\n");
         s.append(onednnInterleaved(threads));
         Optional<TorchCsv> read = readCsv(csv);
         if (read.isEmpty()) {
@@ -910,11 +916,7 @@ public final class BenchReport {
         }
         TorchCsv t = read.get();
         boolean same = t.sameMachine(here);
-        s.append("Issue 16's goal: ACDA's GFLOP/s at least 0.8x the GFLOP/s of oneDNN's plain conv2d (PyTorch's CPU ")
-                .append("convolution) on the same shape and the same number of threads (").append(threads).append("), so ")
-                .append("that where the work is equal (table6-k3: 5.8 vs 5.9 GMAC) the time is within 1.25x. ACDA's GFLOP/s ")
-                .append("counts the cost model's multiply-adds of the layer, oneDNN's and our plain conv's 2 x O*C*K^2 per ")
-                .append("output pixel, so the ratios compare rates, not times. Ours are the medians above; oneDNN's are the ")
+        s.append("Ours are the medians above; oneDNN's are the ")
                 .append("median and the best of its timed calls in `").append(csv).append("` (").append(t.what())
                 .append("), a separate process, not interleaved with the JMH forks.").append(loadNote(t)).append("\n\n");
         if (!same) {

@@ -10,6 +10,7 @@ import static org.acdajvm.vector.VectorGemm.S;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import java.util.Arrays;
+import java.util.Objects;
 import jdk.incubator.vector.FloatVector;
 
 import org.acdajvm.layer.AcdaConfig;
@@ -215,6 +216,7 @@ public final class AcdaForwardVector implements AutoCloseable {
     public void forwardInto(AcdaLayer layer, Tensor x, Tensor y) {
         AcdaConfig cfg = layer.config();
         int[] outShape = AcdaShapes.checkInput(cfg, x);
+        Objects.requireNonNull(y, "output y");
         y.requireShape("output y", outShape);
         if (y.data() == x.data()) {
             throw new IllegalArgumentException("output y is the input x: expected a tensor of its own");
