@@ -1,5 +1,8 @@
 package org.acdajvm.bench;
 
+import java.util.Arrays;
+import java.util.function.Consumer;
+
 import org.acdajvm.backend.AcdaBackend;
 import org.acdajvm.layer.AcdaLayer;
 import org.acdajvm.layer.PaddingMode;
@@ -48,6 +51,19 @@ final class SelfCheck {
             }
         }
         return out;
+    }
+
+    /**
+     * The output of a forwardInto benchmark: a tensor of {@code expected}'s shape (the allocating call's output), filled
+     * with NaN so that an element the call leaves alone is seen, written by {@code into}, and checked bit for bit
+     * against {@code expected}.
+     */
+    static Tensor intoOutput(String what, Tensor expected, Consumer<Tensor> into) {
+        Tensor y = Tensor.zeros(expected.shape());
+        Arrays.fill(y.data(), Float.NaN);
+        into.accept(y);
+        sameBits(what, expected, y);
+        return y;
     }
 
     /**
