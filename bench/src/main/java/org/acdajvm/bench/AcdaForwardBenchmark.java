@@ -76,22 +76,9 @@ public class AcdaForwardBenchmark {
         }
     }
 
+    /** The vector backend, and the output {@link #forwardVectorInto} writes into (allocated and checked in setup). */
     @State(Scope.Benchmark)
     public static class Vector extends BackendState {
-        @Override
-        String name() {
-            return "vector";
-        }
-
-        @Setup(Level.Trial)
-        public void setup(Shape s) {
-            open(s);
-        }
-    }
-
-    /** The vector backend writing into one output tensor, allocated in setup. */
-    @State(Scope.Benchmark)
-    public static class VectorInto extends BackendState {
         VectorBackend vector;
         Tensor y;
 
@@ -210,7 +197,7 @@ public class AcdaForwardBenchmark {
      * shape pays per call; the difference to {@link #forwardVector} is the new output's allocation and zeroing.
      */
     @Benchmark
-    public Tensor forwardVectorInto(Shape s, VectorInto b) {
+    public Tensor forwardVectorInto(Shape s, Vector b) {
         b.vector.forwardInto(s.layer, s.x, b.y);
         return b.y;
     }
