@@ -590,8 +590,10 @@ public final class BenchReport {
         s.append("\nThe paper's generator row was computed for a lighter generator than the reference PyTorch code's ")
                 .append("(conv 3x3 C->I, BN, tanh, conv 3x3 I->M*T, BN, tanh with I = max(64, M*T/2)); the column above is ")
                 .append("ours, which this library implements. Memory: the two-layer form would hold C*M*H'*W' floats of Z ")
-                .append("(61 MB for table6); the vector forward holds one tile of Z per thread, the vector backward one image's Z ")
-                .append("(for dcoef's sum over the pixels). The naive form would hold ")
+                .append("(61 MB for table6); the vector forward holds one tile of Z per thread; for dcoef's sum over the pixels ")
+                .append("the vector backward holds one image's atoms where Z is more than twice their size (paddedAtoms*K^2 ")
+                .append("floats a pixel: 2.8 MB for table6-k3, 15 MB for table6-k7) and makes Z again a block of pixels at a ")
+                .append("time, and one image's Z otherwise (4.8 MB for resnet-k7). The naive form would hold ")
                 .append("O*C*K^2*H'*W' filter values if materialised (12.8 GB for table6-k7); the oracle builds one pixel's ")
                 .append("filter at a time.\n\n");
 

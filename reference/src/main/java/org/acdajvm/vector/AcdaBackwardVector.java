@@ -35,8 +35,8 @@ import org.acdajvm.tensor.Tensor;
  *       {@code e1 = tanh(gamma1 c1 + beta1)} into the padded {@code e1p};</li>
  *   <li>per band of output rows, tile by tile ({@code NW = 4L} pixels, the last of a row with the
  *       {@code 2L} kernels when it has at most {@code 2L} pixels, as the forward): {@code c2}, {@code G},
- *       the atoms {@code D}, the atom convolution {@code Z} (kept for {@code dcoef}),
- *       {@code dZ = coef^T dy}, {@code dD[m,u] = sum_c dZ[c,m] x[c,u]}, the direct path
+ *       the atoms {@code D}, for {@code dcoef} either the atoms kept or the atom convolution {@code Z} kept
+ *       ({@link #keepsAtoms}), {@code dZ = coef^T dy}, {@code dD[m,u] = sum_c dZ[c,m] x[c,u]}, the direct path
  *       {@code dxp[c,u] += sum_m dZ[c,m] D[m,u]}, {@code dG = Psi dD}, {@code da2 = dG (1 - G^2)}
  *       (kept, transposed), and {@code de1p += (W2 scale2)^T da2} scattered to the taps conv 2 read;</li>
  *   <li>the bands' {@code de1p} summed (and folded back through circular padding);
@@ -44,7 +44,9 @@ import org.acdajvm.tensor.Tensor;
  *       to the taps conv 1 read;</li>
  *   <li>the bands' {@code dxp} summed and folded into {@code dx} (the adjoint of the padded copy);
  *       the weight gradients, transposed, as products over the image's pixels with the gradient's
- *       columns in the vector lanes ({@link VectorGemm#gradBlockWide}): {@code dcoef^T = Z dyTT},
+ *       columns in the vector lanes ({@link VectorGemm#gradBlockWide}): {@code dcoef^T = Z dyTT}, with
+ *       {@code Z} made again from the kept atoms, a block of pixels at a time, where it is read ({@link #dcoef}),
+ *       or read from the kept {@code Z},
  *       {@code dW2^T = e1p-taps da2TT}, {@code dW1^T = xp-taps da1TT}; the per-channel sums.</li>
  * </ol>
  *
@@ -117,6 +119,8 @@ public final class AcdaBackwardVector implements AutoCloseable {
     private Buffers buf;
     private Workspace[] workspaces;
     private long allocations;
+    /** Null: {@link #keepsAtoms} decides; otherwise whether {@code dcoef}'s {@code Z} is made from kept atoms. */
+    private Boolean zFromAtoms;
 
     /** A backward with {@code threads} worker threads (1 runs everything on the calling thread). */
     public AcdaBackwardVector(int threads) {
@@ -143,6 +147,26 @@ public final class AcdaBackwardVector implements AutoCloseable {
 
     public int threads() {
         return rows.threads();
+    }
+
+    /**
+     * For the tests: {@code dcoef}'s {@code Z} made again from the kept atoms ({@code true}), kept whole from phase 2
+     * ({@code false}), or as {@link #keepsAtoms} decides ({@code null}). The same bits either way.
+     */
+    void zFromAtoms(Boolean force) {
+        zFromAtoms = force;
+        shape = null;
+    }
+
+    /**
+     * Whether the backward keeps every tile's atoms for {@code dcoef} and makes {@code Z} again from them in the last
+     * phase ({@link #dcoef}), rather than keeping the image's {@code Z}: where {@code Z} ({@code C*M} floats a pixel)
+     * is more than twice the atoms ({@code paddedAtoms*K*K}). Re-reading the atoms costs about what writing and
+     * reading {@code Z} costs where the two are near in size (resnet-k7: 384 against 294), and much less where
+     * {@code Z} is larger (bench/TUNING.md, fourteenth session).
+     */
+    static boolean keepsAtoms(AcdaForwardVector.Shape sh) {
+        return (long) sh.cfg.inChannels() * sh.cfg.atoms() > 2L * sh.paddedAtoms * sh.cfg.taps();
     }
 
     /** Number of buffer (re)allocations so far: constant in a steady stream of calls of one shape. */
@@ -204,10 +228,11 @@ public final class AcdaBackwardVector implements AutoCloseable {
         AcdaForwardVector.Shape sh = new AcdaForwardVector.Shape(cfg, x.dim(2), x.dim(3), false, copyInput);
         if (!sh.equals(shape)) {
             shape = sh;
-            buf = new Buffers(sh, Math.min(sh.outH, 2 * rows.threads()));
+            boolean keepAtoms = zFromAtoms != null ? zFromAtoms : keepsAtoms(sh);
+            buf = new Buffers(sh, Math.min(sh.outH, 2 * rows.threads()), keepAtoms);
             workspaces = new Workspace[rows.threads()];
             for (int i = 0; i < workspaces.length; i++) {
-                workspaces[i] = new Workspace(sh, fewRegisters);
+                workspaces[i] = new Workspace(sh, fewRegisters, keepAtoms);
             }
             allocations++;
         }
@@ -374,7 +399,12 @@ public final class AcdaBackwardVector implements AutoCloseable {
         int cm = cfg.inChannels() * cfg.atoms();
         rows.run(VectorGemm.blocks(cm), workspaces, (q0, q1, ws) -> {
             long t = start();
-            weightGradient(b.zFull, b.rowOffZ, 0, cm * sh.outW, cm, b.dyTT, b.ldO, sh, b.gradRows, q0, q1, b.dcT, ws.few);
+            if (b.dFull != null) {
+                t = dcoef(sh, b, ws, q0, q1, t);
+            } else {
+                weightGradient(b.zFull, b.rowOffZ, 0, cm * sh.outW, cm, b.dyTT, b.ldO, sh, b.gradRows, q0, q1, b.dcT,
+                        ws.few);
+            }
             addTransposed(b.dcT, b.ldO, q0 * MR, Math.min(cm, q1 * MR), outC, null, g.dcoef);
             lap(ws.clock, Stage.DCOEF, t);
         });
@@ -417,27 +447,102 @@ public final class AcdaBackwardVector implements AutoCloseable {
     private static void weightGradient(float[] a, int[] aOff, int aBase, int aStride, int rowsA, float[] bT, int ldb,
                                        AcdaForwardVector.Shape sh, int hb, int q0, int q1, float[] cT, boolean few) {
         Arrays.fill(cT, q0 * MR * ldb, Math.min(rowsA, q1 * MR) * ldb, 0f);
-        int bStride = sh.outW * ldb;
         for (int h0 = 0; h0 < sh.outH; h0 += hb) {
             int h1 = Math.min(sh.outH, h0 + hb);
             for (int q = q0; q < q1; q++) {
-                int col0 = 0;
-                if (few) {
-                    for (; col0 < ldb; col0 += NR) {
-                        VectorGemm.gradBlock2(a, aOff, aBase, aStride, q * MR, rowsA, bT, ALIGNED_START, bStride, ldb,
-                                h0, h1, sh.outW, cT, ldb, col0, Math.min(2, (ldb - col0) / L));
+                gradRowBlock(a, aOff, aBase, aStride, q, rowsA, bT, ldb, sh, h0, h1, cT, few);
+            }
+        }
+    }
+
+    /** Block {@code q} of rows of {@code cT} += its sum over output rows {@code [h0, h1)}, every column. */
+    private static void gradRowBlock(float[] a, int[] aOff, int aBase, int aStride, int q, int rowsA, float[] bT,
+                                     int ldb, AcdaForwardVector.Shape sh, int h0, int h1, float[] cT, boolean few) {
+        int bStride = sh.outW * ldb;
+        int col0 = 0;
+        if (few) {
+            for (; col0 < ldb; col0 += NR) {
+                VectorGemm.gradBlock2(a, aOff, aBase, aStride, q * MR, rowsA, bT, ALIGNED_START, bStride, ldb,
+                        h0, h1, sh.outW, cT, ldb, col0, Math.min(2, (ldb - col0) / L));
+            }
+        }
+        for (; col0 + NW <= ldb; col0 += NW) {
+            VectorGemm.gradBlockWide(a, aOff, aBase, aStride, q * MR, rowsA, bT, ALIGNED_START, bStride, ldb,
+                    h0, h1, sh.outW, cT, ldb, col0);
+        }
+        if (col0 < ldb) {
+            VectorGemm.gradBlock3(a, aOff, aBase, aStride, q * MR, rowsA, bT, ALIGNED_START, bStride, ldb,
+                    h0, h1, sh.outW, cT, ldb, col0, (ldb - col0) / L);
+        }
+    }
+
+    /** About how many bytes of {@code Z} one chunk of {@link #dcoef} makes for a block of pixels: half an L2. */
+    private static final int DCOEF_CHUNK_BYTES = 1 << 20;
+
+    /**
+     * Blocks of six rows of {@code Z} per chunk of {@link #dcoef}: as many as fill {@link #DCOEF_CHUNK_BYTES} for a
+     * block of pixels, at least 16. Each chunk reads every atom of the block's tiles again.
+     */
+    static int dcoefChunkBlocks(AcdaForwardVector.Shape sh) {
+        long rowBytes = (long) Buffers.gradRows(sh) * tiledWidth(sh) * Float.BYTES;
+        return (int) Math.max(16, DCOEF_CHUNK_BYTES / rowBytes / MR);
+    }
+
+    /**
+     * Input channels whose {@code Z} one chunk of {@link #dcoef} may need: the channels of its
+     * {@link #dcoefChunkBlocks} blocks of rows, one more where the rows start inside a channel, and up to
+     * {@code CHANNEL_BLOCK - 1} before them (the atom convolution starts at a multiple of its channel block).
+     */
+    static int dcoefChunkChannels(AcdaForwardVector.Shape sh) {
+        int rows = dcoefChunkBlocks(sh) * MR;
+        int atoms = sh.cfg.atoms();
+        return Math.min(sh.cfg.inChannels(), (rows + atoms - 1) / atoms + 1 + AtomConvolution.CHANNEL_BLOCK - 1);
+    }
+
+    /**
+     * {@code dcoef^T = Z dyTT} for the row blocks {@code [q0, q1)} of {@code Z} into {@link Buffers#dcT}, with
+     * {@code Z} made block by block of pixels from the atoms phase 2 kept ({@link Buffers#dFull}): for each block of
+     * {@link Buffers#gradRows} output rows and each chunk of {@link #dcoefChunkBlocks} row blocks, the atom
+     * convolution of the chunk's channels over the block's tiles into {@link Workspace#zBlock}, then the chunk's
+     * sums over the block. The same {@code Z} (the same kernel on the same atoms) and the same sums in the same
+     * order as {@link #weightGradient} over a whole-image {@code Z}: the same bits. The atom convolution's time is
+     * charged to {@link Stage#ATOM_CONV} and the sums' to {@link Stage#DCOEF} from {@code t}; returns the clock after
+     * the last lap.
+     */
+    private long dcoef(AcdaForwardVector.Shape sh, Buffers b, Workspace ws, int q0, int q1, long t) {
+        AcdaConfig cfg = sh.cfg;
+        int atoms = cfg.atoms();
+        int inC = cfg.inChannels();
+        int cm = inC * atoms;
+        int tw = b.tw;
+        int hb = b.gradRows;
+        int tileFloats = AtomConvolution.tileFloats(sh);
+        int chunk = dcoefChunkBlocks(sh);
+        Arrays.fill(b.dcT, q0 * MR * b.ldO, Math.min(cm, q1 * MR) * b.ldO, 0f);
+        for (int h0 = 0; h0 < sh.outH; h0 += hb) {
+            int h1 = Math.min(sh.outH, h0 + hb);
+            for (int qa = q0; qa < q1; qa += chunk) {
+                int qb = Math.min(q1, qa + chunk);
+                int cA = qa * MR / atoms / AtomConvolution.CHANNEL_BLOCK * AtomConvolution.CHANNEL_BLOCK;
+                int cB = Math.min(inC, (Math.min(cm, qb * MR) + atoms - 1) / atoms);
+                int aStride = (cB - cA) * atoms * tw;
+                t = lap(ws.clock, Stage.DCOEF, t);
+                for (int h = h0; h < h1; h++) {
+                    for (int w0 = 0; w0 < sh.outW; w0 += NW) {
+                        int width = sh.outW - w0 > NR ? NW : NR;
+                        AtomConvolution.tile(sh, ws.few, b.xph, sh.input.base(h, w0), b.dFull,
+                                (h * b.tilesPerRow + w0 / NW) * tileFloats, width / L, ws.xBlock, ws.zBlock,
+                                (h - h0) * aStride - cA * atoms * tw + w0, tw, cA, cB);
                     }
                 }
-                for (; col0 + NW <= ldb; col0 += NW) {
-                    VectorGemm.gradBlockWide(a, aOff, aBase, aStride, q * MR, rowsA, bT, ALIGNED_START, bStride, ldb,
-                            h0, h1, sh.outW, cT, ldb, col0);
-                }
-                if (col0 < ldb) {
-                    VectorGemm.gradBlock3(a, aOff, aBase, aStride, q * MR, rowsA, bT, ALIGNED_START, bStride, ldb,
-                            h0, h1, sh.outW, cT, ldb, col0, (ldb - col0) / L);
+                t = lap(ws.clock, Stage.ATOM_CONV, t);
+                for (int q = qa; q < qb; q++) {
+                    gradRowBlock(ws.zBlock, b.rowOffZ, -cA * atoms * tw - h0 * aStride, aStride, q, cm, b.dyTT,
+                            b.ldO, sh, h0, h1, b.dcT, ws.few);
                 }
             }
         }
+        return t;
     }
 
     /** {@code out[j][q] += scale[j] cT[q][j]} for rows {@code q in [r0, r1)} of {@code cT} and {@code j < cols}. */
@@ -539,15 +644,20 @@ public final class AcdaBackwardVector implements AutoCloseable {
             }
         }
         t0 = lap(ws.clock, Stage.DZ, t0);
-        // Z (kept for dcoef: the row's tiles side by side in zRow, then the whole row copied), dD and the direct path
-        // to dx.
+        // For dcoef, the tile's atoms kept (phase 4 makes Z from them) or its Z (the row's tiles side by side in
+        // zRow, then the whole row copied into zFull); then dD and the direct path to dx.
         int xBase = sh.input.base(h, w0);
-        AtomConvolution.tile(sh, ws.few, b.xph, xBase, ws.d, width / L, ws.xBlock, ws.zRow, w0, b.tw);
-        if (w0 + NW >= sh.outW) {
-            // The row's Z, complete, to its contiguous block of zFull.
-            int dst = h * cm * sh.outW;
-            for (int j = 0; j < cm; j++) {
-                System.arraycopy(ws.zRow, j * b.tw, b.zFull, dst + j * sh.outW, sh.outW);
+        if (b.dFull != null) {
+            int tileFloats = AtomConvolution.tileFloats(sh);
+            MemorySegment.copy(ws.d, 0, b.dFull, (long) (h * b.tilesPerRow + w0 / NW) * tileFloats * Float.BYTES,
+                    (long) tileFloats / (NW / L) * (width / L) * Float.BYTES);
+        } else {
+            AtomConvolution.tile(sh, ws.few, b.xph, xBase, ws.d, width / L, ws.xBlock, ws.zRow, w0, b.tw);
+            if (w0 + NW >= sh.outW) {
+                int dst = h * cm * sh.outW;
+                for (int j = 0; j < cm; j++) {
+                    System.arraycopy(ws.zRow, j * b.tw, b.zFull, dst + j * sh.outW, sh.outW);
+                }
             }
         }
         t0 = lap(ws.clock, Stage.ATOM_CONV, t0);
@@ -1366,9 +1476,17 @@ public final class AcdaBackwardVector implements AutoCloseable {
         final float[] de1p;
         final float[] c1Full;
         /**
-         * {@code Z} of every pixel, output row by output row: element {@code (j, h, w)} at {@code (h*C*M + j)*W' + w},
-         * each row's block written at once, contiguous, from {@link Workspace#zRow} (bench/TUNING.md: written tile
-         * by tile into planes, straight from the atom convolution, it went at 2 GB/s on a 2-core Xeon).
+         * Where {@link #keepsAtoms}: the atoms of every tile of the image ({@link AtomConvolution#tileFloats} floats a
+         * tile, tile {@code (h, w0)} at {@code h * tilesPerRow + w0 / NW}), kept from phase 2 so that phase 4 can make
+         * each block of pixels' {@code Z} for {@code dcoef} where it is read ({@link #dcoef}); null otherwise.
+         */
+        final MemorySegment dFull;
+        final int tilesPerRow;
+        /**
+         * Otherwise {@code Z} of every pixel, output row by output row: element {@code (j, h, w)} at
+         * {@code (h*C*M + j)*W' + w}, each row's block written at once, contiguous, from {@link Workspace#zRow}
+         * (bench/TUNING.md: written tile by tile into planes, straight from the atom convolution, it went at 2 GB/s
+         * on a 2-core Xeon); null where the atoms are kept.
          */
         final float[] zFull;
         final float[] dyT;
@@ -1388,6 +1506,7 @@ public final class AcdaBackwardVector implements AutoCloseable {
         final int gradRows;
         /** Rows of a tile of {@code dy}, {@code o * NW}. */
         final int[] nwOut;
+        /** The rows of {@code Z}: {@code j * tw} in {@link Workspace#zBlock}, or {@code j * W'} in {@link #zFull}. */
         final int[] rowOffZ;
         /** {@code conv1Off} and {@code conv2Off} in the tap-major row order of {@link Packed#w1t} and {@link Packed#w2t}. */
         final int[] conv1OffT;
@@ -1400,7 +1519,7 @@ public final class AcdaBackwardVector implements AutoCloseable {
         final int[] nwInter;
         final Band[] bands;
 
-        Buffers(AcdaForwardVector.Shape sh, int bandCount) {
+        Buffers(AcdaForwardVector.Shape sh, int bandCount, boolean keepAtoms) {
             AcdaConfig c = sh.cfg;
             tw = tiledWidth(sh);
             planeT = sh.outH * tw;
@@ -1412,7 +1531,9 @@ public final class AcdaBackwardVector implements AutoCloseable {
             int gen = c.generatorChannels();
             int cm = c.inChannels() * c.atoms();
             c1Full = new float[blocksRows(inter) * planeT];
-            zFull = new float[cm * sh.outH * sh.outW];
+            tilesPerRow = (sh.outW + NW - 1) / NW;
+            dFull = keepAtoms ? AtomConvolution.atomsFor(sh, sh.outH * tilesPerRow) : null;
+            zFull = keepAtoms ? null : new float[cm * sh.outH * sh.outW];
             dyT = new float[c.outChannels() * planeT];
             xRow = sh.input.base(1, 0) - sh.input.base(0, 0);
             ldO = (c.outChannels() + L - 1) / L * L;
@@ -1427,9 +1548,9 @@ public final class AcdaBackwardVector implements AutoCloseable {
             dcT = new float[blocksRows(cm) * ldO];
             dw2T = new float[blocksRows(inter * 9) * ldG];
             dw1T = new float[blocksRows(c.inChannels() * g * g) * ldI];
-            gradRows = Math.max(1, GRAD_PIXELS / sh.outW);
+            gradRows = gradRows(sh);
             nwOut = planes(c.outChannels(), NW);
-            rowOffZ = planes(cm, sh.outW);
+            rowOffZ = planes(cm, keepAtoms ? tw : sh.outW);
             conv1OffT = tapMajor(sh.conv1Off, g * g, c.inChannels());
             conv2OffT = tapMajor(sh.conv2Off, 9, inter);
             int kk = c.kernelSize();
@@ -1454,6 +1575,11 @@ public final class AcdaBackwardVector implements AutoCloseable {
                 r[Packed.tapMajor(q, taps, channels)] = off[q];
             }
             return r;
+        }
+
+        /** Output rows per block of pixels of a weight-gradient sum. */
+        static int gradRows(AcdaForwardVector.Shape sh) {
+            return Math.max(1, GRAD_PIXELS / sh.outW);
         }
 
         private static int blocksRows(int rows) {
@@ -1486,7 +1612,13 @@ public final class AcdaBackwardVector implements AutoCloseable {
         /** The input of one block of channels of {@link AtomConvolution}, copied contiguous. */
         final float[] xBlock;
         final float[] dz;
-        /** {@code Z} of one output row, {@code [C*M][tw]}, tile by tile, then copied into {@link Buffers#zFull}. */
+        /**
+         * {@code Z} of one block of pixels ({@link Buffers#gradRows} output rows) for the channels of one chunk of
+         * {@code dcoef}'s rows ({@link #dcoefChunkChannels}, about 1 MiB): {@code [row][channel*M + m][tw]}; empty
+         * where the image's {@code Z} is kept instead.
+         */
+        final float[] zBlock;
+        /** Where the image's {@code Z} is kept: {@code Z} of one output row, {@code [C*M][tw]}, tile by tile. */
         final float[] zRow;
         /** One tile of {@code dy}, {@code [O][NW]}. */
         final float[] dyTile;
@@ -1504,7 +1636,7 @@ public final class AcdaBackwardVector implements AutoCloseable {
         /** The kernels for 16 vector registers ({@link VectorGemm#FEW_REGISTERS}). */
         final boolean few;
 
-        Workspace(AcdaForwardVector.Shape sh, boolean few) {
+        Workspace(AcdaForwardVector.Shape sh, boolean few, boolean keepAtoms) {
             this.few = few;
             AcdaConfig c = sh.cfg;
             transpose = new float[c.outChannels() * L];
@@ -1516,7 +1648,9 @@ public final class AcdaBackwardVector implements AutoCloseable {
             dz = new float[c.inChannels() * c.atoms() * NW];
             acc = new float[VectorGemm.tileAccFloats(Math.max(c.inChannels() * c.atoms(),
                     Math.max(c.interChannels(), c.generatorChannels())))];
-            zRow = new float[c.inChannels() * c.atoms() * tiledWidth(sh)];
+            zBlock = keepAtoms ? new float[Buffers.gradRows(sh) * dcoefChunkChannels(sh) * c.atoms() * tiledWidth(sh)]
+                    : new float[0];
+            zRow = keepAtoms ? new float[0] : new float[c.inChannels() * c.atoms() * tiledWidth(sh)];
             dyTile = new float[ALIGNED_START + c.outChannels() * NW];
             dd = new float[c.atoms() * c.taps() * NW];
             dg = new float[genRows * NW];

@@ -41,7 +41,17 @@ final class AtomConvolution {
      * crosses a cache line.
      */
     static MemorySegment atomsFor(AcdaForwardVector.Shape sh) {
-        return Arena.ofAuto().allocate((long) sh.paddedAtoms * sh.cfg.taps() * VectorGemm.NW * Float.BYTES, 64);
+        return atomsFor(sh, 1);
+    }
+
+    /** {@link #atomsFor} for {@code tiles} tiles side by side, {@link #tileFloats} apart. */
+    static MemorySegment atomsFor(AcdaForwardVector.Shape sh, int tiles) {
+        return Arena.ofAuto().allocate((long) tiles * tileFloats(sh) * Float.BYTES, 64);
+    }
+
+    /** Floats of one tile's atoms ({@code NW/L} vectors of {@code K*K} taps of {@code paddedAtoms} atoms). */
+    static int tileFloats(AcdaForwardVector.Shape sh) {
+        return sh.paddedAtoms * sh.cfg.taps() * VectorGemm.NW;
     }
 
     /**
@@ -61,6 +71,15 @@ final class AtomConvolution {
      */
     static void tile(AcdaForwardVector.Shape sh, boolean few, float[] xph, int xBase, MemorySegment d, int vectors,
                      float[] xBlock, float[] z, int zBase, int zRow, int cFrom, int cTo) {
+        tile(sh, few, xph, xBase, d, 0, vectors, xBlock, z, zBase, zRow, cFrom, cTo);
+    }
+
+    /**
+     * {@link #tile} with the tile's atoms at float {@code dBase} of {@code d} (the backward keeps every tile's atoms of
+     * an image side by side, {@link #tileFloats} apart).
+     */
+    static void tile(AcdaForwardVector.Shape sh, boolean few, float[] xph, int xBase, MemorySegment d, int dBase,
+                     int vectors, float[] xBlock, float[] z, int zBase, int zRow, int cFrom, int cTo) {
         int atoms = sh.cfg.atoms();
         int taps = sh.cfg.taps();
         int uStride = sh.paddedAtoms * L;
@@ -94,16 +113,19 @@ final class AtomConvolution {
                     int xc = xb + (c - cb) * xs + q * L;
                     int za = zBase + c * zChannel + q * L;
                     if (few) {
-                        twoChannels(atoms, taps, uStride, d, q * qStride, x, uOff, xc, xs, z, za, zRow, zChannel);
+                        twoChannels(atoms, taps, uStride, d, dBase + q * qStride, x, uOff, xc, xs, z, za, zRow,
+                                zChannel);
                     } else {
-                        fourChannels(atoms, taps, uStride, d, q * qStride, x, uOff, xc, xs, z, za, zRow, zChannel);
+                        fourChannels(atoms, taps, uStride, d, dBase + q * qStride, x, uOff, xc, xs, z, za, zRow,
+                                zChannel);
                     }
                 }
             }
         }
         for (int c = grouped; c < cTo; c++) {
             for (int q = 0; q < vectors; q++) {
-                oneChannel(atoms, taps, uStride, d, q * qStride, xph, sh.atomOff, xBase + c * cStride + q * L, z,
+                oneChannel(atoms, taps, uStride, d, dBase + q * qStride, xph, sh.atomOff,
+                        xBase + c * cStride + q * L, z,
                         zBase + c * zChannel + q * L, zRow);
             }
         }

@@ -89,6 +89,59 @@ class AcdaBackwardVectorTest {
     }
 
     @Test
+    void coefficientGradientFromKeptAtomsHasTheBitsOfKeptZWhereverTheThreadsSplitItsRows() {
+        // Where Z is much larger than the atoms (keepsAtoms), dcoef's Z is made in the last phase from the atoms
+        // every tile kept, chunk by chunk of row blocks of Z, each chunk from the first channel its rows touch
+        // rounded down to the atom convolution's block of 8; otherwise the image's Z is kept from the tiles. With 7
+        // atoms the chunks and the threads' shares start inside a channel, and 1, 2 and 3 threads split the row
+        // blocks at different places. Both ways and every split: the same gradients, bit for bit (dcoef is a sum over
+        // the pixels alone; dx may differ in its last bits between thread counts, by design), and the oracle's.
+        // Three blocks of output rows (the last short), a wide and a narrow tile per row, two chunks of rows.
+        int nr = 2 * AcdaForwardVector.lanes();
+        AcdaConfig cfg = AcdaConfig.builder(64, 5, 5).atoms(7).build();
+        int width = 2 * nr + 3;
+        int height = 2 * Math.max(1, 512 / width) + 2;
+        AcdaLayer layer = AcdaInit.randomized(cfg, 41);
+        Tensor x = AcdaInit.input(cfg, 1, height, width, 42);
+        Tensor dy = Tensor.zeros(1, cfg.outChannels(), cfg.outSize(height), cfg.outSize(width));
+        AcdaInit.fill(dy, new SplittableRandom(43), -1, 1);
+        String ctx = cfg.summary() + " x " + x.shapeString();
+        Map<String, Tensor> one = null;
+        for (int threads : new int[] {1, 2, 3}) {
+            try (AcdaBackwardVector bw = new AcdaBackwardVector(threads)) {
+                bw.zFromAtoms(true);
+                Map<String, Tensor> fromAtoms = bw.backward(layer, x, dy);
+                bw.zFromAtoms(false);
+                Map<String, Tensor> fromZ = bw.backward(layer, x, dy);
+                fromZ.forEach((key, t) -> assertEquals(t, fromAtoms.get(key),
+                        key + " from kept atoms against kept Z, " + threads + " threads, " + ctx));
+                if (one == null) {
+                    one = fromAtoms;
+                    assertMatchesOracle(one, AcdaOracleBackward.backward(layer, x, dy), 1e-4, ctx);
+                }
+                assertEquals(one.get(AcdaLayer.COEF), fromAtoms.get(AcdaLayer.COEF),
+                        "dcoef with " + threads + " threads, " + ctx);
+            }
+        }
+    }
+
+    @Test
+    void theAtomsAreKeptWhereZIsMoreThanTwiceTheirSize() {
+        int nr = 2 * AcdaForwardVector.lanes();
+        // Z: C*M floats a pixel; the atoms: paddedAtoms*K*K (M padded to a multiple of six).
+        assertTrue(AcdaBackwardVector.keepsAtoms(shape(AcdaConfig.builder(64, 64, 3).build(), nr)), "384 > 2*54");
+        assertFalse(AcdaBackwardVector.keepsAtoms(shape(AcdaConfig.builder(64, 64, 7).build(), nr)), "384 < 2*294");
+        assertTrue(AcdaBackwardVector.keepsAtoms(shape(AcdaConfig.builder(256, 256, 7).build(), nr)), "1536 > 2*294");
+        assertFalse(AcdaBackwardVector.keepsAtoms(shape(AcdaConfig.builder(50, 8, 5).build(), nr)), "300 = 2*150");
+        assertFalse(AcdaBackwardVector.keepsAtoms(shape(AcdaConfig.builder(24, 8, 3).atoms(7).build(), nr)),
+                "168 < 2*108 (M = 7 padded to 12)");
+    }
+
+    private static AcdaForwardVector.Shape shape(AcdaConfig cfg, int width) {
+        return new AcdaForwardVector.Shape(cfg, 8, width, false, true);
+    }
+
+    @Test
     void kernelsForSixteenRegistersGiveTheSameBits() {
         // With 16 vector registers (AVX2, VectorGemm.FEW_REGISTERS) the backward runs 12-accumulator kernels: the
         // atom convolution in pairs of channels, the atom gradient in pairs of taps, the weight gradients and the
