@@ -648,9 +648,10 @@ public final class AcdaBackwardVector implements AutoCloseable {
         // zRow, then the whole row copied into zFull); then dD and the direct path to dx.
         int xBase = sh.input.base(h, w0);
         if (b.dFull != null) {
-            int tileFloats = AtomConvolution.tileFloats(sh);
-            MemorySegment.copy(ws.d, 0, b.dFull, (long) (h * b.tilesPerRow + w0 / NW) * tileFloats * Float.BYTES,
-                    (long) tileFloats / (NW / L) * (width / L) * Float.BYTES);
+            // The atoms of the tile's width / L vectors (taps * paddedAtoms * L floats each), at the tile's slot.
+            MemorySegment.copy(ws.d, 0, b.dFull,
+                    (long) (h * b.tilesPerRow + w0 / NW) * AtomConvolution.tileFloats(sh) * Float.BYTES,
+                    (long) taps * sh.paddedAtoms * width * Float.BYTES);
         } else {
             AtomConvolution.tile(sh, ws.few, b.xph, xBase, ws.d, width / L, ws.xBlock, ws.zRow, w0, b.tw);
             if (w0 + NW >= sh.outW) {
